@@ -1,0 +1,127 @@
+/* baitiao migrate status | up | verify — the DBA's view of the schema. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+
+typedef struct {
+  GPtrArray *files;
+  GPtrArray *applied;
+  GArray *statuses;
+} MigrationView;
+
+static void
+view_clear(MigrationView *v)
+{
+  g_clear_pointer(&v->statuses, g_array_unref);
+  g_clear_pointer(&v->applied, g_ptr_array_unref);
+  g_clear_pointer(&v->files, g_ptr_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(MigrationView, view_clear)
+
+static gboolean
+view_load(PGconn *conn, const Config *config, MigrationView *v, GError **error)
+{
+  v->files = migrate_scan(config->sql_dir, error);
+  if (!v->files)
+    return FALSE;
+  v->applied = migrate_applied(conn, error);
+  if (!v->applied)
+    return FALSE;
+  v->statuses = migrate_compare(v->files, v->applied);
+  return TRUE;
+}
+
+static void
+print_status_table(GArray *statuses)
+{
+  printf("%-7s  %-40s  %-12s  %-19s  %8s  %s\n", "version", "name", "state", "applied at",
+         "ms", "applied by");
+  guint applied = 0, pending = 0;
+  for (guint i = 0; i < statuses->len; i++) {
+    const MigrationStatus *s = &g_array_index(statuses, MigrationStatus, i);
+    const AppliedMigration *a = s->applied;
+    g_autofree char *ms = a ? g_strdup_printf("%" G_GINT64_FORMAT, a->duration_ms) : g_strdup("");
+    printf("%04d     %-40s  %-12s  %-19s  %8s  %s\n", s->version, s->name,
+           migrate_state_label(s->state), a ? a->applied_at : "", ms, a ? a->applied_by : "");
+    applied += s->state == MIGRATION_APPLIED;
+    pending += s->state == MIGRATION_PENDING;
+  }
+  printf("%u applied, %u pending\n", applied, pending);
+}
+
+static void
+announce(const MigrationFile *file, gboolean dry_run, gpointer data)
+{
+  (void) data;
+  if (dry_run)
+    printf("would apply %s (sha256 %s)\n", file->name, file->sha256);
+  else
+    log_info("applying %s", file->name);
+}
+
+static gboolean
+migrate_action(const char *action, PGconn *conn, const Config *config, gboolean dry_run,
+               GError **error)
+{
+  g_auto(MigrationView) v = { 0 };
+  if (g_str_equal(action, "up")) {
+    g_autoptr(GPtrArray) files = migrate_scan(config->sql_dir, error);
+    guint count = 0;
+    if (!files || !migrate_up(conn, files, dry_run, announce, NULL, &count, error))
+      return FALSE;
+    if (dry_run)
+      printf("%u migration%s would be applied\n", count, count == 1 ? "" : "s");
+    else
+      log_info("%u migration%s applied; schema at version %04u", count, count == 1 ? "" : "s",
+               files->len);
+    return TRUE;
+  }
+  if (!view_load(conn, config, &v, error))
+    return FALSE;
+  if (g_str_equal(action, "status")) {
+    print_status_table(v.statuses);
+    return TRUE;
+  }
+  if (!migrate_check_drift(v.statuses, error))
+    return FALSE;
+  printf("ok: %u applied migrations match their files, %u pending\n", v.applied->len,
+         v.files->len - v.applied->len);
+  return TRUE;
+}
+
+
+gboolean
+cmd_migrate(int argc, char **argv, GError **error)
+{
+  g_auto(CliCommon) common = { 0 };
+  gboolean dry_run = FALSE;
+  GOptionEntry entries[] = {
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "With up: print what would be applied", NULL },
+    { NULL },
+  };
+  g_autoptr(GOptionContext) ctx = cli_context_new("migrate", "status|up|verify",
+                                                  "Show, apply or verify the SQL migrations.", &common);
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  if (!cli_parse(ctx, "migrate", &argc, &argv, error))
+    return FALSE;
+  if (argc != 2 || !g_strv_contains((const char *const[]) { "status", "up", "verify", NULL }, argv[1])) {
+    cli_usage_error(error, "migrate", "expected one action: status, up or verify");
+    return FALSE;
+  }
+  if (dry_run && !g_str_equal(argv[1], "up")) {
+    cli_usage_error(error, "migrate", "--dry-run goes with \"up\"");
+    return FALSE;
+  }
+  g_autoptr(Config) config = cli_setup(&common, error);
+  if (!config)
+    return FALSE;
+  g_autoptr(PGconn) conn = db_connect(config, DB_ROLE_OWNER, "migrate", error);
+  if (!conn)
+    return FALSE;
+  db_cancel_on_signal(conn);
+  return migrate_action(argv[1], conn, config, dry_run, error);
+}

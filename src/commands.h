@@ -1,0 +1,10 @@
+/* The subcommands of the baitiao binary; main.c holds the table. */
+#ifndef BAITIAO_COMMANDS_H
+#define BAITIAO_COMMANDS_H
+
+#include <glib.h>
+
+gboolean cmd_migrate(int argc, char **argv, GError **error);
+gboolean cmd_status(int argc, char **argv, GError **error);
+
+#endif

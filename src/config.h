@@ -1,0 +1,40 @@
+/* Configuration: one GKeyFile (--config or $BAITIAO_CONFIG) over built-in defaults.
+ * Connection settings not given fall back to libpq's PG* environment. */
+#ifndef BAITIAO_CONFIG_H
+#define BAITIAO_CONFIG_H
+
+#include <glib.h>
+
+#define CONFIG_ERROR (config_error_quark())
+GQuark config_error_quark(void);
+
+typedef enum {
+  CONFIG_ERROR_FILE,    /* unreadable or malformed file */
+  CONFIG_ERROR_VALUE,   /* a key with a bad value */
+  CONFIG_ERROR_UNKNOWN, /* a key or group we do not know (likely a typo) */
+} ConfigError;
+
+typedef struct {
+  char *path;           /* file the settings came from, NULL for defaults only */
+  /* [database]: NULL means "let libpq decide" (PGHOST, PGPORT, ...) */
+  char *db_host;
+  char *db_port;
+  char *db_name;
+  int connect_timeout_s;
+  char *owner_user;     /* runs migrations (DDL) */
+  char *batch_user;     /* the nightly run: DML only */
+  char *report_user;    /* reports and status: read only */
+  /* [paths] */
+  char *sql_dir;        /* the migrations */
+} Config;
+
+Config *config_new_defaults(void);
+/* Loads PATH over the defaults; errors name the file and, where known, the line. */
+Config *config_load(const char *path, GError **error);
+void config_free(Config *config);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Config, config_free)
+
+/* Finds the configuration to use: PATH if given, else $BAITIAO_CONFIG, else defaults. */
+Config *config_resolve(const char *path, GError **error);
+
+#endif

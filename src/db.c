@@ -1,0 +1,296 @@
+/* libpq wrapper: connection, statements with contracts, transactions, locks. */
+#include "db.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* DB errors carry the SQLSTATE so callers decide retries on it, not on text. */
+typedef struct {
+  char sqlstate[6];
+} DbErrorPrivate;
+
+static void
+db_error_private_init(DbErrorPrivate *priv)
+{
+  priv->sqlstate[0] = '\0';
+}
+
+static void
+db_error_private_copy(const DbErrorPrivate *src, DbErrorPrivate *dest)
+{
+  memcpy(dest->sqlstate, src->sqlstate, sizeof dest->sqlstate);
+}
+
+static void
+db_error_private_clear(DbErrorPrivate *priv)
+{
+  priv->sqlstate[0] = '\0';
+}
+
+G_DEFINE_EXTENDED_ERROR(DbError, db_error)
+
+const char *
+db_error_sqlstate(const GError *error)
+{
+  if (!error || error->domain != DB_ERROR)
+    return NULL;
+  DbErrorPrivate *priv = db_error_get_private(error);
+  return priv && priv->sqlstate[0] ? priv->sqlstate : NULL;
+}
+
+static void
+route_notice(void *arg, const char *message)
+{
+  (void) arg;
+  g_autofree char *line = g_strchomp(g_strdup(message));
+  log_info("server: %s", line);
+}
+
+static const char *
+role_user(const Config *config, DbRole role)
+{
+  switch (role) {
+  case DB_ROLE_OWNER: return config->owner_user;
+  case DB_ROLE_BATCH: return config->batch_user;
+  case DB_ROLE_REPORT: return config->report_user;
+  }
+  return NULL;
+}
+
+char *
+db_describe(PGconn *conn)
+{
+  const char *host = PQhost(conn);
+  const char *port = PQport(conn);
+  const char *db = PQdb(conn);
+  const char *user = PQuser(conn);
+  gboolean socket = !host || !*host || host[0] == '/' || host[0] == '@';
+  return g_strdup_printf("%s \"%s\" port %s, database \"%s\" as user \"%s\"",
+                         socket ? "socket directory" : "host",
+                         host && *host ? host : "(default)", port && *port ? port : "(default)",
+                         db ? db : "?", user ? user : "?");
+}
+
+/* First line of libpq's message, which never includes the password. */
+static char *
+first_line(const char *message)
+{
+  const char *nl = message ? strchr(message, '\n') : NULL;
+  return nl ? g_strndup(message, nl - message) : g_strdup(message ? message : "");
+}
+
+PGconn *
+db_connect(const Config *config, DbRole role, const char *command, GError **error)
+{
+  g_autofree char *appname = g_strdup_printf("baitiao/%s", command);
+  g_autofree char *timeout = g_strdup_printf("%d", config->connect_timeout_s);
+  const char *keys[8];
+  const char *values[8];
+  int n = 0;
+#define ADD(k, v) do { if ((v) && *(v)) { keys[n] = (k); values[n] = (v); n++; } } while (0)
+  ADD("host", config->db_host);
+  ADD("port", config->db_port);
+  ADD("dbname", config->db_name);
+  ADD("user", role_user(config, role));
+  ADD("application_name", appname);
+  ADD("connect_timeout", timeout);
+#undef ADD
+  keys[n] = NULL;
+  values[n] = NULL;
+
+  g_autoptr(PGconn) conn = PQconnectdbParams(keys, values, 0);
+  if (!conn) {
+    g_set_error(error, DB_ERROR, DB_ERROR_UNREACHABLE, "out of memory connecting to the database");
+    return NULL;
+  }
+  if (PQstatus(conn) != CONNECTION_OK) {
+    g_autofree char *where = db_describe(conn);
+    g_autofree char *why = first_line(PQerrorMessage(conn));
+    g_set_error(error, DB_ERROR, DB_ERROR_UNREACHABLE,
+                "could not connect to the database at %s\n%s", where, why);
+    return NULL;
+  }
+  PQsetNoticeProcessor(conn, route_notice, NULL);
+  if (!db_exec(conn, "set_search_path", "SET search_path = " DB_SCHEMA ", pg_catalog", 0, NULL,
+               error))
+    return NULL;
+  return g_steal_pointer(&conn);
+}
+
+static void
+set_statement_error(PGconn *conn, const PGresult *res, const char *name, GError **error)
+{
+  const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+  g_autofree char *msg = g_strchomp(g_strdup(res ? PQresultErrorMessage(res) : PQerrorMessage(conn)));
+  gboolean lost = PQstatus(conn) == CONNECTION_BAD
+                  || (state && strncmp(state, "08", 2) == 0)
+                  || (state && strcmp(state, "57P01") == 0);
+  g_set_error(error, DB_ERROR, lost ? DB_ERROR_UNREACHABLE : DB_ERROR_STATEMENT,
+              "statement \"%s\" failed%s%s%s: %s", name,
+              state ? " (SQLSTATE " : "", state ? state : "", state ? ")" : "",
+              msg && *msg ? msg : "connection to the server was lost");
+  if (error && *error && state) {
+    DbErrorPrivate *priv = db_error_get_private(*error);
+    g_strlcpy(priv->sqlstate, state, sizeof priv->sqlstate);
+  }
+}
+
+static PGresult *
+run(PGconn *conn, const char *name, const char *sql, int nparams, const char *const *params,
+    ExecStatusType want, GError **error)
+{
+  PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+  if (PQresultStatus(res) != want) {
+    if (res && PQresultStatus(res) != PGRES_FATAL_ERROR && PQresultStatus(res) != PGRES_NONFATAL_ERROR
+        && PQstatus(conn) == CONNECTION_OK)
+      g_set_error(error, DB_ERROR, DB_ERROR_CONTRACT, "statement \"%s\" returned %s, expected %s",
+                  name, PQresStatus(PQresultStatus(res)), PQresStatus(want));
+    else
+      set_statement_error(conn, res, name, error);
+    PQclear(res);
+    return NULL;
+  }
+  return res;
+}
+
+gboolean
+db_exec(PGconn *conn, const char *name, const char *sql, int nparams,
+        const char *const *params, GError **error)
+{
+  PGresult *res = run(conn, name, sql, nparams, params, PGRES_COMMAND_OK, error);
+  PQclear(res);
+  return res != NULL;
+}
+
+PGresult *
+db_query(PGconn *conn, const char *name, const char *sql, int nparams,
+         const char *const *params, GError **error)
+{
+  return run(conn, name, sql, nparams, params, PGRES_TUPLES_OK, error);
+}
+
+PGresult *
+db_query_one(PGconn *conn, const char *name, const char *sql, int nparams,
+             const char *const *params, GError **error)
+{
+  g_autoptr(PGresult) res = db_query(conn, name, sql, nparams, params, error);
+  if (!res)
+    return NULL;
+  if (PQntuples(res) != 1) {
+    g_set_error(error, DB_ERROR, DB_ERROR_CONTRACT, "statement \"%s\" returned %d rows, expected one",
+                name, PQntuples(res));
+    return NULL;
+  }
+  return g_steal_pointer(&res);
+}
+
+gboolean
+db_exec_script(PGconn *conn, const char *name, const char *script, int *error_offset,
+               GError **error)
+{
+  if (error_offset)
+    *error_offset = -1;
+  PGresult *res = PQexec(conn, script);
+  ExecStatusType st = PQresultStatus(res);
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
+    PQclear(res);
+    return TRUE;
+  }
+  const char *pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+  if (pos && error_offset)
+    *error_offset = atoi(pos) - 1;
+  set_statement_error(conn, res, name, error);
+  PQclear(res);
+  return FALSE;
+}
+
+gboolean
+db_begin(PGconn *conn, GError **error)
+{
+  return db_exec(conn, "begin", "BEGIN", 0, NULL, error);
+}
+
+gboolean
+db_commit(PGconn *conn, GError **error)
+{
+  return db_exec(conn, "commit", "COMMIT", 0, NULL, error);
+}
+
+void
+db_rollback(PGconn *conn)
+{
+  if (PQstatus(conn) != CONNECTION_OK || PQtransactionStatus(conn) == PQTRANS_IDLE)
+    return;
+  PQclear(PQexec(conn, "ROLLBACK"));
+}
+
+static const char sql_try_lock[] =
+  "SELECT pg_catalog.pg_try_advisory_lock($1::int, $2::int)";
+static const char sql_lock_holder[] =
+  "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.client_hostname, a.client_addr::text, 'local'),"
+  "       coalesce(a.backend_start::text, '')"
+  "  FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid"
+  " WHERE l.locktype = 'advisory' AND l.classid = $1::int::oid AND l.objid = $2::int::oid"
+  "   AND l.granted LIMIT 1";
+static const char sql_unlock[] = "SELECT pg_catalog.pg_advisory_unlock($1::int, $2::int)";
+
+gboolean
+db_lock_or_fail(PGconn *conn, DbLock lock, const char *what, GError **error)
+{
+  g_autofree char *cls = g_strdup_printf("%d", DB_LOCK_CLASS);
+  g_autofree char *obj = g_strdup_printf("%d", (int) lock);
+  const char *params[] = { cls, obj };
+  g_autoptr(PGresult) res = db_query_one(conn, "try_advisory_lock", sql_try_lock, 2, params, error);
+  if (!res)
+    return FALSE;
+  if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+    return TRUE;
+  g_autoptr(PGresult) holder = db_query(conn, "lock_holder", sql_lock_holder, 2, params, NULL);
+  if (holder && PQntuples(holder) == 1)
+    g_set_error(error, DB_ERROR, DB_ERROR_LOCK_HELD,
+                "another %s is running: lock held by server pid %s (%s, from %s, connected %s)",
+                what, PQgetvalue(holder, 0, 0), PQgetvalue(holder, 0, 1),
+                PQgetvalue(holder, 0, 2), PQgetvalue(holder, 0, 3));
+  else
+    g_set_error(error, DB_ERROR, DB_ERROR_LOCK_HELD, "another %s is running (lock held)", what);
+  return FALSE;
+}
+
+void
+db_unlock(PGconn *conn, DbLock lock)
+{
+  g_autofree char *cls = g_strdup_printf("%d", DB_LOCK_CLASS);
+  g_autofree char *obj = g_strdup_printf("%d", (int) lock);
+  const char *params[] = { cls, obj };
+  g_autoptr(PGresult) res = db_query(conn, "advisory_unlock", sql_unlock, 2, params, NULL);
+}
+
+/* PQcancel is async-signal-safe; the PGcancel object is prepared beforehand. */
+static PGcancel *volatile cancel_handle;
+
+static void
+on_signal(int signo)
+{
+  char errbuf[256];
+  if (cancel_handle)
+    PQcancel(cancel_handle, errbuf, sizeof errbuf);
+  signal(signo, SIG_DFL);
+  raise(signo);
+}
+
+void
+db_cancel_on_signal(PGconn *conn)
+{
+  if (cancel_handle)
+    PQfreeCancel(cancel_handle);
+  cancel_handle = PQgetCancel(conn);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}

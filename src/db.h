@@ -1,0 +1,79 @@
+/* A thin layer over libpq with fixed contracts: every statement has a name that
+ * errors report, every value is a parameter, and failures carry the SQLSTATE. */
+#ifndef BAITIAO_DB_H
+#define BAITIAO_DB_H
+
+#include <glib.h>
+#include <libpq-fe.h>
+
+#include "config.h"
+
+#define DB_ERROR (db_error_quark())
+GQuark db_error_quark(void);
+
+typedef enum {
+  DB_ERROR_UNREACHABLE,  /* could not connect, or the connection was lost: retry later */
+  DB_ERROR_LOCK_HELD,    /* another process holds our advisory lock: retry later */
+  DB_ERROR_STATEMENT,    /* a statement failed; the message names it and the SQLSTATE */
+  DB_ERROR_CONTRACT,     /* a statement returned another shape than its contract says */
+  DB_ERROR_COPY,         /* a COPY stream failed */
+} DbError;
+
+typedef enum {
+  DB_ROLE_OWNER,   /* migrations */
+  DB_ROLE_BATCH,   /* the nightly run */
+  DB_ROLE_REPORT,  /* reports, status: read only */
+} DbRole;
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PGresult, PQclear)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(PGconn, PQfinish)
+
+/* Schema every session works in (search_path is set right after connecting). */
+#define DB_SCHEMA "baitiao"
+
+/* Advisory lock keys (two-int form: class, object). */
+#define DB_LOCK_CLASS 0x62740000 /* "bt" */
+typedef enum {
+  DB_LOCK_MIGRATE = 1,
+  DB_LOCK_NIGHT = 2,
+} DbLock;
+
+/* Connects as the configured user for ROLE, with application_name "baitiao/COMMAND".
+ * Fails with DB_ERROR_UNREACHABLE naming the host or socket, never a password. */
+PGconn *db_connect(const Config *config, DbRole role, const char *command, GError **error);
+
+/* "host ... port ... dbname ... user" of a connection, for messages (no password). */
+char *db_describe(PGconn *conn);
+
+/* Contract: the statement returns COMMAND_OK. */
+gboolean db_exec(PGconn *conn, const char *name, const char *sql, int nparams,
+                 const char *const *params, GError **error);
+/* Contract: the statement returns rows (TUPLES_OK), any number. */
+PGresult *db_query(PGconn *conn, const char *name, const char *sql, int nparams,
+                   const char *const *params, GError **error);
+/* Contract: the statement returns exactly one row. */
+PGresult *db_query_one(PGconn *conn, const char *name, const char *sql, int nparams,
+                       const char *const *params, GError **error);
+
+/* Runs a multi-statement SQL script (simple query protocol; no parameters).
+ * On failure *ERROR_OFFSET, when not NULL, is the 0-based character offset of the
+ * error in SCRIPT as the server reported it, or -1. */
+gboolean db_exec_script(PGconn *conn, const char *name, const char *script, int *error_offset,
+                        GError **error);
+
+gboolean db_begin(PGconn *conn, GError **error);
+gboolean db_commit(PGconn *conn, GError **error);
+/* Best effort, used on error paths: the error already being reported matters more. */
+void db_rollback(PGconn *conn);
+
+/* Takes LOCK for this session or fails with DB_ERROR_LOCK_HELD naming the holder. */
+gboolean db_lock_or_fail(PGconn *conn, DbLock lock, const char *what, GError **error);
+void db_unlock(PGconn *conn, DbLock lock);
+
+/* SQLSTATE of the last failed statement of an error raised here, or NULL. */
+const char *db_error_sqlstate(const GError *error);
+
+/* Cancels the running query of CONN when SIGINT or SIGTERM arrives. */
+void db_cancel_on_signal(PGconn *conn);
+
+#endif

@@ -1,0 +1,74 @@
+/* Diagnostics to stderr, in the manner of PostgreSQL's client programs:
+ * "2026-03-05 02:10:11 baitiao[123] eod: error: message". Results go to stdout. */
+#include "log.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+static LogLevel max_level = LOG_LEVEL_INFO;
+static char *log_context;
+
+void
+log_set_level(LogLevel level)
+{
+  max_level = level;
+}
+
+LogLevel
+log_get_level(void)
+{
+  return max_level;
+}
+
+void
+log_set_context(const char *context)
+{
+  g_free(log_context);
+  log_context = g_strdup(context);
+}
+
+static const char *
+level_label(LogLevel level)
+{
+  switch (level) {
+  case LOG_LEVEL_ERROR: return "error: ";
+  case LOG_LEVEL_WARNING: return "warning: ";
+  case LOG_LEVEL_DEBUG: return "debug: ";
+  case LOG_LEVEL_INFO: break;
+  }
+  return "";
+}
+
+static void
+write_line(LogLevel level, const char *text)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local();
+  g_autofree char *stamp = g_date_time_format(now, "%Y-%m-%d %H:%M:%S");
+  fprintf(stderr, "%s baitiao[%ld]%s%s: %s%s\n", stamp, (long) getpid(),
+          log_context ? " " : "", log_context ? log_context : "",
+          level_label(level), text);
+}
+
+void
+log_message(LogLevel level, const char *fmt, ...)
+{
+  if (level > max_level)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *text = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  write_line(level, text);
+}
+
+void
+log_gerror(const GError *error)
+{
+  if (!error)
+    return;
+  g_auto(GStrv) lines = g_strsplit(error->message, "\n", -1);
+  for (guint i = 0; lines[i]; i++)
+    if (*lines[i])
+      write_line(i == 0 ? LOG_LEVEL_ERROR : LOG_LEVEL_INFO, lines[i]);
+  fflush(stderr);
+}

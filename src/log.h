@@ -1,0 +1,28 @@
+/* Diagnostics to stderr: one helper, one line per message, timestamped. */
+#ifndef BAITIAO_LOG_H
+#define BAITIAO_LOG_H
+
+#include <glib.h>
+
+typedef enum {
+  LOG_LEVEL_ERROR,
+  LOG_LEVEL_WARNING,
+  LOG_LEVEL_INFO,
+  LOG_LEVEL_DEBUG,
+} LogLevel;
+
+void log_set_level(LogLevel max_level);
+LogLevel log_get_level(void);
+/* The step or command name printed in front of every message. */
+void log_set_context(const char *context);
+
+void log_message(LogLevel level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+#define log_error(...) log_message(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warning(...) log_message(LOG_LEVEL_WARNING, __VA_ARGS__)
+#define log_info(...) log_message(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_message(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+/* Reports a GError: its first line as the primary message, further lines as detail. */
+void log_gerror(const GError *error);
+
+#endif

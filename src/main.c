@@ -1,0 +1,85 @@
+/* baitiao: one binary, one subcommand per job. Only main decides the exit code. */
+#include "autoconfig.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "db.h"
+#include "exitcode.h"
+#include "log.h"
+#include "migrate.h"
+
+static const CliCommand commands[] = {
+  { "migrate", "show, apply or verify the SQL migrations", cmd_migrate },
+  { "status", "show the schema, business dates and last runs", cmd_status },
+};
+
+static void
+print_usage(FILE *out)
+{
+  fprintf(out, "Usage: baitiao COMMAND [OPTION…]\n\n"
+               "Nightly batch for consumer-credit installment lines (白条).\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\n\"baitiao COMMAND --help\" describes a command and its options.\n"
+               "Exit codes: 0 ok, 1 failure, 2 usage or configuration, 3 reconciliation breaks,\n"
+               "75 temporary (lock held or database unreachable: retry later).\n");
+}
+
+static int
+exit_code_for(const GError *error)
+{
+  if (error->domain == CLI_ERROR || error->domain == CONFIG_ERROR || error->domain == G_OPTION_ERROR)
+    return BT_EXIT_USAGE;
+  if (error->domain == DB_ERROR
+      && (error->code == DB_ERROR_UNREACHABLE || error->code == DB_ERROR_LOCK_HELD))
+    return BT_EXIT_TEMPFAIL;
+  return BT_EXIT_FAILURE;
+}
+
+static const CliCommand *
+find_command(const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+    if (strcmp(commands[i].name, name) == 0)
+      return &commands[i];
+  return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+  setlocale(LC_ALL, "");
+  if (argc < 2) {
+    print_usage(stderr);
+    return BT_EXIT_USAGE;
+  }
+  const char *name = argv[1];
+  if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+    print_usage(stdout);
+    return BT_EXIT_OK;
+  }
+  if (strcmp(name, "--version") == 0) {
+    printf("baitiao %s\n", PACKAGE_VERSION);
+    return BT_EXIT_OK;
+  }
+  const CliCommand *cmd = find_command(name);
+  if (!cmd) {
+    fprintf(stderr, "baitiao: unknown command \"%s\"\n\n", name);
+    print_usage(stderr);
+    return BT_EXIT_USAGE;
+  }
+  log_set_context(cmd->name);
+  g_autoptr(GError) error = NULL;
+  if (cmd->fn(argc - 1, argv + 1, &error))
+    return BT_EXIT_OK;
+  if (!error) {
+    log_error("%s failed without saying why", cmd->name);
+    return BT_EXIT_FAILURE;
+  }
+  log_gerror(error);
+  return exit_code_for(error);
+}

@@ -1,0 +1,143 @@
+/* Integration-test helpers: databases, connections, running the real binary. */
+#include "itest.h"
+
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static int db_counter;
+
+const char *
+itest_tmpdir(void)
+{
+  const char *dir = g_getenv("BT_TEST_TMPDIR");
+  return dir && *dir ? dir : g_get_tmp_dir();
+}
+
+PGconn *
+itest_connect(const char *db, const char *user)
+{
+  const char *keys[] = { "dbname", "user", "application_name", NULL };
+  const char *values[] = { db, user, "baitiao/itest", NULL };
+  PGconn *conn = PQconnectdbParams(keys, values, 0);
+  if (PQstatus(conn) != CONNECTION_OK)
+    fprintf(stderr, "\n  cannot connect to %s as %s: %s\n", db, user, PQerrorMessage(conn));
+  CU_ASSERT_FATAL(PQstatus(conn) == CONNECTION_OK);
+  PQclear(PQexec(conn, "SET search_path = baitiao, pg_catalog"));
+  return conn;
+}
+
+char *
+itest_sql(PGconn *conn, const char *sql, char *sqlstate_out)
+{
+  PGresult *res = PQexec(conn, sql);
+  ExecStatusType st = PQresultStatus(res);
+  char *out = NULL;
+  if (st == PGRES_TUPLES_OK)
+    out = g_strdup(PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "");
+  else if (st == PGRES_COMMAND_OK)
+    out = g_strdup("");
+  else if (sqlstate_out) {
+    const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    g_strlcpy(sqlstate_out, state ? state : "", 6);
+  }
+  PQclear(res);
+  return out;
+}
+
+char *
+itest_create_db(const char *prefix, gboolean migrated)
+{
+  char *name = g_strdup_printf("%s_%d_%d", prefix, (int) getpid(), ++db_counter);
+  PGconn *su = itest_connect("postgres", "postgres");
+  g_autofree char *create = g_strdup_printf("CREATE DATABASE %s OWNER baitiao_owner TEMPLATE %s", name,
+                                            migrated ? "baitiao" : "template0");
+  g_autofree char *grant = g_strdup_printf("REVOKE ALL ON DATABASE %s FROM PUBLIC;"
+                                           "GRANT CONNECT, TEMPORARY ON DATABASE %s TO baitiao_batch, baitiao_report",
+                                           name, name);
+  char state[6] = "";
+  g_autofree char *a = itest_sql(su, create, state);
+  if (!a)
+    fprintf(stderr, "\n  create database failed: %s\n", state);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+  g_autofree char *b = itest_sql(su, grant, NULL);
+  CU_ASSERT_PTR_NOT_NULL(b);
+  PQfinish(su);
+  return name;
+}
+
+char *
+itest_write_config(const char *db, const char *extra)
+{
+  static int counter;
+  char *path = g_strdup_printf("%s/config-%d-%d.conf", itest_tmpdir(), (int) getpid(), ++counter);
+  const char *host = g_getenv("PGHOST");
+  const char *port = g_getenv("PGPORT");
+  g_autofree char *text = g_strdup_printf("[database]\nhost=%s\nport=%s\ndbname=%s\nconnect_timeout=5\n%s",
+                                          host ? host : "", port ? port : "5432", db,
+                                          extra ? extra : "");
+  CU_ASSERT_FATAL(g_file_set_contents(path, text, -1, NULL));
+  return path;
+}
+
+void
+itest_run_free(ItestRun *run)
+{
+  if (!run)
+    return;
+  g_free(run->out);
+  g_free(run->err);
+  g_free(run);
+}
+
+ItestRun *
+itest_baitiao(const char *const *args, const char *const *env)
+{
+  const char *bin = g_getenv("BAITIAO_BIN");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(bin);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (gpointer) bin);
+  for (int i = 0; args[i]; i++)
+    g_ptr_array_add(argv, (gpointer) args[i]);
+  g_ptr_array_add(argv, NULL);
+  g_auto(GStrv) envp = g_get_environ();
+  for (int i = 0; env && env[i]; i++) {
+    g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
+    envp = g_environ_setenv(envp, kv[0], kv[1] ? kv[1] : "", TRUE);
+  }
+  ItestRun *run = g_new0(ItestRun, 1);
+  int wait_status = 0;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = g_spawn_sync(NULL, (char **) argv->pdata, envp, G_SPAWN_DEFAULT, NULL, NULL,
+                             &run->out, &run->err, &wait_status, &error);
+  if (!ok)
+    fprintf(stderr, "\n  cannot run %s: %s\n", bin, error->message);
+  CU_ASSERT_FATAL(ok);
+  run->status = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 128 + WTERMSIG(wait_status);
+  return run;
+}
+
+char *
+itest_copy_sql_dir(void)
+{
+  static int counter;
+  const char *src = g_getenv("BAITIAO_SQL_DIR");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(src);
+  char *dst = g_strdup_printf("%s/sql-%d-%d", itest_tmpdir(), (int) getpid(), ++counter);
+  CU_ASSERT_FATAL(g_mkdir_with_parents(dst, 0755) == 0);
+  g_autoptr(GDir) d = g_dir_open(src, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+  const char *n;
+  while ((n = g_dir_read_name(d))) {
+    if (!g_str_has_suffix(n, ".sql"))
+      continue;
+    g_autofree char *from = g_build_filename(src, n, NULL);
+    g_autofree char *to = g_build_filename(dst, n, NULL);
+    g_autofree char *text = NULL;
+    gsize len;
+    CU_ASSERT_FATAL(g_file_get_contents(from, &text, &len, NULL));
+    CU_ASSERT_FATAL(g_file_set_contents(to, text, len, NULL));
+  }
+  return dst;
+}

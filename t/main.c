@@ -1,0 +1,14 @@
+/* Unit tests: no database, no network; fast enough to run on every build. */
+#include "runner.h"
+#include "unit_suites.h"
+
+int
+main(int argc, char **argv)
+{
+  CU_SuiteInfo suites[] = {
+    { "config", NULL, NULL, NULL, NULL, test_config_cases },
+    { "migrate", NULL, NULL, NULL, NULL, test_migrate_cases },
+    CU_SUITE_INFO_NULL,
+  };
+  return test_run_suites("unit", suites, argc, argv);
+}

@@ -1,0 +1,41 @@
+/* The one CUnit driver of both test programs: CUnit's own run summary, then a plain
+ * "label: N passed, N failed" line. The exit status is non-zero on any failure. */
+#include "runner.h"
+
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <string.h>
+
+static int
+run_selected(const char *name)
+{
+  CU_pSuite suite = CU_get_suite(name);
+  if (suite)
+    return CU_basic_run_suite(suite) == CUE_SUCCESS ? 0 : -1;
+  for (suite = CU_get_registry()->pSuite; suite; suite = suite->pNext) {
+    CU_pTest test = CU_get_test(suite, name);
+    if (test)
+      return CU_basic_run_test(suite, test) == CUE_SUCCESS ? 0 : -1;
+  }
+  fprintf(stderr, "no suite or test named \"%s\"\n", name);
+  return -1;
+}
+
+int
+test_run_suites(const char *label, CU_SuiteInfo *suites, int argc, char **argv)
+{
+  if (CU_initialize_registry() != CUE_SUCCESS || CU_register_suites(suites) != CUE_SUCCESS) {
+    fprintf(stderr, "%s: cannot set up CUnit: %s\n", label, CU_get_error_msg());
+    return 1;
+  }
+  CU_basic_set_mode(CU_BRM_VERBOSE);
+  int rc = argc > 1 ? run_selected(argv[1]) : (CU_basic_run_tests() == CUE_SUCCESS ? 0 : -1);
+  unsigned run = CU_get_number_of_tests_run();
+  unsigned failed = CU_get_number_of_tests_failed();
+  unsigned suites_failed = CU_get_number_of_suites_failed();
+  printf("\n%s: %u passed, %u failed\n", label, run - failed, failed + suites_failed);
+  CU_cleanup_registry();
+  if (rc != 0)
+    return 1;
+  return failed + suites_failed > 0 ? 1 : 0;
+}

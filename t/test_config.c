@@ -1,0 +1,106 @@
+/* Configuration files: defaults, values, and errors that name the file and line. */
+#include <CUnit/CUnit.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "unit_suites.h"
+
+static char *
+write_temp(const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = NULL;
+  int fd = g_file_open_tmp("bt-config-XXXXXX.conf", &path, &error);
+  CU_ASSERT_FATAL(fd >= 0);
+  close(fd);
+  CU_ASSERT_FATAL(g_file_set_contents(path, text, -1, &error));
+  return path;
+}
+
+static void
+check_error(const char *text, int code, const char *line_tag, const char *fragment)
+{
+  g_autofree char *path = write_temp(text);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Config) c = config_load(path, &error);
+  CU_ASSERT_PTR_NULL(c);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+  CU_ASSERT_TRUE(g_error_matches(error, CONFIG_ERROR, code));
+  g_autofree char *where = g_strdup_printf("%s%s", path, line_tag);
+  CU_ASSERT_TRUE(g_str_has_prefix(error->message, where));
+  CU_ASSERT_PTR_NOT_NULL(strstr(error->message, fragment));
+  g_unlink(path);
+}
+
+static void
+test_defaults(void)
+{
+  g_autoptr(Config) c = config_new_defaults();
+  CU_ASSERT_STRING_EQUAL(c->db_name, "baitiao");
+  CU_ASSERT_STRING_EQUAL(c->owner_user, "baitiao_owner");
+  CU_ASSERT_STRING_EQUAL(c->batch_user, "baitiao_batch");
+  CU_ASSERT_STRING_EQUAL(c->report_user, "baitiao_report");
+  CU_ASSERT_PTR_NULL(c->db_host);
+  CU_ASSERT_EQUAL(c->connect_timeout_s, 10);
+}
+
+static void
+test_values(void)
+{
+  g_autofree char *path = write_temp("# comment\n[database]\nhost = /tmp/sock \nport=6543\n"
+                                     "dbname=night\nconnect_timeout=3\n[paths]\nsql_dir=migrations\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Config) c = config_load(path, &error);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  CU_ASSERT_STRING_EQUAL(c->db_host, "/tmp/sock");
+  CU_ASSERT_STRING_EQUAL(c->db_port, "6543");
+  CU_ASSERT_STRING_EQUAL(c->db_name, "night");
+  CU_ASSERT_EQUAL(c->connect_timeout_s, 3);
+  g_autofree char *dir = g_path_get_dirname(path);
+  g_autofree char *expect = g_build_filename(dir, "migrations", NULL);
+  CU_ASSERT_STRING_EQUAL(c->sql_dir, expect);
+  g_unlink(path);
+}
+
+static void
+test_errors_name_file_and_line(void)
+{
+  check_error("[database]\nhost=x\nthis is not a setting\n", CONFIG_ERROR_FILE, ":3:", "malformed");
+  check_error("[database]\n\nport=abc\n", CONFIG_ERROR_VALUE, ":3:", "port number");
+  check_error("[database]\nhost=x\nconnect_timeout=0\n", CONFIG_ERROR_VALUE, ":3:", "1 to 3600");
+  check_error("[database]\nhost=x\npasword=secret\n", CONFIG_ERROR_UNKNOWN, ":3:", "pasword");
+  check_error("[databse]\nhost=x\n", CONFIG_ERROR_UNKNOWN, ":", "[databse]");
+}
+
+static void
+test_unreadable_file(void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Config) c = config_load("/nonexistent/baitiao.conf", &error);
+  CU_ASSERT_PTR_NULL(c);
+  CU_ASSERT_TRUE(g_error_matches(error, CONFIG_ERROR, CONFIG_ERROR_FILE));
+  CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "/nonexistent/baitiao.conf"));
+}
+
+static void
+test_secret_value_not_echoed(void)
+{
+  g_autofree char *path = write_temp("[database]\npassword=hunter2\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Config) c = config_load(path, &error);
+  CU_ASSERT_PTR_NULL(c);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(error);
+  CU_ASSERT_PTR_NULL(strstr(error->message, "hunter2"));
+  g_unlink(path);
+}
+
+CU_TestInfo test_config_cases[] = {
+  { "defaults", test_defaults },
+  { "values", test_values },
+  { "errors name file and line", test_errors_name_file_and_line },
+  { "unreadable file", test_unreadable_file },
+  { "secret value not echoed", test_secret_value_not_echoed },
+  CU_TEST_INFO_NULL,
+};

@@ -1,0 +1,10 @@
+/* The unit-test cases each t/test_<module>.c exports. */
+#ifndef BAITIAO_T_UNIT_SUITES_H
+#define BAITIAO_T_UNIT_SUITES_H
+
+#include <CUnit/CUnit.h>
+
+extern CU_TestInfo test_config_cases[];
+extern CU_TestInfo test_migrate_cases[];
+
+#endif
