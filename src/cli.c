@@ -16,7 +16,7 @@ cli_context_new(const char *name, const char *params, const char *summary, CliCo
       "Configuration file (default: $BAITIAO_CONFIG, else built-in defaults and PG* environment)", "FILE" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &common->verbose, "Log debug messages", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &common->quiet, "Log only warnings and errors", NULL },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   GOptionGroup *group = g_option_group_new("common", "Common options:", "Show common options",
                                            NULL, NULL);

@@ -101,7 +101,7 @@ cmd_migrate(int argc, char **argv, GError **error)
   gboolean dry_run = FALSE;
   GOptionEntry entries[] = {
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "With up: print what would be applied", NULL },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx = cli_context_new("migrate", "status|up|verify",
                                                   "Show, apply or verify the SQL migrations.", &common);

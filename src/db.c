@@ -265,7 +265,7 @@ db_unlock(PGconn *conn, DbLock lock)
   g_autofree char *cls = g_strdup_printf("%d", DB_LOCK_CLASS);
   g_autofree char *obj = g_strdup_printf("%d", (int) lock);
   const char *params[] = { cls, obj };
-  g_autoptr(PGresult) res = db_query(conn, "advisory_unlock", sql_unlock, 2, params, NULL);
+  PQclear(db_query(conn, "advisory_unlock", sql_unlock, 2, params, NULL));
 }
 
 /* PQcancel is async-signal-safe; the PGcancel object is prepared beforehand. */
