@@ -218,6 +218,7 @@ test_failing_migration_rolls_back(void)
   ITEST_ASSERT_STR_EQ(max, want);
   /* Exactly as before the broken file: drop the good probe and compare catalogs. */
   g_autofree char *drop = itest_sql(c, "DROP TABLE baitiao.probe_ok", NULL);
+  CU_ASSERT_PTR_NOT_NULL(drop);
   PQfinish(c);
   g_autofree char *after = catalog_digest(db);
   ITEST_ASSERT_STR_EQ(before, after);
