@@ -61,7 +61,45 @@ test_report_role_only_reads(void)
   PQfinish(c);
 }
 
+static const char sql_entry[] =
+  "INSERT INTO baitiao.journal_entries (business_date, entry_type, step_name)"
+  " VALUES ('2026-03-05', 'ORIGINATION', 'originate') RETURNING entry_id";
+
+static char *
+post_entry(PGconn *c, gint64 debit, gint64 credit)
+{
+  CU_ASSERT_PTR_NOT_NULL_FATAL(itest_sql(c, "BEGIN", NULL));
+  char *id = itest_sql(c, sql_entry, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(id);
+  g_autofree char *lines = g_strdup_printf(
+    "INSERT INTO baitiao.journal_lines (entry_id, line_no, business_date, account_code, debit_fen, credit_fen)"
+    " VALUES (%s, 1, '2026-03-05', '1122', %" G_GINT64_FORMAT ", 0),"
+    "        (%s, 2, '2026-03-05', '2202', 0, %" G_GINT64_FORMAT ")", id, debit, id, credit);
+  g_autofree char *ins = itest_sql(c, lines, NULL);
+  CU_ASSERT_PTR_NOT_NULL(ins);
+  return id;
+}
+
+static void
+test_ledger_refuses_unbalanced_entry(void)
+{
+  g_autofree char *db = itest_create_db("roles_ledger", TRUE);
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  g_autofree char *good = post_entry(c, 100000, 100000);
+  assert_ok(c, "COMMIT");
+  g_autofree char *bad = post_entry(c, 100000, 99999);
+  assert_refused(c, "COMMIT", "23514");
+  g_autofree char *kept = itest_sql(c, "SELECT count(*) FROM baitiao.journal_entries", NULL);
+  ITEST_ASSERT_STR_EQ(kept, "1");
+  g_autofree char *sum = itest_sql(c, "SELECT sum(debit_fen) - sum(credit_fen) FROM baitiao.journal_lines", NULL);
+  ITEST_ASSERT_STR_EQ(sum, "0");
+  /* posted lines are never edited: corrections are new entries */
+  assert_refused(c, "UPDATE baitiao.journal_lines SET debit_fen = 1 WHERE line_no = 1", "42501");
+  PQfinish(c);
+}
+
 CU_TestInfo itest_roles_cases[] = {
+  { "ledger refuses unbalanced entry", test_ledger_refuses_unbalanced_entry },
   { "batch role cannot change schema", test_batch_role_cannot_change_schema },
   { "report role only reads", test_report_role_only_reads },
   CU_TEST_INFO_NULL,
