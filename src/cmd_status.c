@@ -31,17 +31,79 @@ print_schema(PGconn *conn, const Config *config, GError **error)
   return TRUE;
 }
 
+static const char sql_calendar[] =
+  "SELECT count(*) FILTER (WHERE status = 'CLOSED'),"
+  "       coalesce(max(business_date) FILTER (WHERE status = 'CLOSED')::text, 'none'),"
+  "       coalesce(max(business_date) FILTER (WHERE status = 'OPEN')::text, 'none')"
+  "  FROM business_calendar";
+
+static const char sql_last_runs[] =
+  "SELECT r.run_id, r.command, coalesce(r.business_date::text, ''), r.status,"
+  "       to_char(r.started_at, 'YYYY-MM-DD HH24:MI:SS'),"
+  "       coalesce(to_char(r.ended_at - r.started_at, 'HH24:MI:SS'), 'running'),"
+  "       coalesce(r.host || ':' || r.pid, ''),"
+  "       (SELECT count(*) FROM job_step_runs s WHERE s.run_id = r.run_id AND s.status = 'SUCCEEDED'),"
+  "       (SELECT count(*) FROM job_step_runs s WHERE s.run_id = r.run_id),"
+  "       coalesce(split_part(r.error, E'\\n', 1), '')"
+  "  FROM job_runs r ORDER BY r.run_id DESC LIMIT $1::int";
+
+static gboolean
+print_calendar(PGconn *conn, GError **error)
+{
+  g_autoptr(PGresult) cal = db_query_one(conn, "calendar_summary", sql_calendar, 0, NULL, error);
+  if (!cal)
+    return FALSE;
+  printf("business: %s dates closed, last closed %s, open %s\n", PQgetvalue(cal, 0, 0),
+         PQgetvalue(cal, 0, 1), PQgetvalue(cal, 0, 2));
+  return TRUE;
+}
+
+static gboolean
+print_last_runs(PGconn *conn, int limit, GError **error)
+{
+  g_autofree char *n = g_strdup_printf("%d", limit);
+  const char *params[] = { n };
+  g_autoptr(PGresult) runs = db_query(conn, "last_runs", sql_last_runs, 1, params, error);
+  if (!runs)
+    return FALSE;
+  if (PQntuples(runs) == 0) {
+    printf("runs:     none yet\n");
+    return TRUE;
+  }
+  printf("\n%6s  %-10s  %-10s  %-9s  %-19s  %-8s  %-5s  %s\n", "run", "command", "date", "status",
+         "started", "took", "steps", "where / error");
+  for (int i = 0; i < PQntuples(runs); i++) {
+    const char *err = PQgetvalue(runs, i, 9);
+    g_autofree char *steps = g_strdup_printf("%s/%s", PQgetvalue(runs, i, 7), PQgetvalue(runs, i, 8));
+    printf("%6s  %-10s  %-10s  %-9s  %-19s  %-8s  %-5s  %s\n", PQgetvalue(runs, i, 0),
+           PQgetvalue(runs, i, 1), PQgetvalue(runs, i, 2), PQgetvalue(runs, i, 3),
+           PQgetvalue(runs, i, 4), PQgetvalue(runs, i, 5), steps,
+           *err ? err : PQgetvalue(runs, i, 6));
+  }
+  return TRUE;
+}
+
 gboolean
 cmd_status(int argc, char **argv, GError **error)
 {
   g_auto(CliCommon) common = { 0 };
+  int runs = 10;
+  GOptionEntry entries[] = {
+    { "runs", 'r', 0, G_OPTION_ARG_INT, &runs, "How many of the last runs to show (default 10)", "N" },
+    G_OPTION_ENTRY_NULL,
+  };
   g_autoptr(GOptionContext) ctx = cli_context_new("status", NULL,
                                                   "Show the schema version, business dates and last runs.",
                                                   &common);
+  g_option_context_add_main_entries(ctx, entries, NULL);
   if (!cli_parse(ctx, "status", &argc, &argv, error))
     return FALSE;
   if (argc != 1) {
     cli_usage_error(error, "status", "unexpected argument \"%s\"", argv[1]);
+    return FALSE;
+  }
+  if (runs < 0 || runs > 1000) {
+    cli_usage_error(error, "status", "--runs takes a number from 0 to 1000");
     return FALSE;
   }
   g_autoptr(Config) config = cli_setup(&common, error);
@@ -52,5 +114,6 @@ cmd_status(int argc, char **argv, GError **error)
     return FALSE;
   g_autofree char *where = db_describe(conn);
   printf("database: %s\n", where);
-  return print_schema(conn, config, error);
+  return print_schema(conn, config, error) && print_calendar(conn, error)
+         && print_last_runs(conn, runs, error);
 }

@@ -76,6 +76,25 @@ test_status_on_migrated_database(void)
   CU_ASSERT_EQUAL(run->status, 0);
   ITEST_ASSERT_CONTAINS(run->out, "(0 pending)");
   ITEST_ASSERT_CONTAINS(run->out, "as user \"baitiao_report\"");
+  ITEST_ASSERT_CONTAINS(run->out, "business: 0 dates closed, last closed none, open none");
+  ITEST_ASSERT_CONTAINS(run->out, "runs:     none yet");
+
+  /* a closed date and a failed run show up, with the first line of the error */
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  g_autofree char *r1 = itest_sql(c,
+    "INSERT INTO baitiao.job_runs (command, business_date, status, ended_at, host, pid, exit_code, error)"
+    " VALUES ('eod', '2026-03-05', 'FAILED', now(), 'batch1', 4242, 1, 'step bill failed\nmore detail')", NULL);
+  g_autofree char *r2 = itest_sql(c,
+    "INSERT INTO baitiao.business_calendar (business_date, status, closed_at) VALUES ('2026-03-04', 'CLOSED', now())", NULL);
+  CU_ASSERT_PTR_NOT_NULL(r1);
+  CU_ASSERT_PTR_NOT_NULL(r2);
+  PQfinish(c);
+  g_autoptr(ItestRun) again = itest_baitiao((const char *[]) { "status", "--config", config, NULL }, NULL);
+  CU_ASSERT_EQUAL(again->status, 0);
+  ITEST_ASSERT_CONTAINS(again->out, "business: 1 dates closed, last closed 2026-03-04, open none");
+  ITEST_ASSERT_CONTAINS(again->out, "eod         2026-03-05  FAILED");
+  ITEST_ASSERT_CONTAINS(again->out, "step bill failed");
+  CU_ASSERT_PTR_NULL(strstr(again->out, "more detail"));
 }
 
 CU_TestInfo itest_cli_cases[] = {
