@@ -49,8 +49,10 @@ parse_file_name(const char *base, int *version, char **name)
     if (!(g_ascii_islower(base[i]) || g_ascii_isdigit(base[i]) || base[i] == '_'))
       return FALSE;
   *version = (base[0] - '0') * 1000 + (base[1] - '0') * 100 + (base[2] - '0') * 10 + (base[3] - '0');
+  if (*version == 0)
+    return FALSE;
   *name = g_strndup(base, len);
-  return *version > 0;
+  return TRUE;
 }
 
 static gint

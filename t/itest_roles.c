@@ -68,7 +68,8 @@ static const char sql_entry[] =
 static char *
 post_entry(PGconn *c, gint64 debit, gint64 credit)
 {
-  CU_ASSERT_PTR_NOT_NULL_FATAL(itest_sql(c, "BEGIN", NULL));
+  g_autofree char *begin = itest_sql(c, "BEGIN", NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(begin);
   char *id = itest_sql(c, sql_entry, NULL);
   CU_ASSERT_PTR_NOT_NULL_FATAL(id);
   g_autofree char *lines = g_strdup_printf(
