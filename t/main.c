@@ -8,6 +8,9 @@ main(int argc, char **argv)
   CU_SuiteInfo suites[] = {
     { "config", NULL, NULL, NULL, NULL, test_config_cases },
     { "migrate", NULL, NULL, NULL, NULL, test_migrate_cases },
+    { "money", NULL, NULL, NULL, NULL, test_money_cases },
+    { "schedule", NULL, NULL, NULL, NULL, test_schedule_cases },
+    { "schedule properties", NULL, NULL, NULL, NULL, test_schedule_property_cases },
     CU_SUITE_INFO_NULL,
   };
   return test_run_suites("unit", suites, argc, argv);
