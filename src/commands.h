@@ -5,6 +5,8 @@
 #include <glib.h>
 
 gboolean cmd_migrate(int argc, char **argv, GError **error);
+gboolean cmd_products(int argc, char **argv, GError **error);
+gboolean cmd_schedule(int argc, char **argv, GError **error);
 gboolean cmd_status(int argc, char **argv, GError **error);
 
 #endif

@@ -5,15 +5,6 @@
 
 #include <glib.h>
 
-#define CONFIG_ERROR (config_error_quark())
-GQuark config_error_quark(void);
-
-typedef enum {
-  CONFIG_ERROR_FILE,    /* unreadable or malformed file */
-  CONFIG_ERROR_VALUE,   /* a key with a bad value */
-  CONFIG_ERROR_UNKNOWN, /* a key or group we do not know (likely a typo) */
-} ConfigError;
-
 typedef struct {
   char *path;           /* file the settings came from, NULL for defaults only */
   /* [database]: NULL means "let libpq decide" (PGHOST, PGPORT, ...) */
@@ -29,7 +20,7 @@ typedef struct {
 } Config;
 
 Config *config_new_defaults(void);
-/* Loads PATH over the defaults; errors name the file and, where known, the line. */
+/* Loads PATH over the defaults; errors (KEYFILE_ERROR) name the file and line. */
 Config *config_load(const char *path, GError **error);
 void config_free(Config *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Config, config_free)

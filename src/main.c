@@ -9,11 +9,14 @@
 #include "commands.h"
 #include "db.h"
 #include "exitcode.h"
+#include "keyfile.h"
 #include "log.h"
 #include "migrate.h"
 
 static const CliCommand commands[] = {
   { "migrate", "show, apply or verify the SQL migrations", cmd_migrate },
+  { "products", "check or load the product catalogue", cmd_products },
+  { "schedule", "print the installment schedule and APR of one purchase", cmd_schedule },
   { "status", "show the schema, business dates and last runs", cmd_status },
 };
 
@@ -32,7 +35,7 @@ print_usage(FILE *out)
 static int
 exit_code_for(const GError *error)
 {
-  if (error->domain == CLI_ERROR || error->domain == CONFIG_ERROR || error->domain == G_OPTION_ERROR)
+  if (error->domain == CLI_ERROR || error->domain == KEYFILE_ERROR || error->domain == G_OPTION_ERROR)
     return BT_EXIT_USAGE;
   if (error->domain == DB_ERROR
       && (error->code == DB_ERROR_UNREACHABLE || error->code == DB_ERROR_LOCK_HELD))

@@ -8,6 +8,7 @@
 extern CU_TestInfo itest_cli_cases[];
 extern CU_TestInfo itest_migrate_cases[];
 extern CU_TestInfo itest_roles_cases[];
+extern CU_TestInfo itest_schedule_cases[];
 
 int
 main(int argc, char **argv)
@@ -21,6 +22,7 @@ main(int argc, char **argv)
     { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
     { "migrate", NULL, NULL, NULL, NULL, itest_migrate_cases },
     { "roles", NULL, NULL, NULL, NULL, itest_roles_cases },
+    { "schedule", NULL, NULL, NULL, NULL, itest_schedule_cases },
     CU_SUITE_INFO_NULL,
   };
   return test_run_suites("integration", suites, argc, argv);

@@ -9,6 +9,7 @@ main(int argc, char **argv)
     { "config", NULL, NULL, NULL, NULL, test_config_cases },
     { "migrate", NULL, NULL, NULL, NULL, test_migrate_cases },
     { "money", NULL, NULL, NULL, NULL, test_money_cases },
+    { "product", NULL, NULL, NULL, NULL, test_product_cases },
     { "schedule", NULL, NULL, NULL, NULL, test_schedule_cases },
     { "schedule properties", NULL, NULL, NULL, NULL, test_schedule_property_cases },
     CU_SUITE_INFO_NULL,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "keyfile.h"
 #include "unit_suites.h"
 
 static char *
@@ -27,7 +28,7 @@ check_error(const char *text, int code, const char *line_tag, const char *fragme
   g_autoptr(Config) c = config_load(path, &error);
   CU_ASSERT_PTR_NULL(c);
   CU_ASSERT_PTR_NOT_NULL_FATAL(error);
-  CU_ASSERT_TRUE(g_error_matches(error, CONFIG_ERROR, code));
+  CU_ASSERT_TRUE(g_error_matches(error, KEYFILE_ERROR, code));
   g_autofree char *where = g_strdup_printf("%s%s", path, line_tag);
   CU_ASSERT_TRUE(g_str_has_prefix(error->message, where));
   CU_ASSERT_PTR_NOT_NULL(strstr(error->message, fragment));
@@ -67,11 +68,12 @@ test_values(void)
 static void
 test_errors_name_file_and_line(void)
 {
-  check_error("[database]\nhost=x\nthis is not a setting\n", CONFIG_ERROR_FILE, ":3:", "malformed");
-  check_error("[database]\n\nport=abc\n", CONFIG_ERROR_VALUE, ":3:", "port number");
-  check_error("[database]\nhost=x\nconnect_timeout=0\n", CONFIG_ERROR_VALUE, ":3:", "1 to 3600");
-  check_error("[database]\nhost=x\npasword=secret\n", CONFIG_ERROR_UNKNOWN, ":3:", "pasword");
-  check_error("[databse]\nhost=x\n", CONFIG_ERROR_UNKNOWN, ":", "[databse]");
+  check_error("[database]\nhost=x\nthis is not a setting\n", KEYFILE_ERROR_FILE, ":3:", "malformed");
+  check_error("[database]\nhost=x\n[paths\n", KEYFILE_ERROR_FILE, ":3:", "malformed");
+  check_error("[database]\n\nport=abc\n", KEYFILE_ERROR_VALUE, ":3:", "port number");
+  check_error("[database]\nhost=x\nconnect_timeout=0\n", KEYFILE_ERROR_VALUE, ":3:", "1 to 3600");
+  check_error("[database]\nhost=x\npasword=secret\n", KEYFILE_ERROR_UNKNOWN, ":3:", "pasword");
+  check_error("[databse]\nhost=x\n", KEYFILE_ERROR_UNKNOWN, ":", "[databse]");
 }
 
 static void
@@ -80,7 +82,7 @@ test_unreadable_file(void)
   g_autoptr(GError) error = NULL;
   g_autoptr(Config) c = config_load("/nonexistent/baitiao.conf", &error);
   CU_ASSERT_PTR_NULL(c);
-  CU_ASSERT_TRUE(g_error_matches(error, CONFIG_ERROR, CONFIG_ERROR_FILE));
+  CU_ASSERT_TRUE(g_error_matches(error, KEYFILE_ERROR, KEYFILE_ERROR_FILE));
   CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "/nonexistent/baitiao.conf"));
 }
 
