@@ -7,6 +7,7 @@ main(int argc, char **argv)
 {
   CU_SuiteInfo suites[] = {
     { "config", NULL, NULL, NULL, NULL, test_config_cases },
+    { "csv", NULL, NULL, NULL, NULL, test_csv_cases },
     { "migrate", NULL, NULL, NULL, NULL, test_migrate_cases },
     { "money", NULL, NULL, NULL, NULL, test_money_cases },
     { "product", NULL, NULL, NULL, NULL, test_product_cases },

@@ -5,6 +5,7 @@
 #include <CUnit/CUnit.h>
 
 extern CU_TestInfo test_config_cases[];
+extern CU_TestInfo test_csv_cases[];
 extern CU_TestInfo test_migrate_cases[];
 extern CU_TestInfo test_money_cases[];
 extern CU_TestInfo test_product_cases[];
