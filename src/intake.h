@@ -1,0 +1,43 @@
+/* Intake (product-rules §12): partner CSV files into the inbox tables. Each file is
+ * read and checked field by field in C, streamed by COPY into a staging table, then
+ * judged set-based in SQL (duplicates, closed dates, unknown users and products).
+ * Good rows go to the inbox, bad rows to rejects with file, line, field and reason
+ * — all in one transaction, recorded in load_files by sha256: the same file twice
+ * loads nothing new, and a file refused as a whole stores nothing. */
+#ifndef BAITIAO_INTAKE_H
+#define BAITIAO_INTAKE_H
+
+#include <glib.h>
+#include <libpq-fe.h>
+
+#define INTAKE_ERROR (intake_error_quark())
+GQuark intake_error_quark(void);
+
+typedef enum {
+  INTAKE_ERROR_KIND,   /* unknown file kind */
+  INTAKE_ERROR_FILE,   /* the file is refused as a whole (header, empty) */
+} IntakeError;
+
+typedef struct {
+  gint64 file_id;
+  gboolean already_loaded;   /* same sha256 seen before: nothing loaded */
+  char *loaded_at;           /* when it was first loaded, if already_loaded */
+  gint64 rows_read;
+  gint64 rows_accepted;
+  gint64 rows_rejected;
+  GPtrArray *reject_counts;  /* "REASON n" strings, for the summary */
+} IntakeResult;
+
+void intake_result_clear(IntakeResult *r);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(IntakeResult, intake_result_clear)
+
+/* KIND is users, orders, repayments or refunds. */
+gboolean intake_load_file(PGconn *conn, const char *kind, const char *path, IntakeResult *result,
+                          GError **error);
+
+/* Masking of personal data before it reaches the database: 张三 → 张*,
+ * 13812341234 → 138****1234. Returns NULL for an empty input. */
+char *intake_mask_name(const char *name);
+char *intake_mask_phone(const char *phone);
+
+#endif
