@@ -55,6 +55,18 @@ cli_setup(const CliCommon *common, GError **error)
   return config_resolve(common->config_path, error);
 }
 
+PGconn *
+cli_connect(const CliCommon *common, DbRole role, const char *command, Config **config, GError **error)
+{
+  *config = cli_setup(common, error);
+  if (!*config)
+    return NULL;
+  PGconn *conn = db_connect(*config, role, command, error);
+  if (conn)
+    db_cancel_on_signal(conn);
+  return conn;
+}
+
 void
 cli_common_clear(CliCommon *common)
 {

@@ -5,6 +5,7 @@
 #include <glib.h>
 
 #include "config.h"
+#include "db.h"
 
 #define CLI_ERROR (cli_error_quark())
 GQuark cli_error_quark(void);
@@ -35,6 +36,10 @@ GOptionContext *cli_context_new(const char *name, const char *params, const char
 gboolean cli_parse(GOptionContext *ctx, const char *name, int *argc, char ***argv, GError **error);
 /* Applies --verbose/--quiet and loads the configuration. */
 Config *cli_setup(const CliCommon *common, GError **error);
+/* cli_setup, then a connection as ROLE (application_name baitiao/COMMAND) whose
+ * running query is cancelled on SIGINT/SIGTERM. *CONFIG receives the configuration. */
+PGconn *cli_connect(const CliCommon *common, DbRole role, const char *command, Config **config,
+                    GError **error);
 void cli_common_clear(CliCommon *common);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliCommon, cli_common_clear)
 

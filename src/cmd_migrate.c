@@ -116,12 +116,9 @@ cmd_migrate(int argc, char **argv, GError **error)
     cli_usage_error(error, "migrate", "--dry-run goes with \"up\"");
     return FALSE;
   }
-  g_autoptr(Config) config = cli_setup(&common, error);
-  if (!config)
-    return FALSE;
-  g_autoptr(PGconn) conn = db_connect(config, DB_ROLE_OWNER, "migrate", error);
+  g_autoptr(Config) config = NULL;
+  g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_OWNER, "migrate", &config, error);
   if (!conn)
     return FALSE;
-  db_cancel_on_signal(conn);
   return migrate_action(argv[1], conn, config, dry_run, error);
 }

@@ -27,13 +27,10 @@ print_products(const ProductSet *set)
 static gboolean
 load_products(const CliCommon *common, const ProductSet *set, GError **error)
 {
-  g_autoptr(Config) config = cli_setup(common, error);
-  if (!config)
-    return FALSE;
-  g_autoptr(PGconn) conn = db_connect(config, DB_ROLE_BATCH, "products", error);
+  g_autoptr(Config) config = NULL;
+  g_autoptr(PGconn) conn = cli_connect(common, DB_ROLE_BATCH, "products", &config, error);
   if (!conn)
     return FALSE;
-  db_cancel_on_signal(conn);
   guint changed = 0;
   if (!product_set_store(conn, set, &changed, error))
     return FALSE;

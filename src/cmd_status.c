@@ -106,10 +106,8 @@ cmd_status(int argc, char **argv, GError **error)
     cli_usage_error(error, "status", "--runs takes a number from 0 to 1000");
     return FALSE;
   }
-  g_autoptr(Config) config = cli_setup(&common, error);
-  if (!config)
-    return FALSE;
-  g_autoptr(PGconn) conn = db_connect(config, DB_ROLE_REPORT, "status", error);
+  g_autoptr(Config) config = NULL;
+  g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_REPORT, "status", &config, error);
   if (!conn)
     return FALSE;
   g_autofree char *where = db_describe(conn);

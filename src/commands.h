@@ -4,6 +4,8 @@
 
 #include <glib.h>
 
+gboolean cmd_eod(int argc, char **argv, GError **error);
+gboolean cmd_load(int argc, char **argv, GError **error);
 gboolean cmd_migrate(int argc, char **argv, GError **error);
 gboolean cmd_products(int argc, char **argv, GError **error);
 gboolean cmd_schedule(int argc, char **argv, GError **error);

@@ -11,7 +11,7 @@ static const char *const database_keys[] = {
   "host", "port", "dbname", "connect_timeout",
   "owner_user", "batch_user", "report_user", NULL,
 };
-static const char *const paths_keys[] = { "sql_dir", NULL };
+static const char *const paths_keys[] = { "sql_dir", "metrics_file", NULL };
 
 Config *
 config_new_defaults(void)
@@ -40,6 +40,7 @@ config_free(Config *c)
   g_free(c->batch_user);
   g_free(c->report_user);
   g_free(c->sql_dir);
+  g_free(c->metrics_file);
   g_free(c);
 }
 
@@ -92,6 +93,18 @@ read_database(const Keyfile *k, Config *c, GError **error)
   return TRUE;
 }
 
+/* Relative paths are relative to the configuration file, not the cwd of cron. */
+static void
+make_relative_to(const char *config_path, char **slot)
+{
+  if (!*slot || g_path_is_absolute(*slot))
+    return;
+  g_autofree char *dir = g_path_get_dirname(config_path);
+  char *abs = g_build_filename(dir, *slot, NULL);
+  g_free(*slot);
+  *slot = abs;
+}
+
 Config *
 config_load(const char *path, GError **error)
 {
@@ -103,13 +116,9 @@ config_load(const char *path, GError **error)
   if (!read_database(k, c, error))
     return NULL;
   take_string(k, "paths", "sql_dir", &c->sql_dir);
-  if (!g_path_is_absolute(c->sql_dir)) {
-    /* Relative paths are relative to the configuration file, not the cwd of cron. */
-    g_autofree char *dir = g_path_get_dirname(path);
-    char *abs = g_build_filename(dir, c->sql_dir, NULL);
-    g_free(c->sql_dir);
-    c->sql_dir = abs;
-  }
+  take_string(k, "paths", "metrics_file", &c->metrics_file);
+  make_relative_to(path, &c->sql_dir);
+  make_relative_to(path, &c->metrics_file);
   return g_steal_pointer(&c);
 }
 

@@ -17,6 +17,7 @@ typedef struct {
   char *report_user;    /* reports and status: read only */
   /* [paths] */
   char *sql_dir;        /* the migrations */
+  char *metrics_file;   /* Prometheus textfile, NULL: none */
 } Config;
 
 Config *config_new_defaults(void);

@@ -70,6 +70,21 @@ void db_rollback(PGconn *conn);
 gboolean db_lock_or_fail(PGconn *conn, DbLock lock, const char *what, GError **error);
 void db_unlock(PGconn *conn, DbLock lock);
 
+/* COPY ... FROM STDIN in text format, streamed: rows are appended to a buffer that
+ * is sent in large chunks. Check the contract: start must see PGRES_COPY_IN, finish
+ * reads every result until NULL. */
+typedef struct DbCopy DbCopy;
+DbCopy *db_copy_start(PGconn *conn, const char *name, const char *sql, GError **error);
+/* Appends one field in COPY text format (NULL value: \N); LAST ends the row. */
+void db_copy_field(DbCopy *copy, const char *value, gboolean last);
+void db_copy_field_int(DbCopy *copy, gint64 value, gboolean last);
+/* Sends what is buffered when it is large; call after each row. */
+gboolean db_copy_flush_if_full(DbCopy *copy, GError **error);
+/* Ends the COPY; *ROWS (when not NULL) is the server's row count. Frees COPY. */
+gboolean db_copy_finish(DbCopy *copy, gint64 *rows, GError **error);
+/* Abandons the COPY (the transaction is then aborted). Frees COPY. */
+void db_copy_abort(DbCopy *copy);
+
 /* SQLSTATE of the last failed statement of an error raised here, or NULL. */
 const char *db_error_sqlstate(const GError *error);
 

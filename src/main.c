@@ -9,11 +9,14 @@
 #include "commands.h"
 #include "db.h"
 #include "exitcode.h"
+#include "intake.h"
 #include "keyfile.h"
 #include "log.h"
 #include "migrate.h"
 
 static const CliCommand commands[] = {
+  { "eod", "run the night for the next business date (or catch up)", cmd_eod },
+  { "load", "take in a partner file (users, orders, repayments, refunds)", cmd_load },
   { "migrate", "show, apply or verify the SQL migrations", cmd_migrate },
   { "products", "check or load the product catalogue", cmd_products },
   { "schedule", "print the installment schedule and APR of one purchase", cmd_schedule },
@@ -35,7 +38,8 @@ print_usage(FILE *out)
 static int
 exit_code_for(const GError *error)
 {
-  if (error->domain == CLI_ERROR || error->domain == KEYFILE_ERROR || error->domain == G_OPTION_ERROR)
+  if (error->domain == CLI_ERROR || error->domain == KEYFILE_ERROR || error->domain == G_OPTION_ERROR
+      || (error->domain == INTAKE_ERROR && error->code == INTAKE_ERROR_KIND))
     return BT_EXIT_USAGE;
   if (error->domain == DB_ERROR
       && (error->code == DB_ERROR_UNREACHABLE || error->code == DB_ERROR_LOCK_HELD))

@@ -1,6 +1,8 @@
 /* Integration-test helpers: databases, connections, running the real binary. */
 #include "itest.h"
 
+#include "product.h"
+
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +46,29 @@ itest_sql(PGconn *conn, const char *sql, char *sqlstate_out)
   }
   PQclear(res);
   return out;
+}
+
+char *
+itest_query(PGconn *conn, const char *sql)
+{
+  char *v = itest_sql(conn, sql, NULL);
+  if (!v)
+    fprintf(stderr, "\n  query failed: %s: %s\n", sql, PQerrorMessage(conn));
+  return v;
+}
+
+void
+itest_load_products(PGconn *conn)
+{
+  g_autofree char *path = g_build_filename(g_getenv("top_srcdir"), "etc", "products.conf", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ProductSet) set = product_set_load(path, &error);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(set);
+  guint changed = 0;
+  gboolean ok = product_set_store(conn, set, &changed, &error);
+  if (!ok)
+    fprintf(stderr, "\n  cannot load products: %s\n", error->message);
+  CU_ASSERT_FATAL(ok);
 }
 
 char *
@@ -140,4 +165,39 @@ itest_copy_sql_dir(void)
     CU_ASSERT_FATAL(g_file_set_contents(to, text, len, NULL));
   }
   return dst;
+}
+
+gboolean
+itest_run_step(PGconn *conn, const char *date, EodStepFn step, gint64 *rows, gint64 *amount_fen)
+{
+  EodContext ctx = { .conn = conn };
+  g_autoptr(Config) config = config_new_defaults();
+  ctx.config = config;
+  g_strlcpy(ctx.date_str, date, sizeof ctx.date_str);
+  g_date_clear(&ctx.date, 1);
+  g_date_set_parse(&ctx.date, date);
+  CU_ASSERT_FATAL(g_date_valid(&ctx.date));
+  g_autofree char *run = itest_sql(conn, "INSERT INTO baitiao.job_runs (command, status, ended_at)"
+                                         " VALUES ('itest', 'SUCCEEDED', now()) RETURNING run_id", NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(run);
+  ctx.run_id = g_ascii_strtoll(run, NULL, 10);
+  g_autofree char *begin = itest_sql(conn, "BEGIN", NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(begin);
+  g_autoptr(GError) error = NULL;
+  if (!step(&ctx, &error)) {
+    fprintf(stderr, "\n  step failed on %s: %s\n", date, error ? error->message : "(no error set)");
+    PQclear(PQexec(conn, "ROLLBACK"));
+    return FALSE;
+  }
+  char state[6] = "";
+  g_autofree char *commit = itest_sql(conn, "COMMIT", state);
+  if (!commit) {
+    fprintf(stderr, "\n  commit failed on %s: SQLSTATE %s: %s\n", date, state, PQerrorMessage(conn));
+    return FALSE;
+  }
+  if (rows)
+    *rows = ctx.rows;
+  if (amount_fen)
+    *amount_fen = ctx.amount_fen;
+  return TRUE;
 }

@@ -7,6 +7,8 @@
 #include <CUnit/CUnit.h>
 #include <glib.h>
 #include <libpq-fe.h>
+
+#include "eod.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +20,10 @@ PGconn *itest_connect(const char *db, const char *user);
 /* Runs SQL, returns the first column of the first row (or "" for commands); NULL on error,
  * with the SQLSTATE copied into SQLSTATE_OUT (6 bytes) when given. */
 char *itest_sql(PGconn *conn, const char *sql, char *sqlstate_out);
+/* Like itest_sql, but a failure prints the statement and the server's message. */
+char *itest_query(PGconn *conn, const char *sql);
+/* Loads the shipped product catalogue (etc/products.conf) through CONN. */
+void itest_load_products(PGconn *conn);
 /* A configuration file pointing at DB (EXTRA appended verbatim); path in the temp dir. */
 char *itest_write_config(const char *db, const char *extra);
 
@@ -31,6 +37,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestRun, itest_run_free)
 
 /* Runs the baitiao binary with ARGS (NULL terminated); ENV entries "K=V" are added. */
 ItestRun *itest_baitiao(const char *const *args, const char *const *env);
+
+/* Runs one nightly step for business date DATE ("YYYY-MM-DD") the way the framework
+ * does: inside its own transaction, committed when the step succeeds and rolled back
+ * when it fails (the error is printed). A job_runs row is created for the run id.
+ * *ROWS and *AMOUNT_FEN (when not NULL) receive what the step reported. */
+gboolean itest_run_step(PGconn *conn, const char *date, EodStepFn step, gint64 *rows,
+                        gint64 *amount_fen);
 
 /* A copy of the project's sql directory in the temp dir, to tamper with. */
 char *itest_copy_sql_dir(void);

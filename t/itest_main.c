@@ -5,8 +5,13 @@
 #include "itest.h"
 #include "runner.h"
 
+extern CU_TestInfo itest_aging_cases[];
 extern CU_TestInfo itest_cli_cases[];
+extern CU_TestInfo itest_eod_cases[];
+extern CU_TestInfo itest_intake_cases[];
 extern CU_TestInfo itest_migrate_cases[];
+extern CU_TestInfo itest_night_cases[];
+extern CU_TestInfo itest_repay_cases[];
 extern CU_TestInfo itest_roles_cases[];
 extern CU_TestInfo itest_schedule_cases[];
 
@@ -19,8 +24,13 @@ main(int argc, char **argv)
     return 1;
   }
   CU_SuiteInfo suites[] = {
+    { "aging", NULL, NULL, NULL, NULL, itest_aging_cases },
     { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
+    { "eod", NULL, NULL, NULL, NULL, itest_eod_cases },
+    { "intake", NULL, NULL, NULL, NULL, itest_intake_cases },
     { "migrate", NULL, NULL, NULL, NULL, itest_migrate_cases },
+    { "repay", NULL, NULL, NULL, NULL, itest_repay_cases },
+    { "night", NULL, NULL, NULL, NULL, itest_night_cases },
     { "roles", NULL, NULL, NULL, NULL, itest_roles_cases },
     { "schedule", NULL, NULL, NULL, NULL, itest_schedule_cases },
     CU_SUITE_INFO_NULL,

@@ -1,0 +1,179 @@
+/* baitiao eod [--date D] [--catch-up [--until D]] [--dry-run] — the nightly run. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "db.h"
+#include "eod_run.h"
+#include "log.h"
+#include "metrics.h"
+#include "migrate.h"
+#include "money.h"
+
+typedef struct {
+  char *date;
+  char *until;
+  gboolean catch_up;
+  gboolean dry_run;
+} EodArgs;
+
+static void
+eod_args_clear(EodArgs *a)
+{
+  g_free(a->date);
+  g_free(a->until);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(EodArgs, eod_args_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(EodReport, eod_report_clear)
+
+/* The batch refuses to run on a schema that is not exactly the one it was built for. */
+static gboolean
+check_schema(PGconn *conn, const Config *config, GError **error)
+{
+  g_autoptr(GPtrArray) files = migrate_scan(config->sql_dir, error);
+  g_autoptr(GPtrArray) applied = files ? migrate_applied(conn, error) : NULL;
+  if (!applied)
+    return FALSE;
+  g_autoptr(GArray) statuses = migrate_compare(files, applied);
+  if (!migrate_check_drift(statuses, error))
+    return FALSE;
+  if (applied->len != files->len) {
+    g_set_error(error, EOD_ERROR, EOD_ERROR_DATE,
+                "the schema is at version %04u but this baitiao needs %04u\n"
+                "hint: run \"baitiao migrate up\" first", applied->len, files->len);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+print_report(const EodReport *r, gboolean dry_run)
+{
+  printf("%s%s  run %" G_GINT64_FORMAT "\n", r->date_str, dry_run ? "  (dry run: nothing committed)" : "",
+         r->run_id);
+  for (guint i = 0; i < r->steps->len; i++) {
+    const EodStepReport *s = &g_array_index(r->steps, EodStepReport, i);
+    g_autofree char *amount = money_format_fen_grouped(s->amount_fen);
+    if (s->skipped)
+      printf("  %-12s %12s\n", s->name, "done earlier");
+    else
+      printf("  %-12s %12" G_GINT64_FORMAT " rows %18s yuan %8.2f s\n", s->name, s->rows, amount,
+             s->duration_us / 1e6);
+  }
+}
+
+static void
+yesterday(GDate *d)
+{
+  g_date_clear(d, 1);
+  g_date_set_time_t(d, time(NULL));
+  g_date_subtract_days(d, 1);
+}
+
+/* Decides the first date to run and checks it against the calendar's sequence. */
+static gboolean
+first_date(PGconn *conn, const EodArgs *a, GDate *date, GError **error)
+{
+  GDate next;
+  gboolean found;
+  if (!eod_next_date(conn, &next, &found, error))
+    return FALSE;
+  if (!a->date) {
+    if (!found) {
+      g_set_error(error, EOD_ERROR, EOD_ERROR_DATE,
+                  "no night has run yet: give the first business date with --date YYYY-MM-DD");
+      return FALSE;
+    }
+    *date = next;
+    return TRUE;
+  }
+  if (!eod_parse_date(a->date, date)) {
+    g_set_error(error, EOD_ERROR, EOD_ERROR_DATE, "--date must be a valid YYYY-MM-DD date, not \"%s\"", a->date);
+    return FALSE;
+  }
+  if (found && g_date_compare(date, &next) > 0) {
+    char want[11];
+    g_date_strftime(want, sizeof want, "%Y-%m-%d", &next);
+    g_set_error(error, EOD_ERROR, EOD_ERROR_DATE,
+                "cannot run %s: the next date to run is %s (a night never runs before the previous one closed)\n"
+                "hint: run \"baitiao eod --catch-up --until %s\"", a->date, want, a->date);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+run_nights(PGconn *conn, const Config *config, const EodArgs *a, GError **error)
+{
+  GDate date, until;
+  if (!first_date(conn, a, &date, error))
+    return FALSE;
+  if (a->until) {
+    if (!eod_parse_date(a->until, &until)) {
+      g_set_error(error, EOD_ERROR, EOD_ERROR_DATE, "--until must be a valid YYYY-MM-DD date");
+      return FALSE;
+    }
+  } else if (a->catch_up || !a->date) {
+    yesterday(&until);
+  } else {
+    until = date;
+  }
+  if (g_date_compare(&date, &until) > 0) {
+    char d[11];
+    g_date_strftime(d, sizeof d, "%Y-%m-%d", &date);
+    log_info("nothing to do: the next business date %s has not ended yet", d);
+    return TRUE;
+  }
+  for (;;) {
+    g_auto(EodReport) report;
+    eod_report_init(&report);
+    gboolean ok = eod_run_night(conn, config, &date, a->dry_run, &report, error);
+    if (report.steps->len > 0)
+      print_report(&report, a->dry_run);
+    if (!a->dry_run)
+      metrics_write_night(config, &report, ok);
+    if (!ok)
+      return FALSE;
+    g_date_add_days(&date, 1);
+    if (a->dry_run || !a->catch_up || g_date_compare(&date, &until) > 0)
+      return TRUE;
+  }
+}
+
+gboolean
+cmd_eod(int argc, char **argv, GError **error)
+{
+  g_auto(CliCommon) common = { 0 };
+  g_auto(EodArgs) a = { 0 };
+  GOptionEntry entries[] = {
+    { "date", 'd', 0, G_OPTION_ARG_STRING, &a.date, "Business date to run (default: the next open date)", "YYYY-MM-DD" },
+    { "catch-up", 0, 0, G_OPTION_ARG_NONE, &a.catch_up, "Run every open date up to --until (default yesterday), oldest first", NULL },
+    { "until", 0, 0, G_OPTION_ARG_STRING, &a.until, "Last date for --catch-up", "YYYY-MM-DD" },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &a.dry_run, "Compute and print the night's totals; commit nothing", NULL },
+    G_OPTION_ENTRY_NULL,
+  };
+  g_autoptr(GOptionContext) ctx = cli_context_new("eod", NULL,
+    "Run the night (日终) for a business date: originate, refunds, repayments, billing,\n"
+    "penalty and aging, write-off, GL close; then close the date. A rerun resumes.", &common);
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  if (!cli_parse(ctx, "eod", &argc, &argv, error))
+    return FALSE;
+  if (argc != 1) {
+    cli_usage_error(error, "eod", "unexpected argument \"%s\"", argv[1]);
+    return FALSE;
+  }
+  if (a.until && !a.catch_up) {
+    cli_usage_error(error, "eod", "--until goes with --catch-up");
+    return FALSE;
+  }
+  g_autoptr(Config) config = NULL;
+  g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_BATCH, "eod", &config, error);
+  if (!conn)
+    return FALSE;
+  if (!db_lock_or_fail(conn, DB_LOCK_NIGHT, "night (eod)", error))
+    return FALSE;
+  gboolean ok = check_schema(conn, config, error) && run_nights(conn, config, &a, error);
+  db_unlock(conn, DB_LOCK_NIGHT);
+  return ok;
+}

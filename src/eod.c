@@ -1,0 +1,363 @@
+/* The nightly run's framework: which date, the lock, the calendar, and running each
+ * step exactly once in effect. A step's work and its SUCCEEDED record commit in one
+ * transaction, so after a crash the rerun skips exactly the steps whose work is kept. */
+#include "eod.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "eod_run.h"
+#include "eod_steps.h"
+#include "log.h"
+#include "money.h"
+
+G_DEFINE_QUARK(eod-error-quark, eod_error)
+
+static const EodStep steps[] = {
+  { "originate", "orders of D become loans and schedules", eod_step_originate },
+  { "refunds", "refunds of D, in arrival order", eod_step_refunds },
+  { "repayments", "repayments of D: waterfall, prepayment, recovery, credit balance", eod_step_repayments },
+  { "billing", "installments billed on D, statements", eod_step_billing },
+  { "aging", "penalty accrual, DPD, bucket, class, loan snapshots", eod_step_aging },
+  { "writeoff", "write-off of loans past writeoff_dpd", eod_step_writeoff },
+  { "gl_close", "daily balances per GL account", eod_step_gl_close },
+};
+
+const EodStep *
+eod_steps(guint *n)
+{
+  *n = G_N_ELEMENTS(steps);
+  return steps;
+}
+
+const EodStep *
+eod_find_step(const char *name)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(steps); i++)
+    if (strcmp(steps[i].name, name) == 0)
+      return &steps[i];
+  return NULL;
+}
+
+static void
+format_date(const GDate *d, char out[11])
+{
+  g_date_strftime(out, 11, "%Y-%m-%d", d);
+}
+
+gboolean
+eod_parse_date(const char *text, GDate *out)
+{
+  g_date_clear(out, 1);
+  if (!text || strlen(text) != 10 || text[4] != '-' || text[7] != '-')
+    return FALSE;
+  for (int i = 0; i < 10; i++)
+    if (i != 4 && i != 7 && !g_ascii_isdigit(text[i]))
+      return FALSE;
+  int y = atoi(text), m = atoi(text + 5), d = atoi(text + 8);
+  if (!g_date_valid_dmy((GDateDay) d, (GDateMonth) m, (GDateYear) y))
+    return FALSE;
+  g_date_set_dmy(out, (GDateDay) d, (GDateMonth) m, (GDateYear) y);
+  return TRUE;
+}
+
+/* ---- which date ------------------------------------------------------- */
+
+static const char sql_calendar_state[] =
+  "SELECT (SELECT business_date::text FROM business_calendar WHERE status = 'OPEN'),"
+  "       (SELECT max(business_date)::text FROM business_calendar WHERE status = 'CLOSED')";
+
+gboolean
+eod_next_date(PGconn *conn, GDate *next, gboolean *found, GError **error)
+{
+  *found = FALSE;
+  g_autoptr(PGresult) res = db_query_one(conn, "calendar_state", sql_calendar_state, 0, NULL, error);
+  if (!res)
+    return FALSE;
+  if (!PQgetisnull(res, 0, 0)) {
+    *found = eod_parse_date(PQgetvalue(res, 0, 0), next);
+  } else if (!PQgetisnull(res, 0, 1)) {
+    *found = eod_parse_date(PQgetvalue(res, 0, 1), next);
+    if (*found)
+      g_date_add_days(next, 1);
+  }
+  return TRUE;
+}
+
+/* ---- the run ---------------------------------------------------------- */
+
+/* No ON CONFLICT: the calendar's guard trigger judges every insert it sees, so a
+ * date already in the calendar must not be inserted again at all. */
+static const char sql_open_date[] =
+  "INSERT INTO business_calendar (business_date, status) VALUES ($1::date, 'OPEN')";
+static const char sql_date_status[] =
+  "SELECT status FROM business_calendar WHERE business_date = $1::date";
+static const char sql_start_run[] =
+  "INSERT INTO job_runs (command, business_date, host, pid) VALUES ($1, $2::date, $3, $4::int)"
+  " RETURNING run_id";
+static const char sql_end_run[] =
+  "UPDATE job_runs SET status = $2, ended_at = clock_timestamp(), exit_code = $3::int, error = $4"
+  " WHERE run_id = $1::bigint";
+/* Steps left RUNNING by a run that died (kill -9, lost connection) are marked so. */
+static const char sql_abandon_steps[] =
+  "UPDATE job_step_runs SET status = 'FAILED', ended_at = clock_timestamp(),"
+  "       error = 'abandoned: the run died before the step committed'"
+  " WHERE business_date = $1::date AND status = 'RUNNING'";
+static const char sql_abandon_runs[] =
+  "UPDATE job_runs SET status = 'FAILED', ended_at = clock_timestamp(), exit_code = 1,"
+  "       error = 'abandoned: the run died before it finished'"
+  " WHERE business_date = $1::date AND status = 'RUNNING' AND run_id <> $2::bigint";
+static const char sql_step_done[] =
+  "SELECT run_id FROM job_step_runs WHERE business_date = $1::date AND step_name = $2"
+  "   AND status = 'SUCCEEDED'";
+static const char sql_step_start[] =
+  "INSERT INTO job_step_runs (run_id, step_name, business_date, host, pid)"
+  " VALUES ($1::bigint, $2, $3::date, $4, $5::int) RETURNING step_run_id";
+static const char sql_step_succeeded[] =
+  "UPDATE job_step_runs SET status = 'SUCCEEDED', ended_at = clock_timestamp(),"
+  "       rows_processed = $2::bigint, amount_fen = $3::bigint WHERE step_run_id = $1::bigint";
+static const char sql_step_failed[] =
+  "UPDATE job_step_runs SET status = 'FAILED', ended_at = clock_timestamp(), error = $2"
+  " WHERE step_run_id = $1::bigint";
+static const char sql_step_skipped[] =
+  "INSERT INTO job_step_runs (run_id, step_name, business_date, status, ended_at, error, host, pid)"
+  " VALUES ($1::bigint, $2, $3::date, 'SKIPPED', clock_timestamp(), NULL, $4, $5::int)";
+static const char sql_close_date[] =
+  "UPDATE business_calendar SET status = 'CLOSED', closed_at = clock_timestamp(),"
+  "       closed_by_run_id = $2::bigint"
+  " WHERE business_date = $1::date AND status = 'OPEN'";
+static const char sql_partitions[] =
+  "SELECT ensure_partitions($1::date, ($1::date + interval '2 months')::date)";
+
+typedef struct {
+  PGconn *conn;
+  const Config *config;
+  EodContext ctx;
+  char host[256];
+  char pid[16];
+  char run[24];
+  gboolean dry_run;
+  const char *fault;       /* BAITIAO_FAULT, for the crash tests */
+  EodReport *report;
+} Night;
+
+/* Fault injection for the restart tests: BAITIAO_FAULT=after:STEP exits right after
+ * STEP committed; before-commit:STEP exits inside STEP's transaction. Both exit the
+ * way a kill -9 would leave things: no cleanup, no rollback, no run status. */
+static void
+maybe_fault(const Night *n, const char *when, const char *step)
+{
+  if (!n->fault)
+    return;
+  g_autofree char *want = g_strdup_printf("%s:%s", when, step);
+  if (strcmp(n->fault, want) == 0) {
+    fprintf(stderr, "baitiao: fault injected (%s)\n", want);
+    _exit(99);
+  }
+}
+
+static gboolean
+start_step_row(Night *n, const EodStep *step, char *step_run_id, GError **error)
+{
+  const char *params[] = { n->run, step->name, n->ctx.date_str, n->host, n->pid };
+  g_autoptr(PGresult) res = db_query_one(n->conn, "step_start", sql_step_start, 5, params, error);
+  if (!res)
+    return FALSE;
+  g_strlcpy(step_run_id, PQgetvalue(res, 0, 0), 24);
+  return TRUE;
+}
+
+static gboolean
+finish_step_row(Night *n, const char *step_run_id, GError **error)
+{
+  g_autofree char *rows = g_strdup_printf("%" G_GINT64_FORMAT, n->ctx.rows);
+  g_autofree char *amount = g_strdup_printf("%" G_GINT64_FORMAT, n->ctx.amount_fen);
+  const char *params[] = { step_run_id, rows, amount };
+  return db_exec(n->conn, "step_succeeded", sql_step_succeeded, 3, params, error);
+}
+
+static void
+record_step_failure(Night *n, const char *step_run_id, const GError *cause)
+{
+  if (PQstatus(n->conn) != CONNECTION_OK)
+    return;
+  const char *params[] = { step_run_id, cause ? cause->message : "unknown error" };
+  db_exec(n->conn, "step_failed", sql_step_failed, 2, params, NULL);
+}
+
+static void
+report_step(Night *n, const EodStep *step, gint64 started_us, gboolean skipped)
+{
+  EodStepReport r = { .name = step->name, .skipped = skipped, .rows = n->ctx.rows,
+                      .amount_fen = n->ctx.amount_fen,
+                      .duration_us = g_get_monotonic_time() - started_us };
+  g_array_append_val(n->report->steps, r);
+  if (skipped) {
+    log_info("%s %s: already done, skipped", n->ctx.date_str, step->name);
+    return;
+  }
+  g_autofree char *amount = money_format_fen_grouped(n->ctx.amount_fen);
+  double s = r.duration_us / 1e6;
+  log_info("%s %s: %" G_GINT64_FORMAT " rows, %s yuan, %.2f s", n->ctx.date_str, step->name,
+           n->ctx.rows, amount, s);
+}
+
+/* One step in its own transaction (or, in a dry run, inside the run's one transaction). */
+static gboolean
+run_step(Night *n, const EodStep *step, GError **error)
+{
+  gint64 started = g_get_monotonic_time();
+  n->ctx.rows = 0;
+  n->ctx.amount_fen = 0;
+  log_set_context(step->name);
+  if (n->dry_run) {
+    gboolean ok = step->fn(&n->ctx, error);
+    if (ok)
+      report_step(n, step, started, FALSE);
+    return ok;
+  }
+  const char *done_params[] = { n->ctx.date_str, step->name };
+  g_autoptr(PGresult) done = db_query(n->conn, "step_done", sql_step_done, 2, done_params, error);
+  if (!done)
+    return FALSE;
+  if (PQntuples(done) > 0) {
+    const char *params[] = { n->run, step->name, n->ctx.date_str, n->host, n->pid };
+    report_step(n, step, started, TRUE);
+    return db_exec(n->conn, "step_skipped", sql_step_skipped, 5, params, error);
+  }
+  char step_run_id[24];
+  if (!start_step_row(n, step, step_run_id, error))
+    return FALSE;
+  gboolean ok = db_begin(n->conn, error) && step->fn(&n->ctx, error);
+  if (ok)
+    maybe_fault(n, "before-commit", step->name);
+  ok = ok && finish_step_row(n, step_run_id, error) && db_commit(n->conn, error);
+  if (!ok) {
+    db_rollback(n->conn);
+    g_prefix_error(error, "step %s failed for %s: ", step->name, n->ctx.date_str);
+    record_step_failure(n, step_run_id, error ? *error : NULL);
+    return FALSE;
+  }
+  maybe_fault(n, "after", step->name);
+  report_step(n, step, started, FALSE);
+  return TRUE;
+}
+
+static gboolean
+open_date(Night *n, GError **error)
+{
+  const char *params[] = { n->ctx.date_str };
+  g_autoptr(PGresult) st = db_query(n->conn, "date_status", sql_date_status, 1, params, error);
+  if (!st)
+    return FALSE;
+  if (PQntuples(st) == 1) {
+    n->report->already_closed = strcmp(PQgetvalue(st, 0, 0), "CLOSED") == 0;
+    return TRUE;
+  }
+  return db_exec(n->conn, "open_date", sql_open_date, 1, params, error);
+}
+
+static gboolean
+start_run(Night *n, GError **error)
+{
+  const char *params[] = { "eod", n->ctx.date_str, n->host, n->pid };
+  g_autoptr(PGresult) res = db_query_one(n->conn, "start_run", sql_start_run, 4, params, error);
+  if (!res)
+    return FALSE;
+  g_strlcpy(n->run, PQgetvalue(res, 0, 0), sizeof n->run);
+  n->ctx.run_id = g_ascii_strtoll(n->run, NULL, 10);
+  n->report->run_id = n->ctx.run_id;
+  const char *date[] = { n->ctx.date_str };
+  const char *abandon[] = { n->ctx.date_str, n->run };
+  g_autoptr(PGresult) parts = NULL;
+  return db_exec(n->conn, "abandon_steps", sql_abandon_steps, 1, date, error)
+         && db_exec(n->conn, "abandon_runs", sql_abandon_runs, 2, abandon, error)
+         && (parts = db_query_one(n->conn, "ensure_partitions", sql_partitions, 1, date, error));
+}
+
+static void
+end_run(Night *n, const GError *failure)
+{
+  if (!n->run[0] || PQstatus(n->conn) != CONNECTION_OK)
+    return;
+  const char *params[] = { n->run, failure ? "FAILED" : "SUCCEEDED", failure ? "1" : "0",
+                           failure ? failure->message : NULL };
+  db_exec(n->conn, "end_run", sql_end_run, 4, params, NULL);
+}
+
+static gboolean
+run_all_steps(Night *n, GError **error)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS(steps); i++)
+    if (!run_step(n, &steps[i], error))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+close_date(Night *n, GError **error)
+{
+  const char *params[] = { n->ctx.date_str, n->run };
+  return db_exec(n->conn, "close_date", sql_close_date, 2, params, error);
+}
+
+/* A dry run: every step in one transaction that is rolled back at the end. */
+static gboolean
+dry_run_night(Night *n, GError **error)
+{
+  if (!db_begin(n->conn, error))
+    return FALSE;
+  gboolean ok = open_date(n, error);
+  if (ok && n->report->already_closed) {
+    db_rollback(n->conn);
+    return TRUE;
+  }
+  ok = ok && start_run(n, error) && run_all_steps(n, error);
+  db_rollback(n->conn);
+  return ok;
+}
+
+gboolean
+eod_run_night(PGconn *conn, const Config *config, const GDate *date, gboolean dry_run,
+              EodReport *report, GError **error)
+{
+  Night n = { .conn = conn, .config = config, .dry_run = dry_run, .report = report,
+              .fault = g_getenv("BAITIAO_FAULT") };
+  n.ctx.conn = conn;
+  n.ctx.config = config;
+  n.ctx.date = *date;
+  format_date(date, n.ctx.date_str);
+  g_strlcpy(n.host, g_get_host_name(), sizeof n.host);
+  g_snprintf(n.pid, sizeof n.pid, "%d", (int) getpid());
+  g_strlcpy(report->date_str, n.ctx.date_str, sizeof report->date_str);
+  if (dry_run)
+    return dry_run_night(&n, error);
+  if (!open_date(&n, error))
+    return FALSE;
+  if (report->already_closed) {
+    log_info("%s is already closed: nothing to do", n.ctx.date_str);
+    return TRUE;
+  }
+  gboolean ok = start_run(&n, error) && run_all_steps(&n, error) && close_date(&n, error);
+  log_set_context("eod");
+  end_run(&n, ok ? NULL : (error ? *error : NULL));
+  return ok;
+}
+
+void
+eod_report_clear(EodReport *r)
+{
+  if (r->steps)
+    g_array_unref(r->steps);
+  memset(r, 0, sizeof *r);
+}
+
+void
+eod_report_init(EodReport *r)
+{
+  memset(r, 0, sizeof *r);
+  r->steps = g_array_new(FALSE, TRUE, sizeof(EodStepReport));
+}

@@ -1,0 +1,187 @@
+/* Step aging (product-rules §7): for business date D, after repayments and billing,
+ *   1. penalty (罚息) on every installment overdue at the end of D — D > due date and
+ *      principal + fee not fully paid — one penalty_accruals row each, added to
+ *      installments.penalty_accrued_fen and booked Dr 1124 / Cr 6012;
+ *   2. DPD, bucket and five-tier class of the loans whose state may have changed, and
+ *      a loan_snapshots change row for each loan whose status, bucket or class did
+ *      change; at a month end a full row for every live loan.
+ *
+ * Cost is the day's activity: the overdue set comes from the partial index on billed
+ * installments by due date, yesterday's overdue set (to see cures) from yesterday's
+ * penalty accruals, today's status changes from loans by status / origination date.
+ * Only a month end touches every live loan, as the contract asks.
+ *
+ * Decisions where the contract is silent (docs/decisions.md):
+ *  - A day's accrual row is written even when it rounds to 0 fen (base × ppm < 0.5 fen
+ *    or penalty_ppm = 0): penalty_accruals is then exactly the overdue set of each
+ *    day, which the next night uses to find the loans cured today.
+ *  - "Live" loans are ACTIVE ones. A loan gets its first row the night it is first
+ *    seen: normally its origination night (origination_date = D); a loan closed
+ *    (PAID_OFF, CANCELLED) gets a final row that night, and none after. A written-off
+ *    loan's row is written by the write-off step (eod_writeoff.c) and is its last.
+ *  - The DPD of a loan that is not ACTIVE is 0 (no installment of it is billed and
+ *    unpaid); its class follows from status and DPD as in sql/0017.
+ *  - Every row dated a month end has is_month_end = true, including the final row of
+ *    a loan closed that day.
+ *  - A loan's latest row is looked for from the previous month end on: a live loan
+ *    always has a row there (month-end rows), so no older partition is read; a loan
+ *    without a row in that window is treated as never seen and gets a row.
+ *  - Balances in a row are those at the end of D: outstanding principal (billed and
+ *    unbilled, net of refunds, payments and write-off), billed unpaid fee, unpaid
+ *    penalty, and the unpaid principal of the overdue installments. */
+#include "db.h"
+#include "eod_steps.h"
+#include "gl.h"
+
+/* Penalty of D, set-based. Amounts are computed in numeric so that base × ppm cannot
+ * overflow; the CHECK of sql/0016 recomputes them in bigint. The installments are
+ * updated from the rows actually inserted (ON CONFLICT DO NOTHING), so a replay can
+ * never accrue a day twice. */
+static const char sql_accrue_penalty[] =
+  "WITH overdue AS ("
+  "  SELECT i.loan_id, i.installment_no, i.user_id, l.penalty_ppm,"
+  "         (i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen - i.writeoff_principal_fen)"
+  "       + (i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen) AS base_fen"
+  "    FROM installments i JOIN loans l ON l.loan_id = i.loan_id"
+  "   WHERE i.status = 'BILLED' AND i.due_date < $1::date AND l.status = 'ACTIVE'),"
+  " accrued AS ("
+  "  INSERT INTO penalty_accruals (loan_id, installment_no, accrual_date, user_id, base_fen,"
+  "                                penalty_ppm, amount_fen)"
+  "  SELECT loan_id, installment_no, $1::date, user_id, base_fen, penalty_ppm,"
+  "         div(base_fen::numeric * penalty_ppm + 500000, 1000000)::bigint"
+  "    FROM overdue WHERE base_fen > 0"
+  "  ON CONFLICT DO NOTHING"
+  "  RETURNING loan_id, installment_no, amount_fen),"
+  " booked AS ("
+  "  UPDATE installments i SET penalty_accrued_fen = i.penalty_accrued_fen + a.amount_fen"
+  "    FROM accrued a"
+  "   WHERE i.loan_id = a.loan_id AND i.installment_no = a.installment_no AND a.amount_fen > 0)"
+  " SELECT count(*), coalesce(sum(amount_fen), 0)::bigint FROM accrued";
+
+static const char sql_gl_penalty[] =
+  "SELECT '1124' AS account_code, coalesce(sum(amount_fen), 0)::bigint AS debit_fen,"
+  "       0::bigint AS credit_fen"
+  "  FROM penalty_accruals WHERE accrual_date = $1::date"
+  " UNION ALL "
+  "SELECT '6012', 0, coalesce(sum(amount_fen), 0)::bigint"
+  "  FROM penalty_accruals WHERE accrual_date = $1::date";
+
+/* The change rows of D. $1 = D, $2 = D is a month end, $3 = the previous month end.
+ * Candidates: loans overdue today, loans overdue yesterday (cured today?), loans
+ * whose status changed or that were originated today, and at a month end every
+ * ACTIVE loan. A candidate gets a row when it has none yet, when its status, bucket
+ * or class differs from its latest row, or at a month end. */
+static const char sql_snapshots[] =
+  "WITH overdue AS ("
+  "  SELECT i.loan_id, min(i.due_date) AS first_due_date,"
+  "         sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen"
+  "             - i.writeoff_principal_fen) AS overdue_principal_fen"
+  "    FROM installments i"
+  "   WHERE i.status = 'BILLED' AND i.due_date < $1::date"
+  "     AND (i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen - i.writeoff_principal_fen)"
+  "       + (i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen) > 0"
+  "   GROUP BY i.loan_id),"
+  " candidates AS ("
+  "  SELECT loan_id FROM overdue"
+  "  UNION SELECT loan_id FROM penalty_accruals WHERE accrual_date = $1::date - 1"
+  "  UNION SELECT loan_id FROM loans WHERE status_date = $1::date"
+  "  UNION SELECT loan_id FROM loans WHERE origination_date = $1::date"
+  "  UNION SELECT loan_id FROM loans WHERE $2::boolean AND status = 'ACTIVE'),"
+  " state AS ("
+  "  SELECT l.loan_id, l.user_id, l.status,"
+  "         CASE WHEN l.status = 'ACTIVE' THEN coalesce($1::date - o.first_due_date, 0) ELSE 0 END AS dpd,"
+  "         CASE WHEN l.status = 'ACTIVE' THEN coalesce(o.overdue_principal_fen, 0) ELSE 0 END"
+  "           AS overdue_principal_fen"
+  "    FROM candidates c JOIN loans l ON l.loan_id = c.loan_id"
+  "    LEFT JOIN overdue o ON o.loan_id = c.loan_id"
+  "   WHERE l.status = 'ACTIVE' OR l.status_date = $1::date),"
+  " graded AS ("
+  "  SELECT s.*,"
+  "         CASE WHEN dpd = 0 THEN 'C' WHEN dpd <= 30 THEN 'M1' WHEN dpd <= 60 THEN 'M2'"
+  "              WHEN dpd <= 90 THEN 'M3' WHEN dpd <= 120 THEN 'M4' WHEN dpd <= 150 THEN 'M5'"
+  "              WHEN dpd <= 180 THEN 'M6' ELSE 'M7+' END AS bucket,"
+  "         CASE WHEN status = 'WRITTEN_OFF' OR dpd > 360 THEN 'LOSS' WHEN dpd > 270 THEN 'DOUBTFUL'"
+  "              WHEN dpd > 90 THEN 'SUBSTANDARD' WHEN dpd >= 1 THEN 'SPECIAL_MENTION'"
+  "              ELSE 'NORMAL' END AS class"
+  "    FROM state s),"
+  " changed AS MATERIALIZED ("
+  "  SELECT g.* FROM graded g"
+  "    LEFT JOIN LATERAL (SELECT p.status, p.bucket, p.class FROM loan_snapshots p"
+  "                        WHERE p.loan_id = g.loan_id"
+  "                          AND p.snapshot_date BETWEEN $3::date AND $1::date"
+  "                        ORDER BY p.snapshot_date DESC LIMIT 1) prev ON true"
+  "   WHERE $2::boolean OR prev.status IS NULL"
+  "      OR (prev.status, prev.bucket, prev.class) IS DISTINCT FROM (g.status, g.bucket, g.class)),"
+  " written AS ("
+  "  INSERT INTO loan_snapshots (loan_id, snapshot_date, user_id, status, dpd, bucket, class,"
+  "                              outstanding_principal_fen, outstanding_fee_fen, outstanding_penalty_fen,"
+  "                              overdue_principal_fen, is_month_end)"
+  "  SELECT c.loan_id, $1::date, c.user_id, c.status, c.dpd, c.bucket, c.class,"
+  "         b.principal_fen, b.fee_fen, b.penalty_fen, c.overdue_principal_fen, $2::boolean"
+  "    FROM changed c CROSS JOIN LATERAL ("
+  "      SELECT coalesce(sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen"
+  "                          - i.writeoff_principal_fen), 0)::bigint AS principal_fen,"
+  "             coalesce(sum(i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen)"
+  "                      FILTER (WHERE i.status = 'BILLED'), 0)::bigint AS fee_fen,"
+  "             coalesce(sum(i.penalty_accrued_fen - i.penalty_waived_fen - i.paid_penalty_fen"
+  "                          - i.writeoff_penalty_fen), 0)::bigint AS penalty_fen"
+  "        FROM installments i WHERE i.loan_id = c.loan_id) b"
+  "  ON CONFLICT (loan_id, snapshot_date) DO UPDATE SET"
+  "     status = excluded.status, dpd = excluded.dpd, bucket = excluded.bucket, class = excluded.class,"
+  "     outstanding_principal_fen = excluded.outstanding_principal_fen,"
+  "     outstanding_fee_fen = excluded.outstanding_fee_fen,"
+  "     outstanding_penalty_fen = excluded.outstanding_penalty_fen,"
+  "     overdue_principal_fen = excluded.overdue_principal_fen, is_month_end = excluded.is_month_end"
+  "  RETURNING 1)"
+  " SELECT count(*) FROM written";
+
+static gint64
+int_value(PGresult *res, int col)
+{
+  return g_ascii_strtoll(PQgetvalue(res, 0, col), NULL, 10);
+}
+
+static gboolean
+accrue_penalty(EodContext *ctx, gint64 *accrued_rows, gint64 *penalty_fen, GError **error)
+{
+  const char *d[] = { ctx->date_str };
+  g_autoptr(PGresult) res = db_query_one(ctx->conn, "accrue_penalty", sql_accrue_penalty, 1, d, error);
+  if (!res)
+    return FALSE;
+  *accrued_rows = int_value(res, 0);
+  *penalty_fen = int_value(res, 1);
+  gint64 posted = 0;
+  return gl_post_query(ctx, "PENALTY", "aging", "aging:PENALTY", "penalty accrued: Dr 1124 / Cr 6012",
+                       sql_gl_penalty, 1, d, &posted, error);
+}
+
+static gboolean
+write_snapshots(EodContext *ctx, gint64 *snapshot_rows, GError **error)
+{
+  GDate previous_month_end = ctx->date;
+  g_date_set_day(&previous_month_end, 1);
+  g_date_subtract_days(&previous_month_end, 1);
+  char window_start[11];
+  g_date_strftime(window_start, sizeof window_start, "%Y-%m-%d", &previous_month_end);
+  const char *params[] = { ctx->date_str, g_date_is_last_of_month(&ctx->date) ? "true" : "false",
+                           window_start };
+  g_autoptr(PGresult) res = db_query_one(ctx->conn, "loan_snapshots", sql_snapshots, 3, params, error);
+  if (!res)
+    return FALSE;
+  *snapshot_rows = int_value(res, 0);
+  return TRUE;
+}
+
+/* ctx->rows = penalty_accruals rows inserted + loan_snapshots rows written;
+ * ctx->amount_fen = penalty accrued on D. */
+gboolean
+eod_step_aging(EodContext *ctx, GError **error)
+{
+  gint64 accrued_rows = 0, penalty_fen = 0, snapshot_rows = 0;
+  if (!accrue_penalty(ctx, &accrued_rows, &penalty_fen, error)
+      || !write_snapshots(ctx, &snapshot_rows, error))
+    return FALSE;
+  ctx->rows = accrued_rows + snapshot_rows;
+  ctx->amount_fen = penalty_fen;
+  return TRUE;
+}

@@ -1,0 +1,713 @@
+/* Aging and write-off (product-rules §7, §11) through the real database: penalty per
+ * overdue day, DPD / bucket / class change rows, month-end rows, write-off, and after
+ * every night the ledger invariants (GL 1122 / 1123 / 1124 = sub-ledger, Σ accruals =
+ * Σ installments' penalty, used limit = unpaid principal of ACTIVE loans).
+ *
+ * Loans are seeded with SQL from sched_build(); billing and repayments are simulated
+ * by small helpers here (with their GL entries) so that only aging and write-off are
+ * under test. Expected amounts are computed by hand in the comments. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eod_steps.h"
+#include "itest.h"
+#include "schedule.h"
+
+typedef struct {
+  const char *code;
+  SchedMethod method;
+  int term;
+  gint64 rate_ppm;
+  int grace_days;
+  int penalty_ppm;
+  int writeoff_dpd;
+  int apr_bp;
+} TestProduct;
+
+/* The contract's FEE_PER_PERIOD example (§2) with the §12 defaults. */
+static const TestProduct FPP12 = { "FPP12", SCHED_FEE_PER_PERIOD, 12, 5000, 9, 500, 180, 1090 };
+static const TestProduct FPP3_WO30 = { "FPP3WO30", SCHED_FEE_PER_PERIOD, 3, 5000, 9, 500, 30, 898 };
+static const TestProduct IF1 = { "IF1", SCHED_INTEREST_FREE, 1, 0, 9, 500, 180, 0 };
+static const TestProduct IF1_WO400 = { "IF1WO400", SCHED_INTEREST_FREE, 1, 0, 9, 500, 400, 0 };
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* Runs SQL with parameters; returns the first column of the first row ("" when none). */
+static char *
+q(PGconn *c, const char *sql, int n, const char *const *params)
+{
+  PGresult *res = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+  ExecStatusType st = PQresultStatus(res);
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+    fprintf(stderr, "\n  %s\n  failed: %s\n", sql, PQerrorMessage(c));
+  CU_ASSERT_FATAL(st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK);
+  char *out = g_strdup(st == PGRES_TUPLES_OK && PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "");
+  PQclear(res);
+  return out;
+}
+
+static void
+exec(PGconn *c, const char *sql, int n, const char *const *params)
+{
+  g_free(q(c, sql, n, params));
+}
+
+static char *
+fen(gint64 v)
+{
+  return g_strdup_printf("%" G_GINT64_FORMAT, v);
+}
+
+static void
+insert_product(PGconn *c, const TestProduct *p)
+{
+  g_autofree char *term = g_strdup_printf("%d", p->term);
+  g_autofree char *rate = fen(p->rate_ppm);
+  g_autofree char *grace = g_strdup_printf("%d", p->grace_days);
+  g_autofree char *penalty = g_strdup_printf("%d", p->penalty_ppm);
+  g_autofree char *wo = g_strdup_printf("%d", p->writeoff_dpd);
+  g_autofree char *apr = g_strdup_printf("%d", p->apr_bp);
+  const char *v[] = { p->code, term, sched_method_to_string(p->method), rate, grace, penalty, wo, apr };
+  exec(c,
+       "INSERT INTO products (product_code, term, method, rate_ppm, grace_days, penalty_ppm, writeoff_dpd,"
+       "                      prepay_fee_policy, apr_bp)"
+       " VALUES ($1, $2::int, $3, $4::int, $5::int, $6::int, $7::int, 'WAIVE_UNBILLED', $8::int)",
+       8, v);
+}
+
+/* A migrated database of its own, the batch role connected, the test products loaded. */
+static PGconn *
+new_world(const char *prefix)
+{
+  g_autofree char *db = itest_create_db(prefix, TRUE);
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  insert_product(c, &FPP12);
+  insert_product(c, &FPP3_WO30);
+  insert_product(c, &IF1);
+  insert_product(c, &IF1_WO400);
+  exec(c, "SELECT ensure_channel_account('ITEST')", 0, NULL);
+  return c;
+}
+
+static void
+seed_user(PGconn *c, const char *user_id, int statement_day)
+{
+  g_autofree char *s = g_strdup_printf("%d", statement_day);
+  const char *v[] = { user_id, s };
+  exec(c, "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ($1, 100000000, $2::int)", 2, v);
+}
+
+/* One journal entry of simulated activity: lines (account, debit, credit). */
+static void
+post(PGconn *c, const char *date, const char *entry_type, int n, const char *const *accounts,
+     const gint64 *debits, const gint64 *credits)
+{
+  static int key;
+  GString *a = g_string_new("{"), *d = g_string_new("{"), *cr = g_string_new("{");
+  gint64 total = 0;
+  for (int i = 0; i < n; i++) {
+    g_string_append_printf(a, "%s%s", i ? "," : "", accounts[i]);
+    g_string_append_printf(d, "%s%" G_GINT64_FORMAT, i ? "," : "", debits[i]);
+    g_string_append_printf(cr, "%s%" G_GINT64_FORMAT, i ? "," : "", credits[i]);
+    total += debits[i];
+  }
+  g_string_append_c(a, '}');
+  g_string_append_c(d, '}');
+  g_string_append_c(cr, '}');
+  g_autofree char *posting_key = g_strdup_printf("itest:%d", ++key);
+  const char *v[] = { date, entry_type, posting_key, a->str, d->str, cr->str };
+  if (total > 0)
+    exec(c,
+         "WITH e AS (INSERT INTO journal_entries (business_date, entry_type, step_name, posting_key)"
+         "           VALUES ($1::date, $2, 'itest', $3) RETURNING entry_id, business_date)"
+         " INSERT INTO journal_lines (entry_id, line_no, business_date, account_code, debit_fen, credit_fen)"
+         " SELECT e.entry_id, row_number() OVER (), e.business_date, l.a, l.d, l.c"
+         "   FROM e, unnest($4::text[], $5::bigint[], $6::bigint[]) AS l(a, d, c)"
+         "  WHERE l.d > 0 OR l.c > 0",
+         6, v);
+  g_string_free(a, TRUE);
+  g_string_free(d, TRUE);
+  g_string_free(cr, TRUE);
+}
+
+/* A loan as origination would make it (schedule from sched_build, used limit, GL
+ * Dr 1122 / Cr 2202). Returns loan_id. */
+static gint64
+seed_loan(PGconn *c, const TestProduct *p, const char *user_id, const char *order_id, gint64 principal,
+          const char *purchase, int statement_day)
+{
+  SchedTerms terms = { p->method, p->term, p->rate_ppm, p->grace_days };
+  GDate when;
+  g_date_clear(&when, 1);
+  g_date_set_parse(&when, purchase);
+  g_autofree SchedInstallment *inst = g_new0(SchedInstallment, p->term);
+  g_autoptr(GError) error = NULL;
+  CU_ASSERT_FATAL(sched_build(principal, &terms, &when, statement_day, inst, &error));
+
+  GString *no = g_string_new("{"), *bill = g_string_new("{"), *due = g_string_new("{");
+  GString *pr = g_string_new("{"), *fe = g_string_new("{");
+  for (int k = 0; k < p->term; k++) {
+    char b[11], d[11];
+    g_date_strftime(b, sizeof b, "%Y-%m-%d", &inst[k].billing_date);
+    g_date_strftime(d, sizeof d, "%Y-%m-%d", &inst[k].due_date);
+    const char *sep = k ? "," : "";
+    g_string_append_printf(no, "%s%d", sep, inst[k].no);
+    g_string_append_printf(bill, "%s%s", sep, b);
+    g_string_append_printf(due, "%s%s", sep, d);
+    g_string_append_printf(pr, "%s%" G_GINT64_FORMAT, sep, inst[k].principal_fen);
+    g_string_append_printf(fe, "%s%" G_GINT64_FORMAT, sep, inst[k].fee_fen);
+  }
+  g_string_append_c(no, '}');
+  g_string_append_c(bill, '}');
+  g_string_append_c(due, '}');
+  g_string_append_c(pr, '}');
+  g_string_append_c(fe, '}');
+
+  g_autofree char *amount = fen(principal);
+  g_autofree char *s = g_strdup_printf("%d", statement_day);
+  const char *lv[] = { order_id, user_id, p->code, amount, purchase, s, bill->str };
+  g_autofree char *loan_id = q(c,
+    "INSERT INTO loans (order_id, user_id, product_code, principal_fen, term, method, rate_ppm, grace_days,"
+    "                   penalty_ppm, writeoff_dpd, prepay_fee_policy, apr_bp, statement_day,"
+    "                   origination_date, first_billing_date, status, status_date)"
+    " SELECT $1, $2, p.product_code, $4::bigint, p.term, p.method, p.rate_ppm, p.grace_days,"
+    "        p.penalty_ppm, p.writeoff_dpd, p.prepay_fee_policy, p.apr_bp, $6::int,"
+    "        $5::date, ($7::date[])[1], 'ACTIVE', $5::date"
+    "   FROM products p WHERE p.product_code = $3"
+    " RETURNING loan_id", 7, lv);
+  const char *iv[] = { loan_id, user_id, order_id, no->str, bill->str, due->str, pr->str, fe->str };
+  exec(c,
+       "INSERT INTO installments (loan_id, installment_no, user_id, order_id, billing_date, due_date,"
+       "                          principal_fen, fee_fen)"
+       " SELECT $1::bigint, u.no, $2, $3, u.b, u.d, u.p, u.f"
+       "   FROM unnest($4::int[], $5::date[], $6::date[], $7::bigint[], $8::bigint[]) AS u(no, b, d, p, f)",
+       8, iv);
+  const char *uv[] = { user_id, amount };
+  exec(c, "UPDATE users SET used_limit_fen = used_limit_fen + $2::bigint WHERE user_id = $1", 2, uv);
+  const char *acc[] = { "1122", "2202" };
+  gint64 dr[] = { principal, 0 }, cr[] = { 0, principal };
+  post(c, purchase, "ORIGINATION", 2, acc, dr, cr);
+
+  g_string_free(no, TRUE);
+  g_string_free(bill, TRUE);
+  g_string_free(due, TRUE);
+  g_string_free(pr, TRUE);
+  g_string_free(fe, TRUE);
+  return g_ascii_strtoll(loan_id, NULL, 10);
+}
+
+/* Billing as the billing step does it: what is due to be billed by DATE is billed on
+ * its billing date, fee income Dr 1123 / Cr 6011. */
+static void
+bill_through(PGconn *c, const char *date)
+{
+  const char *v[] = { date };
+  g_autofree char *fee = q(c,
+    "WITH b AS (UPDATE installments SET status = 'BILLED', billed_date = billing_date"
+    "            WHERE status = 'UNBILLED' AND billing_date <= $1::date"
+    "            RETURNING fee_fen - fee_waived_fen AS fee)"
+    " SELECT coalesce(sum(fee), 0) FROM b", 1, v);
+  gint64 amount = g_ascii_strtoll(fee, NULL, 10);
+  const char *acc[] = { "1123", "6011" };
+  gint64 dr[] = { amount, 0 }, cr[] = { 0, amount };
+  post(c, date, "BILLING", 2, acc, dr, cr);
+}
+
+/* A repayment already split by the caller (penalty → fee → principal, §5) onto one
+ * installment: paid amounts, PAID / PAID_OFF when settled, used limit, GL
+ * Dr 1002.ITEST / Cr 1124, 1123, 1122. */
+static void
+pay(PGconn *c, const char *date, gint64 loan_id, int k, gint64 penalty, gint64 fee, gint64 principal)
+{
+  g_autofree char *loan = fen(loan_id);
+  g_autofree char *no = g_strdup_printf("%d", k);
+  g_autofree char *pe = fen(penalty), *fe = fen(fee), *pr = fen(principal);
+  const char *paid[] = { loan, no, pe, fe, pr };
+  exec(c,
+       "UPDATE installments SET paid_penalty_fen = paid_penalty_fen + $3::bigint,"
+       "       paid_fee_fen = paid_fee_fen + $4::bigint, paid_principal_fen = paid_principal_fen + $5::bigint"
+       " WHERE loan_id = $1::bigint AND installment_no = $2::int",
+       5, paid);
+  const char *settled[] = { loan, no, date };
+  exec(c,
+       "UPDATE installments SET status = 'PAID', paid_date = $3::date"
+       " WHERE loan_id = $1::bigint AND installment_no = $2::int AND status = 'BILLED'"
+       "   AND principal_reduced_fen + paid_principal_fen = principal_fen"
+       "   AND fee_waived_fen + paid_fee_fen = fee_fen"
+       "   AND penalty_waived_fen + paid_penalty_fen = penalty_accrued_fen",
+       3, settled);
+  const char *limit[] = { loan, pr };
+  exec(c,
+       "UPDATE users u SET used_limit_fen = used_limit_fen - $2::bigint"
+       "  FROM loans l WHERE l.loan_id = $1::bigint AND u.user_id = l.user_id",
+       2, limit);
+  const char *closed[] = { loan, date };
+  exec(c,
+       "UPDATE loans SET status = 'PAID_OFF', status_date = $2::date"
+       " WHERE loan_id = $1::bigint AND status = 'ACTIVE'"
+       "   AND NOT EXISTS (SELECT 1 FROM installments WHERE loan_id = $1::bigint"
+       "                                              AND status IN ('UNBILLED', 'BILLED'))",
+       2, closed);
+  const char *acc[] = { "1002.ITEST", "1124", "1123", "1122" };
+  gint64 dr[] = { penalty + fee + principal, 0, 0, 0 }, cr[] = { 0, penalty, fee, principal };
+  post(c, date, "REPAYMENT", 4, acc, dr, cr);
+}
+
+/* GL receivables = sub-ledger; Σ accruals = Σ accrued on installments; used limit =
+ * unpaid principal of ACTIVE loans, per user. "" when all hold, else what differs. */
+static const char sql_invariants[] =
+  "WITH gl AS (SELECT account_code, sum(debit_fen - credit_fen) AS bal FROM journal_lines"
+  "             WHERE account_code IN ('1122', '1123', '1124') GROUP BY account_code),"
+  " sub AS (SELECT sum(principal_fen - principal_reduced_fen - paid_principal_fen - writeoff_principal_fen) AS p,"
+  "                sum(fee_fen - fee_waived_fen - paid_fee_fen - writeoff_fee_fen)"
+  "                  FILTER (WHERE status = 'BILLED') AS f,"
+  "                sum(penalty_accrued_fen - penalty_waived_fen - paid_penalty_fen - writeoff_penalty_fen) AS pe,"
+  "                sum(penalty_accrued_fen) AS accrued FROM installments),"
+  " checks AS ("
+  "  SELECT '1122 gl ' || coalesce((SELECT bal FROM gl WHERE account_code = '1122'), 0)"
+  "         || ' sub ' || coalesce(p, 0) AS msg,"
+  "         coalesce((SELECT bal FROM gl WHERE account_code = '1122'), 0) = coalesce(p, 0) AS ok FROM sub"
+  "  UNION ALL SELECT '1123 gl ' || coalesce((SELECT bal FROM gl WHERE account_code = '1123'), 0)"
+  "         || ' sub ' || coalesce(f, 0),"
+  "         coalesce((SELECT bal FROM gl WHERE account_code = '1123'), 0) = coalesce(f, 0) FROM sub"
+  "  UNION ALL SELECT '1124 gl ' || coalesce((SELECT bal FROM gl WHERE account_code = '1124'), 0)"
+  "         || ' sub ' || coalesce(pe, 0),"
+  "         coalesce((SELECT bal FROM gl WHERE account_code = '1124'), 0) = coalesce(pe, 0) FROM sub"
+  "  UNION ALL SELECT 'accruals ' || (SELECT coalesce(sum(amount_fen), 0) FROM penalty_accruals)"
+  "         || ' installments ' || coalesce(accrued, 0),"
+  "         (SELECT coalesce(sum(amount_fen), 0) FROM penalty_accruals) = coalesce(accrued, 0) FROM sub"
+  "  UNION ALL SELECT 'used limit of ' || u.user_id || ' ' || u.used_limit_fen || ' unpaid '"
+  "         || coalesce(x.p, 0), u.used_limit_fen = coalesce(x.p, 0)"
+  "    FROM users u LEFT JOIN (SELECT l.user_id,"
+  "                                   sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen) AS p"
+  "                              FROM loans l JOIN installments i ON i.loan_id = l.loan_id"
+  "                             WHERE l.status = 'ACTIVE' GROUP BY l.user_id) x ON x.user_id = u.user_id)"
+  " SELECT coalesce(string_agg(msg, '; '), '') FROM checks WHERE NOT ok";
+
+static void
+assert_invariants(PGconn *c, const char *date)
+{
+  g_autofree char *broken = q(c, sql_invariants, 0, NULL);
+  if (*broken)
+    fprintf(stderr, "\n  invariants broken after %s: %s\n", date, broken);
+  ITEST_ASSERT_STR_EQ(broken, "");
+}
+
+typedef struct {
+  gint64 aging_rows, penalty_fen, writeoff_rows, writeoff_fen;
+} Night;
+
+/* The part of a night under test: billing (simulated), aging, write-off, invariants. */
+static Night
+night(PGconn *c, const char *date)
+{
+  Night n = { 0 };
+  bill_through(c, date);
+  CU_ASSERT_FATAL(itest_run_step(c, date, eod_step_aging, &n.aging_rows, &n.penalty_fen));
+  CU_ASSERT_FATAL(itest_run_step(c, date, eod_step_writeoff, &n.writeoff_rows, &n.writeoff_fen));
+  assert_invariants(c, date);
+  return n;
+}
+
+/* Nights FROM..TO inclusive. */
+static void
+nights(PGconn *c, const char *from, const char *to)
+{
+  GDate d, end;
+  g_date_clear(&d, 1);
+  g_date_clear(&end, 1);
+  g_date_set_parse(&d, from);
+  g_date_set_parse(&end, to);
+  CU_ASSERT_FATAL(g_date_valid(&d) && g_date_valid(&end));
+  for (; g_date_compare(&d, &end) <= 0; g_date_add_days(&d, 1)) {
+    char s[11];
+    g_date_strftime(s, sizeof s, "%Y-%m-%d", &d);
+    night(c, s);
+  }
+}
+
+/* First column of the first row of SQL with the loan id as $1. */
+static char *
+about_loan(PGconn *c, gint64 loan_id, const char *sql)
+{
+  g_autofree char *id = fen(loan_id);
+  const char *v[] = { id };
+  return q(c, sql, 1, v);
+}
+
+static const char sql_snapshot_rows[] =
+  "SELECT coalesce(string_agg(snapshot_date || ' ' || status || ' ' || dpd || ' ' || bucket || ' ' || class"
+  "                           || CASE WHEN is_month_end THEN ' ME' ELSE '' END, E'\\n' ORDER BY snapshot_date), '')"
+  "  FROM loan_snapshots WHERE loan_id = $1::bigint";
+
+/* ---- penalty -------------------------------------------------------------- */
+
+/* §3 "paying on the due date is on time": nothing accrues on or after the due date. */
+static void
+test_paid_on_due_date_no_penalty(void)
+{
+  PGconn *c = new_world("aging_ontime");
+  seed_user(c, "u1", 5);
+  /* purchase 2026-03-04, S = 5: billed 03-05, due 03-14 (§3 example) */
+  gint64 once = seed_loan(c, &IF1, "u1", "o-once", 50000, "2026-03-04", 5);
+  gint64 fpp = seed_loan(c, &FPP12, "u1", "o-fpp", 100000, "2026-03-04", 5);
+  nights(c, "2026-03-04", "2026-03-13");
+  pay(c, "2026-03-14", once, 1, 0, 0, 50000);
+  pay(c, "2026-03-14", fpp, 1, 0, 500, 8333);
+  nights(c, "2026-03-14", "2026-03-20");
+  g_autofree char *accruals = q(c, "SELECT count(*) FROM penalty_accruals", 0, NULL);
+  ITEST_ASSERT_STR_EQ(accruals, "0");
+  /* the loan paid off on the due date gets its final row that night, and none after */
+  g_autofree char *rows = about_loan(c, once, sql_snapshot_rows);
+  ITEST_ASSERT_STR_EQ(rows, "2026-03-04 ACTIVE 0 C NORMAL\n2026-03-14 PAID_OFF 0 C NORMAL");
+  g_autofree char *current = about_loan(c, fpp, sql_snapshot_rows);
+  ITEST_ASSERT_STR_EQ(current, "2026-03-04 ACTIVE 0 C NORMAL");
+  PQfinish(c);
+}
+
+/* §7 example: unpaid 8833 fen at 500 ppm → 4 fen a day (4.4165), never on penalty. */
+static void
+test_one_day_late_accrues_4_fen_a_day(void)
+{
+  PGconn *c = new_world("aging_late");
+  seed_user(c, "u1", 5);
+  gint64 loan = seed_loan(c, &FPP12, "u1", "o1", 100000, "2026-03-04", 5);
+  nights(c, "2026-03-04", "2026-03-13");
+  Night due_day = night(c, "2026-03-14");
+  CU_ASSERT_EQUAL(due_day.penalty_fen, 0);
+  CU_ASSERT_EQUAL(due_day.aging_rows, 0);
+  Night late1 = night(c, "2026-03-15");
+  CU_ASSERT_EQUAL(late1.penalty_fen, 4);
+  CU_ASSERT_EQUAL(late1.aging_rows, 2); /* one accrual, one change row (C → M1) */
+  Night late2 = night(c, "2026-03-16");
+  CU_ASSERT_EQUAL(late2.penalty_fen, 4);
+  CU_ASSERT_EQUAL(late2.aging_rows, 1); /* one accrual, no change */
+  g_autofree char *accruals = q(c,
+    "SELECT string_agg(accrual_date || ' ' || installment_no || ' ' || base_fen || ' ' || penalty_ppm"
+    "                  || ' ' || amount_fen, '; ' ORDER BY accrual_date) FROM penalty_accruals", 0, NULL);
+  ITEST_ASSERT_STR_EQ(accruals, "2026-03-15 1 8833 500 4; 2026-03-16 1 8833 500 4");
+  g_autofree char *accrued = about_loan(c, loan,
+    "SELECT penalty_accrued_fen FROM installments WHERE loan_id = $1::bigint AND installment_no = 1");
+  ITEST_ASSERT_STR_EQ(accrued, "8");
+  g_autofree char *income = q(c,
+    "SELECT sum(l.credit_fen) FROM journal_lines l JOIN journal_entries e USING (entry_id, business_date)"
+    " WHERE l.account_code = '6012' AND e.entry_type = 'PENALTY'", 0, NULL);
+  ITEST_ASSERT_STR_EQ(income, "8");
+  /* the day it turned M1: balances at the end of that day */
+  g_autofree char *row = about_loan(c, loan,
+    "SELECT dpd || ' ' || bucket || ' ' || class || ' ' || outstanding_principal_fen || ' '"
+    "       || outstanding_fee_fen || ' ' || outstanding_penalty_fen || ' ' || overdue_principal_fen"
+    "  FROM loan_snapshots WHERE loan_id = $1::bigint AND snapshot_date = '2026-03-15'");
+  ITEST_ASSERT_STR_EQ(row, "1 M1 SPECIAL_MENTION 100000 500 4 8333");
+  PQfinish(c);
+}
+
+/* A partial payment lowers the base. 03-16: 5837 = penalty 4 + fee 500 + principal
+ * 5333 leaves 3000 → 1.5 fen rounds half up to 2; 03-17: 1 fen more leaves 2999 →
+ * 1.4995 → 1. */
+static void
+test_partial_payment_reduces_base(void)
+{
+  PGconn *c = new_world("aging_partial");
+  seed_user(c, "u1", 5);
+  gint64 loan = seed_loan(c, &FPP12, "u1", "o1", 100000, "2026-03-04", 5);
+  nights(c, "2026-03-04", "2026-03-15");
+  pay(c, "2026-03-16", loan, 1, 4, 500, 5333);
+  Night d16 = night(c, "2026-03-16");
+  CU_ASSERT_EQUAL(d16.penalty_fen, 2);
+  pay(c, "2026-03-17", loan, 1, 0, 0, 1);
+  Night d17 = night(c, "2026-03-17");
+  CU_ASSERT_EQUAL(d17.penalty_fen, 1);
+  g_autofree char *bases = q(c,
+    "SELECT string_agg(base_fen || '>' || amount_fen, ' ' ORDER BY accrual_date) FROM penalty_accruals",
+    0, NULL);
+  ITEST_ASSERT_STR_EQ(bases, "8833>4 3000>2 2999>1");
+  /* 7 accrued, 4 paid: 3 receivable */
+  g_autofree char *unpaid = q(c,
+    "SELECT sum(debit_fen - credit_fen) FROM journal_lines WHERE account_code = '1124'", 0, NULL);
+  ITEST_ASSERT_STR_EQ(unpaid, "3");
+  PQfinish(c);
+}
+
+/* §11: principal and fee paid, penalty not: not overdue, DPD 0, bucket C, and no
+ * more penalty. (Reached e.g. through a refund of billed principal; set directly.) */
+static void
+test_penalty_alone_is_not_overdue(void)
+{
+  PGconn *c = new_world("aging_penalty_only");
+  seed_user(c, "u1", 5);
+  gint64 loan = seed_loan(c, &FPP12, "u1", "o1", 100000, "2026-03-04", 5);
+  nights(c, "2026-03-04", "2026-03-16");
+  pay(c, "2026-03-17", loan, 1, 0, 500, 8333);
+  Night d17 = night(c, "2026-03-17");
+  CU_ASSERT_EQUAL(d17.penalty_fen, 0);
+  CU_ASSERT_EQUAL(d17.aging_rows, 1); /* the cure: M1 → C */
+  Night d18 = night(c, "2026-03-18");
+  CU_ASSERT_EQUAL(d18.aging_rows, 0);
+  g_autofree char *rows = about_loan(c, loan, sql_snapshot_rows);
+  ITEST_ASSERT_STR_EQ(rows, "2026-03-04 ACTIVE 0 C NORMAL\n"
+                            "2026-03-15 ACTIVE 1 M1 SPECIAL_MENTION\n"
+                            "2026-03-17 ACTIVE 0 C NORMAL");
+  g_autofree char *inst = about_loan(c, loan,
+    "SELECT status || ' ' || penalty_accrued_fen || ' ' || paid_penalty_fen FROM installments"
+    " WHERE loan_id = $1::bigint AND installment_no = 1");
+  ITEST_ASSERT_STR_EQ(inst, "BILLED 8 0");
+  g_autofree char *count = q(c, "SELECT count(*) FROM penalty_accruals", 0, NULL);
+  ITEST_ASSERT_STR_EQ(count, "2");
+  PQfinish(c);
+}
+
+/* ---- DPD, buckets, classes, write-off ----------------------------------- */
+
+/* FPP12, 1000.00 yuan, never paid; installment k due 14th, 8333 + 500 each.
+ * Change rows on the boundary days only (DPD 1, 31, 61, 91, 121, 151, 181), month
+ * ends, and none on DPD 30, 90, 180. Written off on 09-11 (DPD 181 > 180):
+ *   principal 100000 (billed 7 × 8333 + unbilled), fee billed 7 × 500 = 3500,
+ *   penalty 4 fen × overdue days of installments 1..6 due 03-14 .. 08-14:
+ *   181 + 150 + 120 + 89 + 59 + 28 = 627 days → 2508 fen; total 106008;
+ *   unbilled fees 5 × 500 = 2500 waived. */
+static void
+test_buckets_classes_and_writeoff_at_181(void)
+{
+  PGconn *c = new_world("aging_writeoff");
+  seed_user(c, "u1", 5);
+  gint64 loan = seed_loan(c, &FPP12, "u1", "o1", 100000, "2026-03-04", 5);
+  nights(c, "2026-03-04", "2026-09-10");
+  g_autofree char *none_yet = q(c, "SELECT count(*) FROM writeoffs", 0, NULL);
+  ITEST_ASSERT_STR_EQ(none_yet, "0");
+  Night wo = night(c, "2026-09-11");
+  CU_ASSERT_EQUAL(wo.writeoff_rows, 1);
+  CU_ASSERT_EQUAL(wo.writeoff_fen, 106008);
+  nights(c, "2026-09-12", "2026-09-30");
+
+  g_autofree char *rows = about_loan(c, loan, sql_snapshot_rows);
+  ITEST_ASSERT_STR_EQ(rows,
+                      "2026-03-04 ACTIVE 0 C NORMAL\n"
+                      "2026-03-15 ACTIVE 1 M1 SPECIAL_MENTION\n"
+                      "2026-03-31 ACTIVE 17 M1 SPECIAL_MENTION ME\n"
+                      "2026-04-14 ACTIVE 31 M2 SPECIAL_MENTION\n"
+                      "2026-04-30 ACTIVE 47 M2 SPECIAL_MENTION ME\n"
+                      "2026-05-14 ACTIVE 61 M3 SPECIAL_MENTION\n"
+                      "2026-05-31 ACTIVE 78 M3 SPECIAL_MENTION ME\n"
+                      "2026-06-13 ACTIVE 91 M4 SUBSTANDARD\n"
+                      "2026-06-30 ACTIVE 108 M4 SUBSTANDARD ME\n"
+                      "2026-07-13 ACTIVE 121 M5 SUBSTANDARD\n"
+                      "2026-07-31 ACTIVE 139 M5 SUBSTANDARD ME\n"
+                      "2026-08-12 ACTIVE 151 M6 SUBSTANDARD\n"
+                      "2026-08-31 ACTIVE 170 M6 SUBSTANDARD ME\n"
+                      "2026-09-11 WRITTEN_OFF 181 M7+ LOSS");
+  /* month-end balances 04-30: installments 1, 2 billed (fee 1000); penalty
+   * 47 days × 4 + 16 days × 4 = 252; overdue principal 2 × 8333 */
+  g_autofree char *me = about_loan(c, loan,
+    "SELECT outstanding_principal_fen || ' ' || outstanding_fee_fen || ' ' || outstanding_penalty_fen"
+    "       || ' ' || overdue_principal_fen FROM loan_snapshots"
+    " WHERE loan_id = $1::bigint AND snapshot_date = '2026-04-30'");
+  ITEST_ASSERT_STR_EQ(me, "100000 1000 252 16666");
+  g_autofree char *wo_row = about_loan(c, loan,
+    "SELECT writeoff_date || ' ' || dpd_at_writeoff || ' ' || principal_fen || ' ' || fee_fen || ' '"
+    "       || penalty_fen || ' ' || recovered_fen FROM writeoffs WHERE loan_id = $1::bigint");
+  ITEST_ASSERT_STR_EQ(wo_row, "2026-09-11 181 100000 3500 2508 0");
+  g_autofree char *inst = about_loan(c, loan,
+    "SELECT count(*) FILTER (WHERE status = 'WRITTEN_OFF' AND written_off_date = '2026-09-11') || ' '"
+    "       || sum(writeoff_principal_fen) || ' ' || sum(writeoff_fee_fen) || ' '"
+    "       || sum(writeoff_penalty_fen) || ' ' || sum(fee_waived_fen)"
+    "  FROM installments WHERE loan_id = $1::bigint");
+  ITEST_ASSERT_STR_EQ(inst, "12 100000 3500 2508 2500");
+  g_autofree char *waivers = q(c,
+    "SELECT count(*) || ' ' || sum(amount_fen) || ' ' || bool_and(reason = 'WRITEOFF' AND NOT was_billed"
+    "       AND component = 'FEE' AND business_date = '2026-09-11') || ' ' || min(installment_no)"
+    "  FROM waivers", 0, NULL);
+  ITEST_ASSERT_STR_EQ(waivers, "5 2500 true 8");
+  g_autofree char *gl = q(c,
+    "SELECT string_agg(l.account_code || ' ' || l.debit_fen || ' ' || l.credit_fen, '; '"
+    "                  ORDER BY l.account_code)"
+    "  FROM journal_lines l JOIN journal_entries e USING (entry_id, business_date)"
+    " WHERE e.entry_type = 'WRITEOFF'", 0, NULL);
+  ITEST_ASSERT_STR_EQ(gl, "1122 0 100000; 1123 0 3500; 1124 0 2508; 6701 106008 0");
+  g_autofree char *penalty = q(c,
+    "SELECT count(*) || ' ' || sum(amount_fen) || ' ' || max(accrual_date) FROM penalty_accruals", 0, NULL);
+  ITEST_ASSERT_STR_EQ(penalty, "627 2508 2026-09-11");
+  g_autofree char *state = about_loan(c, loan,
+    "SELECT l.status || ' ' || l.written_off_date || ' ' || l.status_date || ' ' || u.used_limit_fen"
+    "  FROM loans l JOIN users u USING (user_id) WHERE l.loan_id = $1::bigint");
+  ITEST_ASSERT_STR_EQ(state, "WRITTEN_OFF 2026-09-11 2026-09-11 0");
+  PQfinish(c);
+}
+
+/* The loan's own writeoff_dpd (30), with a partial payment. FPP3, 1000.00 yuan:
+ * 33333 + 500, 33333 + 500, 33334 + 500, due 03-14, 04-14, 05-14.
+ *   03-15..03-19: 33833 → 17 fen (16.9165) × 5 = 85;
+ *   03-20: pays 1000 = penalty 85 + fee 500 + principal 415 → base 32918 → 16 fen
+ *          (16.459) × 26 days (03-20..04-14) = 416;
+ *   04-14: DPD 31 > 30 → written off: principal 32918 + 33333 + 33334 = 99585,
+ *          billed fee 500 (installment 2), penalty 416; total 100501; fee 500 of
+ *          installment 3 waived. Another ACTIVE loan keeps its used limit. */
+static void
+test_writeoff_uses_the_loans_term(void)
+{
+  PGconn *c = new_world("aging_wo30");
+  seed_user(c, "u1", 5);
+  gint64 loan = seed_loan(c, &FPP3_WO30, "u1", "o1", 100000, "2026-03-04", 5);
+  gint64 other = seed_loan(c, &FPP12, "u1", "o2", 20000, "2026-04-01", 5);
+  nights(c, "2026-03-04", "2026-03-19");
+  pay(c, "2026-03-20", loan, 1, 85, 500, 415);
+  nights(c, "2026-03-20", "2026-04-13");
+  g_autofree char *none_yet = q(c, "SELECT count(*) FROM writeoffs", 0, NULL);
+  ITEST_ASSERT_STR_EQ(none_yet, "0");
+  Night wo = night(c, "2026-04-14");
+  CU_ASSERT_EQUAL(wo.writeoff_rows, 1);
+  CU_ASSERT_EQUAL(wo.writeoff_fen, 100501);
+  nights(c, "2026-04-15", "2026-04-20");
+  g_autofree char *wo_row = about_loan(c, loan,
+    "SELECT dpd_at_writeoff || ' ' || principal_fen || ' ' || fee_fen || ' ' || penalty_fen"
+    "  FROM writeoffs WHERE loan_id = $1::bigint");
+  ITEST_ASSERT_STR_EQ(wo_row, "31 99585 500 416");
+  g_autofree char *waived = q(c, "SELECT string_agg(installment_no || ' ' || amount_fen, '; ') FROM waivers",
+                              0, NULL);
+  ITEST_ASSERT_STR_EQ(waived, "3 500");
+  g_autofree char *after = about_loan(c, loan,
+    "SELECT count(*) FROM penalty_accruals WHERE loan_id = $1::bigint AND accrual_date > '2026-04-14'");
+  ITEST_ASSERT_STR_EQ(after, "0");
+  /* the other loan's installment 1 (due 04-14) is overdue from 04-15 and accrues */
+  g_autofree char *others = about_loan(c, other,
+    "SELECT count(*) FROM penalty_accruals WHERE loan_id = $1::bigint");
+  ITEST_ASSERT_STR_EQ(others, "6");
+  g_autofree char *limit = q(c, "SELECT used_limit_fen FROM users WHERE user_id = 'u1'", 0, NULL);
+  ITEST_ASSERT_STR_EQ(limit, "20000");
+  g_autofree char *last = about_loan(c, loan,
+    "SELECT snapshot_date || ' ' || status || ' ' || dpd || ' ' || bucket || ' ' || class || ' '"
+    "       || outstanding_principal_fen FROM loan_snapshots WHERE loan_id = $1::bigint"
+    " ORDER BY snapshot_date DESC LIMIT 1");
+  ITEST_ASSERT_STR_EQ(last, "2026-04-14 WRITTEN_OFF 31 M2 LOSS 0");
+  PQfinish(c);
+}
+
+/* DOUBTFUL from DPD 271, LOSS from 361 (writeoff_dpd 400, so no write-off). Due
+ * 2025-03-14; nights around each boundary only. The first night seen gets a row, and
+ * so does the first night after a gap across a month end (no row since the previous
+ * month end): in production every month end has one. */
+static void
+test_doubtful_and_loss(void)
+{
+  PGconn *c = new_world("aging_loss");
+  seed_user(c, "u1", 5);
+  gint64 loan = seed_loan(c, &IF1_WO400, "u1", "o1", 10000, "2025-03-04", 5);
+  nights(c, "2025-12-08", "2025-12-11"); /* DPD 269 .. 272 */
+  nights(c, "2026-03-08", "2026-03-11"); /* DPD 359 .. 362 */
+  g_autofree char *rows = about_loan(c, loan, sql_snapshot_rows);
+  ITEST_ASSERT_STR_EQ(rows, "2025-12-08 ACTIVE 269 M7+ SUBSTANDARD\n"
+                            "2025-12-10 ACTIVE 271 M7+ DOUBTFUL\n"
+                            "2026-03-08 ACTIVE 359 M7+ DOUBTFUL\n"
+                            "2026-03-10 ACTIVE 361 M7+ LOSS");
+  g_autofree char *wo = q(c, "SELECT count(*) FROM writeoffs", 0, NULL);
+  ITEST_ASSERT_STR_EQ(wo, "0");
+  PQfinish(c);
+}
+
+/* ---- month end and proportionality -------------------------------------- */
+
+#define CURRENT_LOANS 1000
+
+/* What this backend has counted so far for the tables that matter: rows written and
+ * sequential scans of installments. Counts not yet flushed to the shared statistics
+ * (pg_stat_xact_*) include earlier transactions, so callers take a difference. */
+static const char sql_footprint[] =
+  "SELECT CASE WHEN relname LIKE 'loan_snapshots%' THEN 'loan_snapshots'"
+  "            WHEN relname LIKE 'penalty_accruals%' THEN 'penalty_accruals' ELSE relname END AS name,"
+  "       sum(n_tup_ins + n_tup_upd + n_tup_del) AS written,"
+  "       sum(coalesce(seq_scan, 0)) FILTER (WHERE relname = 'installments') AS seq"
+  "  FROM pg_stat_xact_user_tables"
+  " WHERE schemaname = 'baitiao'"
+  "   AND (relname IN ('installments', 'loans', 'users') OR relname LIKE 'loan_snapshots%'"
+  "        OR relname LIKE 'penalty_accruals%')"
+  " GROUP BY 1";
+
+/* Runs aging for DATE in a transaction of ours and reports what it did to those
+ * tables: "name rows-written[ seq scans]; ...". */
+static char *
+aging_footprint(PGconn *c, const char *date, gint64 *rows)
+{
+  EodContext ctx = { .conn = c };
+  g_autofree char *run = q(c, "INSERT INTO job_runs (command, status, ended_at) VALUES ('itest', 'SUCCEEDED', now())"
+                              " RETURNING run_id", 0, NULL);
+  ctx.run_id = g_ascii_strtoll(run, NULL, 10);
+  g_strlcpy(ctx.date_str, date, sizeof ctx.date_str);
+  g_date_clear(&ctx.date, 1);
+  g_date_set_parse(&ctx.date, date);
+  exec(c, "BEGIN", 0, NULL);
+  g_autofree char *before = g_strdup_printf("CREATE TEMP TABLE footprint_before ON COMMIT DROP AS %s", sql_footprint);
+  exec(c, before, 0, NULL);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = eod_step_aging(&ctx, &error);
+  if (!ok)
+    fprintf(stderr, "\n  aging failed: %s\n", error->message);
+  CU_ASSERT_FATAL(ok);
+  g_autofree char *after = g_strdup_printf(
+    "SELECT string_agg(a.name || ' ' || (a.written - b.written)"
+    "                  || coalesce(' seq ' || (a.seq - b.seq), ''), '; ' ORDER BY a.name)"
+    "  FROM (%s) a JOIN footprint_before b USING (name)", sql_footprint);
+  char *footprint = q(c, after, 0, NULL);
+  exec(c, "COMMIT", 0, NULL);
+  *rows = ctx.rows;
+  return footprint;
+}
+
+/* 1000 current loans (originated 02-20, first due 03-14) and one paid off earlier.
+ * An ordinary day touches nothing and scans no installments; the month end writes a
+ * full row for each live loan and none for the paid-off one; the next day nothing. */
+static void
+test_month_end_rows_and_quiet_days(void)
+{
+  PGconn *c = new_world("aging_month_end");
+  seed_user(c, "u1", 5);
+  gint64 paid = seed_loan(c, &IF1, "u1", "o-paid", 5000, "2026-01-20", 5);
+  bill_through(c, "2026-02-05");
+  pay(c, "2026-02-10", paid, 1, 0, 0, 5000);
+  for (int i = 0; i < CURRENT_LOANS; i++) {
+    g_autofree char *order = g_strdup_printf("o%04d", i);
+    seed_loan(c, &FPP12, "u1", order, 100000 + i, "2026-02-20", 5);
+  }
+  /* the planner sees the real sizes, as it would in production */
+  g_autofree char *db = g_strdup(PQdb(c));
+  PGconn *su = itest_connect(db, "postgres");
+  g_autofree char *analyzed = itest_sql(su, "ANALYZE", NULL);
+  CU_ASSERT_PTR_NOT_NULL(analyzed);
+  PQfinish(su);
+
+  gint64 rows = -1;
+  g_autofree char *ordinary = aging_footprint(c, "2026-02-25", &rows);
+  CU_ASSERT_EQUAL(rows, 0);
+  ITEST_ASSERT_STR_EQ(ordinary, "installments 0 seq 0; loan_snapshots 0; loans 0; penalty_accruals 0; users 0");
+  assert_invariants(c, "2026-02-25");
+
+  g_autofree char *month_end = aging_footprint(c, "2026-02-28", &rows);
+  CU_ASSERT_EQUAL(rows, CURRENT_LOANS);
+  ITEST_ASSERT_CONTAINS(month_end, "installments 0 seq");   /* reads every live loan, writes none */
+  ITEST_ASSERT_CONTAINS(month_end, "loan_snapshots 1000;");
+  g_autofree char *me_rows = q(c,
+    "SELECT count(*) || ' ' || bool_and(is_month_end AND status = 'ACTIVE' AND bucket = 'C'"
+    "                                   AND class = 'NORMAL' AND outstanding_fee_fen = 0)"
+    "       || ' ' || count(*) FILTER (WHERE outstanding_principal_fen = 100000)"
+    "  FROM loan_snapshots WHERE snapshot_date = '2026-02-28'", 0, NULL);
+  ITEST_ASSERT_STR_EQ(me_rows, "1000 true 1");
+  g_autofree char *of_paid = about_loan(c, paid, "SELECT count(*) FROM loan_snapshots WHERE loan_id = $1::bigint");
+  ITEST_ASSERT_STR_EQ(of_paid, "0");
+
+  g_autofree char *next = aging_footprint(c, "2026-03-01", &rows);
+  CU_ASSERT_EQUAL(rows, 0);
+  ITEST_ASSERT_STR_EQ(next, "installments 0 seq 0; loan_snapshots 0; loans 0; penalty_accruals 0; users 0");
+  PQfinish(c);
+}
+
+CU_TestInfo itest_aging_cases[] = {
+  { "paid on the due date: no penalty", test_paid_on_due_date_no_penalty },
+  { "one day late: 8833 fen at 500 ppm is 4 fen a day, not on penalty", test_one_day_late_accrues_4_fen_a_day },
+  { "a partial payment lowers the base (half up)", test_partial_payment_reduces_base },
+  { "penalty alone unpaid is not overdue", test_penalty_alone_is_not_overdue },
+  { "buckets, classes, month ends, write-off at DPD 181", test_buckets_classes_and_writeoff_at_181 },
+  { "write-off at the loan's own writeoff_dpd, after a partial payment", test_writeoff_uses_the_loans_term },
+  { "doubtful from DPD 271, loss from 361", test_doubtful_and_loss },
+  { "month end rows every live loan; ordinary days touch nothing", test_month_end_rows_and_quiet_days },
+  CU_TEST_INFO_NULL,
+};

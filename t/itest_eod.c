@@ -1,0 +1,120 @@
+/* The nightly run's own steps (originate, billing, gl_close) through the real
+ * database, with amounts from the contract's worked examples. */
+#include <stdio.h>
+#include <string.h>
+
+#include "eod_steps.h"
+#include "itest.h"
+
+/* A database with the shipped product catalogue and the users given as SQL VALUES rows
+ * (user_id, credit_limit_fen, statement_day, status). */
+static PGconn *
+eod_db(const char *prefix, const char *users_values)
+{
+  g_autofree char *db = itest_create_db(prefix, TRUE);
+  PGconn *conn = itest_connect(db, "baitiao_batch");
+    itest_load_products(conn);
+  g_autofree char *sql = g_strdup_printf("INSERT INTO users (user_id, credit_limit_fen, statement_day, status)"
+                                         " VALUES %s", users_values);
+  g_autofree char *ok = itest_sql(conn, sql, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(ok);
+  return conn;
+}
+
+static void
+add_order(PGconn *c, const char *order, const char *user, const char *date, gint64 fen, const char *product)
+{
+  g_autofree char *sql = g_strdup_printf(
+    "INSERT INTO inbox_orders (order_id, user_id, order_date, amount_fen, product_code)"
+    " VALUES ('%s', '%s', '%s', %" G_GINT64_FORMAT ", '%s')", order, user, date, fen, product);
+  g_autofree char *ok = itest_sql(c, sql, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(ok);
+}
+
+static void
+test_originate_decisions(void)
+{
+  PGconn *c = eod_db("eod_orig",
+    "('U1', 100000, 5, 'ACTIVE'), ('U2', 500000, 5, 'FROZEN'), ('U3', 50000, 4, 'ACTIVE')");
+  add_order(c, "O1", "U1", "2026-03-04", 100000, "FPP12");  /* exactly the limit: accepted */
+  add_order(c, "O2", "U1", "2026-03-04", 1, "FPP3");        /* limit used up: OVER_LIMIT */
+  add_order(c, "O3", "U2", "2026-03-04", 100, "FPP3");      /* USER_FROZEN */
+  add_order(c, "O4", "U9", "2026-03-04", 100, "FPP3");      /* UNKNOWN_USER */
+  add_order(c, "O5", "U3", "2026-03-04", 100, "NOPE");      /* UNKNOWN_PRODUCT */
+  add_order(c, "O6", "U3", "2026-03-04", 60000, "FPP3");    /* over 500.00: OVER_LIMIT */
+  add_order(c, "O7", "U3", "2026-03-04", 30000, "ANN12");   /* fits */
+  add_order(c, "O8", "U3", "2026-03-04", 20000, "FREE1");   /* exactly what is left: accepted */
+  add_order(c, "O9", "U3", "2026-03-03", 100, "FPP3");      /* dated before D, never run: DATE_CLOSED */
+  add_order(c, "O10", "U3", "2026-03-05", 100, "FPP3");     /* tomorrow's: untouched */
+  gint64 rows = 0, amount = 0;
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-03-04", eod_step_originate, &rows, &amount));
+  CU_ASSERT_EQUAL(rows, 8);
+  CU_ASSERT_EQUAL(amount, 150000);
+
+  g_autofree char *decisions = itest_query(c, "SELECT string_agg(order_id || ':' || status || ':' || coalesce(reject_reason, '-'),"
+                                    " ' ' ORDER BY arrival_seq) FROM inbox_orders");
+  ITEST_ASSERT_STR_EQ(decisions, "O1:ACCEPTED:- O2:REJECTED:OVER_LIMIT O3:REJECTED:USER_FROZEN "
+                                 "O4:REJECTED:UNKNOWN_USER O5:REJECTED:UNKNOWN_PRODUCT O6:REJECTED:OVER_LIMIT "
+                                 "O7:ACCEPTED:- O8:ACCEPTED:- O9:REJECTED:DATE_CLOSED O10:PENDING:-");
+  g_autofree char *rejects = itest_query(c, "SELECT string_agg(external_id || ':' || reason_code || ':' || field, ' '"
+                                  " ORDER BY external_id) FROM rejects WHERE business_date = '2026-03-04'");
+  ITEST_ASSERT_STR_EQ(rejects, "O2:OVER_LIMIT:amount O3:USER_FROZEN:user_id O4:UNKNOWN_USER:user_id "
+                               "O5:UNKNOWN_PRODUCT:product_code O6:OVER_LIMIT:amount O9:DATE_CLOSED:order_date");
+  g_autofree char *used = itest_query(c, "SELECT string_agg(user_id || '=' || used_limit_fen, ' ' ORDER BY user_id) FROM users");
+  ITEST_ASSERT_STR_EQ(used, "U1=100000 U2=0 U3=50000");
+  PQfinish(c);
+}
+
+static void
+test_originate_schedules_and_gl(void)
+{
+  PGconn *c = eod_db("eod_sched", "('U1', 10000000, 5, 'ACTIVE')");
+  add_order(c, "A", "U1", "2026-03-04", 100000, "FPP12");   /* §2: 8333 x 11 + 8337, fee 500 */
+  add_order(c, "B", "U1", "2026-03-04", 1000000, "ANN12");  /* §2: A = 88849 at 1 %/month */
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-03-04", eod_step_originate, NULL, NULL));
+  /* §3: S = 5, purchase 2026-03-04 -> first billing 2026-03-05, due 2026-03-14 */
+  g_autofree char *loan = itest_query(c, "SELECT concat_ws(',', principal_fen, term, method, rate_ppm, statement_day,"
+                               " first_billing_date, status, apr_bp) FROM loans WHERE order_id = 'A'");
+  ITEST_ASSERT_STR_EQ(loan, "100000,12,FEE_PER_PERIOD,5000,5,2026-03-05,ACTIVE,1090");
+  g_autofree char *a = itest_query(c, "SELECT string_agg(principal_fen || '+' || fee_fen, ' ' ORDER BY installment_no)"
+                            " FROM installments WHERE order_id = 'A'");
+  ITEST_ASSERT_STR_EQ(a, "8333+500 8333+500 8333+500 8333+500 8333+500 8333+500 8333+500 8333+500 8333+500 "
+                         "8333+500 8333+500 8337+500");
+  g_autofree char *first = itest_query(c, "SELECT billing_date || ' ' || due_date || ' ' || status FROM installments"
+                                " WHERE order_id = 'A' AND installment_no = 1");
+  ITEST_ASSERT_STR_EQ(first, "2026-03-05 2026-03-14 UNBILLED");
+  g_autofree char *b = itest_query(c, "SELECT string_agg(principal_fen || '+' || fee_fen, ' ' ORDER BY installment_no)"
+                            " FROM installments WHERE order_id = 'B' AND installment_no IN (1, 2, 12)");
+  ITEST_ASSERT_STR_EQ(b, "78849+10000 79637+9212 87967+880");
+  g_autofree char *gl = itest_query(c, "SELECT string_agg(account_code || ':' || debit_fen || ':' || credit_fen, ' '"
+                             " ORDER BY line_no) FROM journal_lines WHERE business_date = '2026-03-04'");
+  ITEST_ASSERT_STR_EQ(gl, "1122:1100000:0 2202:0:1100000");
+  PQfinish(c);
+}
+
+static void
+test_gl_close_balances(void)
+{
+  PGconn *c = eod_db("eod_glclose", "('U1', 10000000, 5, 'ACTIVE')");
+  add_order(c, "A", "U1", "2026-03-04", 100000, "FPP12");
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-03-04", eod_step_originate, NULL, NULL));
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-03-04", eod_step_gl_close, NULL, NULL));
+  add_order(c, "B", "U1", "2026-03-05", 50000, "FPP3");
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-03-05", eod_step_originate, NULL, NULL));
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-03-05", eod_step_gl_close, NULL, NULL));
+  g_autofree char *tb = itest_query(c, "SELECT string_agg(account_code || ':' || opening_fen || ':' || debit_fen || ':'"
+                             " || credit_fen || ':' || closing_fen, ' ' ORDER BY account_code)"
+                             "  FROM gl_daily_balances WHERE business_date = '2026-03-05'"
+                             "   AND account_code IN ('1122', '2202', '6011')");
+  ITEST_ASSERT_STR_EQ(tb, "1122:100000:50000:0:150000 2202:-100000:0:50000:-150000 6011:0:0:0:0");
+  g_autofree char *total = itest_query(c, "SELECT sum(closing_fen) FROM gl_daily_balances WHERE business_date = '2026-03-05'");
+  ITEST_ASSERT_STR_EQ(total, "0");
+  PQfinish(c);
+}
+
+CU_TestInfo itest_eod_cases[] = {
+  { "originate decisions", test_originate_decisions },
+  { "originate schedules and GL", test_originate_schedules_and_gl },
+  { "gl_close balances", test_gl_close_balances },
+  CU_TEST_INFO_NULL,
+};

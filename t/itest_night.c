@@ -1,0 +1,249 @@
+/* baitiao eod as cron runs it: date sequence, lock, dry run, catch-up, metrics,
+ * and restart after a crash at every step with results identical to a clean run. */
+#include <stdio.h>
+#include <string.h>
+
+#include "eod.h"
+#include "itest.h"
+
+static char *
+top_file(const char *dir, const char *name)
+{
+  return g_build_filename(g_getenv("top_srcdir"), dir, name, NULL);
+}
+
+static ItestRun *
+baitiao(const char *config, const char *const *args, const char *const *env)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  for (int i = 0; args[i]; i++)
+    g_ptr_array_add(argv, (gpointer) args[i]);
+  g_ptr_array_add(argv, (gpointer) "--config");
+  g_ptr_array_add(argv, (gpointer) config);
+  g_ptr_array_add(argv, NULL);
+  return itest_baitiao((const char *const *) argv->pdata, env);
+}
+
+/* A database with the catalogue and the example users and orders loaded. */
+static char *
+night_db(const char *prefix, char **config)
+{
+  char *db = itest_create_db(prefix, TRUE);
+  *config = itest_write_config(db, NULL);
+  g_autofree char *products = top_file("etc", "products.conf");
+  g_autofree char *users = top_file("t/data", "users.csv");
+  g_autofree char *orders = top_file("t/data", "orders.csv");
+  g_autoptr(ItestRun) p = baitiao(*config, (const char *[]) { "products", "load", products, NULL }, NULL);
+  g_autoptr(ItestRun) u = baitiao(*config, (const char *[]) { "load", "users", users, NULL }, NULL);
+  g_autoptr(ItestRun) o = baitiao(*config, (const char *[]) { "load", "orders", orders, NULL }, NULL);
+  CU_ASSERT_FATAL(p->status == 0 && u->status == 0 && o->status == 0);
+  return db;
+}
+
+static guint
+step_count(void)
+{
+  guint n;
+  eod_steps(&n);
+  return n;
+}
+
+static void
+test_night_runs_and_closes(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = night_db("night_basic", &config);
+  g_autofree char *metrics = g_strdup_printf("%s/metrics-%d.prom", itest_tmpdir(), (int) getpid());
+  g_autofree char *config2 = itest_write_config(db, NULL);
+  g_autofree char *text = NULL;
+  CU_ASSERT_FATAL(g_file_get_contents(config2, &text, NULL, NULL));
+  g_autofree char *with_metrics = g_strdup_printf("%s[paths]\nmetrics_file=%s\n", text, metrics);
+  CU_ASSERT_FATAL(g_file_set_contents(config2, with_metrics, -1, NULL));
+
+  g_autoptr(ItestRun) run = baitiao(config2, (const char *[]) { "eod", "--date", "2026-03-04", NULL }, NULL);
+  CU_ASSERT_EQUAL(run->status, 0);
+  ITEST_ASSERT_CONTAINS(run->out, "2026-03-04");
+  ITEST_ASSERT_CONTAINS(run->out, "originate");
+  PGconn *c = itest_connect(db, "baitiao_report");
+  g_autofree char *cal = itest_query(c, "SELECT string_agg(business_date || ':' || status, ' ') FROM business_calendar");
+  ITEST_ASSERT_STR_EQ(cal, "2026-03-04:CLOSED");
+  g_autofree char *runs = itest_query(c, "SELECT string_agg(status, ' ') FROM job_runs WHERE command = 'eod'");
+  ITEST_ASSERT_STR_EQ(runs, "SUCCEEDED");
+  g_autofree char *steps = itest_query(c, "SELECT count(*) FROM job_step_runs WHERE status = 'SUCCEEDED'");
+  g_autofree char *want = g_strdup_printf("%u", step_count());
+  ITEST_ASSERT_STR_EQ(steps, want);
+  /* the example orders: U1001 1000.00 accepted, U1002 3999.99 accepted, U1003 frozen */
+  g_autofree char *loans = itest_query(c, "SELECT string_agg(order_id, ' ' ORDER BY order_id) FROM loans");
+  ITEST_ASSERT_STR_EQ(loans, "O20260304001 O20260304002");
+  g_autofree char *m = NULL;
+  CU_ASSERT_FATAL(g_file_get_contents(metrics, &m, NULL, NULL));
+  ITEST_ASSERT_CONTAINS(m, "baitiao_eod_last_run_success 1");
+  ITEST_ASSERT_CONTAINS(m, "baitiao_eod_last_success_business_date 20260304");
+  ITEST_ASSERT_CONTAINS(m, "baitiao_eod_step_rows{step=\"originate\"} 3");
+
+  /* a closed date again: nothing to do; a date out of sequence: refused */
+  g_autoptr(ItestRun) again = baitiao(config, (const char *[]) { "eod", "--date", "2026-03-04", NULL }, NULL);
+  CU_ASSERT_EQUAL(again->status, 0);
+  ITEST_ASSERT_CONTAINS(again->err, "already closed");
+  g_autoptr(ItestRun) skip = baitiao(config, (const char *[]) { "eod", "--date", "2026-03-06", NULL }, NULL);
+  CU_ASSERT_EQUAL(skip->status, 1);
+  ITEST_ASSERT_CONTAINS(skip->err, "the next date to run is 2026-03-05");
+  /* without --date: the next open date */
+  g_autoptr(ItestRun) next = baitiao(config, (const char *[]) { "eod", NULL }, NULL);
+  CU_ASSERT_EQUAL(next->status, 0);
+  g_autofree char *cal2 = itest_query(c, "SELECT max(business_date) FROM business_calendar WHERE status = 'CLOSED'");
+  ITEST_ASSERT_STR_EQ(cal2, "2026-03-05");
+  PQfinish(c);
+}
+
+static void
+test_first_night_needs_a_date(void)
+{
+  g_autofree char *config = NULL;
+  g_free(night_db("night_first", &config));
+  g_autoptr(ItestRun) run = baitiao(config, (const char *[]) { "eod", NULL }, NULL);
+  CU_ASSERT_EQUAL(run->status, 1);
+  ITEST_ASSERT_CONTAINS(run->err, "give the first business date with --date");
+  g_autoptr(ItestRun) usage = baitiao(config, (const char *[]) { "eod", "--until", "2026-03-05", NULL }, NULL);
+  CU_ASSERT_EQUAL(usage->status, 2);
+}
+
+static void
+test_second_night_exits_75(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = night_db("night_lock", &config);
+  PGconn *holder = itest_connect(db, "baitiao_batch");
+  g_autofree char *pid = itest_query(holder, "SELECT pg_backend_pid()");
+  g_autofree char *got = itest_query(holder, "SELECT pg_advisory_lock(1651769344, 2)");
+  CU_ASSERT_PTR_NOT_NULL(got);
+  g_autoptr(ItestRun) run = baitiao(config, (const char *[]) { "eod", "--date", "2026-03-04", NULL }, NULL);
+  CU_ASSERT_EQUAL(run->status, 75);
+  g_autofree char *msg = g_strdup_printf("another night (eod) is running: lock held by server pid %s", pid);
+  ITEST_ASSERT_CONTAINS(run->err, msg);
+  PQfinish(holder);
+}
+
+static void
+test_dry_run_commits_nothing(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = night_db("night_dry", &config);
+  g_autoptr(ItestRun) run = baitiao(config, (const char *[]) { "eod", "--date", "2026-03-04", "--dry-run", NULL }, NULL);
+  if (run->status != 0)
+    fprintf(stderr, "\n  eod --dry-run exited %d:\n%s\n", run->status, run->err);
+  CU_ASSERT_EQUAL(run->status, 0);
+  ITEST_ASSERT_CONTAINS(run->out, "dry run: nothing committed");
+  ITEST_ASSERT_CONTAINS(run->out, "4,999.99 yuan");  /* 1000.00 + 3999.99 accepted; U1003 is frozen */
+  PGconn *c = itest_connect(db, "baitiao_report");
+  g_autofree char *n = itest_query(c, "SELECT (SELECT count(*) FROM loans) + (SELECT count(*) FROM business_calendar)"
+                            " + (SELECT count(*) FROM job_runs)");
+  ITEST_ASSERT_STR_EQ(n, "0");
+  PQfinish(c);
+}
+
+static void
+test_catch_up_runs_dates_in_order(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = night_db("night_catchup", &config);
+  g_autoptr(ItestRun) first = baitiao(config, (const char *[]) { "eod", "--date", "2026-03-04", NULL }, NULL);
+  CU_ASSERT_EQUAL(first->status, 0);
+  g_autoptr(ItestRun) run = baitiao(config, (const char *[]) { "eod", "--catch-up", "--until", "2026-03-07", NULL }, NULL);
+  CU_ASSERT_EQUAL(run->status, 0);
+  PGconn *c = itest_connect(db, "baitiao_report");
+  g_autofree char *cal = itest_query(c, "SELECT string_agg(business_date || ':' || status, ' ' ORDER BY business_date)"
+                              "  FROM business_calendar");
+  ITEST_ASSERT_STR_EQ(cal, "2026-03-04:CLOSED 2026-03-05:CLOSED 2026-03-06:CLOSED 2026-03-07:CLOSED");
+  PQfinish(c);
+}
+
+/* ---- crash and resume ------------------------------------------------- */
+
+/* Surrogate keys, run bookkeeping and clock times differ between two correct runs;
+ * everything else must be identical. */
+static const char *const volatile_columns[] = {
+  "loan_id", "entry_id", "statement_id", "file_id", "arrival_seq", "allocation_id", "movement_id",
+  "reject_id", "run_id", "job_run_id", "closed_by_run_id", "step_run_id", "settlement_line_id",
+  "source_file_id", "last_file_id", "waiver_id", "refund_application_id", "recon_run_id", "break_id",
+  "reverses_entry_id", "writeoff_id", "accrual_id", "snapshot_id",
+  "created_at", "updated_at", "received_at", "loaded_at", "opened_at", "closed_at", "applied_at",
+  "started_at", "ended_at", NULL,
+};
+
+static const char sql_business_tables[] =
+  "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+  " WHERE n.nspname = 'baitiao' AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
+  "   AND c.relname NOT IN ('job_runs', 'job_step_runs', 'schema_migrations')"
+  " ORDER BY c.relname";
+
+/* One text per business table: md5 over its rows, without the volatile columns. */
+static char *
+business_digest(const char *db)
+{
+  PGconn *c = itest_connect(db, "baitiao_owner");
+  PGresult *tables = PQexec(c, sql_business_tables);
+  CU_ASSERT_FATAL(PQresultStatus(tables) == PGRES_TUPLES_OK);
+  GString *digest = g_string_new(NULL);
+  for (int i = 0; i < PQntuples(tables); i++) {
+    const char *t = PQgetvalue(tables, i, 0);
+    GString *drop = g_string_new("");
+    for (int k = 0; volatile_columns[k]; k++)
+      g_string_append_printf(drop, " - '%s'", volatile_columns[k]);
+    g_autofree char *sql = g_strdup_printf(
+      "SELECT count(*) || ':' || md5(coalesce(string_agg(r, E'\\n' ORDER BY r), ''))"
+      "  FROM (SELECT (to_jsonb(x)%s)::text AS r FROM baitiao.%s x) s", drop->str, t);
+    g_string_free(drop, TRUE);
+    g_autofree char *d = itest_query(c, sql);
+    g_string_append_printf(digest, "%s=%s\n", t, d ? d : "?");
+  }
+  PQclear(tables);
+  PQfinish(c);
+  return g_string_free(digest, FALSE);
+}
+
+static void
+run_days(const char *config, const char *const *env, int expect_status)
+{
+  g_autoptr(ItestRun) run = baitiao(config, (const char *[]) { "eod", "--date", "2026-03-04", "--catch-up",
+                                                               "--until", "2026-03-06", NULL }, env);
+  if (run->status != expect_status)
+    fprintf(stderr, "\n  eod exited %d, expected %d:\n%s\n", run->status, expect_status, run->err);
+  CU_ASSERT_EQUAL(run->status, expect_status);
+}
+
+static void
+test_restart_after_crash_at_every_step(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *clean_db = night_db("night_clean", &config);
+  run_days(config, NULL, 0);
+  g_autofree char *clean = business_digest(clean_db);
+  guint n;
+  const EodStep *steps = eod_steps(&n);
+  const char *whens[] = { "before-commit", "after" };
+  for (guint i = 0; i < n; i++) {
+    for (gsize w = 0; w < G_N_ELEMENTS(whens); w++) {
+      g_autofree char *crash_config = NULL;
+      g_autofree char *db = night_db("night_crash", &crash_config);
+      g_autofree char *fault = g_strdup_printf("BAITIAO_FAULT=%s:%s", whens[w], steps[i].name);
+      const char *env[] = { fault, NULL };
+      run_days(crash_config, env, 99);   /* dies on the first night at that step */
+      run_days(crash_config, NULL, 0);   /* the rerun resumes and finishes all three nights */
+      g_autofree char *digest = business_digest(db);
+      if (strcmp(digest, clean) != 0)
+        fprintf(stderr, "\n  after %s differs:\n%s\n  clean:\n%s\n", fault, digest, clean);
+      ITEST_ASSERT_STR_EQ(digest, clean);
+    }
+  }
+}
+
+CU_TestInfo itest_night_cases[] = {
+  { "night runs and closes", test_night_runs_and_closes },
+  { "first night needs a date", test_first_night_needs_a_date },
+  { "second night exits 75", test_second_night_exits_75 },
+  { "dry run commits nothing", test_dry_run_commits_nothing },
+  { "catch-up runs dates in order", test_catch_up_runs_dates_in_order },
+  { "restart after a crash at every step", test_restart_after_crash_at_every_step },
+  CU_TEST_INFO_NULL,
+};
