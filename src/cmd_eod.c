@@ -92,6 +92,10 @@ first_date(PGconn *conn, const EodArgs *a, GDate *date, GError **error)
     g_set_error(error, EOD_ERROR, EOD_ERROR_DATE, "--date must be a valid YYYY-MM-DD date, not \"%s\"", a->date);
     return FALSE;
   }
+  if (found && a->catch_up && g_date_compare(date, &next) < 0) {
+    *date = next;  /* catching up from a date already closed: start at the next open one */
+    return TRUE;
+  }
   if (found && g_date_compare(date, &next) > 0) {
     char want[11];
     g_date_strftime(want, sizeof want, "%Y-%m-%d", &next);

@@ -126,7 +126,9 @@ migrate_scan(const char *dir, GError **error)
   return g_steal_pointer(&files);
 }
 
+/* Quietly: "already exists, skipping" on every run is noise for the operator. */
 static const char sql_prepare[] =
+  "SET client_min_messages = warning;\n"
   "CREATE SCHEMA IF NOT EXISTS " DB_SCHEMA ";\n"
   "CREATE TABLE IF NOT EXISTS " DB_SCHEMA ".schema_migrations (\n"
   "  version     integer PRIMARY KEY CHECK (version > 0),\n"
@@ -137,7 +139,8 @@ static const char sql_prepare[] =
   "  duration_ms bigint NOT NULL CHECK (duration_ms >= 0)\n"
   ");\n"
   "COMMENT ON TABLE " DB_SCHEMA ".schema_migrations IS "
-  "'Applied SQL migrations (written only by baitiao migrate up)';";
+  "'Applied SQL migrations (written only by baitiao migrate up)';\n"
+  "RESET client_min_messages;";
 
 gboolean
 migrate_prepare(PGconn *conn, GError **error)
