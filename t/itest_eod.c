@@ -62,6 +62,11 @@ test_originate_decisions(void)
                                "O5:UNKNOWN_PRODUCT:product_code O6:OVER_LIMIT:amount O9:DATE_CLOSED:order_date");
   g_autofree char *used = itest_query(c, "SELECT string_agg(user_id || '=' || used_limit_fen, ' ' ORDER BY user_id) FROM users");
   ITEST_ASSERT_STR_EQ(used, "U1=100000 U2=0 U3=50000");
+  /* §3: purchase on the statement day (U3, S = 4, 2026-03-04) goes to the next cycle */
+  g_autofree char *next_cycle = itest_query(c, "SELECT first_billing_date || ' ' || (SELECT due_date FROM installments i"
+                                               " WHERE i.loan_id = l.loan_id AND installment_no = 1)"
+                                               " FROM loans l WHERE order_id = 'O7'");
+  ITEST_ASSERT_STR_EQ(next_cycle, "2026-04-04 2026-04-13");
   PQfinish(c);
 }
 
@@ -112,7 +117,79 @@ test_gl_close_balances(void)
   PQfinish(c);
 }
 
+static void
+add_repayment(PGconn *c, const char *txn, const char *user, const char *date, gint64 fen)
+{
+  g_autofree char *sql = g_strdup_printf(
+    "INSERT INTO inbox_repayments (txn_id, user_id, pay_date, amount_fen, channel)"
+    " VALUES ('%s', '%s', '%s', %" G_GINT64_FORMAT ", 'ALIPAY')", txn, user, date, fen);
+  g_autofree char *ok = itest_sql(c, sql, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(ok);
+}
+
+static const char sql_statement[] =
+  "SELECT concat_ws(',', due_date, new_principal_fen, new_fee_fen, carried_principal_fen, carried_fee_fen,"
+  "                 carried_penalty_fen, credit_applied_fen, total_due_fen)"
+  "  FROM statements WHERE user_id = 'U1' AND statement_date = '%s'";
+
+static char *
+statement(PGconn *c, const char *date)
+{
+  g_autofree char *sql = g_strdup_printf(sql_statement, date);
+  return itest_query(c, sql);
+}
+
+/* §3: billing on the statement day, new charges, carried balances, fee income. */
+static void
+test_billing_and_statements(void)
+{
+  PGconn *c = eod_db("eod_billing", "('U1', 10000000, 5, 'ACTIVE')");
+  add_order(c, "A", "U1", "2026-03-04", 100000, "FPP12");
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-03-04", eod_step_originate, NULL, NULL));
+  gint64 rows = 0, amount = 0;
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-03-05", eod_step_billing, &rows, &amount));
+  CU_ASSERT_EQUAL(rows, 1);
+  CU_ASSERT_EQUAL(amount, 8833);
+  /* first statement: 83.33 + 5.00 new, due 2026-03-14 */
+  g_autofree char *first = statement(c, "2026-03-05");
+  ITEST_ASSERT_STR_EQ(first, "2026-03-14,8333,500,0,0,0,0,8833");
+  g_autofree char *lines = itest_query(c, "SELECT string_agg(line_kind || ':' || principal_fen || '+' || fee_fen, ' ')"
+                                          "  FROM statement_lines");
+  ITEST_ASSERT_STR_EQ(lines, "NEW:8333+500");
+  g_autofree char *fee_gl = itest_query(c, "SELECT string_agg(account_code || ':' || debit_fen || ':' || credit_fen, ' '"
+                                           " ORDER BY line_no) FROM journal_lines WHERE business_date = '2026-03-05'");
+  ITEST_ASSERT_STR_EQ(fee_gl, "1123:500:0 6011:0:500");
+  /* nothing paid: the next statement carries period 1 and adds period 2 */
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-04-05", eod_step_billing, NULL, NULL));
+  g_autofree char *second = statement(c, "2026-04-05");
+  ITEST_ASSERT_STR_EQ(second, "2026-04-14,8333,500,8333,500,0,0,17666");
+  PQfinish(c);
+}
+
+/* §5 point 4: a credit balance is applied at billing and shown on the statement. */
+static void
+test_credit_balance_applied_at_billing(void)
+{
+  PGconn *c = eod_db("eod_billing_cb", "('U1', 10000000, 5, 'ACTIVE')");
+  add_order(c, "A", "U1", "2026-03-04", 100000, "FPP12");
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-03-04", eod_step_originate, NULL, NULL));
+  /* 100.00 paid before anything is billed: all of it becomes credit balance */
+  add_repayment(c, "T1", "U1", "2026-03-04", 10000);
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-03-04", eod_step_repayments, NULL, NULL));
+  g_autofree char *cb = itest_query(c, "SELECT credit_balance_fen FROM users WHERE user_id = 'U1'");
+  ITEST_ASSERT_STR_EQ(cb, "10000");
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-03-05", eod_step_billing, NULL, NULL));
+  g_autofree char *st = statement(c, "2026-03-05");
+  ITEST_ASSERT_STR_EQ(st, "2026-03-14,8333,500,0,0,0,8833,0");
+  g_autofree char *left = itest_query(c, "SELECT credit_balance_fen || ' ' || (SELECT status FROM installments"
+                                         " WHERE installment_no = 1) FROM users WHERE user_id = 'U1'");
+  ITEST_ASSERT_STR_EQ(left, "1167 PAID");
+  PQfinish(c);
+}
+
 CU_TestInfo itest_eod_cases[] = {
+  { "billing and statements", test_billing_and_statements },
+  { "credit balance applied at billing", test_credit_balance_applied_at_billing },
   { "originate decisions", test_originate_decisions },
   { "originate schedules and GL", test_originate_schedules_and_gl },
   { "gl_close balances", test_gl_close_balances },

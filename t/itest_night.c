@@ -238,7 +238,63 @@ test_restart_after_crash_at_every_step(void)
   }
 }
 
+static void
+test_demo_nights_tie_to_the_fen(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = night_db("night_demo", &config);
+  g_autofree char *refunds = top_file("t/data", "refunds.csv");
+  g_autofree char *repayments = top_file("t/data", "repayments.csv");
+  g_autoptr(ItestRun) r = baitiao(config, (const char *[]) { "load", "refunds", refunds, NULL }, NULL);
+  g_autoptr(ItestRun) p = baitiao(config, (const char *[]) { "load", "repayments", repayments, NULL }, NULL);
+  CU_ASSERT_FATAL(r->status == 0 && p->status == 0);
+  g_autoptr(ItestRun) run = baitiao(config, (const char *[]) { "eod", "--date", "2026-03-04", "--catch-up",
+                                                               "--until", "2026-03-16", NULL }, NULL);
+  CU_ASSERT_EQUAL(run->status, 0);
+  PGconn *c = itest_connect(db, "baitiao_report");
+  /* every date's trial balance sums to zero */
+  g_autofree char *unbalanced = itest_query(c, "SELECT count(*) FROM (SELECT business_date FROM gl_daily_balances"
+                                               " GROUP BY business_date HAVING sum(closing_fen) <> 0) s");
+  ITEST_ASSERT_STR_EQ(unbalanced, "0");
+  /* R4 on the last night: GL 1122 / 1123 / 1124 / 2241 equal the sub-ledgers */
+  g_autofree char *r4 = itest_query(c,
+    "WITH gl AS (SELECT account_code, closing_fen FROM gl_daily_balances WHERE business_date = '2026-03-16'),"
+    " sub AS (SELECT sum(principal_fen - principal_reduced_fen - paid_principal_fen - writeoff_principal_fen) AS p,"
+    "                sum(fee_fen - fee_waived_fen - paid_fee_fen - writeoff_fee_fen)"
+    "                  FILTER (WHERE status <> 'UNBILLED') AS f,"
+    "                sum(penalty_accrued_fen - penalty_waived_fen - paid_penalty_fen - writeoff_penalty_fen) AS pen"
+    "           FROM installments)"
+    " SELECT concat_ws(',', (SELECT closing_fen FROM gl WHERE account_code = '1122') - p,"
+    "                       (SELECT closing_fen FROM gl WHERE account_code = '1123') - f,"
+    "                       (SELECT closing_fen FROM gl WHERE account_code = '1124') - pen,"
+    "                       (SELECT closing_fen FROM gl WHERE account_code = '2241')"
+    "                       + (SELECT sum(credit_balance_fen) FROM users)) FROM sub");
+  ITEST_ASSERT_STR_EQ(r4, "0,0,0,0");
+  /* U1001 paid period 1 (88.33) on its due date. U1002: ANN12 on 3999.99, 999.99
+   * refunded from the last installments before billing; period 1 = 315.39 + 40.00
+   * (A = 355.39); 500.00 paid it and left 144.61 as credit balance. Nothing is
+   * overdue, so no penalty. */
+  g_autofree char *paid = itest_query(c, "SELECT string_agg(order_id || '#' || installment_no || ':' || status, ' '"
+                                         " ORDER BY order_id, installment_no) FROM installments"
+                                         " WHERE status <> 'UNBILLED'");
+  /* the refund's 999.99 took installments 12 and 11 to zero (351.92 + 348.39)
+   * and 299.68 off 10 (344.94); 12 and 11 are cancelled, their fees waived */
+  ITEST_ASSERT_STR_EQ(paid, "O20260304001#1:PAID O20260304002#1:PAID O20260304002#11:CANCELLED "
+                            "O20260304002#12:CANCELLED");
+  g_autofree char *reduced = itest_query(c, "SELECT string_agg(installment_no || ':' || principal_reduced_fen, ' '"
+                                            " ORDER BY installment_no) FROM installments"
+                                            " WHERE order_id = 'O20260304002' AND principal_reduced_fen > 0");
+  ITEST_ASSERT_STR_EQ(reduced, "10:29968 11:34839 12:35192");
+  g_autofree char *u1002 = itest_query(c, "SELECT credit_balance_fen || ' ' || used_limit_fen FROM users"
+                                          " WHERE user_id = 'U1002'");
+  ITEST_ASSERT_STR_EQ(u1002, "14461 268461");
+  g_autofree char *penalty = itest_query(c, "SELECT count(*) FROM penalty_accruals WHERE amount_fen > 0");
+  ITEST_ASSERT_STR_EQ(penalty, "0");
+  PQfinish(c);
+}
+
 CU_TestInfo itest_night_cases[] = {
+  { "demo nights tie to the fen", test_demo_nights_tie_to_the_fen },
   { "night runs and closes", test_night_runs_and_closes },
   { "first night needs a date", test_first_night_needs_a_date },
   { "second night exits 75", test_second_night_exits_75 },
