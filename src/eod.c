@@ -196,13 +196,14 @@ report_step(Night *n, const EodStep *step, gint64 started_us, gboolean skipped)
                       .duration_us = g_get_monotonic_time() - started_us };
   g_array_append_val(n->report->steps, r);
   if (skipped) {
-    log_info("%s %s: already done, skipped", n->ctx.date_str, step->name);
+    log_info("%s: already done, skipped", n->ctx.date_str);
     return;
   }
   g_autofree char *amount = money_format_fen_grouped(n->ctx.amount_fen);
   double s = r.duration_us / 1e6;
-  log_info("%s %s: %" G_GINT64_FORMAT " rows, %s yuan, %.2f s", n->ctx.date_str, step->name,
-           n->ctx.rows, amount, s);
+  log_progress_done();
+  log_info("%s: %" G_GINT64_FORMAT " rows, %s yuan, %.2f s, %.0f rows/s", n->ctx.date_str,
+           n->ctx.rows, amount, s, s > 0 ? n->ctx.rows / s : 0.0);
 }
 
 /* One step in its own transaction (or, in a dry run, inside the run's one transaction). */
@@ -213,6 +214,7 @@ run_step(Night *n, const EodStep *step, GError **error)
   n->ctx.rows = 0;
   n->ctx.amount_fen = 0;
   log_set_context(step->name);
+  log_progress("%s %s …", n->ctx.date_str, step->name);
   if (n->dry_run) {
     gboolean ok = step->fn(&n->ctx, error);
     if (ok)

@@ -42,6 +42,7 @@ level_label(LogLevel level)
 static void
 write_line(LogLevel level, const char *text)
 {
+  log_progress_done();
   g_autoptr(GDateTime) now = g_date_time_new_now_local();
   g_autofree char *stamp = g_date_time_format(now, "%Y-%m-%d %H:%M:%S");
   fprintf(stderr, "%s baitiao[%ld]%s%s: %s%s\n", stamp, (long) getpid(),
@@ -59,6 +60,31 @@ log_message(LogLevel level, const char *fmt, ...)
   g_autofree char *text = g_strdup_vprintf(fmt, ap);
   va_end(ap);
   write_line(level, text);
+}
+
+static gboolean progress_shown;
+
+void
+log_progress(const char *fmt, ...)
+{
+  if (max_level < LOG_LEVEL_INFO || !isatty(STDERR_FILENO))
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *text = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\r\033[K%s", text);
+  fflush(stderr);
+  progress_shown = TRUE;
+}
+
+void
+log_progress_done(void)
+{
+  if (!progress_shown)
+    return;
+  fprintf(stderr, "\r\033[K");
+  progress_shown = FALSE;
 }
 
 void

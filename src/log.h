@@ -22,6 +22,11 @@ void log_message(LogLevel level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 #define log_info(...) log_message(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_debug(...) log_message(LOG_LEVEL_DEBUG, __VA_ARGS__)
 
+/* A transient progress line ("\r…") on a terminal only; nothing when stderr is a
+ * file or pipe (cron logs stay one line per event). log_progress_done clears it. */
+void log_progress(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void log_progress_done(void);
+
 /* Reports a GError: its first line as the primary message, further lines as detail. */
 void log_gerror(const GError *error);
 
