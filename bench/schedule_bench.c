@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "prng.h"
 #include "schedule.h"
 
 typedef struct {
@@ -29,22 +30,6 @@ static const SchedTerms catalogue[] = {
   { SCHED_ANNUITY, 36, 15000, 9 },
 };
 
-static guint64
-splitmix64(guint64 *s)
-{
-  guint64 z = (*s += G_GUINT64_CONSTANT(0x9E3779B97F4A7C15));
-
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
-static gint64
-uniform(guint64 *s, gint64 lo, gint64 hi)
-{
-  return lo + (gint64) (splitmix64(s) % (guint64) (hi - lo + 1));
-}
-
 static void
 generate(Loan *loans, gint64 n, gboolean random_rates)
 {
@@ -58,17 +43,17 @@ generate(Loan *loans, gint64 n, gboolean random_rates)
     gint64 cap = 100;
 
     /* 1.00 .. 50 000.00 yuan, spread over the magnitudes */
-    for (int d = (int) uniform(&seed, 0, 4); d > 0; d--)
+    for (int d = (int) prng_uniform(&seed, 0, 4); d > 0; d--)
       cap *= 10;
-    l->principal_fen = uniform(&seed, 100, MIN(cap * 5, 5000000));
-    l->terms = catalogue[uniform(&seed, 0, G_N_ELEMENTS(catalogue) - 1)];
+    l->principal_fen = prng_uniform(&seed, 100, MIN(cap * 5, 5000000));
+    l->terms = catalogue[prng_uniform(&seed, 0, G_N_ELEMENTS(catalogue) - 1)];
     if (random_rates && l->terms.method != SCHED_INTEREST_FREE) {
-      l->terms.term = (int) uniform(&seed, 1, 36);
-      l->terms.rate_ppm = uniform(&seed, 1, 30000);
+      l->terms.term = (int) prng_uniform(&seed, 1, 36);
+      l->terms.rate_ppm = prng_uniform(&seed, 1, 30000);
     }
     l->purchase = first;
-    g_date_add_days(&l->purchase, (guint) uniform(&seed, 0, 364));
-    l->statement_day = (int) uniform(&seed, 1, 28);
+    g_date_add_days(&l->purchase, (guint) prng_uniform(&seed, 0, 364));
+    l->statement_day = (int) prng_uniform(&seed, 1, 28);
   }
 }
 

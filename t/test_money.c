@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "money.h"
+#include "prng.h"
 #include "unit_suites.h"
 
 typedef struct {
@@ -214,22 +215,12 @@ test_format(void)
   }
 }
 
-static guint64
-splitmix64(guint64 *s)
-{
-  guint64 z = (*s += G_GUINT64_CONSTANT(0x9E3779B97F4A7C15));
-
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
 /* A random gint64 with a random magnitude, so small values are common. */
 static gint64
 random_i64(guint64 *s)
 {
-  guint64 v = splitmix64(s);
-  int bits = (int) (splitmix64(s) % 64);
+  guint64 v = prng_next(s);
+  int bits = (int) (prng_next(s) % 64);
 
   return (gint64) (bits == 63 ? v : v >> (63 - bits)) * ((v & 1) ? -1 : 1);
 }
@@ -400,7 +391,7 @@ test_mul_ppm_round_random(void)
   mpz_inits(prod, t, NULL);
   for (int i = 0; i < 20000; i++) {
     gint64 a = random_i64(&seed);
-    gint64 p = i % 2 ? (gint64) (splitmix64(&seed) % 2000001) - 1000000 : random_i64(&seed);
+    gint64 p = i % 2 ? (gint64) (prng_next(&seed) % 2000001) - 1000000 : random_i64(&seed);
     gint64 got = 0;
     gboolean ok = money_mul_ppm_round_checked(a, p, &got);
     int sign;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "money.h"
+#include "prng.h"
 #include "schedule.h"
 #include "unit_suites.h"
 
@@ -462,22 +463,6 @@ test_apr_cases(void)
 
 /* ---- property tests ------------------------------------------------- */
 
-static guint64
-splitmix64(guint64 *s)
-{
-  guint64 z = (*s += G_GUINT64_CONSTANT(0x9E3779B97F4A7C15));
-
-  z = (z ^ (z >> 30)) * G_GUINT64_CONSTANT(0xBF58476D1CE4E5B9);
-  z = (z ^ (z >> 27)) * G_GUINT64_CONSTANT(0x94D049BB133111EB);
-  return z ^ (z >> 31);
-}
-
-static gint64
-uniform(guint64 *s, gint64 lo, gint64 hi)
-{
-  return lo + (gint64) (splitmix64(s) % (guint64) (hi - lo + 1));
-}
-
 typedef struct {
   guint index;
   gint64 p;
@@ -491,34 +476,34 @@ typedef struct {
 static void
 gen_case(guint64 *seed, guint index, gint64 max_p, int max_term, gint64 max_rate, Case *c)
 {
-  int digits = (int) uniform(seed, 1, 18);
+  int digits = (int) prng_uniform(seed, 1, 18);
   gint64 cap = 1;
 
   for (int i = 0; i < digits && cap <= max_p / 10; i++)
     cap *= 10;
   c->index = index;
-  c->p = uniform(seed, 1, MIN(cap, max_p));
-  c->t.method = (SchedMethod) uniform(seed, 0, 3);
-  c->t.term = (int) uniform(seed, 1, max_term);
-  c->t.rate_ppm = uniform(seed, 0, 19) == 0 ? 0 : uniform(seed, 1, max_rate);
-  c->t.grace_days = (int) uniform(seed, 0, 3) == 0 ? 9 : (int) uniform(seed, 0, 40);
+  c->p = prng_uniform(seed, 1, MIN(cap, max_p));
+  c->t.method = (SchedMethod) prng_uniform(seed, 0, 3);
+  c->t.term = (int) prng_uniform(seed, 1, max_term);
+  c->t.rate_ppm = prng_uniform(seed, 0, 19) == 0 ? 0 : prng_uniform(seed, 1, max_rate);
+  c->t.grace_days = (int) prng_uniform(seed, 0, 3) == 0 ? 9 : (int) prng_uniform(seed, 0, 40);
   if (c->t.method == SCHED_INTEREST_FREE) {
     c->t.term = 1;
     c->t.rate_ppm = 0;
   }
-  c->s = (int) uniform(seed, 1, 28);
+  c->s = (int) prng_uniform(seed, 1, 28);
   g_date_clear(&c->purchase, 1);
-  if (uniform(seed, 0, 9) < 3) {
-    int y = (int) uniform(seed, 2023, 2029), m = (int) uniform(seed, 1, 12);
+  if (prng_uniform(seed, 0, 9) < 3) {
+    int y = (int) prng_uniform(seed, 2023, 2029), m = (int) prng_uniform(seed, 1, 12);
     int dim = g_date_get_days_in_month((GDateMonth) m, (GDateYear) y);
 
-    g_date_set_dmy(&c->purchase, (GDateDay) (dim - uniform(seed, 0, 3)), (GDateMonth) m,
+    g_date_set_dmy(&c->purchase, (GDateDay) (dim - prng_uniform(seed, 0, 3)), (GDateMonth) m,
                    (GDateYear) y);
   } else {
     GDate lo = ymd(2023, 1, 1), hi = ymd(2029, 12, 31);
 
     g_date_set_julian(&c->purchase,
-                      (guint32) uniform(seed, g_date_get_julian(&lo), g_date_get_julian(&hi)));
+                      (guint32) prng_uniform(seed, g_date_get_julian(&lo), g_date_get_julian(&hi)));
   }
 }
 
