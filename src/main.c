@@ -16,6 +16,7 @@
 
 static const CliCommand commands[] = {
   { "eod", "run the night for the next business date (or catch up)", cmd_eod },
+  { "gen", "write a synthetic portfolio as partner files (demo, benchmarks)", cmd_gen },
   { "load", "take in a partner file (users, orders, repayments, refunds)", cmd_load },
   { "migrate", "show, apply or verify the SQL migrations", cmd_migrate },
   { "products", "check or load the product catalogue", cmd_products },

@@ -8,6 +8,7 @@
 extern CU_TestInfo itest_aging_cases[];
 extern CU_TestInfo itest_cli_cases[];
 extern CU_TestInfo itest_eod_cases[];
+extern CU_TestInfo itest_gen_cases[];
 extern CU_TestInfo itest_intake_cases[];
 extern CU_TestInfo itest_migrate_cases[];
 extern CU_TestInfo itest_night_cases[];
@@ -27,6 +28,7 @@ main(int argc, char **argv)
     { "aging", NULL, NULL, NULL, NULL, itest_aging_cases },
     { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
     { "eod", NULL, NULL, NULL, NULL, itest_eod_cases },
+    { "gen", NULL, NULL, NULL, NULL, itest_gen_cases },
     { "intake", NULL, NULL, NULL, NULL, itest_intake_cases },
     { "migrate", NULL, NULL, NULL, NULL, itest_migrate_cases },
     { "repay", NULL, NULL, NULL, NULL, itest_repay_cases },
