@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "migrate.h"
 #include "money.h"
+#include "recon.h"
 
 typedef struct {
   char *date;
@@ -107,9 +108,25 @@ first_date(PGconn *conn, const EodArgs *a, GDate *date, GError **error)
   return TRUE;
 }
 
+/* Nights whose recon left OPEN breaks: the run fails with RECON_ERROR_BREAKS (exit 3)
+ * once the dates it could run are done. */
+static gboolean
+breaks_outcome(const GString *broken, gboolean kept_open, GError **error)
+{
+  if (broken->len == 0)
+    return TRUE;
+  g_set_error(error, RECON_ERROR, RECON_ERROR_BREAKS,
+              "reconciliation left open breaks: %s; %s\n"
+              "hint: \"baitiao recon breaks --open\" lists them; explain or resolve each (docs/operations.md)%s",
+              broken->str, kept_open ? "the last date stays open (breaks_block_close=true)" : "the dates are closed",
+              kept_open ? ", then run \"baitiao eod\" again to close it" : "");
+  return FALSE;
+}
+
 static gboolean
 run_nights(PGconn *conn, const Config *config, const EodArgs *a, GError **error)
 {
+  g_autoptr(GString) broken = g_string_new(NULL);
   GDate date, until;
   if (!first_date(conn, a, &date, error))
     return FALSE;
@@ -139,9 +156,14 @@ run_nights(PGconn *conn, const Config *config, const EodArgs *a, GError **error)
       metrics_write_night(config, &report, ok);
     if (!ok)
       return FALSE;
+    if (report.open_breaks > 0)
+      g_string_append_printf(broken, "%s%s %" G_GINT64_FORMAT, broken->len ? ", " : "", report.date_str,
+                             report.open_breaks);
+    if (report.kept_open)
+      return breaks_outcome(broken, TRUE, error);
     g_date_add_days(&date, 1);
     if (a->dry_run || !a->catch_up || g_date_compare(&date, &until) > 0)
-      return TRUE;
+      return breaks_outcome(broken, FALSE, error);
   }
 }
 
@@ -159,7 +181,8 @@ cmd_eod(int argc, char **argv, GError **error)
   };
   g_autoptr(GOptionContext) ctx = cli_context_new("eod", NULL,
     "Run the night (日终) for a business date: originate, refunds, repayments, billing,\n"
-    "penalty and aging, write-off, GL close; then close the date. A rerun resumes.", &common);
+    "penalty and aging, write-off, GL close, reconciliation; then close the date. A rerun\n"
+    "resumes. Exit 3 when reconciliation leaves open breaks (see [recon] in the config).", &common);
   g_option_context_add_main_entries(ctx, entries, NULL);
   if (!cli_parse(ctx, "eod", &argc, &argv, error))
     return FALSE;

@@ -1,4 +1,5 @@
-/* baitiao load users|orders|repayments|refunds FILE.csv — partner files into the inbox. */
+/* baitiao load users|orders|repayments|refunds FILE.csv, or settlement --channel NAME
+ * FILE.csv — partner files into the inbox (settlement lines: for recon R7). */
 #include <stdio.h>
 
 #include "cli.h"
@@ -25,14 +26,28 @@ gboolean
 cmd_load(int argc, char **argv, GError **error)
 {
   g_auto(CliCommon) common = { 0 };
+  g_autofree char *channel = NULL;
+  GOptionEntry entries[] = {
+    { "channel", 0, 0, G_OPTION_ARG_STRING, &channel, "The channel of a settlement file (required for it)",
+      "NAME" },
+    G_OPTION_ENTRY_NULL,
+  };
   g_autoptr(GOptionContext) ctx = cli_context_new(
-    "load", "users|orders|repayments|refunds FILE.csv",
+    "load", "users|orders|repayments|refunds|settlement FILE.csv",
     "Take in a partner file: good rows go to the inbox, bad rows to rejects (file, line,\n"
-    "field, reason). The same file twice loads nothing new. See docs/formats.md.", &common);
+    "field, reason). The same file twice loads nothing new. A channel's settlement file\n"
+    "(load settlement --channel NAME FILE.csv) feeds reconciliation R7. See docs/formats.md.", &common);
+  g_option_context_add_main_entries(ctx, entries, NULL);
   if (!cli_parse(ctx, "load", &argc, &argv, error))
     return FALSE;
   if (argc != 3) {
-    cli_usage_error(error, "load", "expected a kind (users, orders, repayments, refunds) and a file");
+    cli_usage_error(error, "load", "expected a kind (users, orders, repayments, refunds, settlement) and a file");
+    return FALSE;
+  }
+  gboolean settlement = g_str_equal(argv[1], "settlement");
+  if (settlement != (channel != NULL)) {
+    cli_usage_error(error, "load", settlement ? "a settlement file needs --channel NAME"
+                                              : "--channel goes with settlement files only");
     return FALSE;
   }
   g_autoptr(Config) config = NULL;
@@ -40,7 +55,7 @@ cmd_load(int argc, char **argv, GError **error)
   if (!conn)
     return FALSE;
   g_auto(IntakeResult) result = { 0 };
-  if (!intake_load_file(conn, argv[1], argv[2], &result, error))
+  if (!intake_load_file(conn, argv[1], channel, argv[2], &result, error))
     return FALSE;
   print_result(argv[2], &result);
   return TRUE;

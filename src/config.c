@@ -12,6 +12,7 @@ static const char *const database_keys[] = {
   "owner_user", "batch_user", "report_user", NULL,
 };
 static const char *const paths_keys[] = { "sql_dir", "metrics_file", NULL };
+static const char *const recon_keys[] = { "breaks_block_close", "settlement_wait_days", NULL };
 
 Config *
 config_new_defaults(void)
@@ -24,6 +25,8 @@ config_new_defaults(void)
   c->report_user = g_strdup("baitiao_report");
   const char *sql_dir = g_getenv("BAITIAO_SQL_DIR");
   c->sql_dir = g_strdup(sql_dir && *sql_dir ? sql_dir : BAITIAO_SQL_DIR);
+  c->recon_breaks_block_close = FALSE;
+  c->recon_settlement_wait_days = 2;
   return c;
 }
 
@@ -50,7 +53,8 @@ check_groups(const Keyfile *k, GError **error)
   g_auto(GStrv) groups = g_key_file_get_groups(k->kf, NULL);
   for (int g = 0; groups[g]; g++) {
     const char *const *known = g_str_equal(groups[g], "database") ? database_keys
-                               : g_str_equal(groups[g], "paths") ? paths_keys : NULL;
+                               : g_str_equal(groups[g], "paths") ? paths_keys
+                               : g_str_equal(groups[g], "recon") ? recon_keys : NULL;
     if (!known) {
       g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_UNKNOWN, "%s:%d: unknown group [%s]", k->path,
                   keyfile_line(k, groups[g], NULL), groups[g]);
@@ -93,6 +97,29 @@ read_database(const Keyfile *k, Config *c, GError **error)
   return TRUE;
 }
 
+/* [recon]: whether breaks keep the date open, and how long an unmatched settlement
+ * item waits for the channel's T+1 file before it is a break. */
+static gboolean
+read_recon(const Keyfile *k, Config *c, GError **error)
+{
+  g_autofree char *block = keyfile_string(k, "recon", "breaks_block_close");
+  if (block) {
+    if (g_ascii_strcasecmp(block, "true") == 0)
+      c->recon_breaks_block_close = TRUE;
+    else if (g_ascii_strcasecmp(block, "false") == 0)
+      c->recon_breaks_block_close = FALSE;
+    else {
+      keyfile_value_error(error, k, "recon", "breaks_block_close", "must be true or false, not \"%s\"", block);
+      return FALSE;
+    }
+  }
+  gint64 wait = c->recon_settlement_wait_days;
+  if (!keyfile_int(k, "recon", "settlement_wait_days", 0, 366, &wait, error))
+    return FALSE;
+  c->recon_settlement_wait_days = (int) wait;
+  return TRUE;
+}
+
 /* Relative paths are relative to the configuration file, not the cwd of cron. */
 static void
 make_relative_to(const char *config_path, char **slot)
@@ -113,7 +140,7 @@ config_load(const char *path, GError **error)
     return NULL;
   g_autoptr(Config) c = config_new_defaults();
   c->path = g_strdup(path);
-  if (!read_database(k, c, error))
+  if (!read_database(k, c, error) || !read_recon(k, c, error))
     return NULL;
   take_string(k, "paths", "sql_dir", &c->sql_dir);
   take_string(k, "paths", "metrics_file", &c->metrics_file);

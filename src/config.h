@@ -18,6 +18,9 @@ typedef struct {
   /* [paths] */
   char *sql_dir;        /* the migrations */
   char *metrics_file;   /* Prometheus textfile, NULL: none */
+  /* [recon] */
+  gboolean recon_breaks_block_close;   /* breaks keep the date from closing (default false) */
+  int recon_settlement_wait_days;      /* days an unmatched settlement item waits (default 2) */
 } Config;
 
 Config *config_new_defaults(void);

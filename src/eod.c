@@ -13,6 +13,7 @@
 #include "eod_steps.h"
 #include "log.h"
 #include "money.h"
+#include "recon.h"
 
 G_DEFINE_QUARK(eod-error-quark, eod_error)
 
@@ -24,6 +25,7 @@ static const EodStep steps[] = {
   { "aging", "penalty accrual, DPD, bucket, class, loan snapshots", eod_step_aging },
   { "writeoff", "write-off of loans past writeoff_dpd", eod_step_writeoff },
   { "gl_close", "daily balances per GL account", eod_step_gl_close },
+  { "recon", "reconciliation R1-R9: breaks are stored, the step does not fail on them", eod_step_recon },
 };
 
 const EodStep *
@@ -285,7 +287,8 @@ end_run(Night *n, const GError *failure)
 {
   if (!n->run[0] || PQstatus(n->conn) != CONNECTION_OK)
     return;
-  const char *params[] = { n->run, failure ? "FAILED" : "SUCCEEDED", failure ? "1" : "0",
+  const char *exit_code = failure ? "1" : n->report->open_breaks > 0 ? "3" : "0";
+  const char *params[] = { n->run, failure ? "FAILED" : "SUCCEEDED", exit_code,
                            failure ? failure->message : NULL };
   db_exec(n->conn, "end_run", sql_end_run, 4, params, NULL);
 }
@@ -304,6 +307,24 @@ close_date(Night *n, GError **error)
 {
   const char *params[] = { n->ctx.date_str, n->run };
   return db_exec(n->conn, "close_date", sql_close_date, 2, params, error);
+}
+
+/* Breaks of the recon step (also when it was done by an earlier, crashed run) are
+ * the date's OPEN breaks. By default the date closes anyway and the caller exits 3;
+ * with [recon] breaks_block_close=true it stays open until they are explained or
+ * resolved and the night is run again. */
+static gboolean
+close_unless_blocked(Night *n, GError **error)
+{
+  if (!recon_open_breaks(n->conn, n->ctx.date_str, &n->report->open_breaks, error))
+    return FALSE;
+  if (n->report->open_breaks > 0 && n->config->recon_breaks_block_close) {
+    n->report->kept_open = TRUE;
+    log_warning("%s stays open: %" G_GINT64_FORMAT " open reconciliation break(s) and breaks_block_close=true",
+                n->ctx.date_str, n->report->open_breaks);
+    return TRUE;
+  }
+  return close_date(n, error);
 }
 
 /* A dry run: every step in one transaction that is rolled back at the end. */
@@ -343,7 +364,7 @@ eod_run_night(PGconn *conn, const Config *config, const GDate *date, gboolean dr
     log_info("%s is already closed: nothing to do", n.ctx.date_str);
     return TRUE;
   }
-  gboolean ok = start_run(&n, error) && run_all_steps(&n, error) && close_date(&n, error);
+  gboolean ok = start_run(&n, error) && run_all_steps(&n, error) && close_unless_blocked(&n, error);
   log_set_context("eod");
   end_run(&n, ok ? NULL : (error ? *error : NULL));
   return ok;

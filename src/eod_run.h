@@ -28,6 +28,8 @@ typedef struct {
   char date_str[11];
   gint64 run_id;
   gboolean already_closed;
+  gint64 open_breaks;   /* OPEN reconciliation breaks of the date after its recon step */
+  gboolean kept_open;   /* not closed because of them ([recon] breaks_block_close) */
   GArray *steps;  /* EodStepReport */
 } EodReport;
 

@@ -53,6 +53,9 @@ static const IntakeColumn repayment_columns[] = {
 static const IntakeColumn refund_columns[] = {
   { "refund_id", FIELD_ID }, { "order_id", FIELD_ID }, { "refund_date", FIELD_DATE }, { "amount", FIELD_YUAN },
 };
+static const IntakeColumn settlement_columns[] = {
+  { "channel_txn_id", FIELD_ID }, { "pay_date", FIELD_DATE }, { "amount", FIELD_YUAN },
+};
 
 /* The last closed business date: rows dated on or before it come too late. */
 #define LAST_CLOSED "(SELECT max(business_date) FROM business_calendar WHERE status = 'CLOSED')"
@@ -141,6 +144,41 @@ static const char *const judge_refunds[] = {
   NULL,
 };
 
+/* A channel's settlement file (one per channel and day, §12): the channel comes from
+ * the command line and is registered on the file (load_files.channel), so every
+ * statement here reads it from there. A (channel, txn id) is settled once: a repeat
+ * is DUPLICATE_SETTLEMENT. No DATE_CLOSED: a settlement file arrives T+1, after its
+ * pay date has closed, and is evidence about that date, not an event to book on it
+ * (recon R7 matches it against the repayments). */
+#define FILE_CHANNEL "(SELECT f.channel FROM load_files f WHERE f.file_id = $1::bigint)"
+
+static const char *const judge_settlement[] = {
+  VERDICT_TABLE
+  "SELECT s.*, CASE"
+  "  WHEN s.bad_field IS NOT NULL THEN 'BAD_FIELD'"
+  "  WHEN row_number() OVER (PARTITION BY s.c1 ORDER BY s.line_no) > 1"
+  "       OR EXISTS (SELECT 1 FROM settlement_lines l WHERE l.channel = " FILE_CHANNEL
+  "                     AND l.channel_txn_id = s.c1) THEN 'DUPLICATE_SETTLEMENT'"
+  " END AS reason,"
+  " CASE WHEN s.bad_field IS NOT NULL THEN s.bad_field END AS field"
+  " FROM intake_stage s",
+  "UPDATE intake_verdict SET field = CASE reason WHEN 'DUPLICATE_SETTLEMENT' THEN 'channel_txn_id'"
+  "  ELSE field END",
+  "INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code,"
+  "                     detail, amount_fen, business_date)"
+  " SELECT $1::bigint, $2, v.line_no, 'settlement', nullif(left(v.c1, 64), ''), NULL, v.field, v.reason, v.bad_detail,"
+  "        CASE WHEN v.bad_field IS NULL THEN v.c3::bigint END,"
+  "        CASE WHEN v.bad_field IS NULL THEN v.c2::date END"
+  "   FROM intake_verdict v WHERE v.reason IS NOT NULL",
+  "INSERT INTO settlement_lines (channel, channel_txn_id, pay_date, amount_fen, file_id, line_no)"
+  " SELECT " FILE_CHANNEL ", c1, c2::date, c3::bigint, $1::bigint, line_no FROM intake_verdict"
+  "  WHERE reason IS NULL ORDER BY line_no",
+  /* the day it settles: the latest pay date on it (one file per channel and day) */
+  "UPDATE load_files SET file_date = (SELECT max(c2::date) FROM intake_verdict WHERE reason IS NULL)"
+  " WHERE file_id = $1::bigint",
+  NULL,
+};
+
 /* A user row for an existing user updates limit, status and contact data; a new
  * statement day takes effect from the next cycle (§12). Within one file the last
  * row of a user wins. */
@@ -174,6 +212,7 @@ static const IntakeSpec specs[] = {
   { "orders", order_columns, G_N_ELEMENTS(order_columns), judge_orders },
   { "repayments", repayment_columns, G_N_ELEMENTS(repayment_columns), judge_repayments },
   { "refunds", refund_columns, G_N_ELEMENTS(refund_columns), judge_refunds },
+  { "settlement", settlement_columns, G_N_ELEMENTS(settlement_columns), judge_settlement },
 };
 
 void
@@ -395,7 +434,7 @@ stage_file(PGconn *conn, const IntakeSpec *spec, const char *path, gint64 *rows,
 /* ---- the load --------------------------------------------------------- */
 
 static const char sql_register_file[] =
-  "INSERT INTO load_files (kind, file_name, sha256, size_bytes) VALUES ($1, $2, $3, $4::bigint)"
+  "INSERT INTO load_files (kind, file_name, sha256, size_bytes, channel) VALUES ($1, $2, $3, $4::bigint, $5)"
   " ON CONFLICT (kind, sha256) DO NOTHING RETURNING file_id";
 static const char sql_known_file[] =
   "SELECT file_id, to_char(loaded_at, 'YYYY-MM-DD HH24:MI:SS'), file_name FROM load_files"
@@ -423,8 +462,8 @@ file_digest(const char *path, char **sha256, gint64 *size, GError **error)
 
 /* Registers the file; FALSE in *FRESH when the same content was loaded before. */
 static gboolean
-register_file(PGconn *conn, const char *kind, const char *path, IntakeResult *r, gboolean *fresh,
-              GError **error)
+register_file(PGconn *conn, const char *kind, const char *channel, const char *path, IntakeResult *r,
+              gboolean *fresh, GError **error)
 {
   g_autofree char *sha = NULL;
   gint64 size = 0;
@@ -432,8 +471,8 @@ register_file(PGconn *conn, const char *kind, const char *path, IntakeResult *r,
     return FALSE;
   g_autofree char *base = g_path_get_basename(path);
   g_autofree char *size_text = g_strdup_printf("%" G_GINT64_FORMAT, size);
-  const char *params[] = { kind, base, sha, size_text };
-  g_autoptr(PGresult) res = db_query(conn, "register_load_file", sql_register_file, 4, params, error);
+  const char *params[] = { kind, base, sha, size_text, channel };
+  g_autoptr(PGresult) res = db_query(conn, "register_load_file", sql_register_file, 5, params, error);
   if (!res)
     return FALSE;
   *fresh = PQntuples(res) == 1;
@@ -492,29 +531,59 @@ judge(PGconn *conn, const IntakeSpec *spec, const char *path, IntakeResult *r, G
 }
 
 static gboolean
-load_in_transaction(PGconn *conn, const IntakeSpec *spec, const char *path, IntakeResult *r, GError **error)
+load_in_transaction(PGconn *conn, const IntakeSpec *spec, const char *channel, const char *path,
+                    IntakeResult *r, GError **error)
 {
   gboolean fresh = FALSE;
   gint64 staged = 0;
-  if (!register_file(conn, spec->kind, path, r, &fresh, error))
+  if (!register_file(conn, spec->kind, channel, path, r, &fresh, error))
     return FALSE;
   if (!fresh)
     return TRUE;
   return stage_file(conn, spec, path, &staged, error) && judge(conn, spec, path, r, error);
 }
 
+static gboolean
+valid_channel(const char *channel)
+{
+  gsize len = strlen(channel);
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum(channel[i]) && channel[i] != '_')
+      return FALSE;
+  return len >= 1 && len <= 32;
+}
+
+/* A settlement file needs its channel; no other kind takes one. */
+static gboolean
+check_channel(const IntakeSpec *spec, const char *channel, GError **error)
+{
+  gboolean settlement = strcmp(spec->kind, "settlement") == 0;
+  if (settlement && (!channel || !valid_channel(channel))) {
+    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND,
+                "a settlement file needs its channel: 1 to 32 letters, digits or '_'");
+    return FALSE;
+  }
+  if (!settlement && channel) {
+    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND, "only settlement files take a channel, not %s files",
+                spec->kind);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
-intake_load_file(PGconn *conn, const char *kind, const char *path, IntakeResult *r, GError **error)
+intake_load_file(PGconn *conn, const char *kind, const char *channel, const char *path, IntakeResult *r,
+                 GError **error)
 {
   const IntakeSpec *spec = find_spec(kind);
   if (!spec) {
     g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND,
-                "unknown file kind \"%s\": users, orders, repayments or refunds", kind);
+                "unknown file kind \"%s\": users, orders, repayments, refunds or settlement", kind);
     return FALSE;
   }
-  if (!db_begin(conn, error))
+  if (!check_channel(spec, channel, error) || !db_begin(conn, error))
     return FALSE;
-  if (!load_in_transaction(conn, spec, path, r, error) || !db_commit(conn, error)) {
+  if (!load_in_transaction(conn, spec, channel, path, r, error) || !db_commit(conn, error)) {
     db_rollback(conn);
     return FALSE;
   }

@@ -31,9 +31,10 @@ typedef struct {
 void intake_result_clear(IntakeResult *r);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(IntakeResult, intake_result_clear)
 
-/* KIND is users, orders, repayments or refunds. */
-gboolean intake_load_file(PGconn *conn, const char *kind, const char *path, IntakeResult *result,
-                          GError **error);
+/* KIND is users, orders, repayments, refunds or settlement. CHANNEL is the
+ * repayment channel of a settlement file (required for it, NULL for the others). */
+gboolean intake_load_file(PGconn *conn, const char *kind, const char *channel, const char *path,
+                          IntakeResult *result, GError **error);
 
 /* Masking of personal data before it reaches the database: 张三 → 张*,
  * 13812341234 → 138****1234. Returns NULL for an empty input. */

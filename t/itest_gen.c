@@ -79,12 +79,23 @@ test_generated_nights_tie(void)
       g_autofree char *path = g_strdup_printf("%s/202603%02d/%s.csv", out, day, kinds[k]);
       CU_ASSERT_FATAL(load_ok(config, kinds[k], path));
     }
+    const char *channels[] = { "ALIPAY", "WECHAT", "UNIONPAY" };
+    for (gsize k = 0; day > 1 && k < G_N_ELEMENTS(channels); k++) {
+      g_autofree char *path = g_strdup_printf("%s/202603%02d/settlement_%s.csv", out, day, channels[k]);
+      g_autoptr(ItestRun) run = itest_baitiao((const char *[]) { "load", "settlement", "--channel", channels[k], path,
+                                                                 "--config", config, NULL }, NULL);
+      CU_ASSERT_EQUAL(run->status, 0);
+    }
     g_autofree char *date = g_strdup_printf("2026-03-%02d", day);
     g_autoptr(ItestRun) night = itest_baitiao((const char *[]) { "eod", "--date", date, "--quiet", "--config", config, NULL }, NULL);
-    if (night->status != 0)
+    /* 3: the settlement files carry planted differences that reconciliation finds */
+    if (night->status != 0 && night->status != 3)
       fprintf(stderr, "\n  eod %s: %s\n", date, night->err);
-    CU_ASSERT_FATAL(night->status == 0);
+    CU_ASSERT_FATAL(night->status == 0 || night->status == 3);
   }
+  /* every break found is a channel difference (R7), none in the books */
+  g_autofree char *breaks = itest_query(c, "SELECT count(*) FROM recon_breaks WHERE check_id <> 'R7'");
+  ITEST_ASSERT_STR_EQ(breaks, "0");
   g_autofree char *loans = itest_query(c, "SELECT count(*) > 50 FROM loans");
   ITEST_ASSERT_STR_EQ(loans, "t");
   g_autofree char *r4 = itest_query(c,

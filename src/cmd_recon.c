@@ -1,0 +1,210 @@
+/* baitiao recon [run] [--date D] | breaks [--open] [--date D] | explain ID --note TEXT
+ * | resolve ID [--note TEXT] — the reconciliation pass and the life of its breaks.
+ * A pass that finds breaks prints its summary and fails with RECON_ERROR_BREAKS,
+ * which main turns into exit 3. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "db.h"
+#include "eod_run.h"
+#include "log.h"
+#include "money.h"
+#include "recon.h"
+
+typedef struct {
+  char *date;
+  char *note;
+  gboolean open_only;
+} ReconArgs;
+
+static void
+recon_args_clear(ReconArgs *a)
+{
+  g_free(a->date);
+  g_free(a->note);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ReconArgs, recon_args_clear)
+
+static void
+print_summary(const ReconSummary *s)
+{
+  printf("recon %s  run %" G_GINT64_FORMAT "\n", s->date_str, s->recon_run_id);
+  printf("  %-5s %13s %24s %7s  %-8s %s\n", "check", "rows compared", "total compared (yuan)", "breaks",
+         "status", "what");
+  for (int i = 0; i < RECON_N_CHECKS; i++) {
+    const ReconCheckSummary *c = &s->checks[i];
+    if (c->skipped) {
+      printf("  %-5s %13s %24s %7s  %-8s %s (whole-portfolio balances: newest date only)\n", c->check_id, "-",
+             "-", "-", "skipped", c->title);
+      continue;
+    }
+    g_autofree char *total = money_format_fen_grouped(c->total_fen);
+    printf("  %-5s %13" G_GINT64_FORMAT " %24s %7" G_GINT64_FORMAT "  %-8s %s\n", c->check_id, c->rows, total,
+           c->breaks, c->breaks ? "BREAKS" : "ok", c->title);
+  }
+  printf("%" G_GINT64_FORMAT " break(s), %" G_GINT64_FORMAT " new", s->breaks, s->new_breaks);
+  if (s->late_matches)
+    printf("; %" G_GINT64_FORMAT " earlier settlement break(s) resolved by late matches", s->late_matches);
+  printf("\n");
+}
+
+static gboolean
+parse_date_arg(const char *text, GDate *date, GError **error)
+{
+  if (eod_parse_date(text, date))
+    return TRUE;
+  cli_usage_error(error, "recon", "--date must be a valid YYYY-MM-DD date, not \"%s\"", text);
+  return FALSE;
+}
+
+static gboolean
+action_run(PGconn *conn, const Config *config, const ReconArgs *a, GError **error)
+{
+  GDate date;
+  if (a->date ? !parse_date_arg(a->date, &date, error) : !recon_default_date(conn, &date, error))
+    return FALSE;
+  ReconSummary s;
+  if (!recon_run(conn, config, &date, 0, &s, error))
+    return FALSE;
+  print_summary(&s);
+  if (s.breaks == 0)
+    return TRUE;
+  g_set_error(error, RECON_ERROR, RECON_ERROR_BREAKS,
+              "reconciliation of %s found %" G_GINT64_FORMAT " break(s)\n"
+              "hint: \"baitiao recon breaks --open\" lists them; docs/operations.md says what to do",
+              s.date_str, s.breaks);
+  return FALSE;
+}
+
+static const char sql_list_breaks[] =
+  "SELECT break_id, business_date::text, check_id, break_type, break_key, expected_fen, actual_fen, diff_fen,"
+  "       severity, status, coalesce(replace(note, E'\\n', ' | '), '')"
+  "  FROM recon_breaks"
+  " WHERE ($1::boolean IS NOT TRUE OR status = 'OPEN')"
+  "   AND ($2::date IS NULL OR business_date = $2::date)"
+  " ORDER BY business_date, check_id, break_type, break_key";
+
+static char *
+fen_cell(PGresult *res, int row, int col)
+{
+  if (PQgetisnull(res, row, col))
+    return g_strdup("-");
+  return money_format_fen(g_ascii_strtoll(PQgetvalue(res, row, col), NULL, 10));
+}
+
+static gboolean
+action_breaks(PGconn *conn, const ReconArgs *a, GError **error)
+{
+  GDate date;
+  if (a->date && !parse_date_arg(a->date, &date, error))
+    return FALSE;
+  const char *params[] = { a->open_only ? "true" : "false", a->date };
+  g_autoptr(PGresult) res = db_query(conn, "recon_list_breaks", sql_list_breaks, 2, params, error);
+  if (!res)
+    return FALSE;
+  printf("%6s  %-10s %-5s %-15s %-32s %14s %14s %14s  %-6s %-9s %s\n", "id", "date", "check", "type", "key",
+         "expected", "actual", "diff", "sev", "status", "note");
+  for (int r = 0; r < PQntuples(res); r++) {
+    g_autofree char *expected = fen_cell(res, r, 5);
+    g_autofree char *actual = fen_cell(res, r, 6);
+    g_autofree char *diff = fen_cell(res, r, 7);
+    printf("%6s  %-10s %-5s %-15s %-32s %14s %14s %14s  %-6s %-9s %s\n", PQgetvalue(res, r, 0),
+           PQgetvalue(res, r, 1), PQgetvalue(res, r, 2), PQgetvalue(res, r, 3), PQgetvalue(res, r, 4), expected,
+           actual, diff, PQgetvalue(res, r, 8), PQgetvalue(res, r, 9), PQgetvalue(res, r, 10));
+  }
+  printf("%d break(s)\n", PQntuples(res));
+  return TRUE;
+}
+
+static gboolean
+parse_break_id(int argc, char **argv, gint64 *id, GError **error)
+{
+  guint64 value = 0;
+  if (argc != 3 || !g_ascii_string_to_unsigned(argv[2], 10, 1, G_MAXINT64, &value, NULL)) {
+    cli_usage_error(error, "recon", "%s needs one break id (see \"baitiao recon breaks\")", argv[1]);
+    return FALSE;
+  }
+  *id = (gint64) value;
+  return TRUE;
+}
+
+static gboolean
+action_change(PGconn *conn, gboolean resolve, gint64 id, const ReconArgs *a, GError **error)
+{
+  g_autofree char *who = recon_who();
+  if (resolve ? !recon_resolve(conn, id, a->note, who, error) : !recon_explain(conn, id, a->note, who, error))
+    return FALSE;
+  printf("break %" G_GINT64_FORMAT " %s by %s\n", id, resolve ? "resolved" : "explained", who);
+  return TRUE;
+}
+
+/* The action word, checked against its options before anything connects. */
+static gboolean
+check_action(int argc, char **argv, const ReconArgs *a, const char **action, gint64 *id, GError **error)
+{
+  *action = argc >= 2 ? argv[1] : "run";
+  gboolean change = strcmp(*action, "explain") == 0 || strcmp(*action, "resolve") == 0;
+  if (strcmp(*action, "run") != 0 && strcmp(*action, "breaks") != 0 && !change) {
+    cli_usage_error(error, "recon", "unknown action \"%s\": run, breaks, explain or resolve", *action);
+    return FALSE;
+  }
+  if (change) {
+    if (!parse_break_id(argc, argv, id, error))
+      return FALSE;
+    if (strcmp(*action, "explain") == 0 && (!a->note || !*a->note)) {
+      cli_usage_error(error, "recon", "explain needs --note TEXT: say why the break is what it is");
+      return FALSE;
+    }
+    if (a->date || a->open_only) {
+      cli_usage_error(error, "recon", "--date and --open go with run or breaks");
+      return FALSE;
+    }
+    return TRUE;
+  }
+  if (argc > 2) {
+    cli_usage_error(error, "recon", "unexpected argument \"%s\"", argv[2]);
+    return FALSE;
+  }
+  if (a->note || (a->open_only && strcmp(*action, "breaks") != 0)) {
+    cli_usage_error(error, "recon", "%s goes with %s", a->note ? "--note" : "--open",
+                    a->note ? "explain or resolve" : "breaks");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+cmd_recon(int argc, char **argv, GError **error)
+{
+  g_auto(CliCommon) common = { 0 };
+  g_auto(ReconArgs) a = { 0 };
+  GOptionEntry entries[] = {
+    { "date", 'd', 0, G_OPTION_ARG_STRING, &a.date,
+      "Business date (run: default the latest whose GL is closed; breaks: only that date)", "YYYY-MM-DD" },
+    { "open", 0, 0, G_OPTION_ARG_NONE, &a.open_only, "breaks: only the OPEN ones", NULL },
+    { "note", 0, 0, G_OPTION_ARG_STRING, &a.note, "explain/resolve: what was found or done", "TEXT" },
+    G_OPTION_ENTRY_NULL,
+  };
+  g_autoptr(GOptionContext) ctx = cli_context_new("recon", "[run|breaks|explain ID|resolve ID]",
+    "Reconcile (对账) a business date: checks R1-R9 of product-rules §9; every difference\n"
+    "is stored as a break. Exit 3 when breaks are found. \"breaks\" lists them; \"explain\"\n"
+    "and \"resolve\" record what was found and done (a break is never deleted).", &common);
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  if (!cli_parse(ctx, "recon", &argc, &argv, error))
+    return FALSE;
+  const char *action = NULL;
+  gint64 id = 0;
+  if (!check_action(argc, argv, &a, &action, &id, error))
+    return FALSE;
+  g_autoptr(Config) config = NULL;
+  g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_BATCH, "recon", &config, error);
+  if (!conn)
+    return FALSE;
+  if (strcmp(action, "run") == 0)
+    return action_run(conn, config, &a, error);
+  if (strcmp(action, "breaks") == 0)
+    return action_breaks(conn, &a, error);
+  return action_change(conn, strcmp(action, "resolve") == 0, id, &a, error);
+}

@@ -1,0 +1,615 @@
+/* The reconciliation pass (product-rules §9). Each check is one set-based statement
+ * that compares two independent sources row by row, returns (rows compared, total
+ * compared) and puts every difference into the transaction's recon_found table;
+ * the breaks are then stored with ON CONFLICT DO NOTHING on recon_breaks' UNIQUE
+ * key, so a rerun over the same data finds the same breaks, never new copies.
+ *
+ * Cost. The night must cost what the day's activity costs, and recon at most half
+ * the night. Checks R1, R2, R3, R5, R6, R7 and R9's movements read only the day's
+ * rows through date indexes. R4, R8 and R9's closing balances compare *balances*,
+ * which exist only as the current state of the whole portfolio: they share ONE
+ * pass over installments (grouped per user, recon_user_ledger) plus the users
+ * table; that pass is the only whole-portfolio read of recon. Because it reads the
+ * current state, it is meaningful only for the newest business date (nothing run
+ * since D's end): for an earlier date R4 and R8 are skipped and R9 compares the
+ * closings stored by the recon of those dates.
+ *
+ * Keys are business identifiers (order id, txn id, user id, account, ledger), so a
+ * break reads without lookups. expected is the side the check recomputes from the
+ * detail, actual the side under test; diff = actual − expected. A missing row
+ * counts as 0 on its side. */
+#include "recon.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+G_DEFINE_QUARK(recon-error-quark, recon_error)
+
+/* How far back (beyond the settlement wait) R7 looks for items still unmatched: a
+ * settlement file later than that is matched against existing breaks only. */
+#define RECON_SETTLEMENT_LOOKBACK_DAYS "7"
+
+typedef enum {
+  CHECK_DAY,     /* the day's rows: runs for any date */
+  CHECK_STATE,   /* current balances: only for the newest date */
+} CheckScope;
+
+typedef struct {
+  const char *id;
+  const char *title;
+  CheckScope scope;
+  const char *sql;     /* $1 = D; returns one row (rows compared, total compared) */
+} ReconCheck;
+
+/* Every check ends the same way: cmp(k, e, a[, t]) holds the compared rows. */
+#define FOUND(check) \
+  " ins AS (INSERT INTO pg_temp.recon_found (check_id, break_key, expected_fen, actual_fen)" \
+  "         SELECT '" check "', k, e, a FROM cmp WHERE e <> a)" \
+  " SELECT count(*), coalesce(sum(e), 0)::bigint FROM cmp"
+
+/* R1: Σ accepted orders on D = Σ principal of loans originated on D, per order. */
+static const char sql_r1[] =
+  "WITH o AS (SELECT order_id, amount_fen FROM inbox_orders"
+  "            WHERE processed_date = $1::date AND status = 'ACCEPTED'),"
+  " l AS (SELECT order_id, principal_fen FROM loans WHERE origination_date = $1::date),"
+  " cmp AS (SELECT order_id AS k, coalesce(o.amount_fen, 0) AS e, coalesce(l.principal_fen, 0) AS a"
+  "           FROM o FULL JOIN l USING (order_id)),"
+  FOUND("R1");
+
+/* R2: Σ original installment principal = loan principal. The schedule's original
+ * principal_fen and the loan's principal never change after origination (refunds and
+ * payments have their own columns), so each loan is checked on its origination
+ * night: over the nights, every loan, at the cost of the day's loans. */
+static const char sql_r2[] =
+  "WITH cmp AS (SELECT l.order_id AS k, l.principal_fen AS e, coalesce(sum(i.principal_fen), 0)::bigint AS a"
+  "               FROM loans l LEFT JOIN installments i ON i.loan_id = l.loan_id"
+  "              WHERE l.origination_date = $1::date"
+  "              GROUP BY l.loan_id, l.order_id, l.principal_fen),"
+  FOUND("R2");
+
+/* R3: each repayment applied on D = what it allocated on D (REPAYMENT allocations,
+ * recovery included) + the credit balance it added (OVERPAYMENT), per txn id. */
+static const char sql_r3[] =
+  "WITH r AS (SELECT txn_id, amount_fen FROM inbox_repayments WHERE pay_date = $1::date AND status = 'APPLIED'),"
+  " m AS (SELECT txn_id, sum(amount_fen)::bigint AS amount_fen"
+  "         FROM (SELECT txn_id, amount_fen FROM allocations"
+  "                WHERE business_date = $1::date AND source = 'REPAYMENT'"
+  "               UNION ALL"
+  "               SELECT txn_id, amount_fen FROM credit_balance_movements"
+  "                WHERE business_date = $1::date AND reason = 'OVERPAYMENT') x"
+  "        GROUP BY txn_id),"
+  " cmp AS (SELECT txn_id AS k, coalesce(r.amount_fen, 0) AS e, coalesce(m.amount_fen, 0) AS a"
+  "           FROM r FULL JOIN m USING (txn_id)),"
+  FOUND("R3");
+
+/* R4: GL closing of D (gl_daily_balances, debit-positive; 2241 is a liability, so
+ * its sign is turned) = sub-ledger balances now, per account. */
+static const char sql_r4[] =
+  "WITH sub AS (SELECT CASE ledger WHEN 'PRINCIPAL' THEN '1122' WHEN 'FEE' THEN '1123'"
+  "                                WHEN 'PENALTY' THEN '1124' ELSE '2241' END AS account_code, closing_fen"
+  "               FROM pg_temp.recon_ledger_now WHERE ledger <> 'WRITTEN_OFF'),"
+  " gl AS (SELECT account_code, CASE WHEN account_code = '2241' THEN -closing_fen ELSE closing_fen END AS closing_fen"
+  "          FROM gl_daily_balances"
+  "         WHERE business_date = $1::date AND account_code IN ('1122', '1123', '1124', '2241')),"
+  " cmp AS (SELECT account_code AS k, coalesce(sub.closing_fen, 0) AS e, coalesce(gl.closing_fen, 0) AS a"
+  "           FROM sub FULL JOIN gl USING (account_code)),"
+  FOUND("R4");
+
+/* R5: every journal entry of D balanced (key entry:<id>), and Σ debits = Σ credits
+ * to date (key to_date): the closings of D chain every earlier day's debits and
+ * credits, so their debit-side and credit-side sums must be equal. */
+static const char sql_r5[] =
+  "WITH e AS (SELECT entry_id, sum(debit_fen)::bigint AS d, sum(credit_fen)::bigint AS c"
+  "             FROM journal_lines WHERE business_date = $1::date GROUP BY entry_id),"
+  " t AS (SELECT coalesce(sum(closing_fen) FILTER (WHERE closing_fen > 0), 0)::bigint AS d,"
+  "              coalesce(-sum(closing_fen) FILTER (WHERE closing_fen < 0), 0)::bigint AS c"
+  "         FROM gl_daily_balances WHERE business_date = $1::date),"
+  " cmp AS (SELECT 'entry:' || entry_id AS k, d AS e, c AS a FROM e"
+  "         UNION ALL SELECT 'to_date', d, c FROM t),"
+  FOUND("R5");
+
+/* What an installment billed on D was billed at: its original amounts less what a
+ * refund reduced (REFUND allocations) or waived (unbilled fee waivers) before or on
+ * D. Later settlements have their own dates and do not change it. */
+#define BILLED_PRINCIPAL(i)                                                          \
+  "(" i ".principal_fen - coalesce((SELECT sum(a.amount_fen) FROM allocations a"     \
+  "   WHERE a.loan_id = " i ".loan_id AND a.installment_no = " i ".installment_no"   \
+  "     AND a.source = 'REFUND' AND a.business_date <= $1::date), 0))"
+#define BILLED_FEE(i)                                                                \
+  "(" i ".fee_fen - coalesce((SELECT sum(x.amount_fen) FROM waivers x"               \
+  "   WHERE x.loan_id = " i ".loan_id AND x.installment_no = " i ".installment_no"   \
+  "     AND x.component = 'FEE' AND NOT x.was_billed AND x.business_date <= $1::date), 0))"
+
+/* R6: new charges on the statements of D = installments billed on D, per user. */
+static const char sql_r6[] =
+  "WITH b AS (SELECT i.user_id, sum(" BILLED_PRINCIPAL("i") " + " BILLED_FEE("i") ")::bigint AS amount_fen"
+  "             FROM installments i WHERE i.billed_date = $1::date GROUP BY i.user_id),"
+  " s AS (SELECT user_id, new_principal_fen + new_fee_fen AS amount_fen"
+  "         FROM statements WHERE statement_date = $1::date),"
+  " cmp AS (SELECT user_id AS k, coalesce(b.amount_fen, 0) AS e, coalesce(s.amount_fen, 0) AS a"
+  "           FROM b FULL JOIN s USING (user_id)),"
+  FOUND("R6");
+
+/* R8: each user's used limit = Σ unpaid principal of the user's ACTIVE loans
+ * (recon_user_ledger); and available ≥ 0 (key <user>:available, expected = the
+ * limit, actual = the use) for the users who borrowed on D — only a new loan may
+ * not overdraw: a limit lowered below what is already used is allowed (sql/0007). */
+static const char sql_r8[] =
+  "WITH used AS (SELECT u.user_id AS k, coalesce(g.active_principal_fen, 0) AS e, u.used_limit_fen AS a"
+  "                FROM users u LEFT JOIN pg_temp.recon_user_ledger g ON g.user_id = u.user_id),"
+  " overdrawn AS (SELECT u.user_id || ':available' AS k, u.credit_limit_fen AS e, u.used_limit_fen AS a"
+  "            FROM users u"
+  "           WHERE u.user_id IN (SELECT user_id FROM loans WHERE origination_date = $1::date)"
+  "             AND u.used_limit_fen > u.credit_limit_fen),"
+  " cmp AS (SELECT k, e, a FROM used UNION ALL SELECT k, e, a FROM overdrawn),"
+  " ins AS (INSERT INTO pg_temp.recon_found (check_id, break_key, expected_fen, actual_fen)"
+  "         SELECT 'R8', k, e, a FROM cmp WHERE e <> a)"
+  " SELECT (SELECT count(*) FROM used), coalesce((SELECT sum(e) FROM used), 0)::bigint";
+
+/* R7, $1 = D, $2 = settlement_wait_days: items paid on P are judged from the recon
+ * of P + wait + 1 on (the channel's file comes T+1; it may be late by wait days),
+ * looking back RECON_SETTLEMENT_LOOKBACK_DAYS more. Matched on (channel, txn id);
+ * 长款 CHANNEL_ONLY (their line, no repayment of ours), 短款 SYSTEM_ONLY (ours, not
+ * on their file), AMOUNT_MISMATCH. An item already reported under another date is
+ * not reported again (each unmatched item is one break, however many nights it
+ * stays unmatched); a rerun of the same date finds its own breaks again. */
+static const char sql_r7[] =
+  "WITH w AS (SELECT $1::date - $2::int - 1 AS cutoff),"
+  " ours AS (SELECT r.channel, r.txn_id, r.amount_fen AS e, s.amount_fen AS a"
+  "            FROM inbox_repayments r CROSS JOIN w"
+  "            LEFT JOIN settlement_lines s ON s.channel = r.channel AND s.channel_txn_id = r.txn_id"
+  "           WHERE r.pay_date BETWEEN w.cutoff - " RECON_SETTLEMENT_LOOKBACK_DAYS " AND w.cutoff"
+  "             AND r.status = 'APPLIED'),"
+  " theirs AS (SELECT s.channel, s.channel_txn_id AS txn_id, NULL::bigint AS e, s.amount_fen AS a"
+  "              FROM settlement_lines s CROSS JOIN w"
+  "             WHERE s.pay_date BETWEEN w.cutoff - " RECON_SETTLEMENT_LOOKBACK_DAYS " AND w.cutoff"
+  "               AND NOT EXISTS (SELECT 1 FROM inbox_repayments r WHERE r.txn_id = s.channel_txn_id"
+  "                                  AND r.channel = s.channel AND r.status = 'APPLIED')),"
+  " cmp AS (SELECT channel || ':' || txn_id AS k,"
+  "                CASE WHEN a IS NULL THEN 'SYSTEM_ONLY' WHEN e IS NULL THEN 'CHANNEL_ONLY'"
+  "                     WHEN a <> e THEN 'AMOUNT_MISMATCH' END AS t,"
+  "                coalesce(e, 0) AS e, coalesce(a, 0) AS a"
+  "           FROM (SELECT * FROM ours UNION ALL SELECT * FROM theirs) x),"
+  " ins AS (INSERT INTO pg_temp.recon_found (check_id, break_type, break_key, expected_fen, actual_fen, severity)"
+  "         SELECT 'R7', t, k, e, a, 'MEDIUM' FROM cmp"
+  "          WHERE t IS NOT NULL"
+  "            AND NOT EXISTS (SELECT 1 FROM recon_breaks b WHERE b.check_id = 'R7' AND b.break_key = cmp.k"
+  "                               AND b.break_type = cmp.t AND b.business_date <> $1::date))"
+  " SELECT count(*), coalesce(sum(greatest(e, a)), 0)::bigint FROM cmp";
+
+/* Late matches, before R7 judges: an open or explained 短款/长款 whose other side
+ * has arrived since, with the same amount, is RESOLVED with a note. $1 D, $2 who. */
+static const char sql_r7_late_matches[] =
+  "WITH late AS ("
+  "  SELECT b.break_id, f.file_name, s.line_no"
+  "    FROM recon_breaks b"
+  "    JOIN settlement_lines s ON s.channel = split_part(b.break_key, ':', 1)"
+  "                           AND s.channel_txn_id = substr(b.break_key, strpos(b.break_key, ':') + 1)"
+  "    JOIN inbox_repayments r ON r.txn_id = s.channel_txn_id AND r.channel = s.channel"
+  "                           AND r.status = 'APPLIED' AND r.amount_fen = s.amount_fen"
+  "    JOIN load_files f ON f.file_id = s.file_id"
+  "   WHERE b.check_id = 'R7' AND b.status <> 'RESOLVED' AND b.break_type IN ('SYSTEM_ONLY', 'CHANNEL_ONLY')),"
+  " done AS ("
+  "  UPDATE recon_breaks b SET status = 'RESOLVED', resolved_by = $2, resolved_at = now(),"
+  "         note = concat_ws(E'\\n', b.note, 'matched late: settlement file ' || l.file_name || ' line '"
+  "                          || l.line_no || ', recon of ' || $1::date)"
+  "    FROM late l WHERE b.break_id = l.break_id"
+  "  RETURNING 1)"
+  " SELECT count(*) FROM done";
+
+/* ---- sub-ledger balances: the one whole-portfolio pass -------------------- */
+
+/* Per user: outstanding principal (all loans, and ACTIVE loans only, for R8), billed
+ * fee, penalty, and written-off balance less recoveries. Closed rows owe nothing
+ * (installments_closed_settled), so summing every row is the same as summing the
+ * live ones — and also sees a closed row that was tampered with. */
+static const char sql_user_ledger[] =
+  "CREATE TEMP TABLE recon_user_ledger ON COMMIT DROP AS"
+  " SELECT i.user_id,"
+  "        sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen - i.writeoff_principal_fen)::bigint"
+  "          AS principal_fen,"
+  "        coalesce(sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen - i.writeoff_principal_fen)"
+  "                 FILTER (WHERE l.loan_id IS NOT NULL), 0)::bigint AS active_principal_fen,"
+  "        coalesce(sum(i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen)"
+  "                 FILTER (WHERE i.status <> 'UNBILLED'), 0)::bigint AS fee_fen,"
+  "        sum(i.penalty_accrued_fen - i.penalty_waived_fen - i.paid_penalty_fen - i.writeoff_penalty_fen)::bigint"
+  "          AS penalty_fen,"
+  "        sum(i.writeoff_principal_fen + i.writeoff_fee_fen + i.writeoff_penalty_fen - i.recovered_fen)::bigint"
+  "          AS written_off_fen"
+  "   FROM installments i LEFT JOIN loans l ON l.loan_id = i.loan_id AND l.status = 'ACTIVE'"
+  "  GROUP BY i.user_id";
+
+/* The credit balances are read through the partial index of users holding one. */
+static const char sql_ledger_now[] =
+  "CREATE TEMP TABLE recon_ledger_now ON COMMIT DROP AS"
+  " SELECT v.ledger, v.closing_fen::bigint AS closing_fen"
+  "   FROM (SELECT coalesce(sum(principal_fen), 0) AS p, coalesce(sum(fee_fen), 0) AS f,"
+  "                coalesce(sum(penalty_fen), 0) AS pen, coalesce(sum(written_off_fen), 0) AS w"
+  "           FROM pg_temp.recon_user_ledger) s,"
+  "        (SELECT coalesce(sum(credit_balance_fen), 0) AS c FROM users WHERE credit_balance_fen > 0) c,"
+  "        LATERAL (VALUES ('PRINCIPAL', s.p), ('FEE', s.f), ('PENALTY', s.pen), ('CREDIT_BALANCE', c.c),"
+  "                        ('WRITTEN_OFF', s.w)) AS v(ledger, closing_fen)";
+
+/* ---- R9: closing(D−1) + movements(D) = closing(D) -------------------------- */
+
+/* The day's movements of each sub-ledger, from the movement tables only:
+ *   PRINCIPAL   + loans originated − principal allocated (paid, prepaid, refunded) − written off
+ *   FEE         + fee billed (as billed, see BILLED_FEE) − fee paid − billed fee waived − written off;
+ *               an unbilled fee a prepayment pays (CHARGE_ALL) is recognised and paid at once: not counted
+ *   PENALTY     + accrued − paid − waived − written off
+ *   CREDIT_BALANCE  Σ signed credit_balance_movements
+ *   WRITTEN_OFF + written off − recovered */
+static const char sql_ledger_moves[] =
+  "CREATE TEMP TABLE recon_ledger_moves ON COMMIT DROP AS"
+  " SELECT v.ledger, v.amount_fen::bigint AS amount_fen"
+  "   FROM (SELECT coalesce(sum(principal_fen), 0) AS originated FROM loans WHERE origination_date = $1::date) o,"
+  "        (SELECT coalesce(sum(amount_fen) FILTER (WHERE component = 'PRINCIPAL'), 0) AS principal,"
+  "                coalesce(sum(amount_fen) FILTER (WHERE component = 'FEE' AND NOT is_prepayment), 0) AS fee,"
+  "                coalesce(sum(amount_fen) FILTER (WHERE component = 'PENALTY'), 0) AS penalty,"
+  "                coalesce(sum(amount_fen) FILTER (WHERE component LIKE 'RECOVERY\\_%'), 0) AS recovered"
+  "           FROM allocations WHERE business_date = $1::date) a,"
+  "        (SELECT coalesce(sum(" BILLED_FEE("i") "), 0) AS fee FROM installments i"
+  "          WHERE i.billed_date = $1::date) b,"
+  "        (SELECT coalesce(sum(amount_fen) FILTER (WHERE component = 'FEE' AND was_billed), 0) AS fee,"
+  "                coalesce(sum(amount_fen) FILTER (WHERE component = 'PENALTY'), 0) AS penalty"
+  "           FROM waivers WHERE business_date = $1::date) w,"
+  "        (SELECT coalesce(sum(principal_fen), 0) AS principal, coalesce(sum(fee_fen), 0) AS fee,"
+  "                coalesce(sum(penalty_fen), 0) AS penalty"
+  "           FROM writeoffs WHERE writeoff_date = $1::date) x,"
+  "        (SELECT coalesce(sum(amount_fen), 0) AS accrued FROM penalty_accruals WHERE accrual_date = $1::date) p,"
+  "        (SELECT coalesce(sum(amount_fen), 0) AS moved FROM credit_balance_movements"
+  "          WHERE business_date = $1::date) m,"
+  "        LATERAL (VALUES ('PRINCIPAL', o.originated - a.principal - x.principal),"
+  "                        ('FEE', b.fee - a.fee - w.fee - x.fee),"
+  "                        ('PENALTY', p.accrued - a.penalty - w.penalty - x.penalty),"
+  "                        ('CREDIT_BALANCE', m.moved),"
+  "                        ('WRITTEN_OFF', x.principal + x.fee + x.penalty - a.recovered))"
+  "          AS v(ledger, amount_fen)";
+
+/* Opening = the closing stored for D−1; 0 on the very first business date. With no
+ * stored closing for D−1 (recon never ran then) the ledger is only a baseline. */
+#define R9_COMPARE(closing_source)                                                                 \
+  "WITH prev AS (SELECT ledger, closing_fen FROM recon_ledger_closings WHERE business_date = $1::date - 1)," \
+  " first AS (SELECT NOT EXISTS (SELECT 1 FROM business_calendar WHERE business_date < $1::date) AS is_first)," \
+  " closing AS (" closing_source "),"                                                              \
+  " cmp AS (SELECT m.ledger AS k, (coalesce(p.closing_fen, 0) + m.amount_fen)::bigint AS e, c.closing_fen AS a" \
+  "           FROM pg_temp.recon_ledger_moves m JOIN closing c USING (ledger)"                       \
+  "           LEFT JOIN prev p USING (ledger) CROSS JOIN first"                                      \
+  "          WHERE p.ledger IS NOT NULL OR first.is_first),"                                         \
+  FOUND("R9")
+
+static const char sql_r9_newest[] =
+  R9_COMPARE("SELECT ledger, closing_fen FROM pg_temp.recon_ledger_now");
+static const char sql_r9_stored[] =
+  R9_COMPARE("SELECT ledger, closing_fen FROM recon_ledger_closings WHERE business_date = $1::date");
+
+/* $1 D, $2 recon run. */
+static const char sql_store_closings[] =
+  "INSERT INTO recon_ledger_closings (business_date, ledger, closing_fen, recon_run_id)"
+  " SELECT $1::date, ledger, closing_fen, $2::bigint FROM pg_temp.recon_ledger_now"
+  " ON CONFLICT (business_date, ledger) DO UPDATE"
+  "   SET closing_fen = excluded.closing_fen, recon_run_id = excluded.recon_run_id";
+
+/* ---- the pass ----------------------------------------------------------------- */
+
+static const ReconCheck checks[RECON_N_CHECKS] = {
+  { "R1", "accepted orders = loans originated", CHECK_DAY, sql_r1 },
+  { "R2", "installment principal = loan principal", CHECK_DAY, sql_r2 },
+  { "R3", "repayments = allocations + credit added", CHECK_DAY, sql_r3 },
+  { "R4", "GL 1122/1123/1124/2241 = sub-ledgers", CHECK_STATE, sql_r4 },
+  { "R5", "journal entries balanced", CHECK_DAY, sql_r5 },
+  { "R6", "statement new charges = billing", CHECK_DAY, sql_r6 },
+  { "R7", "settlement files = repayments", CHECK_DAY, sql_r7 },
+  { "R8", "used limit = unpaid principal", CHECK_STATE, sql_r8 },
+  { "R9", "sub-ledger roll-forward", CHECK_DAY, NULL },
+};
+
+static const char sql_found_table[] =
+  "CREATE TEMP TABLE recon_found (check_id text NOT NULL, break_type text NOT NULL DEFAULT 'MISMATCH',"
+  "                               break_key text NOT NULL, expected_fen bigint, actual_fen bigint,"
+  "                               severity text NOT NULL DEFAULT 'HIGH') ON COMMIT DROP";
+static const char sql_is_newest[] =
+  "SELECT $1::date >= coalesce((SELECT max(business_date) FROM business_calendar), $1::date)";
+static const char sql_start_run[] =
+  "INSERT INTO recon_runs (business_date, job_run_id) VALUES ($1::date, nullif($2::bigint, 0))"
+  " RETURNING recon_run_id";
+static const char sql_store_breaks[] =
+  "WITH ins AS ("
+  "  INSERT INTO recon_breaks (recon_run_id, business_date, check_id, break_type, break_key,"
+  "                            expected_fen, actual_fen, diff_fen, severity)"
+  "  SELECT $2::bigint, $1::date, check_id, break_type, left(break_key, 200), expected_fen, actual_fen,"
+  "         actual_fen - expected_fen, severity"
+  "    FROM pg_temp.recon_found ORDER BY check_id, break_type, break_key"
+  "  ON CONFLICT (business_date, check_id, break_type, break_key) DO NOTHING RETURNING 1)"
+  " SELECT count(*) FROM ins";
+static const char sql_found_counts[] =
+  "SELECT check_id, count(*), coalesce(sum(abs(actual_fen - expected_fen)), 0)::bigint"
+  "  FROM pg_temp.recon_found GROUP BY check_id ORDER BY check_id";
+static const char sql_end_run[] =
+  "UPDATE recon_runs SET status = 'SUCCEEDED', ended_at = clock_timestamp(), checks_run = $2::int,"
+  "       breaks_found = $3::int WHERE recon_run_id = $1::bigint";
+static const char sql_failed_run[] =
+  "INSERT INTO recon_runs (business_date, job_run_id, status, ended_at, error)"
+  " VALUES ($1::date, nullif($2::bigint, 0), 'FAILED', clock_timestamp(), $3)";
+static const char sql_gl_closed[] =
+  "SELECT EXISTS (SELECT 1 FROM job_step_runs WHERE business_date = $1::date AND step_name = 'gl_close'"
+  "                  AND status = 'SUCCEEDED')";
+static const char sql_default_date[] =
+  "SELECT max(business_date)::text FROM job_step_runs WHERE step_name = 'gl_close' AND status = 'SUCCEEDED'";
+static const char sql_open_breaks[] =
+  "SELECT count(*) FROM recon_breaks WHERE business_date = $1::date AND status = 'OPEN'";
+
+static gint64
+int_value(PGresult *res, int row, int col)
+{
+  return g_ascii_strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+static gboolean
+run_check(PGconn *conn, const ReconCheck *check, const char *sql, int nparams, const char *const *params,
+          ReconCheckSummary *out, GError **error)
+{
+  g_autofree char *name = g_strdup_printf("recon_%s", check->id);
+  g_autoptr(PGresult) res = db_query_one(conn, name, sql, nparams, params, error);
+  if (!res)
+    return FALSE;
+  out->rows += int_value(res, 0, 0);
+  out->total_fen += int_value(res, 0, 1);
+  return TRUE;
+}
+
+/* R7 first closes earlier breaks that a late settlement line now matches. */
+static gboolean
+run_r7(PGconn *conn, const Config *config, const char *date, ReconSummary *s, GError **error)
+{
+  g_autofree char *who = recon_who();
+  g_autofree char *resolver = g_strdup_printf("recon (automatic) %s", who);
+  const char *late_params[] = { date, resolver };
+  g_autoptr(PGresult) late = db_query_one(conn, "recon_R7_late_matches", sql_r7_late_matches, 2, late_params,
+                                          error);
+  if (!late)
+    return FALSE;
+  s->late_matches = int_value(late, 0, 0);
+  g_autofree char *wait = g_strdup_printf("%d", config->recon_settlement_wait_days);
+  const char *params[] = { date, wait };
+  return run_check(conn, &checks[6], sql_r7, 2, params, &s->checks[6], error);
+}
+
+static gboolean
+run_r9(PGconn *conn, const char *date, const char *run, gboolean newest, ReconSummary *s, GError **error)
+{
+  const char *d[] = { date };
+  if (!db_exec(conn, "recon_ledger_moves", sql_ledger_moves, 1, d, error)
+      || !run_check(conn, &checks[8], newest ? sql_r9_newest : sql_r9_stored, 1, d, &s->checks[8], error))
+    return FALSE;
+  const char *store[] = { date, run };
+  return !newest || db_exec(conn, "recon_store_closings", sql_store_closings, 2, store, error);
+}
+
+static gboolean
+run_checks(PGconn *conn, const Config *config, const char *date, const char *run, gboolean newest,
+           ReconSummary *s, GError **error)
+{
+  const char *d[] = { date };
+  if (newest && (!db_exec(conn, "recon_user_ledger", sql_user_ledger, 0, NULL, error)
+                 || !db_exec(conn, "recon_ledger_now", sql_ledger_now, 0, NULL, error)))
+    return FALSE;
+  for (int i = 0; i < RECON_N_CHECKS; i++) {
+    const ReconCheck *c = &checks[i];
+    if (c->scope == CHECK_STATE && !newest) {
+      s->checks[i].skipped = TRUE;
+      continue;
+    }
+    gboolean ok = strcmp(c->id, "R7") == 0   ? run_r7(conn, config, date, s, error)
+                  : strcmp(c->id, "R9") == 0 ? run_r9(conn, date, run, newest, s, error)
+                                             : run_check(conn, c, c->sql, 1, d, &s->checks[i], error);
+    if (!ok)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+store_breaks(PGconn *conn, const char *date, const char *run, ReconSummary *s, GError **error)
+{
+  const char *params[] = { date, run };
+  g_autoptr(PGresult) stored = db_query_one(conn, "recon_store_breaks", sql_store_breaks, 2, params, error);
+  g_autoptr(PGresult) counts = stored ? db_query(conn, "recon_found_counts", sql_found_counts, 0, NULL, error)
+                                      : NULL;
+  if (!counts)
+    return FALSE;
+  s->new_breaks = int_value(stored, 0, 0);
+  for (int r = 0; r < PQntuples(counts); r++) {
+    for (int i = 0; i < RECON_N_CHECKS; i++)
+      if (strcmp(s->checks[i].check_id, PQgetvalue(counts, r, 0)) == 0)
+        s->checks[i].breaks = int_value(counts, r, 1);
+    s->breaks += int_value(counts, r, 1);
+    s->diff_fen += int_value(counts, r, 2);
+  }
+  return TRUE;
+}
+
+static void
+summary_init(ReconSummary *s, const char *date)
+{
+  memset(s, 0, sizeof *s);
+  g_strlcpy(s->date_str, date, sizeof s->date_str);
+  for (int i = 0; i < RECON_N_CHECKS; i++) {
+    s->checks[i].check_id = checks[i].id;
+    s->checks[i].title = checks[i].title;
+  }
+}
+
+gboolean
+recon_run_in_transaction(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id,
+                         ReconSummary *s, GError **error)
+{
+  char d[11];
+  g_date_strftime(d, sizeof d, "%Y-%m-%d", date);
+  summary_init(s, d);
+  g_autofree char *job = g_strdup_printf("%" G_GINT64_FORMAT, job_run_id);
+  const char *start_params[] = { d, job };
+  const char *date_param[] = { d };
+  g_autoptr(PGresult) started = db_query_one(conn, "recon_start_run", sql_start_run, 2, start_params, error);
+  g_autoptr(PGresult) newest = started ? db_query_one(conn, "recon_is_newest", sql_is_newest, 1, date_param, error)
+                                       : NULL;
+  if (!newest || !db_exec(conn, "recon_found_table", sql_found_table, 0, NULL, error))
+    return FALSE;
+  s->recon_run_id = int_value(started, 0, 0);
+  const char *run = PQgetvalue(started, 0, 0);
+  gboolean is_newest = strcmp(PQgetvalue(newest, 0, 0), "t") == 0;
+  if (!run_checks(conn, config, d, run, is_newest, s, error) || !store_breaks(conn, d, run, s, error))
+    return FALSE;
+  int ran = 0;
+  for (int i = 0; i < RECON_N_CHECKS; i++)
+    ran += !s->checks[i].skipped;
+  g_autofree char *ran_text = g_strdup_printf("%d", ran);
+  g_autofree char *breaks = g_strdup_printf("%" G_GINT64_FORMAT, s->breaks);
+  const char *end_params[] = { run, ran_text, breaks };
+  return db_exec(conn, "recon_end_run", sql_end_run, 3, end_params, error);
+}
+
+static gboolean
+require_gl_closed(PGconn *conn, const char *date, GError **error)
+{
+  const char *params[] = { date };
+  g_autoptr(PGresult) res = db_query_one(conn, "recon_gl_closed", sql_gl_closed, 1, params, error);
+  if (!res)
+    return FALSE;
+  if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+    return TRUE;
+  g_set_error(error, RECON_ERROR, RECON_ERROR_DATE,
+              "cannot reconcile %s: its night has not closed the GL (step gl_close)\n"
+              "hint: run \"baitiao eod\" for it first", date);
+  return FALSE;
+}
+
+static void
+record_failure(PGconn *conn, const char *date, gint64 job_run_id, const GError *cause)
+{
+  if (PQstatus(conn) != CONNECTION_OK)
+    return;
+  g_autofree char *job = g_strdup_printf("%" G_GINT64_FORMAT, job_run_id);
+  const char *params[] = { date, job, cause ? cause->message : "unknown error" };
+  db_exec(conn, "recon_failed_run", sql_failed_run, 3, params, NULL);
+}
+
+gboolean
+recon_run(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id, ReconSummary *s,
+          GError **error)
+{
+  char d[11];
+  g_date_strftime(d, sizeof d, "%Y-%m-%d", date);
+  if (!require_gl_closed(conn, d, error))
+    return FALSE;
+  /* One snapshot for every check: online inserts meanwhile are seen by none or all. */
+  if (!db_begin(conn, error))
+    return FALSE;
+  gboolean ok = db_exec(conn, "recon_isolation", "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", 0, NULL,
+                        error)
+                && recon_run_in_transaction(conn, config, date, job_run_id, s, error)
+                && db_commit(conn, error);
+  if (!ok) {
+    db_rollback(conn);
+    record_failure(conn, d, job_run_id, error ? *error : NULL);
+  }
+  return ok;
+}
+
+gboolean
+eod_step_recon(EodContext *ctx, GError **error)
+{
+  ReconSummary s;
+  if (!recon_run_in_transaction(ctx->conn, ctx->config, &ctx->date, ctx->run_id, &s, error))
+    return FALSE;
+  for (int i = 0; i < RECON_N_CHECKS; i++)
+    if (s.checks[i].breaks > 0)
+      log_warning("%s: %s found %" G_GINT64_FORMAT " break(s): %s", s.date_str, s.checks[i].check_id,
+                  s.checks[i].breaks, s.checks[i].title);
+  ctx->rows = s.breaks;
+  ctx->amount_fen = s.diff_fen;
+  return TRUE;
+}
+
+gboolean
+recon_default_date(PGconn *conn, GDate *date, GError **error)
+{
+  g_autoptr(PGresult) res = db_query_one(conn, "recon_default_date", sql_default_date, 0, NULL, error);
+  if (!res)
+    return FALSE;
+  const char *text = PQgetvalue(res, 0, 0);
+  g_date_clear(date, 1);
+  if (!PQgetisnull(res, 0, 0))
+    g_date_set_parse(date, text);
+  if (!g_date_valid(date)) {
+    g_set_error(error, RECON_ERROR, RECON_ERROR_DATE, "nothing to reconcile: no night has closed its GL yet");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+recon_open_breaks(PGconn *conn, const char *date_str, gint64 *count, GError **error)
+{
+  const char *params[] = { date_str };
+  g_autoptr(PGresult) res = db_query_one(conn, "recon_open_breaks", sql_open_breaks, 1, params, error);
+  if (!res)
+    return FALSE;
+  *count = int_value(res, 0, 0);
+  return TRUE;
+}
+
+/* ---- the life of a break ---------------------------------------------------- */
+
+static const char sql_explain[] =
+  "UPDATE recon_breaks SET status = 'EXPLAINED', note = $2::text, explained_by = $3::text, explained_at = now()"
+  " WHERE break_id = $1::bigint AND status <> 'RESOLVED' RETURNING break_id";
+static const char sql_resolve[] =
+  "UPDATE recon_breaks SET status = 'RESOLVED', note = coalesce(concat_ws(E'\\n', note, $2::text), note),"
+  "       resolved_by = $3, resolved_at = now()"
+  " WHERE break_id = $1::bigint AND status <> 'RESOLVED' RETURNING break_id";
+static const char sql_break_status[] =
+  "SELECT status FROM recon_breaks WHERE break_id = $1::bigint";
+
+static gboolean
+change_break(PGconn *conn, const char *name, const char *sql, gint64 break_id, const char *note,
+             const char *who, GError **error)
+{
+  g_autofree char *id = g_strdup_printf("%" G_GINT64_FORMAT, break_id);
+  const char *params[] = { id, note, who };
+  g_autoptr(PGresult) res = db_query(conn, name, sql, 3, params, error);
+  if (!res)
+    return FALSE;
+  if (PQntuples(res) == 1)
+    return TRUE;
+  const char *id_param[] = { id };
+  g_autoptr(PGresult) st = db_query(conn, "recon_break_status", sql_break_status, 1, id_param, error);
+  if (!st)
+    return FALSE;
+  if (PQntuples(st) == 0)
+    g_set_error(error, RECON_ERROR, RECON_ERROR_BREAK_ID, "no break %s", id);
+  else
+    g_set_error(error, RECON_ERROR, RECON_ERROR_BREAK_ID, "break %s is already resolved", id);
+  return FALSE;
+}
+
+gboolean
+recon_explain(PGconn *conn, gint64 break_id, const char *note, const char *who, GError **error)
+{
+  return change_break(conn, "recon_explain", sql_explain, break_id, note, who, error);
+}
+
+gboolean
+recon_resolve(PGconn *conn, gint64 break_id, const char *note, const char *who, GError **error)
+{
+  return change_break(conn, "recon_resolve", sql_resolve, break_id, note, who, error);
+}
+
+char *
+recon_who(void)
+{
+  return g_strdup_printf("%s@%s", g_get_user_name(), g_get_host_name());
+}

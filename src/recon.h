@@ -1,0 +1,71 @@
+/* Reconciliation (对账, product-rules §9): checks R1–R9, each recomputing a total
+ * from other tables than the code that wrote it, as set-based SQL. Every
+ * difference is stored as a break (check, key, expected, actual, diff, severity)
+ * that is explained or resolved, never deleted. A rerun over the same data finds
+ * the same breaks: recon_breaks is UNIQUE on (date, check, type, key). */
+#ifndef BAITIAO_RECON_H
+#define BAITIAO_RECON_H
+
+#include <glib.h>
+#include <libpq-fe.h>
+
+#include "config.h"
+#include "eod.h"
+
+#define RECON_ERROR (recon_error_quark())
+GQuark recon_error_quark(void);
+
+typedef enum {
+  RECON_ERROR_BREAKS,     /* the pass found breaks: main exits 3 (BT_EXIT_BREAKS) */
+  RECON_ERROR_DATE,       /* no date to reconcile, or its GL is not closed yet */
+  RECON_ERROR_BREAK_ID,   /* explain/resolve: no such break, or already resolved */
+} ReconError;
+
+#define RECON_N_CHECKS 9
+
+typedef struct {
+  const char *check_id;   /* "R1" … "R9" */
+  const char *title;
+  gboolean skipped;       /* a whole-portfolio check on a date that is not the newest */
+  gint64 rows;            /* rows compared */
+  gint64 total_fen;       /* total compared (the expected side) */
+  gint64 breaks;          /* breaks this pass found (new or found again) */
+} ReconCheckSummary;
+
+typedef struct {
+  gint64 recon_run_id;
+  char date_str[11];
+  ReconCheckSummary checks[RECON_N_CHECKS];
+  gint64 breaks;          /* all checks */
+  gint64 diff_fen;        /* Σ |diff| of the breaks */
+  gint64 new_breaks;      /* breaks stored for the first time by this pass */
+  gint64 late_matches;    /* earlier R7 breaks resolved by a settlement line that came late */
+} ReconSummary;
+
+/* Runs R1–R9 for DATE in its own REPEATABLE READ transaction as the connection's
+ * (batch) role, stores recon_runs + recon_breaks, fills SUMMARY. JOB_RUN_ID is 0
+ * when standalone. DATE's gl_close step must have succeeded. */
+gboolean recon_run(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id,
+                   ReconSummary *summary, GError **error);
+
+/* The same pass inside a transaction the caller opened (the night's step). */
+gboolean recon_run_in_transaction(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id,
+                                  ReconSummary *summary, GError **error);
+
+/* Step "recon" of the night, after gl_close: ctx->rows = breaks found,
+ * ctx->amount_fen = Σ |diff|. Breaks do not fail the step. */
+gboolean eod_step_recon(EodContext *ctx, GError **error);
+
+/* The date recon reconciles by default: the latest one whose gl_close succeeded. */
+gboolean recon_default_date(PGconn *conn, GDate *date, GError **error);
+
+/* OPEN breaks of DATE (what keeps a date from closing under breaks_block_close). */
+gboolean recon_open_breaks(PGconn *conn, const char *date_str, gint64 *count, GError **error);
+
+/* Workflow of a break: OPEN → EXPLAINED (NOTE required) → RESOLVED. WHO is
+ * "user@host" (recon_who). Resolving keeps an earlier explanation and appends NOTE. */
+gboolean recon_explain(PGconn *conn, gint64 break_id, const char *note, const char *who, GError **error);
+gboolean recon_resolve(PGconn *conn, gint64 break_id, const char *note, const char *who, GError **error);
+char *recon_who(void);
+
+#endif
