@@ -9,6 +9,8 @@ gboolean cmd_gen(int argc, char **argv, GError **error);
 gboolean cmd_load(int argc, char **argv, GError **error);
 gboolean cmd_migrate(int argc, char **argv, GError **error);
 gboolean cmd_products(int argc, char **argv, GError **error);
+gboolean cmd_recon(int argc, char **argv, GError **error);
+gboolean cmd_report(int argc, char **argv, GError **error);
 gboolean cmd_schedule(int argc, char **argv, GError **error);
 gboolean cmd_status(int argc, char **argv, GError **error);
 

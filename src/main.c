@@ -13,6 +13,7 @@
 #include "keyfile.h"
 #include "log.h"
 #include "migrate.h"
+#include "recon.h"
 
 static const CliCommand commands[] = {
   { "eod", "run the night for the next business date (or catch up)", cmd_eod },
@@ -20,6 +21,8 @@ static const CliCommand commands[] = {
   { "load", "take in a partner file (users, orders, repayments, refunds)", cmd_load },
   { "migrate", "show, apply or verify the SQL migrations", cmd_migrate },
   { "products", "check or load the product catalogue", cmd_products },
+  { "recon", "reconcile a business date (R1-R9); list, explain, resolve breaks", cmd_recon },
+  { "report", "write the finance reports (XLSX) of a closed business date", cmd_report },
   { "schedule", "print the installment schedule and APR of one purchase", cmd_schedule },
   { "status", "show the schema, business dates and last runs", cmd_status },
 };
@@ -42,6 +45,8 @@ exit_code_for(const GError *error)
   if (error->domain == CLI_ERROR || error->domain == KEYFILE_ERROR || error->domain == G_OPTION_ERROR
       || (error->domain == INTAKE_ERROR && error->code == INTAKE_ERROR_KIND))
     return BT_EXIT_USAGE;
+  if (error->domain == RECON_ERROR && error->code == RECON_ERROR_BREAKS)
+    return BT_EXIT_BREAKS;
   if (error->domain == DB_ERROR
       && (error->code == DB_ERROR_UNREACHABLE || error->code == DB_ERROR_LOCK_HELD))
     return BT_EXIT_TEMPFAIL;

@@ -12,7 +12,9 @@ extern CU_TestInfo itest_gen_cases[];
 extern CU_TestInfo itest_intake_cases[];
 extern CU_TestInfo itest_migrate_cases[];
 extern CU_TestInfo itest_night_cases[];
+extern CU_TestInfo itest_recon_cases[];
 extern CU_TestInfo itest_repay_cases[];
+extern CU_TestInfo itest_report_cases[];
 extern CU_TestInfo itest_roles_cases[];
 extern CU_TestInfo itest_schedule_cases[];
 
@@ -32,7 +34,9 @@ main(int argc, char **argv)
     { "intake", NULL, NULL, NULL, NULL, itest_intake_cases },
     { "migrate", NULL, NULL, NULL, NULL, itest_migrate_cases },
     { "repay", NULL, NULL, NULL, NULL, itest_repay_cases },
+    { "report", NULL, NULL, NULL, NULL, itest_report_cases },
     { "night", NULL, NULL, NULL, NULL, itest_night_cases },
+    { "recon", NULL, NULL, NULL, NULL, itest_recon_cases },
     { "roles", NULL, NULL, NULL, NULL, itest_roles_cases },
     { "schedule", NULL, NULL, NULL, NULL, itest_schedule_cases },
     CU_SUITE_INFO_NULL,

@@ -1,0 +1,499 @@
+/* The report engine: renders any spec with libxlsxwriter. Each sheet is a title
+ * block, a header row, the SQL's rows streamed in order (single-row mode, the
+ * workbook in constant-memory mode, so a million-row listing costs no more memory
+ * than ten rows), an exact totals row, frozen panes, an autofilter and charts.
+ * Money arrives as fen and is written as yuan numbers: the double is only the
+ * cell's display value; totals are summed in fen as int64, never from doubles. */
+#include "report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include "db.h"
+#include "log.h"
+
+G_DEFINE_QUARK(report-error-quark, report_error)
+
+/* Layout of every sheet: title block, one spacer, the header, then data. */
+enum {
+  ROW_TITLE = 0,
+  ROW_BUSINESS_DATE = 1,
+  ROW_GENERATED_AT = 2,
+  ROW_DATA_AS_OF = 3,
+  ROW_DESCRIPTION = 4,
+  ROW_HEADER = 5,
+  ROW_FIRST_DATA = 6,
+};
+
+#define OID_DATE 1082
+#define OID_TEXT 25
+#define CHART_ROWS 18   /* height of one chart, in rows, when a sheet has several */
+
+static const char *const label_business_date[] = { "业务日期：", "Business date: " };
+static const char *const label_generated_at[] = { "生成时间：", "Generated at: " };
+static const char *const label_data_as_of[] = { "数据截至：", "Data as of: " };
+static const char *const label_total[] = { "合计", "Total" };
+
+/* Every format is created once per workbook (libxlsxwriter keeps each one). */
+typedef struct {
+  lxw_format *title, *note, *header;
+  lxw_format *cell[5];    /* by ReportColumnType */
+  lxw_format *total_label;
+  lxw_format *total[5];
+} Formats;
+
+typedef struct {
+  PGconn *conn;
+  const ReportSpec *spec;
+  const ReportRequest *req;
+  lxw_workbook *wb;
+  Formats fmt;
+  char *generated_at;
+  char *data_as_of;
+  gint64 rows;
+} Render;
+
+static const char *const num_formats[] = {
+  [REPORT_COL_MONEY] = "#,##0.00",
+  [REPORT_COL_COUNT] = "#,##0",
+  [REPORT_COL_PERCENT] = "0.00%",
+  [REPORT_COL_DATE] = "yyyy-mm-dd",
+  [REPORT_COL_TEXT] = "@",
+};
+
+static lxw_format *
+cell_format(lxw_workbook *wb, ReportColumnType type, gboolean total)
+{
+  lxw_format *f = workbook_add_format(wb);
+  if (type != REPORT_COL_TEXT)
+    format_set_num_format(f, num_formats[type]);
+  if (total) {
+    format_set_bold(f);
+    format_set_top(f, LXW_BORDER_THIN);
+    format_set_bottom(f, LXW_BORDER_DOUBLE);
+  }
+  return f;
+}
+
+static void
+create_formats(lxw_workbook *wb, Formats *fmt)
+{
+  fmt->title = workbook_add_format(wb);
+  format_set_bold(fmt->title);
+  format_set_font_size(fmt->title, 16);
+  fmt->note = workbook_add_format(wb);
+  format_set_font_color(fmt->note, 0x595959);
+  fmt->header = workbook_add_format(wb);
+  format_set_bold(fmt->header);
+  format_set_bg_color(fmt->header, 0xDDEBF7);
+  format_set_border(fmt->header, LXW_BORDER_THIN);
+  format_set_text_wrap(fmt->header);
+  format_set_align(fmt->header, LXW_ALIGN_CENTER);
+  format_set_align(fmt->header, LXW_ALIGN_VERTICAL_CENTER);
+  for (int t = REPORT_COL_MONEY; t <= REPORT_COL_TEXT; t++) {
+    fmt->cell[t] = cell_format(wb, t, FALSE);
+    fmt->total[t] = cell_format(wb, t, TRUE);
+  }
+  fmt->total_label = cell_format(wb, REPORT_COL_TEXT, TRUE);
+}
+
+static gboolean
+xlsx_ok(lxw_error e, const char *what, GError **error)
+{
+  if (e == LXW_NO_ERROR)
+    return TRUE;
+  g_set_error(error, REPORT_ERROR, REPORT_ERROR_XLSX, "%s: %s", what, lxw_strerror(e));
+  return FALSE;
+}
+
+static void
+sql_error(GError **error, const ReportSpec *spec, const ReportSheet *sheet, gboolean lost, const char *fmt, ...)
+  G_GNUC_PRINTF(5, 6);
+
+/* Errors about a sheet's SQL name the spec file, the line of its sql key and the sheet. */
+static void
+sql_error(GError **error, const ReportSpec *spec, const ReportSheet *sheet, gboolean lost, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *why = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  /* a lost connection stays a temporary failure (exit 75): retry later */
+  g_set_error(error, lost ? DB_ERROR : REPORT_ERROR, lost ? (int) DB_ERROR_UNREACHABLE : (int) REPORT_ERROR_SQL,
+              "%s:%d: key \"sql\" in group [sheet %s]: %s", spec->path, sheet->sql_line, sheet->key, why);
+}
+
+static gboolean
+write_title_block(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, GError **error)
+{
+  ReportLang lang = r->req->lang;
+  g_autofree char *title = g_strdup_printf("%s — %s", r->spec->title[lang], sheet->name[lang]);
+  g_autofree char *date = g_strconcat(label_business_date[lang], r->req->business_date, NULL);
+  g_autofree char *gen = g_strconcat(label_generated_at[lang], r->generated_at, NULL);
+  g_autofree char *asof = g_strconcat(label_data_as_of[lang], r->data_as_of, NULL);
+  const char *desc = r->spec->description[lang];
+  if (!xlsx_ok(worksheet_set_row(ws, ROW_TITLE, 24, NULL), "title row", error)
+      || !xlsx_ok(worksheet_write_string(ws, ROW_TITLE, 0, title, r->fmt.title), "title", error)
+      || !xlsx_ok(worksheet_write_string(ws, ROW_BUSINESS_DATE, 0, date, r->fmt.note), "title block", error)
+      || !xlsx_ok(worksheet_write_string(ws, ROW_GENERATED_AT, 0, gen, r->fmt.note), "title block", error)
+      || !xlsx_ok(worksheet_write_string(ws, ROW_DATA_AS_OF, 0, asof, r->fmt.note), "title block", error))
+    return FALSE;
+  if (desc && !xlsx_ok(worksheet_write_string(ws, ROW_DESCRIPTION, 0, desc, r->fmt.note), "title block", error))
+    return FALSE;
+  for (guint c = 0; c < sheet->columns->len; c++) {
+    const ReportColumn *col = sheet->columns->pdata[c];
+    if (!xlsx_ok(worksheet_write_string(ws, ROW_HEADER, (lxw_col_t) c, col->label[lang], r->fmt.header),
+                 "header", error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+parse_int(const char *s, gint64 *out)
+{
+  return g_ascii_string_to_signed(s, 10, G_MININT64, G_MAXINT64, out, NULL);
+}
+
+static gboolean
+parse_date(const char *s, lxw_datetime *out)
+{
+  unsigned y, m, d;
+  char rest;
+  if (sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &rest) != 3 || !g_date_valid_dmy(d, m, y))
+    return FALSE;
+  *out = (lxw_datetime) { .year = (int) y, .month = (int) m, .day = (int) d };
+  return TRUE;
+}
+
+/* One SQL value into one cell; money and count are also added to TOTALS exactly. */
+static gboolean
+write_cell(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, lxw_row_t row, guint c,
+           const char *value, gint64 *totals, GError **error)
+{
+  const ReportColumn *col = sheet->columns->pdata[c];
+  lxw_format *f = r->fmt.cell[col->type];
+  lxw_error e = LXW_NO_ERROR;
+  gint64 n;
+  double x;
+  lxw_datetime dt;
+  switch (col->type) {
+  case REPORT_COL_MONEY:
+  case REPORT_COL_COUNT:
+    if (!parse_int(value, &n)) {
+      sql_error(error, r->spec, sheet, FALSE, "column %s (%s) got \"%s\", not a whole number", col->key,
+                col->type == REPORT_COL_MONEY ? "money, in fen" : "count", value);
+      return FALSE;
+    }
+    totals[c] += n;
+    e = worksheet_write_number(ws, row, (lxw_col_t) c, col->type == REPORT_COL_MONEY ? (double) n / 100.0 : (double) n, f);
+    break;
+  case REPORT_COL_PERCENT:
+    x = g_ascii_strtod(value, NULL);
+    e = worksheet_write_number(ws, row, (lxw_col_t) c, x, f);
+    break;
+  case REPORT_COL_DATE:
+    if (!parse_date(value, &dt)) {
+      sql_error(error, r->spec, sheet, FALSE, "column %s (date) got \"%s\", not YYYY-MM-DD", col->key, value);
+      return FALSE;
+    }
+    e = worksheet_write_datetime(ws, row, (lxw_col_t) c, &dt, f);
+    break;
+  case REPORT_COL_TEXT:
+    e = worksheet_write_string(ws, row, (lxw_col_t) c, value, f);
+    break;
+  }
+  return xlsx_ok(e, "data cell", error);
+}
+
+static gboolean
+write_row(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, const PGresult *res, lxw_row_t row,
+          gint64 *totals, GError **error)
+{
+  for (guint c = 0; c < sheet->columns->len; c++)
+    if (!PQgetisnull(res, 0, (int) c)
+        && !write_cell(r, ws, sheet, row, c, PQgetvalue(res, 0, (int) c), totals, error))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+check_shape(Render *r, const ReportSheet *sheet, const PGresult *res, GError **error)
+{
+  if ((guint) PQnfields(res) == sheet->columns->len)
+    return TRUE;
+  sql_error(error, r->spec, sheet, FALSE, "returns %d columns but key \"columns\" lists %u", PQnfields(res),
+            sheet->columns->len);
+  return FALSE;
+}
+
+/* After a failure mid-stream: stop the server sending the rest, then read to the end
+ * so the connection can still roll back. */
+static void
+abandon_query(PGconn *conn)
+{
+  PGcancel *cancel = PQgetCancel(conn);
+  if (cancel) {
+    char buf[256];
+    PQcancel(cancel, buf, sizeof buf);
+    PQfreeCancel(cancel);
+  }
+  for (PGresult *res; (res = PQgetResult(conn));)
+    PQclear(res);
+}
+
+/* Streams the sheet's SQL into data rows from ROW_FIRST_DATA on; *N gets the row count. */
+static gboolean
+stream_rows(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, gint64 *totals, lxw_row_t *n,
+            GError **error)
+{
+  const char *params[] = { r->req->business_date, r->req->lang == REPORT_LANG_EN ? "en" : "zh" };
+  const Oid types[] = { OID_DATE, OID_TEXT };
+  if (!PQsendQueryParams(r->conn, sheet->sql, 2, types, params, NULL, NULL, 0) || !PQsetSingleRowMode(r->conn)) {
+    sql_error(error, r->spec, sheet, PQstatus(r->conn) == CONNECTION_BAD,
+              "cannot send: %s", PQerrorMessage(r->conn));
+    abandon_query(r->conn);
+    return FALSE;
+  }
+  *n = 0;
+  for (PGresult *res; (res = PQgetResult(r->conn));) {
+    ExecStatusType st = PQresultStatus(res);
+    gboolean ok = TRUE;
+    if (st == PGRES_SINGLE_TUPLE)
+      ok = (*n > 0 || check_shape(r, sheet, res, error))
+           && write_row(r, ws, sheet, res, ROW_FIRST_DATA + *n, totals, error);
+    else if (st == PGRES_TUPLES_OK)
+      ok = check_shape(r, sheet, res, error);
+    else {
+      const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+      g_autofree char *msg = g_strchomp(g_strdup(PQresultErrorMessage(res)));
+      sql_error(error, r->spec, sheet, PQstatus(r->conn) == CONNECTION_BAD,
+                "statement failed (SQLSTATE %s): %s", state ? state : "none", msg);
+      ok = FALSE;
+    }
+    PQclear(res);
+    if (!ok) {
+      abandon_query(r->conn);
+      return FALSE;
+    }
+    if (st == PGRES_SINGLE_TUPLE && ++*n % 65536 == 0)
+      log_progress("%s/%s: %u rows", r->spec->name, sheet->key, (unsigned) *n);
+  }
+  log_progress_done();
+  return TRUE;
+}
+
+static gboolean
+write_totals(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, lxw_row_t row, const gint64 *totals,
+             GError **error)
+{
+  if (!xlsx_ok(worksheet_write_string(ws, row, 0, label_total[r->req->lang], r->fmt.total_label), "totals", error))
+    return FALSE;
+  for (guint c = 1; c < sheet->columns->len; c++) {
+    const ReportColumn *col = sheet->columns->pdata[c];
+    lxw_error e;
+    if (col->total)
+      e = worksheet_write_number(ws, row, (lxw_col_t) c,
+                                 col->type == REPORT_COL_MONEY ? (double) totals[c] / 100.0 : (double) totals[c],
+                                 r->fmt.total[col->type]);
+    else
+      e = worksheet_write_blank(ws, row, (lxw_col_t) c, r->fmt.total_label);
+    if (!xlsx_ok(e, "totals", error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+insert_charts(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, const char *sheet_name,
+              lxw_row_t last_data_row, GError **error)
+{
+  ReportLang lang = r->req->lang;
+  for (guint i = 0; i < sheet->charts->len; i++) {
+    const ReportChart *ch = sheet->charts->pdata[i];
+    lxw_chart *chart = workbook_add_chart(r->wb, (uint8_t) ch->type);
+    if (!chart) {
+      g_set_error(error, REPORT_ERROR, REPORT_ERROR_XLSX, "chart %s: cannot create", ch->name);
+      return FALSE;
+    }
+    chart_title_set_name(chart, ch->title[lang]);
+    for (guint s = 0; s < ch->series_cols->len; s++) {
+      lxw_col_t col = (lxw_col_t) g_array_index(ch->series_cols, guint, s);
+      lxw_chart_series *series = chart_add_series(chart, NULL, NULL);
+      if (!series) {
+        g_set_error(error, REPORT_ERROR, REPORT_ERROR_XLSX, "chart %s: cannot add a series", ch->name);
+        return FALSE;
+      }
+      chart_series_set_categories(series, sheet_name, ROW_FIRST_DATA, (lxw_col_t) ch->category_col,
+                                  last_data_row, (lxw_col_t) ch->category_col);
+      chart_series_set_values(series, sheet_name, ROW_FIRST_DATA, col, last_data_row, col);
+      chart_series_set_name_range(series, sheet_name, ROW_HEADER, col);
+    }
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
+    if (!xlsx_ok(worksheet_insert_chart(ws, ROW_HEADER + i * CHART_ROWS, (lxw_col_t) sheet->columns->len + 1,
+                                        chart),
+                 "chart", error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+render_sheet(Render *r, const ReportSheet *sheet, GError **error)
+{
+  const char *name = sheet->name[r->req->lang];
+  lxw_worksheet *ws = workbook_add_worksheet(r->wb, name);
+  if (!ws) {
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_XLSX, "%s: cannot add worksheet \"%s\"", r->spec->path, name);
+    return FALSE;
+  }
+  guint ncols = sheet->columns->len;
+  for (guint c = 0; c < ncols; c++) {
+    const ReportColumn *col = sheet->columns->pdata[c];
+    if (!xlsx_ok(worksheet_set_column(ws, (lxw_col_t) c, (lxw_col_t) c, col->width, NULL), "column width", error))
+      return FALSE;
+  }
+  if (!write_title_block(r, ws, sheet, error))
+    return FALSE;
+  g_autofree gint64 *totals = g_new0(gint64, ncols);
+  lxw_row_t n;
+  if (!stream_rows(r, ws, sheet, totals, &n, error))
+    return FALSE;
+  r->rows += n;
+  lxw_row_t last_data_row = n ? ROW_FIRST_DATA + n - 1 : ROW_HEADER;
+  /* In constant-memory mode a range may not end above the row being written: the
+   * autofilter and charts go in while the last data row is still the current one,
+   * the totals row after them. */
+  worksheet_freeze_panes(ws, ROW_FIRST_DATA, 0);
+  if (!xlsx_ok(worksheet_autofilter(ws, ROW_HEADER, 0, last_data_row, (lxw_col_t) (ncols - 1)), "autofilter",
+               error))
+    return FALSE;
+  /* an empty range would make the spreadsheet programs complain: no rows, no chart */
+  if (n > 0 && !insert_charts(r, ws, sheet, name, last_data_row, error))
+    return FALSE;
+  return !sheet->totals || write_totals(r, ws, sheet, ROW_FIRST_DATA + n, totals, error);
+}
+
+static const char sql_begin_snapshot[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+static const char sql_data_as_of[] = "SELECT to_char(now(), 'YYYY-MM-DD HH24:MI:SS TZ')";
+
+static gboolean
+render_sheets(Render *r, GError **error)
+{
+  if (!db_exec(r->conn, "report_begin", sql_begin_snapshot, 0, NULL, error))
+    return FALSE;
+  g_autoptr(PGresult) asof = db_query_one(r->conn, "report_data_as_of", sql_data_as_of, 0, NULL, error);
+  gboolean ok = asof != NULL;
+  if (ok)
+    r->data_as_of = g_strdup(PQgetvalue(asof, 0, 0));
+  for (guint i = 0; ok && i < r->spec->sheets->len; i++)
+    ok = render_sheet(r, r->spec->sheets->pdata[i], error);
+  if (!ok) {
+    db_rollback(r->conn);
+    return FALSE;
+  }
+  return db_commit(r->conn, error);
+}
+
+static gboolean
+set_properties(Render *r, GError **error)
+{
+  ReportLang lang = r->req->lang;
+  g_autofree char *comments = g_strdup_printf("%s%s", label_business_date[lang], r->req->business_date);
+  lxw_doc_properties props = {
+    .title = r->spec->title[lang],
+    .subject = r->spec->description[lang] ? r->spec->description[lang] : r->spec->title[lang],
+    .author = (char *) "baitiao",
+    .company = (char *) "baitiao",
+    .category = (char *) "finance report",
+    .keywords = r->spec->name,
+    .comments = comments,
+    .created = time(NULL),
+  };
+  return xlsx_ok(workbook_set_properties(r->wb, &props), "document properties", error);
+}
+
+/* Creates the temporary file in OUT_DIR, which both proves the directory writable
+ * (with an error naming it) and fixes the file's mode before any data is in it. */
+static char *
+create_temp(const char *out_dir, const char *final_name, GError **error)
+{
+  g_autofree char *tmpl = g_strdup_printf("%s/.%s.XXXXXX", out_dir, final_name);
+  int fd = g_mkstemp_full(tmpl, O_RDWR | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    int err = errno;
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_OUTPUT, "cannot write reports to %s: %s", out_dir,
+                g_strerror(err));
+    return NULL;
+  }
+  close(fd);
+  return g_steal_pointer(&tmpl);
+}
+
+/* The file is complete on disk before it gets its name. */
+static gboolean
+publish(const char *tmp, const char *path, GError **error)
+{
+  int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+  gboolean ok = fd >= 0 && fsync(fd) == 0 && g_chmod(tmp, 0640) == 0;
+  int err = errno;
+  if (fd >= 0)
+    close(fd);
+  if (ok && g_rename(tmp, path) == 0)
+    return TRUE;
+  if (ok)
+    err = errno;
+  g_set_error(error, REPORT_ERROR, REPORT_ERROR_OUTPUT, "cannot write %s: %s", path, g_strerror(err));
+  return FALSE;
+}
+
+gboolean
+report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, char **path_out,
+              gint64 *rows_out, GError **error)
+{
+  g_autofree char *compact = g_strdup(req->business_date);
+  char *w = compact;
+  for (const char *p = req->business_date; *p; p++)
+    if (*p != '-')
+      *w++ = *p;
+  *w = '\0';
+  g_autofree char *final_name = g_strdup_printf("%s_%s.xlsx", spec->name, compact);
+  g_autofree char *path = g_build_filename(req->out_dir, final_name, NULL);
+  g_autofree char *tmp = create_temp(req->out_dir, final_name, error);
+  if (!tmp)
+    return FALSE;
+  lxw_workbook_options opts = { .constant_memory = LXW_TRUE, .tmpdir = NULL, .use_zip64 = LXW_TRUE };
+  Render r = { .conn = conn, .spec = spec, .req = req };
+  r.wb = workbook_new_opt(tmp, &opts);
+  if (!r.wb) {
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_XLSX, "cannot start workbook %s", tmp);
+    g_unlink(tmp);
+    return FALSE;
+  }
+  GDateTime *now = g_date_time_new_now_local();
+  r.generated_at = g_date_time_format(now, "%Y-%m-%d %H:%M:%S %Z");
+  g_date_time_unref(now);
+  create_formats(r.wb, &r.fmt);
+  gboolean ok = render_sheets(&r, error) && set_properties(&r, error);
+  /* workbook_close also frees the workbook: always called, its error kept only if first */
+  lxw_error closed = workbook_close(r.wb);
+  if (ok && closed != LXW_NO_ERROR) {
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_OUTPUT, "cannot write %s: %s", path, lxw_strerror(closed));
+    ok = FALSE;
+  }
+  ok = ok && publish(tmp, path, error);
+  if (!ok)
+    g_unlink(tmp);
+  g_free(r.generated_at);
+  g_free(r.data_as_of);
+  if (ok && path_out)
+    *path_out = g_steal_pointer(&path);
+  if (ok && rows_out)
+    *rows_out = r.rows;
+  return ok;
+}

@@ -1,0 +1,93 @@
+/* Finance reports: a report is a spec file (reports/NAME.report, a GKeyFile
+ * described in reports/README) rendered by one generic engine into
+ * NAME_YYYYMMDD.xlsx. Adding a report is adding a spec, never C code. */
+#ifndef BAITIAO_REPORT_H
+#define BAITIAO_REPORT_H
+
+#include <glib.h>
+#include <libpq-fe.h>
+
+#include "keyfile.h"
+
+#define REPORT_ERROR (report_error_quark())
+GQuark report_error_quark(void);
+
+typedef enum {
+  REPORT_ERROR_SQL,     /* a spec's SQL returned another shape than its columns say */
+  REPORT_ERROR_OUTPUT,  /* the output directory or file cannot be written */
+  REPORT_ERROR_XLSX,    /* libxlsxwriter refused a call */
+  REPORT_ERROR_DATE,    /* the business date is not closed */
+} ReportError;
+
+typedef enum {
+  REPORT_COL_MONEY,    /* fen bigint from SQL, shown as yuan #,##0.00 */
+  REPORT_COL_COUNT,    /* whole number #,##0 */
+  REPORT_COL_PERCENT,  /* a fraction from SQL (0.125), shown 12.50% */
+  REPORT_COL_DATE,     /* YYYY-MM-DD from SQL, a real date cell */
+  REPORT_COL_TEXT,
+} ReportColumnType;
+
+typedef enum {
+  REPORT_LANG_ZH,
+  REPORT_LANG_EN,
+} ReportLang;
+
+typedef struct {
+  char *key;
+  char *label[2];   /* indexed by ReportLang */
+  ReportColumnType type;
+  double width;
+  gboolean total;   /* summed (exactly, in fen or units) into the totals row */
+} ReportColumn;
+
+typedef struct {
+  char *name;
+  int type;         /* lxw_chart_type */
+  char *title[2];
+  guint category_col;
+  GArray *series_cols;   /* guint column indexes */
+} ReportChart;
+
+typedef struct {
+  char *key;
+  char *name[2];    /* worksheet name per language */
+  char *sql;
+  int sql_line;     /* where sql= is set, for errors */
+  gboolean totals;  /* a totals row after the data */
+  GPtrArray *columns;   /* ReportColumn */
+  GPtrArray *charts;    /* ReportChart */
+} ReportSheet;
+
+typedef struct {
+  char *name;       /* file name without .report: the report's name on the command line */
+  char *path;
+  char *title[2];
+  char *description[2];
+  GPtrArray *sheets;    /* ReportSheet, in workbook order */
+} ReportSpec;
+
+/* Loads and validates one spec; errors (KEYFILE_ERROR) name the file, line and key. */
+ReportSpec *report_spec_load(const char *path, GError **error);
+void report_spec_free(ReportSpec *spec);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ReportSpec, report_spec_free)
+/* Every DIR/ *.report, sorted by name; any invalid spec fails the whole load. */
+GPtrArray *report_spec_load_dir(const char *dir, GError **error);
+
+/* Where the specs are: $BAITIAO_REPORTS_DIR, else the installed directory. */
+const char *report_default_dir(void);
+
+typedef struct {
+  const char *business_date;   /* YYYY-MM-DD, a closed date */
+  const char *out_dir;
+  ReportLang lang;
+} ReportRequest;
+
+/* Renders SPEC for REQ into OUT_DIR/NAME_YYYYMMDD.xlsx (mode 0640): written to a
+ * temporary name in the same directory and renamed, so a reader never sees half a
+ * file and a rerun replaces the file; on any failure nothing is left behind. All
+ * sheets' SQL runs as CONN's role in one REPEATABLE READ READ ONLY snapshot.
+ * *PATH_OUT (optional) receives the final path, *ROWS_OUT the data rows written. */
+gboolean report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest *req,
+                       char **path_out, gint64 *rows_out, GError **error);
+
+#endif
