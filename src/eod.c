@@ -302,11 +302,16 @@ run_all_steps(Night *n, GError **error)
   return TRUE;
 }
 
+/* Statistics kept current for the next night and the reports (sql/0030). */
+static const char sql_refresh_statistics[] = "SELECT refresh_planner_statistics()";
+
 static gboolean
 close_date(Night *n, GError **error)
 {
   const char *params[] = { n->ctx.date_str, n->run };
-  return db_exec(n->conn, "close_date", sql_close_date, 2, params, error);
+  g_autoptr(PGresult) stats = NULL;
+  return db_exec(n->conn, "close_date", sql_close_date, 2, params, error)
+         && (stats = db_query_one(n->conn, "refresh_planner_statistics", sql_refresh_statistics, 0, NULL, error));
 }
 
 /* Breaks of the recon step (also when it was done by an earlier, crashed run) are
