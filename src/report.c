@@ -335,6 +335,12 @@ insert_charts(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, const char
       chart_series_set_name_range(series, sheet_name, ROW_HEADER, col);
     }
     chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
+    /* the value axis reads like the columns it plots (pie charts have none) */
+    if (ch->type != LXW_CHART_PIE && ch->series_cols->len > 0) {
+      const ReportColumn *first = sheet->columns->pdata[g_array_index(ch->series_cols, guint, 0)];
+      chart_axis_set_num_format(ch->type == LXW_CHART_BAR ? chart->x_axis : chart->y_axis,
+                                first->type == REPORT_COL_PERCENT ? "0%" : "#,##0");
+    }
     if (!xlsx_ok(worksheet_insert_chart(ws, ROW_HEADER + i * CHART_ROWS, (lxw_col_t) sheet->columns->len + 1,
                                         chart),
                  "chart", error))
@@ -352,6 +358,13 @@ render_sheet(Render *r, const ReportSheet *sheet, GError **error)
     g_set_error(error, REPORT_ERROR, REPORT_ERROR_XLSX, "%s: cannot add worksheet \"%s\"", r->spec->path, name);
     return FALSE;
   }
+  /* printed or turned into PDF: landscape, every column on the page width, the
+   * header repeated on each page */
+  worksheet_set_landscape(ws);
+  worksheet_set_paper(ws, 9);  /* A4 */
+  worksheet_fit_to_pages(ws, 1, 0);
+  if (!xlsx_ok(worksheet_repeat_rows(ws, ROW_HEADER, ROW_HEADER), "repeat header rows", error))
+    return FALSE;
   guint ncols = sheet->columns->len;
   for (guint c = 0; c < ncols; c++) {
     const ReportColumn *col = sheet->columns->pdata[c];
