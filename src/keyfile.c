@@ -33,8 +33,41 @@ first_malformed_line(const char *text)
   return 0;
 }
 
+/* Joins indented continuation lines onto the key line above with an escaped
+ * newline, which GKeyFile turns back into a real one: SQL keeps its lines (and
+ * its -- comments end where they should). Line numbers are looked up in the
+ * original text, where every key stays on its own line. */
+static char *
+fold_continuations(const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  GString *out = g_string_new(NULL);
+  gboolean in_value = FALSE;
+  for (int i = 0; lines[i]; i++) {
+    const char *l = lines[i];
+    const char *body = l + strspn(l, " \t");
+    gboolean blank = *body == '\0' || *body == '\r';
+    if (in_value && body != l && !blank && *body != '#') {
+      g_string_append(out, "\\n");
+      g_string_append(out, body);
+      continue;
+    }
+    if (i > 0)
+      g_string_append_c(out, '\n');
+    g_string_append(out, l);
+    in_value = !blank && *body != '#' && *body != '[' && strchr(body, '=') != NULL;
+  }
+  return g_string_free(out, FALSE);
+}
+
 Keyfile *
 keyfile_load(const char *path, GError **error)
+{
+  return keyfile_load_with(path, 0, error);
+}
+
+Keyfile *
+keyfile_load_with(const char *path, KeyfileFlags flags, GError **error)
 {
   g_autoptr(Keyfile) k = g_new0(Keyfile, 1);
   g_autoptr(GError) local = NULL;
@@ -43,8 +76,9 @@ keyfile_load(const char *path, GError **error)
     g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_FILE, "cannot read %s: %s", path, local->message);
     return NULL;
   }
+  g_autofree char *folded = flags & KEYFILE_FOLD_CONTINUATIONS ? fold_continuations(k->text) : NULL;
   k->kf = g_key_file_new();
-  if (!g_key_file_load_from_data(k->kf, k->text, -1, G_KEY_FILE_NONE, &local)) {
+  if (!g_key_file_load_from_data(k->kf, folded ? folded : k->text, -1, G_KEY_FILE_NONE, &local)) {
     g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_FILE, "%s:%d: malformed file: %s", path,
                 first_malformed_line(k->text), local->message);
     return NULL;

@@ -22,7 +22,14 @@ typedef struct {
   GKeyFile *kf;
 } Keyfile;
 
+typedef enum {
+  /* An indented line continues the value above it (multi-line SQL in report
+   * specs); line numbers in errors still refer to the file as written. */
+  KEYFILE_FOLD_CONTINUATIONS = 1 << 0,
+} KeyfileFlags;
+
 Keyfile *keyfile_load(const char *path, GError **error);
+Keyfile *keyfile_load_with(const char *path, KeyfileFlags flags, GError **error);
 void keyfile_free(Keyfile *k);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Keyfile, keyfile_free)
 

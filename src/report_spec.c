@@ -96,52 +96,6 @@ report_spec_free(ReportSpec *spec)
   g_free(spec);
 }
 
-/* Joins indented continuation lines onto the key line above with an escaped
- * newline, which GKeyFile turns back into a real one: SQL keeps its lines (and
- * its -- comments end where they should). Line numbers are looked up in the
- * original text, where every key stays on its own line. */
-static char *
-fold_continuations(const char *text)
-{
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  GString *out = g_string_new(NULL);
-  gboolean in_value = FALSE;
-  for (int i = 0; lines[i]; i++) {
-    const char *l = lines[i];
-    const char *body = l + strspn(l, " \t");
-    gboolean blank = *body == '\0' || *body == '\r';
-    if (in_value && body != l && !blank && *body != '#') {
-      g_string_append(out, "\\n");
-      g_string_append(out, body);
-      continue;
-    }
-    if (i > 0)
-      g_string_append_c(out, '\n');
-    g_string_append(out, l);
-    in_value = !blank && *body != '#' && *body != '[' && strchr(body, '=') != NULL;
-  }
-  return g_string_free(out, FALSE);
-}
-
-static Keyfile *
-load_folded(const char *path, GError **error)
-{
-  g_autoptr(Keyfile) k = g_new0(Keyfile, 1);
-  g_autoptr(GError) local = NULL;
-  k->path = g_strdup(path);
-  if (!g_file_get_contents(path, &k->text, NULL, &local)) {
-    g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_FILE, "cannot read %s: %s", path, local->message);
-    return NULL;
-  }
-  g_autofree char *folded = fold_continuations(k->text);
-  k->kf = g_key_file_new();
-  if (!g_key_file_load_from_data(k->kf, folded, -1, G_KEY_FILE_NONE, &local)) {
-    g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_FILE, "%s: malformed file: %s", path, local->message);
-    return NULL;
-  }
-  return g_steal_pointer(&k);
-}
-
 static char *
 required_string(const Keyfile *k, const char *group, const char *key, GError **error)
 {
@@ -430,7 +384,7 @@ check_sheet_names_unique(const Keyfile *k, const ReportSpec *spec, GError **erro
 ReportSpec *
 report_spec_load(const char *path, GError **error)
 {
-  g_autoptr(Keyfile) k = load_folded(path, error);
+  g_autoptr(Keyfile) k = keyfile_load_with(path, KEYFILE_FOLD_CONTINUATIONS, error);
   if (!k)
     return NULL;
   g_autoptr(ReportSpec) spec = g_new0(ReportSpec, 1);

@@ -201,3 +201,42 @@ itest_run_step(PGconn *conn, const char *date, EodStepFn step, gint64 *rows, gin
     *amount_fen = ctx.amount_fen;
   return TRUE;
 }
+
+ItestRun *
+itest_baitiao_config(const char *config, const char *const *args, const char *const *env)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  for (int i = 0; args[i]; i++)
+    g_ptr_array_add(argv, (gpointer) args[i]);
+  g_ptr_array_add(argv, (gpointer) "--config");
+  g_ptr_array_add(argv, (gpointer) config);
+  g_ptr_array_add(argv, NULL);
+  return itest_baitiao((const char *const *) argv->pdata, env);
+}
+
+static const char sql_books_diff[] =
+  "WITH gl AS (SELECT account_code, closing_fen FROM baitiao.gl_daily_balances WHERE business_date = $1::date),"
+  " sub AS (SELECT sum(principal_fen - principal_reduced_fen - paid_principal_fen - writeoff_principal_fen) AS p,"
+  "                sum(fee_fen - fee_waived_fen - paid_fee_fen - writeoff_fee_fen)"
+  "                  FILTER (WHERE status <> 'UNBILLED') AS f,"
+  "                sum(penalty_accrued_fen - penalty_waived_fen - paid_penalty_fen - writeoff_penalty_fen) AS pen"
+  "           FROM baitiao.installments)"
+  " SELECT concat_ws(',', (SELECT closing_fen FROM gl WHERE account_code = '1122') - p,"
+  "                       (SELECT closing_fen FROM gl WHERE account_code = '1123') - f,"
+  "                       (SELECT closing_fen FROM gl WHERE account_code = '1124') - pen,"
+  "                       (SELECT closing_fen FROM gl WHERE account_code = '2241')"
+  "                       + (SELECT sum(credit_balance_fen) FROM baitiao.users)) FROM sub";
+
+char *
+itest_books_diff(PGconn *conn, const char *date)
+{
+  const char *params[] = { date };
+  PGresult *res = PQexecParams(conn, sql_books_diff, 1, NULL, params, NULL, NULL, 0);
+  char *out = NULL;
+  if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+    out = g_strdup(PQgetvalue(res, 0, 0));
+  else
+    fprintf(stderr, "\n  books diff failed: %s\n", PQresultErrorMessage(res));
+  PQclear(res);
+  return out;
+}

@@ -45,6 +45,14 @@ ItestRun *itest_baitiao(const char *const *args, const char *const *env);
 gboolean itest_run_step(PGconn *conn, const char *date, EodStepFn step, gint64 *rows,
                         gint64 *amount_fen);
 
+/* itest_baitiao with "--config CONFIG" appended to ARGS. */
+ItestRun *itest_baitiao_config(const char *config, const char *const *args, const char *const *env);
+
+/* R4 of product-rules §9 on DATE, computed here from the current sub-ledgers:
+ * "d1122,d1123,d1124,d2241", the differences GL closing − sub-ledger, so a tied
+ * book reads "0,0,0,0". Only meaningful for the last closed date. */
+char *itest_books_diff(PGconn *conn, const char *date);
+
 /* A copy of the project's sql directory in the temp dir, to tamper with. */
 char *itest_copy_sql_dir(void);
 /* A directory for this test run's files. */

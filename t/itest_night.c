@@ -15,13 +15,7 @@ top_file(const char *dir, const char *name)
 static ItestRun *
 baitiao(const char *config, const char *const *args, const char *const *env)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  for (int i = 0; args[i]; i++)
-    g_ptr_array_add(argv, (gpointer) args[i]);
-  g_ptr_array_add(argv, (gpointer) "--config");
-  g_ptr_array_add(argv, (gpointer) config);
-  g_ptr_array_add(argv, NULL);
-  return itest_baitiao((const char *const *) argv->pdata, env);
+  return itest_baitiao_config(config, args, env);
 }
 
 /* A database with the catalogue and the example users and orders loaded. */
@@ -257,18 +251,7 @@ test_demo_nights_tie_to_the_fen(void)
                                                " GROUP BY business_date HAVING sum(closing_fen) <> 0) s");
   ITEST_ASSERT_STR_EQ(unbalanced, "0");
   /* R4 on the last night: GL 1122 / 1123 / 1124 / 2241 equal the sub-ledgers */
-  g_autofree char *r4 = itest_query(c,
-    "WITH gl AS (SELECT account_code, closing_fen FROM gl_daily_balances WHERE business_date = '2026-03-16'),"
-    " sub AS (SELECT sum(principal_fen - principal_reduced_fen - paid_principal_fen - writeoff_principal_fen) AS p,"
-    "                sum(fee_fen - fee_waived_fen - paid_fee_fen - writeoff_fee_fen)"
-    "                  FILTER (WHERE status <> 'UNBILLED') AS f,"
-    "                sum(penalty_accrued_fen - penalty_waived_fen - paid_penalty_fen - writeoff_penalty_fen) AS pen"
-    "           FROM installments)"
-    " SELECT concat_ws(',', (SELECT closing_fen FROM gl WHERE account_code = '1122') - p,"
-    "                       (SELECT closing_fen FROM gl WHERE account_code = '1123') - f,"
-    "                       (SELECT closing_fen FROM gl WHERE account_code = '1124') - pen,"
-    "                       (SELECT closing_fen FROM gl WHERE account_code = '2241')"
-    "                       + (SELECT sum(credit_balance_fen) FROM users)) FROM sub");
+  g_autofree char *r4 = itest_books_diff(c, "2026-03-16");
   ITEST_ASSERT_STR_EQ(r4, "0,0,0,0");
   /* U1001 paid period 1 (88.33) on its due date. U1002: ANN12 on 3999.99, 999.99
    * refunded from the last installments before billing; period 1 = 315.39 + 40.00

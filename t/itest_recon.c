@@ -25,13 +25,7 @@ data_file(const char *name)
 static ItestRun *
 baitiao(const char *config, const char *const *args)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  for (int i = 0; args[i]; i++)
-    g_ptr_array_add(argv, (gpointer) args[i]);
-  g_ptr_array_add(argv, (gpointer) "--config");
-  g_ptr_array_add(argv, (gpointer) config);
-  g_ptr_array_add(argv, NULL);
-  return itest_baitiao((const char *const *) argv->pdata, NULL);
+  return itest_baitiao_config(config, args, NULL);
 }
 
 static void
