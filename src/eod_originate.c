@@ -147,8 +147,7 @@ copy_date(DbCopy *copy, const GDate *d, gboolean last)
 }
 
 static gboolean
-write_schedule(Originator *o, EodContext *ctx, PGresult *res, int row, GDate *first_billing,
-               GError **error)
+write_schedule(Originator *o, EodContext *ctx, PGresult *res, int row, GError **error)
 {
   SchedTerms t = { 0 };
   if (!sched_method_from_string(PQgetvalue(res, row, C_METHOD), &t.method, error))
@@ -163,7 +162,6 @@ write_schedule(Originator *o, EodContext *ctx, PGresult *res, int row, GDate *fi
     g_prefix_error(error, "order %s: ", PQgetvalue(res, row, C_ORDER));
     return FALSE;
   }
-  *first_billing = inst[0].billing_date;
   for (int k = 0; k < t.term; k++) {
     db_copy_field(o->installments, PQgetvalue(res, row, C_ORDER), FALSE);
     db_copy_field_int(o->installments, inst[k].no, FALSE);
@@ -225,8 +223,7 @@ copy_schedules(Originator *o, EodContext *ctx, PGresult *res, GArray *accepted, 
   if (!o->installments)
     return FALSE;
   for (guint i = 0; i < accepted->len; i++) {
-    GDate first_billing;
-    if (!write_schedule(o, ctx, res, g_array_index(accepted, int, i), &first_billing, error)) {
+    if (!write_schedule(o, ctx, res, g_array_index(accepted, int, i), error)) {
       db_copy_abort(o->installments);
       return FALSE;
     }
