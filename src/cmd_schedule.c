@@ -79,6 +79,24 @@ resolve_terms(const ScheduleArgs *a, SchedTerms *t, GError **error)
   return TRUE;
 }
 
+/* One line per installment; LINE lays out period, billing date, due date, then the
+ * amounts principal, fee, payment and remaining as MONEY formats them. */
+static void
+print_installments(const SchedTerms *t, const SchedInstallment *s, char *(*money)(gint64 fen),
+                   const char *line)
+{
+  for (int k = 0; k < t->term; k++) {
+    char billing[16], due[16];
+    g_date_strftime(billing, sizeof billing, "%Y-%m-%d", &s[k].billing_date);
+    g_date_strftime(due, sizeof due, "%Y-%m-%d", &s[k].due_date);
+    g_autofree char *p = money(s[k].principal_fen);
+    g_autofree char *f = money(s[k].fee_fen);
+    g_autofree char *pay = money(s[k].principal_fen + s[k].fee_fen);
+    g_autofree char *rem = money(s[k].remaining_principal_fen);
+    printf(line, s[k].no, billing, due, p, f, pay, rem);
+  }
+}
+
 static void
 print_text(gint64 principal, const SchedTerms *t, const GDate *purchase, int statement_day,
            const SchedInstallment *s, gint64 apr_bp)
@@ -92,16 +110,9 @@ print_text(gint64 principal, const SchedTerms *t, const GDate *purchase, int sta
          bought, statement_day, t->grace_days);
   printf("%6s  %-10s  %-10s  %14s  %12s  %14s  %14s\n", "period", "billing", "due", "principal",
          "fee", "payment", "remaining");
+  print_installments(t, s, money_format_fen_grouped, "%6d  %-10s  %-10s  %14s  %12s  %14s  %14s\n");
   gint64 total_principal = 0, total_fee = 0;
   for (int k = 0; k < t->term; k++) {
-    char billing[16], due[16];
-    g_date_strftime(billing, sizeof billing, "%Y-%m-%d", &s[k].billing_date);
-    g_date_strftime(due, sizeof due, "%Y-%m-%d", &s[k].due_date);
-    g_autofree char *p = money_format_fen_grouped(s[k].principal_fen);
-    g_autofree char *f = money_format_fen_grouped(s[k].fee_fen);
-    g_autofree char *pay = money_format_fen_grouped(s[k].principal_fen + s[k].fee_fen);
-    g_autofree char *rem = money_format_fen_grouped(s[k].remaining_principal_fen);
-    printf("%6d  %-10s  %-10s  %14s  %12s  %14s  %14s\n", s[k].no, billing, due, p, f, pay, rem);
     total_principal += s[k].principal_fen;
     total_fee += s[k].fee_fen;
   }
@@ -117,16 +128,7 @@ static void
 print_csv(const SchedTerms *t, const SchedInstallment *s)
 {
   printf("period,billing_date,due_date,principal,fee,payment,remaining\n");
-  for (int k = 0; k < t->term; k++) {
-    char billing[16], due[16];
-    g_date_strftime(billing, sizeof billing, "%Y-%m-%d", &s[k].billing_date);
-    g_date_strftime(due, sizeof due, "%Y-%m-%d", &s[k].due_date);
-    g_autofree char *p = money_format_fen(s[k].principal_fen);
-    g_autofree char *f = money_format_fen(s[k].fee_fen);
-    g_autofree char *pay = money_format_fen(s[k].principal_fen + s[k].fee_fen);
-    g_autofree char *rem = money_format_fen(s[k].remaining_principal_fen);
-    printf("%d,%s,%s,%s,%s,%s,%s\n", s[k].no, billing, due, p, f, pay, rem);
-  }
+  print_installments(t, s, money_format_fen, "%d,%s,%s,%s,%s,%s,%s\n");
 }
 
 static gboolean
