@@ -95,11 +95,15 @@ create_formats(lxw_workbook *wb, Formats *fmt)
   format_set_text_wrap(fmt->header);
   format_set_align(fmt->header, LXW_ALIGN_CENTER);
   format_set_align(fmt->header, LXW_ALIGN_VERTICAL_CENTER);
+  /* A format equal to another one is looked up by hashing all its properties on
+   * every cell written with it (libxlsxwriter caches the index only for the first
+   * of equal formats): a plain text cell gets the default format (NULL), and the
+   * totals label shares the totals' text format. */
   for (int t = REPORT_COL_MONEY; t <= REPORT_COL_TEXT; t++) {
-    fmt->cell[t] = cell_format(wb, t, FALSE);
+    fmt->cell[t] = t == REPORT_COL_TEXT ? NULL : cell_format(wb, t, FALSE);
     fmt->total[t] = cell_format(wb, t, TRUE);
   }
-  fmt->total_label = cell_format(wb, REPORT_COL_TEXT, TRUE);
+  fmt->total_label = fmt->total[REPORT_COL_TEXT];
 }
 
 static gboolean
@@ -212,12 +216,12 @@ write_cell(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, lxw_row_t row
 }
 
 static gboolean
-write_row(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, const PGresult *res, lxw_row_t row,
-          gint64 *totals, GError **error)
+write_row(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, const PGresult *res, int res_row,
+          lxw_row_t row, gint64 *totals, GError **error)
 {
   for (guint c = 0; c < sheet->columns->len; c++)
-    if (!PQgetisnull(res, 0, (int) c)
-        && !write_cell(r, ws, sheet, row, c, PQgetvalue(res, 0, (int) c), totals, error))
+    if (!PQgetisnull(res, res_row, (int) c)
+        && !write_cell(r, ws, sheet, row, c, PQgetvalue(res, res_row, (int) c), totals, error))
       return FALSE;
   return TRUE;
 }
@@ -232,60 +236,58 @@ check_shape(Render *r, const ReportSheet *sheet, const PGresult *res, GError **e
   return FALSE;
 }
 
-/* After a failure mid-stream: stop the server sending the rest, then read to the end
- * so the connection can still roll back. */
-static void
-abandon_query(PGconn *conn)
+/* The sheet's rows come through a cursor, FETCH_ROWS at a time: one result per
+ * batch instead of one per row (single-row mode allocated a result for each row),
+ * and memory stays bounded whatever the row count. */
+#define FETCH_ROWS 10000
+static const char sql_fetch[] = "FETCH " G_STRINGIFY(FETCH_ROWS) " FROM report_rows";
+static const char sql_close[] = "CLOSE report_rows";
+
+static gboolean
+statement_failed(Render *r, const ReportSheet *sheet, const PGresult *res, GError **error)
 {
-  PGcancel *cancel = PQgetCancel(conn);
-  if (cancel) {
-    char buf[256];
-    PQcancel(cancel, buf, sizeof buf);
-    PQfreeCancel(cancel);
-  }
-  for (PGresult *res; (res = PQgetResult(conn));)
-    PQclear(res);
+  const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+  g_autofree char *msg = g_strchomp(g_strdup(res ? PQresultErrorMessage(res) : PQerrorMessage(r->conn)));
+  sql_error(error, r->spec, sheet, PQstatus(r->conn) == CONNECTION_BAD, "statement failed (SQLSTATE %s): %s",
+            state ? state : "none", msg);
+  return FALSE;
 }
 
-/* Streams the sheet's SQL into data rows from ROW_FIRST_DATA on; *N gets the row count. */
+static gboolean
+declare_cursor(Render *r, const ReportSheet *sheet, GError **error)
+{
+  const char *params[] = { r->req->business_date, r->req->lang == REPORT_LANG_EN ? "en" : "zh" };
+  const Oid types[] = { OID_DATE, OID_TEXT };
+  g_autofree char *declare = g_strdup_printf("DECLARE report_rows NO SCROLL CURSOR FOR %s", sheet->sql);
+  g_autoptr(PGresult) res = PQexecParams(r->conn, declare, 2, types, params, NULL, NULL, 0);
+  return PQresultStatus(res) == PGRES_COMMAND_OK || statement_failed(r, sheet, res, error);
+}
+
+/* Writes the sheet's SQL into data rows from ROW_FIRST_DATA on; *N gets the row count. */
 static gboolean
 stream_rows(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, gint64 *totals, lxw_row_t *n,
             GError **error)
 {
-  const char *params[] = { r->req->business_date, r->req->lang == REPORT_LANG_EN ? "en" : "zh" };
-  const Oid types[] = { OID_DATE, OID_TEXT };
-  if (!PQsendQueryParams(r->conn, sheet->sql, 2, types, params, NULL, NULL, 0) || !PQsetSingleRowMode(r->conn)) {
-    sql_error(error, r->spec, sheet, PQstatus(r->conn) == CONNECTION_BAD,
-              "cannot send: %s", PQerrorMessage(r->conn));
-    abandon_query(r->conn);
-    return FALSE;
-  }
   *n = 0;
-  for (PGresult *res; (res = PQgetResult(r->conn));) {
-    ExecStatusType st = PQresultStatus(res);
-    gboolean ok = TRUE;
-    if (st == PGRES_SINGLE_TUPLE)
-      ok = (*n > 0 || check_shape(r, sheet, res, error))
-           && write_row(r, ws, sheet, res, ROW_FIRST_DATA + *n, totals, error);
-    else if (st == PGRES_TUPLES_OK)
-      ok = check_shape(r, sheet, res, error);
-    else {
-      const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-      g_autofree char *msg = g_strchomp(g_strdup(PQresultErrorMessage(res)));
-      sql_error(error, r->spec, sheet, PQstatus(r->conn) == CONNECTION_BAD,
-                "statement failed (SQLSTATE %s): %s", state ? state : "none", msg);
-      ok = FALSE;
-    }
-    PQclear(res);
-    if (!ok) {
-      abandon_query(r->conn);
+  if (!declare_cursor(r, sheet, error))
+    return FALSE;
+  for (;;) {
+    g_autoptr(PGresult) res = PQexecParams(r->conn, sql_fetch, 0, NULL, NULL, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+      return statement_failed(r, sheet, res, error);
+    if (!check_shape(r, sheet, res, error))
       return FALSE;
-    }
-    if (st == PGRES_SINGLE_TUPLE && ++*n % 65536 == 0)
-      log_progress("%s/%s: %u rows", r->spec->name, sheet->key, (unsigned) *n);
+    int rows = PQntuples(res);
+    for (int i = 0; i < rows; i++, ++*n)
+      if (!write_row(r, ws, sheet, res, i, ROW_FIRST_DATA + *n, totals, error))
+        return FALSE;
+    if (rows < FETCH_ROWS)
+      break;
+    log_progress("%s/%s: %u rows", r->spec->name, sheet->key, (unsigned) *n);
   }
   log_progress_done();
-  return TRUE;
+  g_autoptr(PGresult) closed = PQexecParams(r->conn, sql_close, 0, NULL, NULL, NULL, NULL, 0);
+  return PQresultStatus(closed) == PGRES_COMMAND_OK || statement_failed(r, sheet, closed, error);
 }
 
 static gboolean
@@ -393,6 +395,8 @@ render_sheet(Render *r, const ReportSheet *sheet, GError **error)
 }
 
 static const char sql_begin_snapshot[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+/* A cursor is planned for its first rows unless told otherwise; reports read every row. */
+static const char sql_plan_for_all_rows[] = "SET LOCAL cursor_tuple_fraction = 1.0";
 static const char sql_data_as_of[] = "SELECT to_char(now(), 'YYYY-MM-DD HH24:MI:SS TZ')";
 
 static gboolean
@@ -400,6 +404,10 @@ render_sheets(Render *r, GError **error)
 {
   if (!db_exec(r->conn, "report_begin", sql_begin_snapshot, 0, NULL, error))
     return FALSE;
+  if (!db_exec(r->conn, "report_plan_for_all_rows", sql_plan_for_all_rows, 0, NULL, error)) {
+    db_rollback(r->conn);
+    return FALSE;
+  }
   g_autoptr(PGresult) asof = db_query_one(r->conn, "report_data_as_of", sql_data_as_of, 0, NULL, error);
   gboolean ok = asof != NULL;
   if (ok)
