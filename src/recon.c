@@ -6,13 +6,15 @@
  *
  * Cost. The night must cost what the day's activity costs, and recon at most half
  * the night. Checks R1, R2, R3, R5, R6, R7 and R9's movements read only the day's
- * rows through date indexes. R4, R8 and R9's closing balances compare *balances*,
- * which exist only as the current state of the whole portfolio: they share ONE
- * pass over installments (grouped per user, recon_user_ledger) plus the users
- * table; that pass is the only whole-portfolio read of recon. Because it reads the
- * current state, it is meaningful only for the newest business date (nothing run
- * since D's end): for an earlier date R4 and R8 are skipped and R9 compares the
- * closings stored by the recon of those dates.
+ * rows through date indexes. R4, R8 and R9's closing balances compare *balances*:
+ * recon keeps its own recomputation of every user's sub-ledger balances from the
+ * installments (recon_user_ledgers) and each night recomputes only the users the
+ * database saw change (recon_changed_users, filled by triggers on installments,
+ * loans and users — not by the steps under test, so a change behind the system's
+ * back is recomputed too; sql/0031). Portfolio totals are the sum of that narrow
+ * table. Balances are the current state, so R4 and R8 are meaningful only for the
+ * newest business date (nothing run since D's end): for an earlier date they are
+ * skipped and R9 compares the closings stored by the recon of those dates.
  *
  * Keys are business identifiers (order id, txn id, user id, account, ledger), so a
  * break reads without lookups. expected is the side the check recomputes from the
@@ -133,13 +135,14 @@ static const char sql_r6[] =
   "           FROM b FULL JOIN s USING (user_id)),"
   FOUND("R6");
 
-/* R8: each user's used limit = Σ unpaid principal of the user's ACTIVE loans
- * (recon_user_ledger); and available ≥ 0 (key <user>:available, expected = the
+/* R8: each changed user's used limit = Σ unpaid principal of the user's ACTIVE loans
+ * (recon_user_ledgers); and available ≥ 0 (key <user>:available, expected = the
  * limit, actual = the use) for the users who borrowed on D — only a new loan may
  * not overdraw: a limit lowered below what is already used is allowed (sql/0007). */
 static const char sql_r8[] =
   "WITH used AS (SELECT u.user_id AS k, coalesce(g.active_principal_fen, 0) AS e, u.used_limit_fen AS a"
-  "                FROM users u LEFT JOIN pg_temp.recon_user_ledger g ON g.user_id = u.user_id),"
+  "                FROM pg_temp.recon_changed c JOIN users u USING (user_id)"
+  "                LEFT JOIN recon_user_ledgers g USING (user_id)),"
   " overdrawn AS (SELECT u.user_id || ':available' AS k, u.credit_limit_fen AS e, u.used_limit_fen AS a"
   "            FROM users u"
   "           WHERE u.user_id IN (SELECT user_id FROM loans WHERE origination_date = $1::date)"
@@ -202,25 +205,45 @@ static const char sql_r7_late_matches[] =
 
 /* ---- sub-ledger balances: the one whole-portfolio pass -------------------- */
 
-/* Per user: outstanding principal (all loans, and ACTIVE loans only, for R8), billed
- * fee, penalty, and written-off balance less recoveries. Closed rows owe nothing
- * (installments_closed_settled), so summing every row is the same as summing the
- * live ones — and also sees a closed row that was tampered with. */
-static const char sql_user_ledger[] =
-  "CREATE TEMP TABLE recon_user_ledger ON COMMIT DROP AS"
-  " SELECT i.user_id,"
-  "        sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen - i.writeoff_principal_fen)::bigint"
-  "          AS principal_fen,"
+/* The users to recompute: those changed since the last recon (marked with D, so a
+ * rerun of D takes the same users again); rows of earlier dates are pruned. $1 D. */
+static const char sql_take_changed[] =
+  "UPDATE recon_changed_users SET reconciled_date = $1::date WHERE reconciled_date IS NULL";
+static const char sql_prune_changed[] =
+  "DELETE FROM recon_changed_users WHERE reconciled_date < $1::date";
+static const char sql_changed_table[] =
+  "CREATE TEMP TABLE recon_changed ON COMMIT DROP AS"
+  " SELECT DISTINCT user_id FROM recon_changed_users WHERE reconciled_date = $1::date";
+/* planned as a few index lookups per user on a normal night, as one pass on the first */
+static const char sql_analyze_changed[] = "ANALYZE pg_temp.recon_changed";
+
+/* Per changed user: outstanding principal (all loans, and ACTIVE loans only, for R8),
+ * billed fee, penalty, and written-off balance less recoveries. Closed rows owe
+ * nothing (installments_closed_settled), so summing every row is the same as summing
+ * the live ones — and also sees a closed row that was tampered with. $1 D. */
+static const char sql_recompute_users[] =
+  "INSERT INTO recon_user_ledgers (user_id, principal_fen, active_principal_fen, fee_fen, penalty_fen,"
+  "                                written_off_fen, business_date)"
+  " SELECT c.user_id,"
+  "        coalesce(sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen"
+  "                     - i.writeoff_principal_fen), 0)::bigint,"
   "        coalesce(sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen - i.writeoff_principal_fen)"
-  "                 FILTER (WHERE l.loan_id IS NOT NULL), 0)::bigint AS active_principal_fen,"
+  "                 FILTER (WHERE l.loan_id IS NOT NULL), 0)::bigint,"
   "        coalesce(sum(i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen)"
-  "                 FILTER (WHERE i.status <> 'UNBILLED'), 0)::bigint AS fee_fen,"
-  "        sum(i.penalty_accrued_fen - i.penalty_waived_fen - i.paid_penalty_fen - i.writeoff_penalty_fen)::bigint"
-  "          AS penalty_fen,"
-  "        sum(i.writeoff_principal_fen + i.writeoff_fee_fen + i.writeoff_penalty_fen - i.recovered_fen)::bigint"
-  "          AS written_off_fen"
-  "   FROM installments i LEFT JOIN loans l ON l.loan_id = i.loan_id AND l.status = 'ACTIVE'"
-  "  GROUP BY i.user_id";
+  "                 FILTER (WHERE i.status <> 'UNBILLED'), 0)::bigint,"
+  "        coalesce(sum(i.penalty_accrued_fen - i.penalty_waived_fen - i.paid_penalty_fen"
+  "                     - i.writeoff_penalty_fen), 0)::bigint,"
+  "        coalesce(sum(i.writeoff_principal_fen + i.writeoff_fee_fen + i.writeoff_penalty_fen"
+  "                     - i.recovered_fen), 0)::bigint,"
+  "        $1::date"
+  "   FROM pg_temp.recon_changed c"
+  "   LEFT JOIN installments i ON i.user_id = c.user_id"
+  "   LEFT JOIN loans l ON l.loan_id = i.loan_id AND l.status = 'ACTIVE'"
+  "  GROUP BY c.user_id"
+  " ON CONFLICT (user_id) DO UPDATE"
+  "   SET principal_fen = excluded.principal_fen, active_principal_fen = excluded.active_principal_fen,"
+  "       fee_fen = excluded.fee_fen, penalty_fen = excluded.penalty_fen,"
+  "       written_off_fen = excluded.written_off_fen, business_date = excluded.business_date";
 
 /* The credit balances are read through the partial index of users holding one. */
 static const char sql_ledger_now[] =
@@ -228,7 +251,7 @@ static const char sql_ledger_now[] =
   " SELECT v.ledger, v.closing_fen::bigint AS closing_fen"
   "   FROM (SELECT coalesce(sum(principal_fen), 0) AS p, coalesce(sum(fee_fen), 0) AS f,"
   "                coalesce(sum(penalty_fen), 0) AS pen, coalesce(sum(written_off_fen), 0) AS w"
-  "           FROM pg_temp.recon_user_ledger) s,"
+  "           FROM recon_user_ledgers) s,"
   "        (SELECT coalesce(sum(credit_balance_fen), 0) AS c FROM users WHERE credit_balance_fen > 0) c,"
   "        LATERAL (VALUES ('PRINCIPAL', s.p), ('FEE', s.f), ('PENALTY', s.pen), ('CREDIT_BALANCE', c.c),"
   "                        ('WRITTEN_OFF', s.w)) AS v(ledger, closing_fen)";
@@ -389,13 +412,25 @@ run_r9(PGconn *conn, const char *date, const char *run, gboolean newest, ReconSu
   return !newest || db_exec(conn, "recon_store_closings", sql_store_closings, 2, store, error);
 }
 
+/* Brings recon_user_ledgers up to date and sums the portfolio's ledgers (newest date). */
+static gboolean
+recompute_changed_users(PGconn *conn, const char *date, GError **error)
+{
+  const char *d[] = { date };
+  return db_exec(conn, "recon_take_changed", sql_take_changed, 1, d, error)
+         && db_exec(conn, "recon_prune_changed", sql_prune_changed, 1, d, error)
+         && db_exec(conn, "recon_changed_table", sql_changed_table, 1, d, error)
+         && db_exec(conn, "recon_analyze_changed", sql_analyze_changed, 0, NULL, error)
+         && db_exec(conn, "recon_recompute_users", sql_recompute_users, 1, d, error)
+         && db_exec(conn, "recon_ledger_now", sql_ledger_now, 0, NULL, error);
+}
+
 static gboolean
 run_checks(PGconn *conn, const Config *config, const char *date, const char *run, gboolean newest,
            ReconSummary *s, GError **error)
 {
   const char *d[] = { date };
-  if (newest && (!db_exec(conn, "recon_user_ledger", sql_user_ledger, 0, NULL, error)
-                 || !db_exec(conn, "recon_ledger_now", sql_ledger_now, 0, NULL, error)))
+  if (newest && !recompute_changed_users(conn, date, error))
     return FALSE;
   for (int i = 0; i < RECON_N_CHECKS; i++) {
     const ReconCheck *c = &checks[i];
