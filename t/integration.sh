@@ -20,7 +20,8 @@ trap 'exit 130' INT TERM
 "$pgcluster" init "$tmp/pg" --fast
 "$pgcluster" start "$tmp/pg"
 eval "export $("$pgcluster" env "$tmp/pg" | tr '\n' ' ')"
-export PGUSER=postgres PGDATABASE=postgres BT_TEST_TMPDIR=$tmp
+# BT_TEST_PGDIR: the cluster, for the tests that restart the server (scripts/pgcluster)
+export PGUSER=postgres PGDATABASE=postgres BT_TEST_TMPDIR=$tmp BT_TEST_PGDIR=$tmp/pg
 "$pgcluster" bootstrap "$tmp/pg" "$BAITIAO_SQL_DIR/bootstrap/roles.sql" baitiao
 
 config=$tmp/baitiao.conf

@@ -6,9 +6,12 @@
 #include "runner.h"
 
 extern CU_TestInfo itest_aging_cases[];
+extern CU_TestInfo itest_badinput_cases[];
 extern CU_TestInfo itest_cli_cases[];
+extern CU_TestInfo itest_crash_cases[];
 extern CU_TestInfo itest_eod_cases[];
 extern CU_TestInfo itest_gen_cases[];
+extern CU_TestInfo itest_hardening_cases[];
 extern CU_TestInfo itest_intake_cases[];
 extern CU_TestInfo itest_migrate_cases[];
 extern CU_TestInfo itest_night_cases[];
@@ -28,9 +31,12 @@ main(int argc, char **argv)
   }
   CU_SuiteInfo suites[] = {
     { "aging", NULL, NULL, NULL, NULL, itest_aging_cases },
+    { "badinput", NULL, NULL, NULL, NULL, itest_badinput_cases },
     { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
+    { "crash", NULL, NULL, NULL, NULL, itest_crash_cases },
     { "eod", NULL, NULL, NULL, NULL, itest_eod_cases },
     { "gen", NULL, NULL, NULL, NULL, itest_gen_cases },
+    { "hardening", NULL, NULL, NULL, NULL, itest_hardening_cases },
     { "intake", NULL, NULL, NULL, NULL, itest_intake_cases },
     { "migrate", NULL, NULL, NULL, NULL, itest_migrate_cases },
     { "repay", NULL, NULL, NULL, NULL, itest_repay_cases },
