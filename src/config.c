@@ -47,9 +47,24 @@ config_free(Config *c)
   g_free(c);
 }
 
+/* A password in the file would sit in backups and in every copy of it: libpq reads it
+ * from ~/.pgpass (or PGPASSFILE) instead. The value is never repeated. */
+static gboolean
+refuse_password(const Keyfile *k, GError **error)
+{
+  if (!g_key_file_has_key(k->kf, "database", "password", NULL))
+    return TRUE;
+  keyfile_value_error(error, k, "database", "password",
+                      "is not read: put the password in ~/.pgpass (or the file PGPASSFILE names), "
+                      "never in the configuration");
+  return FALSE;
+}
+
 static gboolean
 check_groups(const Keyfile *k, GError **error)
 {
+  if (!refuse_password(k, error))
+    return FALSE;
   g_auto(GStrv) groups = g_key_file_get_groups(k->kf, NULL);
   for (int g = 0; groups[g]; g++) {
     const char *const *known = g_str_equal(groups[g], "database") ? database_keys

@@ -502,9 +502,12 @@ report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, ch
   create_formats(r.wb, &r.fmt);
   gboolean ok = render_sheets(&r, error) && set_properties(&r, error);
   /* workbook_close also frees the workbook: always called, its error kept only if first */
+  errno = 0;
   lxw_error closed = workbook_close(r.wb);
+  int close_errno = errno;   /* a full disk shows here, not in the library's code */
   if (ok && closed != LXW_NO_ERROR) {
-    g_set_error(error, REPORT_ERROR, REPORT_ERROR_OUTPUT, "cannot write %s: %s", path, lxw_strerror(closed));
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_OUTPUT, "cannot write %s: %s%s%s%s", path, lxw_strerror(closed),
+                close_errno ? " (" : "", close_errno ? g_strerror(close_errno) : "", close_errno ? ")" : "");
     ok = FALSE;
   }
   ok = ok && publish(tmp, path, error);
