@@ -214,32 +214,36 @@ static const char sql_prune_changed[] =
 static const char sql_changed_table[] =
   "CREATE TEMP TABLE recon_changed ON COMMIT DROP AS"
   " SELECT DISTINCT user_id FROM recon_changed_users WHERE reconciled_date = $1::date";
-/* planned as a few index lookups per user on a normal night, as one pass on the first */
-static const char sql_analyze_changed[] = "ANALYZE pg_temp.recon_changed";
+
 
 /* Per changed user: outstanding principal (all loans, and ACTIVE loans only, for R8),
  * billed fee, penalty, and written-off balance less recoveries. Closed rows owe
  * nothing (installments_closed_settled), so summing every row is the same as summing
- * the live ones — and also sees a closed row that was tampered with. $1 D. */
+ * the live ones — and also sees a closed row that was tampered with. A user's rows are
+ * reached through the user's loans (loans_user_idx, then the installments' primary
+ * key; the foreign key keeps installments.user_id equal to the loan's), one lateral
+ * lookup per user — a hash join would read the whole book whenever the planner
+ * thinks a tenth of the users is many — so the cost follows the changed users. $1 D. */
 static const char sql_recompute_users[] =
   "INSERT INTO recon_user_ledgers (user_id, principal_fen, active_principal_fen, fee_fen, penalty_fen,"
   "                                written_off_fen, business_date)"
-  " SELECT c.user_id,"
-  "        coalesce(sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen"
-  "                     - i.writeoff_principal_fen), 0)::bigint,"
-  "        coalesce(sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen - i.writeoff_principal_fen)"
-  "                 FILTER (WHERE l.loan_id IS NOT NULL), 0)::bigint,"
-  "        coalesce(sum(i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen)"
-  "                 FILTER (WHERE i.status <> 'UNBILLED'), 0)::bigint,"
-  "        coalesce(sum(i.penalty_accrued_fen - i.penalty_waived_fen - i.paid_penalty_fen"
-  "                     - i.writeoff_penalty_fen), 0)::bigint,"
-  "        coalesce(sum(i.writeoff_principal_fen + i.writeoff_fee_fen + i.writeoff_penalty_fen"
-  "                     - i.recovered_fen), 0)::bigint,"
+  " SELECT c.user_id, g.principal_fen, g.active_principal_fen, g.fee_fen, g.penalty_fen, g.written_off_fen,"
   "        $1::date"
   "   FROM pg_temp.recon_changed c"
-  "   LEFT JOIN installments i ON i.user_id = c.user_id"
-  "   LEFT JOIN loans l ON l.loan_id = i.loan_id AND l.status = 'ACTIVE'"
-  "  GROUP BY c.user_id"
+  "  CROSS JOIN LATERAL ("
+  "    SELECT coalesce(sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen"
+  "                        - i.writeoff_principal_fen), 0)::bigint AS principal_fen,"
+  "           coalesce(sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen"
+  "                        - i.writeoff_principal_fen) FILTER (WHERE l.status = 'ACTIVE'), 0)::bigint"
+  "             AS active_principal_fen,"
+  "           coalesce(sum(i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen)"
+  "                    FILTER (WHERE i.status <> 'UNBILLED'), 0)::bigint AS fee_fen,"
+  "           coalesce(sum(i.penalty_accrued_fen - i.penalty_waived_fen - i.paid_penalty_fen"
+  "                        - i.writeoff_penalty_fen), 0)::bigint AS penalty_fen,"
+  "           coalesce(sum(i.writeoff_principal_fen + i.writeoff_fee_fen + i.writeoff_penalty_fen"
+  "                        - i.recovered_fen), 0)::bigint AS written_off_fen"
+  "      FROM loans l JOIN installments i ON i.loan_id = l.loan_id"
+  "     WHERE l.user_id = c.user_id) g"
   " ON CONFLICT (user_id) DO UPDATE"
   "   SET principal_fen = excluded.principal_fen, active_principal_fen = excluded.active_principal_fen,"
   "       fee_fen = excluded.fee_fen, penalty_fen = excluded.penalty_fen,"
@@ -420,7 +424,6 @@ recompute_changed_users(PGconn *conn, const char *date, GError **error)
   return db_exec(conn, "recon_take_changed", sql_take_changed, 1, d, error)
          && db_exec(conn, "recon_prune_changed", sql_prune_changed, 1, d, error)
          && db_exec(conn, "recon_changed_table", sql_changed_table, 1, d, error)
-         && db_exec(conn, "recon_analyze_changed", sql_analyze_changed, 0, NULL, error)
          && db_exec(conn, "recon_recompute_users", sql_recompute_users, 1, d, error)
          && db_exec(conn, "recon_ledger_now", sql_ledger_now, 0, NULL, error);
 }
