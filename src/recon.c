@@ -136,13 +136,15 @@ static const char sql_r6[] =
   FOUND("R6");
 
 /* R8: each changed user's used limit = Σ unpaid principal of the user's ACTIVE loans
- * (recon_user_ledgers); and available ≥ 0 (key <user>:available, expected = the
+ * (recon_user_ledgers; looked up per changed user, never a pass over all users); and available ≥ 0 (key <user>:available, expected = the
  * limit, actual = the use) for the users who borrowed on D — only a new loan may
  * not overdraw: a limit lowered below what is already used is allowed (sql/0007). */
 static const char sql_r8[] =
-  "WITH used AS (SELECT u.user_id AS k, coalesce(g.active_principal_fen, 0) AS e, u.used_limit_fen AS a"
-  "                FROM pg_temp.recon_changed c JOIN users u USING (user_id)"
-  "                LEFT JOIN recon_user_ledgers g USING (user_id)),"
+  "WITH used AS (SELECT c.user_id AS k,"
+  "                     coalesce((SELECT g.active_principal_fen FROM recon_user_ledgers g"
+  "                                WHERE g.user_id = c.user_id), 0) AS e,"
+  "                     (SELECT u.used_limit_fen FROM users u WHERE u.user_id = c.user_id) AS a"
+  "                FROM pg_temp.recon_changed c),"
   " overdrawn AS (SELECT u.user_id || ':available' AS k, u.credit_limit_fen AS e, u.used_limit_fen AS a"
   "            FROM users u"
   "           WHERE u.user_id IN (SELECT user_id FROM loans WHERE origination_date = $1::date)"
