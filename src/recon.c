@@ -136,9 +136,10 @@ static const char sql_r6[] =
   FOUND("R6");
 
 /* R8: each changed user's used limit = Σ unpaid principal of the user's ACTIVE loans
- * (recon_user_ledgers; looked up per changed user, never a pass over all users); and available ≥ 0 (key <user>:available, expected = the
- * limit, actual = the use) for the users who borrowed on D — only a new loan may
- * not overdraw: a limit lowered below what is already used is allowed (sql/0007). */
+ * (recon_user_ledgers; looked up per changed user, never a pass over all users); and
+ * available ≥ 0 (key <user>:available, expected = the limit, actual = the use) for
+ * the users who borrowed on D — only a new loan may not overdraw: a limit lowered
+ * below what is already used is allowed (sql/0007). */
 static const char sql_r8[] =
   "WITH used AS (SELECT c.user_id AS k,"
   "                     coalesce((SELECT g.active_principal_fen FROM recon_user_ledgers g"

@@ -195,7 +195,8 @@ write_cell(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, lxw_row_t row
       return FALSE;
     }
     totals[c] += n;
-    e = worksheet_write_number(ws, row, (lxw_col_t) c, col->type == REPORT_COL_MONEY ? (double) n / 100.0 : (double) n, f);
+    e = worksheet_write_number(ws, row, (lxw_col_t) c,
+                               col->type == REPORT_COL_MONEY ? (double) n / 100.0 : (double) n, f);
     break;
   case REPORT_COL_PERCENT:
     x = g_ascii_strtod(value, NULL);

@@ -283,7 +283,8 @@ test_hostile_strings_are_data(void)
   g_autoptr(ItestRun) night = baitiao(config, (const char *[]) { "eod", "--date", "2026-03-04", NULL });
   CU_ASSERT_EQUAL_FATAL(night->status, 0);
   PGconn *c = itest_connect(db, "baitiao_batch");
-  g_autofree char *before = itest_query(c, "SELECT (SELECT count(*) FROM users) || ' ' || (SELECT count(*) FROM loans)");
+  static const char counts[] = "SELECT (SELECT count(*) FROM users) || ' ' || (SELECT count(*) FROM loans)";
+  g_autofree char *before = itest_query(c, counts);
   for (gsize i = 0; i < G_N_ELEMENTS(hostile); i++) {
     /* a users file whose name is the hostile string: one bad line, so the name reaches
      * load_files and rejects */
@@ -314,8 +315,10 @@ test_hostile_strings_are_data(void)
     g_autofree char *note = itest_query(c, "SELECT note FROM recon_breaks ORDER BY break_id DESC LIMIT 1");
     CU_ASSERT_PTR_NOT_NULL(note && strstr(note, hostile[i]));
   }
-  g_autofree char *after = itest_query(c, "SELECT (SELECT count(*) - 4 FROM users) || ' ' || (SELECT count(*) FROM loans)");
-  ITEST_ASSERT_STR_EQ(after, before);   /* four users files of one good line each; nothing dropped */
+  /* four users files of one good line each: four more users, nothing dropped */
+  g_autofree char *after = itest_query(c, "SELECT (SELECT count(*) - 4 FROM users) || ' '"
+                                          " || (SELECT count(*) FROM loans)");
+  ITEST_ASSERT_STR_EQ(after, before);
   PQfinish(c);
 }
 
@@ -415,7 +418,8 @@ test_report_disk_full(void)
   g_autoptr(ItestRun) next = baitiao(config, (const char *[]) { "eod", NULL });
   CU_ASSERT_EQUAL(next->status, 0);
   PGconn *c = itest_connect(db, "baitiao_report");
-  g_autofree char *closed = itest_query(c, "SELECT string_agg(status, ' ' ORDER BY business_date) FROM business_calendar");
+  g_autofree char *closed = itest_query(c, "SELECT string_agg(status, ' ' ORDER BY business_date)"
+                                           " FROM business_calendar");
   ITEST_ASSERT_STR_EQ(closed, "CLOSED CLOSED");
   PQfinish(c);
 }
