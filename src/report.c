@@ -56,7 +56,17 @@ typedef struct {
   char *generated_at;
   char *data_as_of;
   gint64 rows;
+  lxw_row_t rows_per_part;   /* data rows a worksheet takes before the sheet continues */
 } Render;
+
+/* One worksheet of a sheet: a sheet longer than a worksheet's 1 048 576 rows goes on
+ * in "NAME (2)", "NAME (3)", … each with the title block and the header. */
+typedef struct {
+  lxw_worksheet *ws;
+  char *name;
+  guint number;
+  lxw_row_t rows;            /* data rows on this worksheet */
+} SheetPart;
 
 static const char *const num_formats[] = {
   [REPORT_COL_MONEY] = "#,##0.00",
@@ -264,10 +274,13 @@ declare_cursor(Render *r, const ReportSheet *sheet, GError **error)
   return PQresultStatus(res) == PGRES_COMMAND_OK || statement_failed(r, sheet, res, error);
 }
 
-/* Writes the sheet's SQL into data rows from ROW_FIRST_DATA on; *N gets the row count. */
+static gboolean start_part(Render *r, const ReportSheet *sheet, SheetPart *part, GError **error);
+static gboolean finish_part(Render *r, const ReportSheet *sheet, SheetPart *part, gboolean last, GError **error);
+
+/* Writes the sheet's SQL into data rows from ROW_FIRST_DATA on, continuing on a new
+ * worksheet when one is full; *N gets the row count. */
 static gboolean
-stream_rows(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, gint64 *totals, lxw_row_t *n,
-            GError **error)
+stream_rows(Render *r, SheetPart *part, const ReportSheet *sheet, gint64 *totals, gint64 *n, GError **error)
 {
   *n = 0;
   if (!declare_cursor(r, sheet, error))
@@ -279,12 +292,16 @@ stream_rows(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, gint64 *tota
     if (!check_shape(r, sheet, res, error))
       return FALSE;
     int rows = PQntuples(res);
-    for (int i = 0; i < rows; i++, ++*n)
-      if (!write_row(r, ws, sheet, res, i, ROW_FIRST_DATA + *n, totals, error))
+    for (int i = 0; i < rows; i++, ++*n, part->rows++) {
+      if (part->rows == r->rows_per_part
+          && !(finish_part(r, sheet, part, FALSE, error) && start_part(r, sheet, part, error)))
         return FALSE;
+      if (!write_row(r, part->ws, sheet, res, i, ROW_FIRST_DATA + part->rows, totals, error))
+        return FALSE;
+    }
     if (rows < FETCH_ROWS)
       break;
-    log_progress("%s/%s: %u rows", r->spec->name, sheet->key, (unsigned) *n);
+    log_progress("%s/%s: %" G_GINT64_FORMAT " rows", r->spec->name, sheet->key, *n);
   }
   log_progress_done();
   g_autoptr(PGresult) closed = PQexecParams(r->conn, sql_close, 0, NULL, NULL, NULL, NULL, 0);
@@ -352,47 +369,67 @@ insert_charts(Render *r, lxw_worksheet *ws, const ReportSheet *sheet, const char
   return TRUE;
 }
 
+/* A new worksheet for SHEET (the next part), laid out and titled, ready for data. */
 static gboolean
-render_sheet(Render *r, const ReportSheet *sheet, GError **error)
+start_part(Render *r, const ReportSheet *sheet, SheetPart *part, GError **error)
 {
   const char *name = sheet->name[r->req->lang];
-  lxw_worksheet *ws = workbook_add_worksheet(r->wb, name);
-  if (!ws) {
-    g_set_error(error, REPORT_ERROR, REPORT_ERROR_XLSX, "%s: cannot add worksheet \"%s\"", r->spec->path, name);
+  part->number++;
+  g_free(part->name);
+  part->name = part->number == 1 ? g_strdup(name) : g_strdup_printf("%s (%u)", name, part->number);
+  part->rows = 0;
+  part->ws = workbook_add_worksheet(r->wb, part->name);
+  if (!part->ws) {
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_XLSX, "%s: cannot add worksheet \"%s\"", r->spec->path,
+                part->name);
     return FALSE;
   }
   /* printed or turned into PDF: landscape, every column on the page width, the
    * header repeated on each page */
-  worksheet_set_landscape(ws);
-  worksheet_set_paper(ws, 9);  /* A4 */
-  worksheet_fit_to_pages(ws, 1, 0);
-  if (!xlsx_ok(worksheet_repeat_rows(ws, ROW_HEADER, ROW_HEADER), "repeat header rows", error))
+  worksheet_set_landscape(part->ws);
+  worksheet_set_paper(part->ws, 9);  /* A4 */
+  worksheet_fit_to_pages(part->ws, 1, 0);
+  if (!xlsx_ok(worksheet_repeat_rows(part->ws, ROW_HEADER, ROW_HEADER), "repeat header rows", error))
     return FALSE;
-  guint ncols = sheet->columns->len;
-  for (guint c = 0; c < ncols; c++) {
+  for (guint c = 0; c < sheet->columns->len; c++) {
     const ReportColumn *col = sheet->columns->pdata[c];
-    if (!xlsx_ok(worksheet_set_column(ws, (lxw_col_t) c, (lxw_col_t) c, col->width, NULL), "column width", error))
+    if (!xlsx_ok(worksheet_set_column(part->ws, (lxw_col_t) c, (lxw_col_t) c, col->width, NULL), "column width",
+                 error))
       return FALSE;
   }
-  if (!write_title_block(r, ws, sheet, error))
-    return FALSE;
-  g_autofree gint64 *totals = g_new0(gint64, ncols);
-  lxw_row_t n;
-  if (!stream_rows(r, ws, sheet, totals, &n, error))
-    return FALSE;
-  r->rows += n;
-  lxw_row_t last_data_row = n ? ROW_FIRST_DATA + n - 1 : ROW_HEADER;
-  /* In constant-memory mode a range may not end above the row being written: the
-   * autofilter and charts go in while the last data row is still the current one,
-   * the totals row after them. */
-  worksheet_freeze_panes(ws, ROW_FIRST_DATA, 0);
-  if (!xlsx_ok(worksheet_autofilter(ws, ROW_HEADER, 0, last_data_row, (lxw_col_t) (ncols - 1)), "autofilter",
-               error))
+  return write_title_block(r, part->ws, sheet, error);
+}
+
+/* Frozen header and filter over the part's rows; charts when the whole sheet is this
+ * one worksheet (a chart plots one range). In constant-memory mode a range may not end
+ * above the row being written: they go in while the last data row is still the
+ * current one, before the totals row. */
+static gboolean
+finish_part(Render *r, const ReportSheet *sheet, SheetPart *part, gboolean last, GError **error)
+{
+  lxw_row_t last_data_row = part->rows ? ROW_FIRST_DATA + part->rows - 1 : ROW_HEADER;
+  worksheet_freeze_panes(part->ws, ROW_FIRST_DATA, 0);
+  if (!xlsx_ok(worksheet_autofilter(part->ws, ROW_HEADER, 0, last_data_row, (lxw_col_t) (sheet->columns->len - 1)),
+               "autofilter", error))
     return FALSE;
   /* an empty range would make the spreadsheet programs complain: no rows, no chart */
-  if (n > 0 && !insert_charts(r, ws, sheet, name, last_data_row, error))
-    return FALSE;
-  return !sheet->totals || write_totals(r, ws, sheet, ROW_FIRST_DATA + n, totals, error);
+  gboolean whole = last && part->number == 1;
+  return !whole || part->rows == 0 || insert_charts(r, part->ws, sheet, part->name, last_data_row, error);
+}
+
+static gboolean
+render_sheet(Render *r, const ReportSheet *sheet, GError **error)
+{
+  SheetPart part = { 0 };
+  g_autofree gint64 *totals = g_new0(gint64, sheet->columns->len);
+  gint64 n = 0;
+  /* the totals row, of every part's rows, ends the last part */
+  gboolean ok = start_part(r, sheet, &part, error) && stream_rows(r, &part, sheet, totals, &n, error)
+                && finish_part(r, sheet, &part, TRUE, error)
+                && (!sheet->totals || write_totals(r, part.ws, sheet, ROW_FIRST_DATA + part.rows, totals, error));
+  r->rows += n;
+  g_free(part.name);
+  return ok;
 }
 
 static const char sql_begin_snapshot[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
@@ -474,6 +511,17 @@ publish(const char *tmp, const char *path, GError **error)
   return FALSE;
 }
 
+/* A worksheet's rows less the title block, the header and the totals row.
+ * BAITIAO_REPORT_SHEET_ROWS lowers it, so the tests see a sheet continue. */
+static lxw_row_t
+rows_per_part(void)
+{
+  lxw_row_t most = LXW_ROW_MAX - ROW_FIRST_DATA - 1;
+  const char *env = g_getenv("BAITIAO_REPORT_SHEET_ROWS");
+  guint64 n = env ? g_ascii_strtoull(env, NULL, 10) : 0;
+  return n > 0 && n < most ? (lxw_row_t) n : most;
+}
+
 gboolean
 report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, char **path_out,
               gint64 *rows_out, GError **error)
@@ -490,7 +538,7 @@ report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, ch
   if (!tmp)
     return FALSE;
   lxw_workbook_options opts = { .constant_memory = LXW_TRUE, .tmpdir = NULL, .use_zip64 = LXW_TRUE };
-  Render r = { .conn = conn, .spec = spec, .req = req };
+  Render r = { .conn = conn, .spec = spec, .req = req, .rows_per_part = rows_per_part() };
   r.wb = workbook_new_opt(tmp, &opts);
   if (!r.wb) {
     g_set_error(error, REPORT_ERROR, REPORT_ERROR_XLSX, "cannot start workbook %s", tmp);

@@ -258,6 +258,48 @@ test_default_date_english_and_rerun(void)
   assert_fact(facts, "total trial_balance_20260316.xlsx | Trial balance | Closing | 0");
 }
 
+/* A sheet longer than a worksheet goes on in "NAME (2)", …: every part has the title,
+ * header, frozen panes and filter; the parts' rows add up to every loan, and the
+ * totals row on the last part is the whole sheet's. Here a worksheet takes one row
+ * (BAITIAO_REPORT_SHEET_ROWS); in production 1 048 569. */
+static void
+test_long_sheet_continues_on_more_worksheets(void)
+{
+  char *config = NULL;   /* demo_db keeps it */
+  const char *db = demo_db(&config);
+  g_autofree char *out = fresh_dir("reports_parts");
+  g_autofree char *specs = top_file("reports", NULL);
+  const char *env[] = { "BAITIAO_REPORT_SHEET_ROWS=1", NULL };
+  g_autoptr(ItestRun) run = itest_baitiao_config(config, (const char *[]) { "report", "loan_listing", "--date",
+                                                                            "2026-03-16", "--out", out, "--specs",
+                                                                            specs, NULL }, env);
+  CU_ASSERT_EQUAL_FATAL(run->status, 0);
+  g_autofree char *loans = db_value(db, "SELECT count(*) FROM loans WHERE origination_date <= '2026-03-16'");
+  g_autofree char *principal = db_value(db, "SELECT sum(principal_fen) FROM loans"
+                                            " WHERE origination_date <= '2026-03-16'");
+  int n = atoi(loans);
+  CU_ASSERT_FATAL(n >= 2);
+  int parts = n;
+  const char *file = "loan_listing_20260316.xlsx";
+  g_autofree char *facts = read_back(out, (const char *[]) { file, NULL });
+  gint64 sum = 0;
+  for (int p = 1; p <= parts; p++) {
+    g_autofree char *sheet = p == 1 ? g_strdup("借据明细") : g_strdup_printf("借据明细 (%d)", p);
+    assert_fact(facts, "sheet %s | %s", file, sheet);
+    assert_fact(facts, "freeze %s | %s | A7", file, sheet);
+    assert_fact(facts, "rows %s | %s | 1", file, sheet);
+    g_autofree char *prefix = g_strdup_printf("\nsum %s | %s | 借款本金 | ", file, sheet);
+    const char *at = strstr(facts, prefix);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+    sum += g_ascii_strtoll(at + strlen(prefix), NULL, 10);
+  }
+  g_autofree char *beyond = g_strdup_printf("sheet %s | 借据明细 (%d)\n", file, parts + 1);
+  CU_ASSERT_PTR_NULL(strstr(facts, beyond));
+  CU_ASSERT_EQUAL(sum, g_ascii_strtoll(principal, NULL, 10));
+  g_autofree char *last = parts == 1 ? g_strdup("借据明细") : g_strdup_printf("借据明细 (%d)", parts);
+  assert_fact(facts, "total %s | %s | 借款本金 | %s", file, last, principal);
+}
+
 static char *
 write_spec(const char *dir, const char *name, const char *text)
 {
@@ -348,6 +390,7 @@ test_unwritable_out_and_open_date(void)
 }
 
 CU_TestInfo itest_report_cases[] = {
+  { "long sheet continues on more worksheets", test_long_sheet_continues_on_more_worksheets },
   { "every report reads back and ties", test_every_report_reads_back_and_ties },
   { "default date, English, rerun", test_default_date_english_and_rerun },
   { "bad column type names file and key", test_bad_column_type_names_file_and_key },
