@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "log.h"
 
 /* DB errors carry the SQLSTATE so callers decide retries on it, not on text. */
@@ -123,18 +124,36 @@ db_connect(const Config *config, DbRole role, const char *command, GError **erro
   return g_steal_pointer(&conn);
 }
 
+/* The session is gone rather than the statement wrong: the connection broke (class
+ * 08, or libpq saw it close), or the server is shutting down or restarting (57P01
+ * admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now). Whatever the
+ * open transaction did is rolled back by the server; retrying later is the cure. */
+static gboolean
+connection_lost(PGconn *conn, const char *state)
+{
+  return PQstatus(conn) == CONNECTION_BAD
+         || (state && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0
+                       || strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0));
+}
+
 static void
 set_statement_error(PGconn *conn, const PGresult *res, const char *name, GError **error)
 {
   const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
   g_autofree char *msg = g_strchomp(g_strdup(res ? PQresultErrorMessage(res) : PQerrorMessage(conn)));
-  gboolean lost = PQstatus(conn) == CONNECTION_BAD
-                  || (state && strncmp(state, "08", 2) == 0)
-                  || (state && strcmp(state, "57P01") == 0);
-  g_set_error(error, DB_ERROR, lost ? DB_ERROR_UNREACHABLE : DB_ERROR_STATEMENT,
-              "statement \"%s\" failed%s%s%s: %s", name,
-              state ? " (SQLSTATE " : "", state ? state : "", state ? ")" : "",
-              msg && *msg ? msg : "connection to the server was lost");
+  if (!msg || !*msg) {
+    g_free(msg);
+    msg = g_strdup("connection to the server was lost");
+  }
+  if (connection_lost(conn, state))
+    g_set_error(error, DB_ERROR, DB_ERROR_UNREACHABLE,
+                "database connection lost during statement \"%s\"%s%s%s: %s\n"
+                "hint: its transaction was not committed; retry when the database is back"
+                " (a rerun resumes where this one stopped)", name,
+                state ? " (SQLSTATE " : "", state ? state : "", state ? ")" : "", msg);
+  else
+    g_set_error(error, DB_ERROR, DB_ERROR_STATEMENT, "statement \"%s\" failed%s%s%s: %s", name,
+                state ? " (SQLSTATE " : "", state ? state : "", state ? ")" : "", msg);
   if (error && *error && state) {
     DbErrorPrivate *priv = db_error_get_private(*error);
     g_strlcpy(priv->sqlstate, state, sizeof priv->sqlstate);
@@ -145,6 +164,7 @@ static PGresult *
 run(PGconn *conn, const char *name, const char *sql, int nparams, const char *const *params,
     ExecStatusType want, GError **error)
 {
+  fault_statement(name);
   PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
   if (PQresultStatus(res) != want) {
     if (res && PQresultStatus(res) != PGRES_FATAL_ERROR && PQresultStatus(res) != PGRES_NONFATAL_ERROR
@@ -196,6 +216,7 @@ db_exec_script(PGconn *conn, const char *name, const char *script, int *error_of
 {
   if (error_offset)
     *error_offset = -1;
+  fault_statement(name);
   PGresult *res = PQexec(conn, script);
   ExecStatusType st = PQresultStatus(res);
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
@@ -216,10 +237,33 @@ db_begin(PGconn *conn, GError **error)
   return db_exec(conn, "begin", "BEGIN", 0, NULL, error);
 }
 
+/* Sent and read apart so that the fault point after-commit-sent can sit between:
+ * a client that dies there never learns whether its COMMIT happened. */
 gboolean
 db_commit(PGconn *conn, GError **error)
 {
-  return db_exec(conn, "commit", "COMMIT", 0, NULL, error);
+  fault_statement("commit");
+  if (!PQsendQuery(conn, "COMMIT")) {
+    set_statement_error(conn, NULL, "commit", error);
+    return FALSE;
+  }
+  fault_reached_in("after-commit-sent");
+  PGresult *res = PQgetResult(conn);
+  gboolean ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+  if (!ok)
+    set_statement_error(conn, res, "commit", error);
+  /* COMMIT of a transaction that had failed answers ROLLBACK, not an error */
+  else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+    g_set_error(error, DB_ERROR, DB_ERROR_CONTRACT, "statement \"commit\" rolled the transaction back (%s)",
+                PQcmdStatus(res));
+    ok = FALSE;
+  }
+  PQclear(res);
+  while ((res = PQgetResult(conn)))
+    PQclear(res);
+  if (ok)
+    fault_reached_in("after-commit");
+  return ok;
 }
 
 void
@@ -234,6 +278,9 @@ struct DbCopy {
   PGconn *conn;
   char *name;
   GString *buf;
+  guint ordinal;          /* the process's Nth COPY, for the fault point mid-copy:N */
+  gboolean fault_armed;   /* BAITIAO_FAULT acts at that point */
+  gboolean sent;          /* some rows reached the server */
 };
 
 #define DB_COPY_CHUNK (256 * 1024)
@@ -241,6 +288,7 @@ struct DbCopy {
 DbCopy *
 db_copy_start(PGconn *conn, const char *name, const char *sql, GError **error)
 {
+  fault_statement(name);
   PGresult *res = PQexec(conn, sql);
   if (PQresultStatus(res) != PGRES_COPY_IN) {
     set_statement_error(conn, res, name, error);
@@ -252,6 +300,9 @@ db_copy_start(PGconn *conn, const char *name, const char *sql, GError **error)
   copy->conn = conn;
   copy->name = g_strdup(name);
   copy->buf = g_string_sized_new(DB_COPY_CHUNK + 4096);
+  copy->ordinal = fault_next_copy();
+  g_autofree char *point = g_strdup_printf("mid-copy:%u", copy->ordinal);
+  copy->fault_armed = fault_armed(point);
   return copy;
 }
 
@@ -280,23 +331,52 @@ db_copy_field_int(DbCopy *copy, gint64 value, gboolean last)
   g_string_append_printf(copy->buf, "%" G_GINT64_FORMAT "%c", value, last ? '\n' : '\t');
 }
 
+static void
+set_copy_error(DbCopy *copy, const char *what, GError **error)
+{
+  g_autofree char *why = g_strchomp(g_strdup(PQerrorMessage(copy->conn)));
+  if (connection_lost(copy->conn, NULL))
+    g_set_error(error, DB_ERROR, DB_ERROR_UNREACHABLE,
+                "database connection lost during COPY \"%s\": %s\n"
+                "hint: nothing of it was committed; retry when the database is back", copy->name, why);
+  else
+    g_set_error(error, DB_ERROR, DB_ERROR_COPY, "COPY \"%s\" %s: %s", copy->name, what, why);
+}
+
+/* The fault point mid-copy:N, once per COPY: rows are on the server, the end is not. */
+static void
+copy_fault_point(DbCopy *copy)
+{
+  if (copy->sent)
+    return;
+  copy->sent = TRUE;
+  if (copy->fault_armed)
+    PQflush(copy->conn);
+  g_autofree char *point = g_strdup_printf("mid-copy:%u", copy->ordinal);
+  fault_reached(point);
+}
+
 static gboolean
 copy_send(DbCopy *copy, GError **error)
 {
   if (copy->buf->len == 0)
     return TRUE;
   if (PQputCopyData(copy->conn, copy->buf->str, (int) copy->buf->len) != 1) {
-    g_set_error(error, DB_ERROR, PQstatus(copy->conn) == CONNECTION_BAD ? DB_ERROR_UNREACHABLE : DB_ERROR_COPY,
-                "COPY \"%s\" failed: %s", copy->name, PQerrorMessage(copy->conn));
+    set_copy_error(copy, "failed", error);
     return FALSE;
   }
   g_string_truncate(copy->buf, 0);
+  copy_fault_point(copy);
   return TRUE;
 }
 
+/* A fault armed for this COPY sends its first rows at once: the point is meant to be
+ * reached with part of the stream on the server, however small the stream. */
 gboolean
 db_copy_flush_if_full(DbCopy *copy, GError **error)
 {
+  if (copy->fault_armed && !copy->sent)
+    return copy_send(copy, error);
   return copy->buf->len < DB_COPY_CHUNK || copy_send(copy, error);
 }
 
@@ -313,8 +393,7 @@ db_copy_finish(DbCopy *copy, gint64 *rows, GError **error)
 {
   gboolean ok = copy_send(copy, error);
   if (PQputCopyEnd(copy->conn, ok ? NULL : "client error") != 1 && ok) {
-    g_set_error(error, DB_ERROR, DB_ERROR_COPY, "COPY \"%s\" could not end: %s", copy->name,
-                PQerrorMessage(copy->conn));
+    set_copy_error(copy, "could not end", error);
     ok = FALSE;
   }
   PGresult *res;

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "eod_run.h"
 #include "eod_steps.h"
+#include "fault.h"
 #include "log.h"
 #include "money.h"
 #include "recon.h"
@@ -142,24 +143,8 @@ typedef struct {
   char pid[16];
   char run[24];
   gboolean dry_run;
-  const char *fault;       /* BAITIAO_FAULT, for the crash tests */
   EodReport *report;
 } Night;
-
-/* Fault injection for the restart tests: BAITIAO_FAULT=after:STEP exits right after
- * STEP committed; before-commit:STEP exits inside STEP's transaction. Both exit the
- * way a kill -9 would leave things: no cleanup, no rollback, no run status. */
-static void
-maybe_fault(const Night *n, const char *when, const char *step)
-{
-  if (!n->fault)
-    return;
-  g_autofree char *want = g_strdup_printf("%s:%s", when, step);
-  if (strcmp(n->fault, want) == 0) {
-    fprintf(stderr, "baitiao: fault injected (%s)\n", want);
-    _exit(99);
-  }
-}
 
 static gboolean
 start_step_row(Night *n, const EodStep *step, char *step_run_id, GError **error)
@@ -208,6 +193,25 @@ report_step(Night *n, const EodStep *step, gint64 started_us, gboolean skipped)
            n->ctx.rows, amount, s, s > 0 ? n->ctx.rows / s : 0.0);
 }
 
+/* The step's work and its SUCCEEDED record, committed together. */
+static gboolean
+run_step_transaction(Night *n, const EodStep *step, GError **error)
+{
+  char step_run_id[24];
+  if (!start_step_row(n, step, step_run_id, error))
+    return FALSE;
+  gboolean ok = db_begin(n->conn, error) && step->fn(&n->ctx, error);
+  if (ok)
+    fault_reached_in("before-commit");
+  ok = ok && finish_step_row(n, step_run_id, error) && db_commit(n->conn, error);
+  if (!ok) {
+    db_rollback(n->conn);
+    g_prefix_error(error, "step %s failed for %s: ", step->name, n->ctx.date_str);
+    record_step_failure(n, step_run_id, error ? *error : NULL);
+  }
+  return ok;
+}
+
 /* One step in its own transaction (or, in a dry run, inside the run's one transaction). */
 static gboolean
 run_step(Night *n, const EodStep *step, GError **error)
@@ -232,22 +236,14 @@ run_step(Night *n, const EodStep *step, GError **error)
     report_step(n, step, started, TRUE);
     return db_exec(n->conn, "step_skipped", sql_step_skipped, 5, params, error);
   }
-  char step_run_id[24];
-  if (!start_step_row(n, step, step_run_id, error))
-    return FALSE;
-  gboolean ok = db_begin(n->conn, error) && step->fn(&n->ctx, error);
+  /* the crash tests' points (fault.h) inside a step are named after it */
+  fault_set_scope(step->name);
+  fault_reached_in("step-start");
+  gboolean ok = run_step_transaction(n, step, error);
+  fault_set_scope("eod");
   if (ok)
-    maybe_fault(n, "before-commit", step->name);
-  ok = ok && finish_step_row(n, step_run_id, error) && db_commit(n->conn, error);
-  if (!ok) {
-    db_rollback(n->conn);
-    g_prefix_error(error, "step %s failed for %s: ", step->name, n->ctx.date_str);
-    record_step_failure(n, step_run_id, error ? *error : NULL);
-    return FALSE;
-  }
-  maybe_fault(n, "after", step->name);
-  report_step(n, step, started, FALSE);
-  return TRUE;
+    report_step(n, step, started, FALSE);
+  return ok;
 }
 
 static gboolean
@@ -274,6 +270,7 @@ start_run(Night *n, GError **error)
   g_strlcpy(n->run, PQgetvalue(res, 0, 0), sizeof n->run);
   n->ctx.run_id = g_ascii_strtoll(n->run, NULL, 10);
   n->report->run_id = n->ctx.run_id;
+  fault_reached("run-start");
   const char *date[] = { n->ctx.date_str };
   const char *abandon[] = { n->ctx.date_str, n->run };
   g_autoptr(PGresult) parts = NULL;
@@ -310,8 +307,11 @@ close_date(Night *n, GError **error)
 {
   const char *params[] = { n->ctx.date_str, n->run };
   g_autoptr(PGresult) stats = NULL;
-  return db_exec(n->conn, "close_date", sql_close_date, 2, params, error)
-         && (stats = db_query_one(n->conn, "refresh_planner_statistics", sql_refresh_statistics, 0, NULL, error));
+  fault_reached("before-close");
+  gboolean ok = db_exec(n->conn, "close_date", sql_close_date, 2, params, error);
+  if (ok)
+    fault_reached("after-close");
+  return ok && (stats = db_query_one(n->conn, "refresh_planner_statistics", sql_refresh_statistics, 0, NULL, error));
 }
 
 /* Breaks of the recon step (also when it was done by an earlier, crashed run) are
@@ -352,8 +352,7 @@ gboolean
 eod_run_night(PGconn *conn, const Config *config, const GDate *date, gboolean dry_run,
               EodReport *report, GError **error)
 {
-  Night n = { .conn = conn, .config = config, .dry_run = dry_run, .report = report,
-              .fault = g_getenv("BAITIAO_FAULT") };
+  Night n = { .conn = conn, .config = config, .dry_run = dry_run, .report = report };
   n.ctx.conn = conn;
   n.ctx.config = config;
   n.ctx.date = *date;

@@ -7,6 +7,7 @@
 
 #include "csv.h"
 #include "db.h"
+#include "fault.h"
 #include "money.h"
 
 G_DEFINE_QUARK(intake-error-quark, intake_error)
@@ -60,6 +61,11 @@ static const IntakeColumn settlement_columns[] = {
 /* The last closed business date: rows dated on or before it come too late. */
 #define LAST_CLOSED "(SELECT max(business_date) FROM business_calendar WHERE status = 'CLOSED')"
 
+/* An id as a reject records it: a bad row's id may be empty or too long, and the
+ * rejects table takes 1 to 64 characters or NULL (an empty one would fail the whole
+ * load on the CHECK). */
+#define REJECT_ID(col) "nullif(left(" col ", 64), '')"
+
 /* Verdicts: one row per staged line, reason NULL for a good row. */
 #define VERDICT_TABLE "CREATE TEMP TABLE intake_verdict ON COMMIT DROP AS "
 
@@ -80,7 +86,8 @@ static const char *const judge_orders[] = {
   "  WHEN 'UNKNOWN_PRODUCT' THEN 'product_code' ELSE field END",
   "INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code,"
   "                     detail, amount_fen, business_date)"
-  " SELECT $1::bigint, $2, v.line_no, 'orders', left(v.c1, 64), left(v.c2, 64), v.field, v.reason, v.bad_detail,"
+  " SELECT $1::bigint, $2, v.line_no, 'orders', " REJECT_ID("v.c1") ", " REJECT_ID("v.c2") ", v.field, v.reason,"
+  "        v.bad_detail,"
   "        CASE WHEN v.bad_field IS NULL THEN v.c4::bigint END,"
   "        CASE WHEN v.bad_field IS NULL THEN v.c3::date END"
   "   FROM intake_verdict v WHERE v.reason IS NOT NULL",
@@ -108,7 +115,7 @@ static const char *const judge_repayments[] = {
   "  WHEN 'DATE_CLOSED' THEN 'pay_date' WHEN 'UNKNOWN_USER' THEN 'user_id' ELSE field END",
   "INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code,"
   "                     detail, amount_fen, business_date)"
-  " SELECT $1::bigint, $2, v.line_no, 'repayments', left(v.c1, 64), left(v.c2, 64), v.field, v.reason,"
+  " SELECT $1::bigint, $2, v.line_no, 'repayments', " REJECT_ID("v.c1") ", " REJECT_ID("v.c2") ", v.field, v.reason,"
   "        v.bad_detail, CASE WHEN v.bad_field IS NULL THEN v.c4::bigint END,"
   "        CASE WHEN v.bad_field IS NULL THEN v.c3::date END"
   "   FROM intake_verdict v WHERE v.reason IS NOT NULL",
@@ -132,7 +139,7 @@ static const char *const judge_refunds[] = {
   "  WHEN 'DATE_CLOSED' THEN 'refund_date' ELSE field END",
   "INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code,"
   "                     detail, amount_fen, business_date)"
-  " SELECT $1::bigint, $2, v.line_no, 'refunds', left(v.c1, 64), NULL, v.field, v.reason, v.bad_detail,"
+  " SELECT $1::bigint, $2, v.line_no, 'refunds', " REJECT_ID("v.c1") ", NULL, v.field, v.reason, v.bad_detail,"
   "        CASE WHEN v.bad_field IS NULL THEN v.c4::bigint END,"
   "        CASE WHEN v.bad_field IS NULL THEN v.c3::date END"
   "   FROM intake_verdict v WHERE v.reason IS NOT NULL",
@@ -166,7 +173,7 @@ static const char *const judge_settlement[] = {
   "  ELSE field END",
   "INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code,"
   "                     detail, amount_fen, business_date)"
-  " SELECT $1::bigint, $2, v.line_no, 'settlement', nullif(left(v.c1, 64), ''), NULL, v.field, v.reason, v.bad_detail,"
+  " SELECT $1::bigint, $2, v.line_no, 'settlement', " REJECT_ID("v.c1") ", NULL, v.field, v.reason, v.bad_detail,"
   "        CASE WHEN v.bad_field IS NULL THEN v.c3::bigint END,"
   "        CASE WHEN v.bad_field IS NULL THEN v.c2::date END"
   "   FROM intake_verdict v WHERE v.reason IS NOT NULL",
@@ -187,7 +194,8 @@ static const char *const judge_users[] = {
   "SELECT s.*, CASE WHEN s.bad_field IS NOT NULL THEN 'BAD_FIELD' END AS reason, s.bad_field AS field"
   "  FROM intake_stage s",
   "INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code, detail)"
-  " SELECT $1::bigint, $2, v.line_no, 'users', left(v.c1, 64), left(v.c1, 64), v.field, v.reason, v.bad_detail"
+  " SELECT $1::bigint, $2, v.line_no, 'users', " REJECT_ID("v.c1") ", " REJECT_ID("v.c1") ", v.field, v.reason,"
+  "        v.bad_detail"
   "   FROM intake_verdict v WHERE v.reason IS NOT NULL",
   "INSERT INTO users AS u (user_id, credit_limit_fen, statement_day, status, name_masked, phone_masked,"
   "                        created_date, last_change_date, last_file_id)"
@@ -361,6 +369,19 @@ stage_ddl(const IntakeSpec *spec)
   return g_string_free(s, FALSE);
 }
 
+/* The raw text of a bad row's field, kept for the reject: at most 256 bytes, cut at a
+ * character boundary, since COPY refuses a split UTF-8 sequence (and with it the file). */
+static char *
+raw_value(const char *s, gsize len)
+{
+  if (len > 256) {
+    len = 256;
+    while (len > 0 && ((guchar) s[len] & 0xC0) == 0x80)
+      len--;
+  }
+  return g_strndup(s, len);
+}
+
 /* One record into the COPY stream: checked fields, or the first bad one named. */
 static void
 stage_record(DbCopy *copy, const IntakeSpec *spec, const CsvRecord *rec)
@@ -374,13 +395,13 @@ stage_record(DbCopy *copy, const IntakeSpec *spec, const CsvRecord *rec)
   }
   for (guint i = 0; i < spec->n_columns && i < rec->n_fields; i++) {
     if (bad) {
-      values[i] = g_strndup(rec->fields[i], MIN(rec->lengths[i], 256));
+      values[i] = raw_value(rec->fields[i], rec->lengths[i]);
       continue;
     }
     values[i] = check_field(&spec->columns[i], rec->fields[i], rec->lengths[i], &detail);
     if (!values[i]) {
       bad = spec->columns[i].name;
-      values[i] = g_strndup(rec->fields[i], MIN(rec->lengths[i], 256));
+      values[i] = raw_value(rec->fields[i], rec->lengths[i]);
     }
   }
   db_copy_field_int(copy, rec->line_no, FALSE);
@@ -583,7 +604,10 @@ intake_load_file(PGconn *conn, const char *kind, const char *channel, const char
   }
   if (!check_channel(spec, channel, error) || !db_begin(conn, error))
     return FALSE;
-  if (!load_in_transaction(conn, spec, channel, path, r, error) || !db_commit(conn, error)) {
+  gboolean ok = load_in_transaction(conn, spec, channel, path, r, error);
+  if (ok)
+    fault_reached_in("before-commit");  /* the crash tests' point (fault.h) */
+  if (!ok || !db_commit(conn, error)) {
     db_rollback(conn);
     return FALSE;
   }

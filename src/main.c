@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "db.h"
 #include "exitcode.h"
+#include "fault.h"
 #include "intake.h"
 #include "keyfile.h"
 #include "log.h"
@@ -86,6 +87,7 @@ main(int argc, char **argv)
     return BT_EXIT_USAGE;
   }
   log_set_context(cmd->name);
+  fault_set_scope(cmd->name);
   g_autoptr(GError) error = NULL;
   if (cmd->fn(argc - 1, argv + 1, &error))
     return BT_EXIT_OK;

@@ -15,6 +15,9 @@
 /* Creates a fresh database owned by baitiao_owner: a clone of the migrated "baitiao"
  * database, or empty. Returns its name (unique per call). */
 char *itest_create_db(const char *prefix, gboolean migrated);
+/* Like itest_create_db, as a copy of database TEMPLATE_DB (which nobody may be
+ * connected to): a state to start several tests from. */
+char *itest_clone_db(const char *prefix, const char *template_db);
 /* Connects to DB as USER; a failure fails the test. */
 PGconn *itest_connect(const char *db, const char *user);
 /* Runs SQL, returns the first column of the first row (or "" for commands); NULL on error,
@@ -52,6 +55,11 @@ ItestRun *itest_baitiao_config(const char *config, const char *const *args, cons
  * "d1122,d1123,d1124,d2241", the differences GL closing − sub-ledger, so a tied
  * book reads "0,0,0,0". Only meaningful for the last closed date. */
 char *itest_books_diff(PGconn *conn, const char *date);
+
+/* One line per business table of DB ("table=rows:md5"), over every row without the
+ * columns that differ between two correct runs (surrogate keys, run ids, clock times):
+ * a night that crashed and was rerun must give the same text as a clean one. */
+char *itest_business_digest(const char *db);
 
 /* A copy of the project's sql directory in the temp dir, to tamper with. */
 char *itest_copy_sql_dir(void);

@@ -154,48 +154,6 @@ test_catch_up_runs_dates_in_order(void)
 
 /* ---- crash and resume ------------------------------------------------- */
 
-/* Surrogate keys, run bookkeeping and clock times differ between two correct runs;
- * everything else must be identical. */
-static const char *const volatile_columns[] = {
-  "loan_id", "entry_id", "statement_id", "file_id", "arrival_seq", "allocation_id", "movement_id",
-  "reject_id", "run_id", "job_run_id", "closed_by_run_id", "step_run_id", "settlement_line_id",
-  "source_file_id", "last_file_id", "waiver_id", "refund_application_id", "recon_run_id", "break_id",
-  "reverses_entry_id", "writeoff_id", "accrual_id", "snapshot_id",
-  "created_at", "updated_at", "received_at", "loaded_at", "opened_at", "closed_at", "applied_at",
-  "started_at", "ended_at", NULL,
-};
-
-static const char sql_business_tables[] =
-  "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-  " WHERE n.nspname = 'baitiao' AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
-  "   AND c.relname NOT IN ('job_runs', 'job_step_runs', 'schema_migrations')"
-  " ORDER BY c.relname";
-
-/* One text per business table: md5 over its rows, without the volatile columns. */
-static char *
-business_digest(const char *db)
-{
-  PGconn *c = itest_connect(db, "baitiao_owner");
-  PGresult *tables = PQexec(c, sql_business_tables);
-  CU_ASSERT_FATAL(PQresultStatus(tables) == PGRES_TUPLES_OK);
-  GString *digest = g_string_new(NULL);
-  for (int i = 0; i < PQntuples(tables); i++) {
-    const char *t = PQgetvalue(tables, i, 0);
-    GString *drop = g_string_new("");
-    for (int k = 0; volatile_columns[k]; k++)
-      g_string_append_printf(drop, " - '%s'", volatile_columns[k]);
-    g_autofree char *sql = g_strdup_printf(
-      "SELECT count(*) || ':' || md5(coalesce(string_agg(r, E'\\n' ORDER BY r), ''))"
-      "  FROM (SELECT (to_jsonb(x)%s)::text AS r FROM baitiao.%s x) s", drop->str, t);
-    g_string_free(drop, TRUE);
-    g_autofree char *d = itest_query(c, sql);
-    g_string_append_printf(digest, "%s=%s\n", t, d ? d : "?");
-  }
-  PQclear(tables);
-  PQfinish(c);
-  return g_string_free(digest, FALSE);
-}
-
 static void
 run_days(const char *config, const char *const *env, int expect_status)
 {
@@ -212,7 +170,7 @@ test_restart_after_crash_at_every_step(void)
   g_autofree char *config = NULL;
   g_autofree char *clean_db = night_db("night_clean", &config);
   run_days(config, NULL, 0);
-  g_autofree char *clean = business_digest(clean_db);
+  g_autofree char *clean = itest_business_digest(clean_db);
   guint n;
   const EodStep *steps = eod_steps(&n);
   const char *whens[] = { "before-commit", "after" };
@@ -224,7 +182,7 @@ test_restart_after_crash_at_every_step(void)
       const char *env[] = { fault, NULL };
       run_days(crash_config, env, 99);   /* dies on the first night at that step */
       run_days(crash_config, NULL, 0);   /* the rerun resumes and finishes all three nights */
-      g_autofree char *digest = business_digest(db);
+      g_autofree char *digest = itest_business_digest(db);
       if (strcmp(digest, clean) != 0)
         fprintf(stderr, "\n  after %s differs:\n%s\n  clean:\n%s\n", fault, digest, clean);
       ITEST_ASSERT_STR_EQ(digest, clean);
