@@ -29,7 +29,9 @@
  *  - Lines are physical lines (LF count + 1). A record's line is the line where it starts.
  *    Errors name the line of the offending byte, except: an unterminated quote names the line
  *    where the quoted field opened, a too long record or one with too many fields the line where
- *    the record started. "column N" is the 1-based field number.
+ *    the record started. "column N" is the 1-based field number, followed by the column's name
+ *    once csv_expect_header has accepted the header ("column 4 (amount)"): partners fix their
+ *    files by column name, and counting commas in a wide row is error-prone.
  *  - Messages never quote field contents (users.csv carries names and phones); the header
  *    check quotes the found header name, shortened to 64 bytes.
  *  - The header check trims ASCII spaces and tabs around names and is case-sensitive; extra
@@ -73,6 +75,7 @@ struct CsvReader {
   gsize *starts, *lengths;
   const char **fields;
   guint n_fields, fields_cap;
+  char **names;           /* the expected header, once accepted: for messages */
 };
 
 typedef enum { FIELD_ERROR, FIELD_MORE, FIELD_LAST } FieldEnd;
@@ -151,6 +154,7 @@ csv_reader_free(CsvReader *r)
   g_free(r->starts);
   g_free(r->lengths);
   g_free(r->fields);
+  g_strfreev(r->names);
   g_free(r);
 }
 
@@ -261,12 +265,23 @@ fail(CsvReader *r, GError **error, CsvError code, gint64 line, const char *fmt, 
   g_set_error(error, CSV_ERROR, code, "%s:%" G_GINT64_FORMAT ": %s", r->name, line, why);
 }
 
+/* "column N" of the field being read, with its header name when known. */
+static char *
+column_label(const CsvReader *r)
+{
+  guint n = r->n_fields + 1;
+  if (r->names && n <= g_strv_length(r->names))
+    return g_strdup_printf("column %u (%s)", n, r->names[n - 1]);
+  return g_strdup_printf("column %u", n);
+}
+
 static void
 fail_too_long(CsvReader *r, GError **error)
 {
+  g_autofree char *column = column_label(r);
   fail(r, error, CSV_ERROR_TOO_LONG, r->rec_line,
-       "record longer than %" G_GSIZE_FORMAT " bytes (a missing closing quote, or not a CSV file?)",
-       r->max_record);
+       "%s: record longer than %" G_GSIZE_FORMAT " bytes (a missing closing quote, or not a CSV "
+       "file?)", column, r->max_record);
 }
 
 static void
@@ -279,17 +294,19 @@ fail_encoding(CsvReader *r, GError **error)
   if (off == 0 && r->end - r->pos >= 2 &&
       ((c == 0xFF && r->buf[r->pos + 1] == 0xFE) || (c == 0xFE && r->buf[r->pos + 1] == 0xFF)))
     hint = "the file is UTF-16 (Excel \"Unicode text\"): save it as CSV UTF-8";
+  g_autofree char *column = column_label(r);
   fail(r, error, CSV_ERROR_ENCODING,
-       r->line, "column %u: invalid UTF-8 at byte offset %" G_GUINT64_FORMAT " (0x%02X); %s",
-       r->n_fields + 1, off, c, hint);
+       r->line, "%s: invalid UTF-8 at byte offset %" G_GUINT64_FORMAT " (0x%02X); %s",
+       column, off, c, hint);
 }
 
 static void
 fail_nul(CsvReader *r, GError **error)
 {
+  g_autofree char *column = column_label(r);
   fail(r, error, CSV_ERROR_NUL, r->line,
-       "column %u: NUL byte at byte offset %" G_GUINT64_FORMAT " (a binary file, or UTF-16?)",
-       r->n_fields + 1, r->base + r->pos);
+       "%s: NUL byte at byte offset %" G_GUINT64_FORMAT " (a binary file, or UTF-16?)",
+       column, r->base + r->pos);
 }
 
 /* ---- record buffer ----------------------------------------------------------------------- */
@@ -418,9 +435,9 @@ take_crlf(CsvReader *r, GError **error)
   if (!fill(r, 2, error))
     return FIELD_ERROR;
   if (r->end - r->pos < 2 || r->buf[r->pos + 1] != '\n') {
+    g_autofree char *column = column_label(r);
     fail(r, error, CSV_ERROR_CR, r->line,
-         "column %u: carriage return not followed by a line feed (only LF and CRLF end lines)",
-         r->n_fields + 1);
+         "%s: carriage return not followed by a line feed (only LF and CRLF end lines)", column);
     return FIELD_ERROR;
   }
   r->pos += 2;
@@ -462,9 +479,10 @@ unquoted_field(CsvReader *r, GError **error)
       return FIELD_MORE;
     }
     if (c == '"') {
+      g_autofree char *column = column_label(r);
       fail(r, error, CSV_ERROR_QUOTE, r->line,
-           "column %u: quote inside an unquoted field (quote the whole field and double the "
-           "quotes inside)", r->n_fields + 1);
+           "%s: quote inside an unquoted field (quote the whole field and double the quotes "
+           "inside)", column);
       return FIELD_ERROR;
     }
     if (c == '\0') {
@@ -500,8 +518,9 @@ after_closing_quote(CsvReader *r, GError **error)
     r->pos++;
     return FIELD_MORE;
   }
-  fail(r, error, CSV_ERROR_QUOTE, r->line,
-       "column %u: text after the closing quote of a quoted field", r->n_fields + 1);
+  g_autofree char *column = column_label(r);
+  fail(r, error, CSV_ERROR_QUOTE, r->line, "%s: text after the closing quote of a quoted field",
+       column);
   return FIELD_ERROR;
 }
 
@@ -526,9 +545,9 @@ quoted_field(CsvReader *r, GError **error)
       if (!fill(r, 1, error))
         return FIELD_ERROR;
       if (r->pos == r->end) {
+        g_autofree char *column = column_label(r);
         fail(r, error, CSV_ERROR_QUOTE, opened,
-             "column %u: quoted field opened on this line is never closed (end of file reached)",
-             r->n_fields + 1);
+             "%s: quoted field opened on this line is never closed (end of file reached)", column);
         return FIELD_ERROR;
       }
       continue;
@@ -711,5 +730,6 @@ csv_expect_header(CsvReader *r, const char *const *columns, GError **error)
       return FALSE;
     }
   }
+  r->names = g_strdupv((char **)columns);
   return TRUE;
 }

@@ -64,7 +64,8 @@ guint64 csv_reader_records(const CsvReader *r);
 /* Reads the first record as the header: it must start with COLUMNS (NULL terminated), compared
  * case-sensitively after trimming ASCII spaces and tabs; more columns may follow. Call before
  * csv_reader_next. Fails with CSV_ERROR_HEADER naming file, line, column position, expected
- * and found names (or with the reader's own error for a broken file). */
+ * and found names (or with the reader's own error for a broken file). Once it succeeds, errors
+ * of later records name the column as "column N (NAME)". */
 gboolean csv_expect_header(CsvReader *r, const char *const *columns, GError **error);
 
 #endif
