@@ -208,6 +208,35 @@ itest_run_step(PGconn *conn, const char *date, EodStepFn step, gint64 *rows, gin
   return TRUE;
 }
 
+GPtrArray *
+itest_baitiao_argv(const char *config, const char *const *args)
+{
+  GPtrArray *argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (gpointer) g_getenv("BAITIAO_BIN"));
+  for (int i = 0; args[i]; i++)
+    g_ptr_array_add(argv, (gpointer) args[i]);
+  g_ptr_array_add(argv, (gpointer) "--config");
+  g_ptr_array_add(argv, (gpointer) config);
+  g_ptr_array_add(argv, NULL);
+  return argv;
+}
+
+char *
+itest_top_file(const char *dir, const char *name)
+{
+  return g_build_filename(g_getenv("top_srcdir"), dir, name, NULL);
+}
+
+guint
+itest_dir_entries(const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  guint n = 0;
+  while (d && g_dir_read_name(d))
+    n++;
+  return n;
+}
+
 ItestRun *
 itest_baitiao_config(const char *config, const char *const *args, const char *const *env)
 {

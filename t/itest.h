@@ -48,6 +48,14 @@ ItestRun *itest_baitiao(const char *const *args, const char *const *env);
 gboolean itest_run_step(PGconn *conn, const char *date, EodStepFn step, gint64 *rows,
                         gint64 *amount_fen);
 
+/* The binary's argv: BAITIAO_BIN, ARGS, then "--config CONFIG"; NULL terminated
+ * (the strings are borrowed), for the tests that start it in the background. */
+GPtrArray *itest_baitiao_argv(const char *config, const char *const *args);
+/* DIR/NAME under the source tree (top_srcdir); NAME may be NULL. */
+char *itest_top_file(const char *dir, const char *name);
+/* How many entries DIR holds (0 when it cannot be read). */
+guint itest_dir_entries(const char *dir);
+
 /* itest_baitiao with "--config CONFIG" appended to ARGS. */
 ItestRun *itest_baitiao_config(const char *config, const char *const *args, const char *const *env);
 

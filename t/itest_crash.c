@@ -523,13 +523,7 @@ test_named_kill_points(void)
 static GPid
 spawn_baitiao(const char *config, const char *const *args, const char *fault, const char *err_path)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (gpointer) g_getenv("BAITIAO_BIN"));
-  for (int i = 0; args[i]; i++)
-    g_ptr_array_add(argv, (gpointer) args[i]);
-  g_ptr_array_add(argv, (gpointer) "--config");
-  g_ptr_array_add(argv, (gpointer) config);
-  g_ptr_array_add(argv, NULL);
+  g_autoptr(GPtrArray) argv = itest_baitiao_argv(config, args);
   g_auto(GStrv) envp = g_get_environ();
   envp = fault ? g_environ_setenv(envp, "BAITIAO_FAULT", fault, TRUE) : g_environ_unsetenv(envp, "BAITIAO_FAULT");
   int out = open("/dev/null", O_WRONLY);

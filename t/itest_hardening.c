@@ -13,11 +13,6 @@
 
 #include "itest.h"
 
-static char *
-top_file(const char *dir, const char *name)
-{
-  return g_build_filename(g_getenv("top_srcdir"), dir, name, NULL);
-}
 
 static ItestRun *
 baitiao(const char *config, const char *const *args)
@@ -40,13 +35,13 @@ example_db(const char *prefix, char **config)
 {
   char *db = itest_create_db(prefix, TRUE);
   *config = itest_write_config(db, NULL);
-  g_autofree char *products = top_file("etc", "products.conf");
+  g_autofree char *products = itest_top_file("etc", "products.conf");
   g_autoptr(ItestRun) p = baitiao(*config, (const char *[]) { "products", "load", products, NULL });
   CU_ASSERT_EQUAL_FATAL(p->status, 0);
   const char *kinds[][2] = { { "users", "users.csv" }, { "orders", "orders.csv" },
                              { "refunds", "refunds.csv" }, { "repayments", "repayments.csv" } };
   for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++) {
-    g_autofree char *file = top_file("t/data", kinds[i][1]);
+    g_autofree char *file = itest_top_file("t/data", kinds[i][1]);
     load(*config, kinds[i][0], file);
   }
   return db;
@@ -83,13 +78,7 @@ child_setup(gpointer data)
 static GPid
 spawn_baitiao(const char *config, const char *const *args, ChildSetup *setup)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  g_ptr_array_add(argv, (gpointer) g_getenv("BAITIAO_BIN"));
-  for (int i = 0; args[i]; i++)
-    g_ptr_array_add(argv, (gpointer) args[i]);
-  g_ptr_array_add(argv, (gpointer) "--config");
-  g_ptr_array_add(argv, (gpointer) config);
-  g_ptr_array_add(argv, NULL);
+  g_autoptr(GPtrArray) argv = itest_baitiao_argv(config, args);
   GPid pid = 0;
   g_autoptr(GError) error = NULL;
   gboolean ok = g_spawn_async(NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, child_setup, setup,
@@ -246,7 +235,7 @@ test_reports_and_recon_during_a_night(void)
   }
   g_autofree char *out = g_build_filename(itest_tmpdir(), "reports_during", NULL);
   CU_ASSERT_FATAL(g_mkdir_with_parents(out, 0755) == 0);
-  g_autofree char *specs = top_file("reports", NULL);
+  g_autofree char *specs = itest_top_file("reports", NULL);
   g_autoptr(ItestRun) reports = baitiao(config, (const char *[]) { "report", "--all", "--date", "2026-03-13",
                                                                    "--out", out, "--specs", specs, NULL });
   CU_ASSERT_EQUAL(reports->status, 0);
@@ -354,7 +343,7 @@ test_secrets_stay_out(void)
   CU_ASSERT_PTR_NULL(strstr(night->err, "s3cr3t"));
   g_autofree char *out = g_build_filename(itest_tmpdir(), "reports_secret", NULL);
   CU_ASSERT_FATAL(g_mkdir_with_parents(out, 0755) == 0);
-  g_autofree char *specs = top_file("reports", NULL);
+  g_autofree char *specs = itest_top_file("reports", NULL);
   g_autoptr(ItestRun) rep = itest_baitiao_config(config, (const char *[]) { "report", "trial_balance", "--out", out,
                                                                             "--specs", specs, NULL }, env);
   CU_ASSERT_EQUAL(rep->status, 0);
@@ -381,15 +370,6 @@ test_secrets_stay_out(void)
 
 /* ---- resources ------------------------------------------------------------------- */
 
-static guint
-dir_entries(const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-  guint n = 0;
-  while (d && g_dir_read_name(d))
-    n++;
-  return n;
-}
 
 /* The disk fills while the reports are written: a clear error naming the file, no
  * partial or temporary file left, and the night (run before) stays closed; the next
@@ -404,7 +384,7 @@ test_report_disk_full(void)
   g_autofree char *out = g_build_filename(itest_tmpdir(), "reports_full", NULL);
   CU_ASSERT_FATAL(g_mkdir_with_parents(out, 0755) == 0);
   g_autofree char *log = g_build_filename(itest_tmpdir(), "reports_full.out", NULL);
-  g_autofree char *specs = top_file("reports", NULL);
+  g_autofree char *specs = itest_top_file("reports", NULL);
   ChildSetup full = { .out_path = log, .max_file_bytes = 2048 };
   GPid p = spawn_baitiao(config, (const char *[]) { "report", "trial_balance", "--out", out, "--specs", specs, NULL },
                          &full);
@@ -414,7 +394,7 @@ test_report_disk_full(void)
   g_autofree char *named = g_build_filename(out, "trial_balance_20260304.xlsx", NULL);
   ITEST_ASSERT_CONTAINS(err, named);
   ITEST_ASSERT_CONTAINS(err, "File too large");
-  CU_ASSERT_EQUAL(dir_entries(out), 0);
+  CU_ASSERT_EQUAL(itest_dir_entries(out), 0);
   g_autoptr(ItestRun) next = baitiao(config, (const char *[]) { "eod", NULL });
   CU_ASSERT_EQUAL(next->status, 0);
   PGconn *c = itest_connect(db, "baitiao_report");

@@ -6,11 +6,6 @@
 #include "eod.h"
 #include "itest.h"
 
-static char *
-top_file(const char *dir, const char *name)
-{
-  return g_build_filename(g_getenv("top_srcdir"), dir, name, NULL);
-}
 
 static ItestRun *
 baitiao(const char *config, const char *const *args, const char *const *env)
@@ -24,9 +19,9 @@ night_db(const char *prefix, char **config)
 {
   char *db = itest_create_db(prefix, TRUE);
   *config = itest_write_config(db, NULL);
-  g_autofree char *products = top_file("etc", "products.conf");
-  g_autofree char *users = top_file("t/data", "users.csv");
-  g_autofree char *orders = top_file("t/data", "orders.csv");
+  g_autofree char *products = itest_top_file("etc", "products.conf");
+  g_autofree char *users = itest_top_file("t/data", "users.csv");
+  g_autofree char *orders = itest_top_file("t/data", "orders.csv");
   g_autoptr(ItestRun) p = baitiao(*config, (const char *[]) { "products", "load", products, NULL }, NULL);
   g_autoptr(ItestRun) u = baitiao(*config, (const char *[]) { "load", "users", users, NULL }, NULL);
   g_autoptr(ItestRun) o = baitiao(*config, (const char *[]) { "load", "orders", orders, NULL }, NULL);
@@ -195,8 +190,8 @@ test_demo_nights_tie_to_the_fen(void)
 {
   g_autofree char *config = NULL;
   g_autofree char *db = night_db("night_demo", &config);
-  g_autofree char *refunds = top_file("t/data", "refunds.csv");
-  g_autofree char *repayments = top_file("t/data", "repayments.csv");
+  g_autofree char *refunds = itest_top_file("t/data", "refunds.csv");
+  g_autofree char *repayments = itest_top_file("t/data", "repayments.csv");
   g_autoptr(ItestRun) r = baitiao(config, (const char *[]) { "load", "refunds", refunds, NULL }, NULL);
   g_autoptr(ItestRun) p = baitiao(config, (const char *[]) { "load", "repayments", repayments, NULL }, NULL);
   CU_ASSERT_FATAL(r->status == 0 && p->status == 0);

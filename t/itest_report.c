@@ -17,11 +17,6 @@ static const char *const report_names[] = {
   "reconciliation", "roll_rates", "statements_summary", "trial_balance", "vintage",
 };
 
-static char *
-top_file(const char *dir, const char *name)
-{
-  return g_build_filename(g_getenv("top_srcdir"), dir, name, NULL);
-}
 
 static ItestRun *
 baitiao(const char *config, const char *const *args)
@@ -37,15 +32,6 @@ fresh_dir(const char *name)
   return dir;
 }
 
-static guint
-dir_entries(const char *dir)
-{
-  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-  guint n = 0;
-  while (d && g_dir_read_name(d))
-    n++;
-  return n;
-}
 
 /* The demo database after the nights of 2026-03-04 .. 2026-03-16 (t/itest_night.c). */
 static const char *
@@ -57,11 +43,11 @@ demo_db(char **config_out)
     config = itest_write_config(db, NULL);
     const char *loads[][2] = { { "users", "users.csv" }, { "orders", "orders.csv" },
                                { "refunds", "refunds.csv" }, { "repayments", "repayments.csv" } };
-    g_autofree char *products = top_file("etc", "products.conf");
+    g_autofree char *products = itest_top_file("etc", "products.conf");
     g_autoptr(ItestRun) p = baitiao(config, (const char *[]) { "products", "load", products, NULL });
     CU_ASSERT_FATAL(p->status == 0);
     for (gsize i = 0; i < G_N_ELEMENTS(loads); i++) {
-      g_autofree char *file = top_file("t/data", loads[i][1]);
+      g_autofree char *file = itest_top_file("t/data", loads[i][1]);
       g_autoptr(ItestRun) l = baitiao(config, (const char *[]) { "load", loads[i][0], file, NULL });
       CU_ASSERT_FATAL(l->status == 0);
     }
@@ -86,7 +72,7 @@ db_value(const char *db, const char *sql)
 static char *
 read_back(const char *dir, const char *const *files)
 {
-  g_autofree char *script = top_file("t", "check_xlsx.py");
+  g_autofree char *script = itest_top_file("t", "check_xlsx.py");
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
   g_ptr_array_add(argv, g_strdup(CHECK_PYTHON));
   g_ptr_array_add(argv, g_strdup(script));
@@ -125,7 +111,7 @@ test_every_report_reads_back_and_ties(void)
   char *config = NULL;   /* demo_db keeps it */
   const char *db = demo_db(&config);
   g_autofree char *out = fresh_dir("reports_all");
-  g_autofree char *specs = top_file("reports", NULL);
+  g_autofree char *specs = itest_top_file("reports", NULL);
   /* 2026-03-14: both demo repayments were applied that day */
   g_autoptr(ItestRun) run = baitiao(config, (const char *[]) { "report", "--all", "--date", "2026-03-14", "--out", out,
                                                                "--specs", specs, NULL });
@@ -141,7 +127,7 @@ test_every_report_reads_back_and_ties(void)
     CU_ASSERT_TRUE_FATAL(g_stat(path, &st) == 0);
     CU_ASSERT_EQUAL(st.st_mode & 0777, 0640);
   }
-  CU_ASSERT_EQUAL(dir_entries(out), G_N_ELEMENTS(report_names));   /* no temporary files left */
+  CU_ASSERT_EQUAL(itest_dir_entries(out), G_N_ELEMENTS(report_names));   /* no temporary files left */
   g_autofree char *facts = read_back(out, files);
 
   /* trial balance: Chinese labels, money format, frozen header, filter, debits = credits = the GL's */
@@ -242,14 +228,14 @@ test_default_date_english_and_rerun(void)
   char *config = NULL;   /* demo_db keeps it */
   demo_db(&config);
   g_autofree char *out = fresh_dir("reports_en");
-  g_autofree char *specs = top_file("reports", NULL);
+  g_autofree char *specs = itest_top_file("reports", NULL);
   for (int i = 0; i < 2; i++) {
     g_autoptr(ItestRun) run = baitiao(config, (const char *[]) { "report", "trial_balance", "--lang", "en",
                                                                  "--out", out, "--specs", specs, NULL });
     CU_ASSERT_EQUAL(run->status, 0);
     ITEST_ASSERT_CONTAINS(run->out, "trial_balance_20260316.xlsx");
   }
-  CU_ASSERT_EQUAL(dir_entries(out), 1);
+  CU_ASSERT_EQUAL(itest_dir_entries(out), 1);
   g_autofree char *facts = read_back(out, (const char *[]) { "trial_balance_20260316.xlsx", NULL });
   assert_fact(facts, "sheet trial_balance_20260316.xlsx | Trial balance");
   assert_fact(facts, "header trial_balance_20260316.xlsx | Trial balance | "
@@ -268,7 +254,7 @@ test_long_sheet_continues_on_more_worksheets(void)
   char *config = NULL;   /* demo_db keeps it */
   const char *db = demo_db(&config);
   g_autofree char *out = fresh_dir("reports_parts");
-  g_autofree char *specs = top_file("reports", NULL);
+  g_autofree char *specs = itest_top_file("reports", NULL);
   const char *env[] = { "BAITIAO_REPORT_SHEET_ROWS=1", NULL };
   g_autoptr(ItestRun) run = itest_baitiao_config(config, (const char *[]) { "report", "loan_listing", "--date",
                                                                             "2026-03-16", "--out", out, "--specs",
@@ -330,7 +316,7 @@ test_bad_column_type_names_file_and_key(void)
   g_autofree char *where = g_strdup_printf("%s:21: key \"type\" in group [column s.amount]", path);
   ITEST_ASSERT_CONTAINS(run->err, where);
   ITEST_ASSERT_CONTAINS(run->err, "monee");
-  CU_ASSERT_EQUAL(dir_entries(out), 0);
+  CU_ASSERT_EQUAL(itest_dir_entries(out), 0);
 }
 
 static void
@@ -351,7 +337,7 @@ test_sql_error_names_file_and_key_and_leaves_nothing(void)
   g_autofree char *where = g_strdup_printf("%s:11: key \"sql\" in group [sheet s]", path);
   ITEST_ASSERT_CONTAINS(run->err, where);
   ITEST_ASSERT_CONTAINS(run->err, "no_such_column");
-  CU_ASSERT_EQUAL(dir_entries(out), 0);
+  CU_ASSERT_EQUAL(itest_dir_entries(out), 0);
   /* a column count that does not match the spec is caught too */
   g_autofree char *short_text = g_strconcat(spec_head, "sql = SELECT account_code FROM gl_accounts\n\n"
                                             "[column s.code]\nlabel_zh = 代码\nlabel_en = Code\ntype = text\n\n"
@@ -363,7 +349,7 @@ test_sql_error_names_file_and_key_and_leaves_nothing(void)
   CU_ASSERT_EQUAL(shape->status, 1);
   ITEST_ASSERT_CONTAINS(shape->err, "returns 1 columns but key \"columns\" lists 2");
   ITEST_ASSERT_CONTAINS(shape->err, short_path);
-  CU_ASSERT_EQUAL(dir_entries(out), 0);
+  CU_ASSERT_EQUAL(itest_dir_entries(out), 0);
 }
 
 static void
@@ -371,7 +357,7 @@ test_unwritable_out_and_open_date(void)
 {
   char *config = NULL;   /* demo_db keeps it */
   demo_db(&config);
-  g_autofree char *specs = top_file("reports", NULL);
+  g_autofree char *specs = itest_top_file("reports", NULL);
   g_autofree char *file = g_build_filename(itest_tmpdir(), "not_a_dir", NULL);
   CU_ASSERT_FATAL(g_file_set_contents(file, "x", -1, NULL));
   g_autoptr(ItestRun) run = baitiao(config, (const char *[]) { "report", "trial_balance", "--out", file,
@@ -383,7 +369,7 @@ test_unwritable_out_and_open_date(void)
                                                                 "--out", out, "--specs", specs, NULL });
   CU_ASSERT_EQUAL(open->status, 1);
   ITEST_ASSERT_CONTAINS(open->err, "2026-03-17 is not closed");
-  CU_ASSERT_EQUAL(dir_entries(out), 0);
+  CU_ASSERT_EQUAL(itest_dir_entries(out), 0);
   g_autoptr(ItestRun) unknown = baitiao(config, (const char *[]) { "report", "no_such_report", "--specs", specs,
                                                                    NULL });
   CU_ASSERT_EQUAL(unknown->status, 2);
