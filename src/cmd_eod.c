@@ -11,12 +11,14 @@
 #include "migrate.h"
 #include "money.h"
 #include "recon.h"
+#include "spool.h"
 
 typedef struct {
   char *date;
   char *until;
   gboolean catch_up;
   gboolean dry_run;
+  char **allow_missing;
 } EodArgs;
 
 static void
@@ -24,6 +26,7 @@ eod_args_clear(EodArgs *a)
 {
   g_free(a->date);
   g_free(a->until);
+  g_strfreev(a->allow_missing);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(EodArgs, eod_args_clear)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(EodReport, eod_report_clear)
@@ -149,6 +152,13 @@ run_nights(PGconn *conn, const Config *config, const EodArgs *a, GError **error)
   for (;;) {
     g_auto(EodReport) report;
     eod_report_init(&report);
+    char day[11];
+    g_date_strftime(day, sizeof day, "%Y-%m-%d", &date);
+    if (!spool_night_gate(conn, config, day, error)) {
+      if (broken->len)
+        log_warning("reconciliation left open breaks: %s", broken->str);
+      return FALSE;
+    }
     gboolean ok = eod_run_night(conn, config, &date, a->dry_run, &report, error);
     if (report.steps->len > 0)
       print_report(&report, a->dry_run);
@@ -167,6 +177,32 @@ run_nights(PGconn *conn, const Config *config, const EodArgs *a, GError **error)
   }
 }
 
+/* --allow-missing KIND[:CHANNEL], each in the canonical KIND:CHANNEL form. It closes
+ * one date: with --catch-up it would close every date of the run without the file. */
+static gboolean
+parse_allow_missing(const EodArgs *a, char ***out, GError **error)
+{
+  if (!a->allow_missing)
+    return TRUE;
+  if (a->catch_up) {
+    cli_usage_error(error, "eod", "--allow-missing closes one date: it does not go with --catch-up");
+    return FALSE;
+  }
+  g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; a->allow_missing[i]; i++) {
+    g_autoptr(GError) local = NULL;
+    char *spec = spool_parse_file_spec(a->allow_missing[i], &local);
+    if (!spec) {
+      cli_usage_error(error, "eod", "--allow-missing %s", local->message);
+      return FALSE;
+    }
+    g_ptr_array_add(specs, spec);
+  }
+  g_ptr_array_add(specs, NULL);
+  *out = (char **) g_ptr_array_free(g_steal_pointer(&specs), FALSE);
+  return TRUE;
+}
+
 gboolean
 cmd_eod(int argc, char **argv, GError **error)
 {
@@ -177,6 +213,8 @@ cmd_eod(int argc, char **argv, GError **error)
     { "catch-up", 0, 0, G_OPTION_ARG_NONE, &a.catch_up, "Run every open date up to --until (default yesterday), oldest first", NULL },
     { "until", 0, 0, G_OPTION_ARG_STRING, &a.until, "Last date for --catch-up", "YYYY-MM-DD" },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &a.dry_run, "Compute and print the night's totals; commit nothing", NULL },
+    { "allow-missing", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.allow_missing,
+      "Close the date without this expected file (repeatable; recorded on the run)", "KIND[:CHANNEL]" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx = cli_context_new("eod", NULL,
@@ -194,10 +232,14 @@ cmd_eod(int argc, char **argv, GError **error)
     cli_usage_error(error, "eod", "--until goes with --catch-up");
     return FALSE;
   }
+  g_auto(GStrv) allow_missing = NULL;
+  if (!parse_allow_missing(&a, &allow_missing, error))
+    return FALSE;
   g_autoptr(Config) config = NULL;
   g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_BATCH, "eod", &config, error);
   if (!conn)
     return FALSE;
+  config->intake_allow_missing = g_steal_pointer(&allow_missing);
   if (!db_lock_or_fail(conn, DB_LOCK_NIGHT, "night (eod)", error))
     return FALSE;
   gboolean ok = check_schema(conn, config, error) && run_nights(conn, config, &a, error);

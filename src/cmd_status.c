@@ -1,13 +1,16 @@
 /* baitiao status — what an operator looks at first: is the schema current,
- * which business dates are open or closed, how did the last runs end. */
+ * which business dates are open or closed, open reconciliation breaks, whether the
+ * next night waits for partner files, how did the last runs end. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "db.h"
+#include "eod_run.h"
 #include "log.h"
 #include "migrate.h"
+#include "spool.h"
 
 static gboolean
 print_schema(PGconn *conn, const Config *config, GError **error)
@@ -55,6 +58,64 @@ print_calendar(PGconn *conn, GError **error)
     return FALSE;
   printf("business: %s dates closed, last closed %s, open %s\n", PQgetvalue(cal, 0, 0),
          PQgetvalue(cal, 0, 1), PQgetvalue(cal, 0, 2));
+  return TRUE;
+}
+
+static const char sql_open_breaks[] =
+  "SELECT count(*), coalesce(min(business_date)::text, '')"
+  "  FROM recon_breaks WHERE status = 'OPEN'";
+
+static gboolean
+print_breaks(PGconn *conn, GError **error)
+{
+  g_autoptr(PGresult) res = db_query_one(conn, "open_breaks", sql_open_breaks, 0, NULL, error);
+  if (!res)
+    return FALSE;
+  if (g_str_equal(PQgetvalue(res, 0, 0), "0"))
+    printf("breaks:   none open\n");
+  else
+    printf("breaks:   %s open, oldest of %s — \"baitiao recon breaks --open\"\n", PQgetvalue(res, 0, 0),
+           PQgetvalue(res, 0, 1));
+  return TRUE;
+}
+
+/* The expected files of the next date to run that have not arrived: waiting once the
+ * date has ended, OVERDUE past [intake] wait_deadline. */
+static gboolean
+print_files(PGconn *conn, const Config *config, GError **error)
+{
+  if (!config->intake_expected || !config->intake_expected[0]) {
+    printf("files:    no expected files configured ([intake] expected)\n");
+    return TRUE;
+  }
+  GDate next;
+  gboolean found;
+  if (!eod_next_date(conn, &next, &found, error))
+    return FALSE;
+  if (!found) {
+    printf("files:    no night has run yet\n");
+    return TRUE;
+  }
+  char date[11];
+  g_date_strftime(date, sizeof date, "%Y-%m-%d", &next);
+  g_autoptr(GPtrArray) missing = spool_missing(conn, config, date, error);
+  if (!missing)
+    return FALSE;
+  if (missing->len == 0) {
+    printf("files:    %s: every expected file has arrived\n", date);
+    return TRUE;
+  }
+  GDate today;
+  g_date_clear(&today, 1);
+  g_date_set_time_t(&today, time(NULL));
+  gboolean ended = g_date_compare(&next, &today) < 0;
+  printf("files:    %s: %s %u expected file(s):", date, ended ? "WAITING for" : "not ended yet, still to come:",
+         missing->len);
+  for (guint i = 0; i < missing->len; i++) {
+    g_auto(GStrv) kv = g_strsplit(missing->pdata[i], ":", 2);
+    printf("%s %s%s%s", i ? "," : "", kv[0], *kv[1] ? " " : "", kv[1]);
+  }
+  printf("%s\n", ended && spool_overdue(config, date) ? " — OVERDUE (past [intake] wait_deadline)" : "");
   return TRUE;
 }
 
@@ -112,6 +173,6 @@ cmd_status(int argc, char **argv, GError **error)
     return FALSE;
   g_autofree char *where = db_describe(conn);
   printf("database: %s\n", where);
-  return print_schema(conn, config, error) && print_calendar(conn, error)
-         && print_last_runs(conn, runs, error);
+  return print_schema(conn, config, error) && print_calendar(conn, error) && print_breaks(conn, error)
+         && print_files(conn, config, error) && print_last_runs(conn, runs, error);
 }

@@ -1,7 +1,10 @@
 /* Configuration loading over built-in defaults; errors name the file and line. */
 #include "config.h"
 
+#include <string.h>
+
 #include "keyfile.h"
+#include "spool.h"
 
 #ifndef BAITIAO_SQL_DIR
 #define BAITIAO_SQL_DIR "/usr/local/share/baitiao/sql"
@@ -13,6 +16,9 @@ static const char *const database_keys[] = {
 };
 static const char *const paths_keys[] = { "sql_dir", "metrics_file", NULL };
 static const char *const recon_keys[] = { "breaks_block_close", "settlement_wait_days", NULL };
+static const char *const intake_keys[] = { "spool_dir", "expected", "wait_deadline", NULL };
+
+#define DEFAULT_SPOOL_DIR "/var/lib/baitiao/spool"
 
 Config *
 config_new_defaults(void)
@@ -27,6 +33,8 @@ config_new_defaults(void)
   c->sql_dir = g_strdup(sql_dir && *sql_dir ? sql_dir : BAITIAO_SQL_DIR);
   c->recon_breaks_block_close = FALSE;
   c->recon_settlement_wait_days = 2;
+  c->intake_spool_dir = g_strdup(DEFAULT_SPOOL_DIR);
+  c->intake_wait_deadline_min = -1;
   return c;
 }
 
@@ -44,6 +52,9 @@ config_free(Config *c)
   g_free(c->report_user);
   g_free(c->sql_dir);
   g_free(c->metrics_file);
+  g_free(c->intake_spool_dir);
+  g_strfreev(c->intake_expected);
+  g_strfreev(c->intake_allow_missing);
   g_free(c);
 }
 
@@ -69,7 +80,8 @@ check_groups(const Keyfile *k, GError **error)
   for (int g = 0; groups[g]; g++) {
     const char *const *known = g_str_equal(groups[g], "database") ? database_keys
                                : g_str_equal(groups[g], "paths") ? paths_keys
-                               : g_str_equal(groups[g], "recon") ? recon_keys : NULL;
+                               : g_str_equal(groups[g], "recon") ? recon_keys
+                               : g_str_equal(groups[g], "intake") ? intake_keys : NULL;
     if (!known) {
       g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_UNKNOWN, "%s:%d: unknown group [%s]", k->path,
                   keyfile_line(k, groups[g], NULL), groups[g]);
@@ -135,6 +147,52 @@ read_recon(const Keyfile *k, Config *c, GError **error)
   return TRUE;
 }
 
+/* [intake] expected: "orders, repayments:ALIPAY, settlement:ALIPAY", each checked
+ * and kept in the canonical KIND:CHANNEL form. */
+static gboolean
+read_expected(const Keyfile *k, Config *c, GError **error)
+{
+  g_autofree char *list = keyfile_string(k, "intake", "expected");
+  if (!list)
+    return TRUE;
+  g_auto(GStrv) items = g_strsplit(list, ",", -1);
+  g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; items[i]; i++) {
+    g_strstrip(items[i]);
+    if (!*items[i])
+      continue;
+    g_autoptr(GError) local = NULL;
+    char *spec = spool_parse_file_spec(items[i], &local);
+    if (!spec) {
+      keyfile_value_error(error, k, "intake", "expected", "%s", local->message);
+      return FALSE;
+    }
+    g_ptr_array_add(specs, spec);
+  }
+  g_ptr_array_add(specs, NULL);
+  c->intake_expected = (char **) g_ptr_array_free(g_steal_pointer(&specs), FALSE);
+  return TRUE;
+}
+
+/* [intake] wait_deadline: HH:MM, local time on the day after the business date. */
+static gboolean
+read_deadline(const Keyfile *k, Config *c, GError **error)
+{
+  g_autofree char *text = keyfile_string(k, "intake", "wait_deadline");
+  if (!text)
+    return TRUE;
+  guint64 h, m;
+  g_auto(GStrv) hm = g_strsplit(text, ":", -1);
+  if (g_strv_length(hm) != 2 || strlen(hm[0]) != 2 || strlen(hm[1]) != 2
+      || !g_ascii_string_to_unsigned(hm[0], 10, 0, 23, &h, NULL)
+      || !g_ascii_string_to_unsigned(hm[1], 10, 0, 59, &m, NULL)) {
+    keyfile_value_error(error, k, "intake", "wait_deadline", "must be HH:MM (00:00 to 23:59), not \"%s\"", text);
+    return FALSE;
+  }
+  c->intake_wait_deadline_min = (int) (h * 60 + m);
+  return TRUE;
+}
+
 /* Relative paths are relative to the configuration file, not the cwd of cron. */
 static void
 make_relative_to(const char *config_path, char **slot)
@@ -155,8 +213,11 @@ config_load(const char *path, GError **error)
     return NULL;
   g_autoptr(Config) c = config_new_defaults();
   c->path = g_strdup(path);
-  if (!read_database(k, c, error) || !read_recon(k, c, error))
+  if (!read_database(k, c, error) || !read_recon(k, c, error) || !read_expected(k, c, error)
+      || !read_deadline(k, c, error))
     return NULL;
+  take_string(k, "intake", "spool_dir", &c->intake_spool_dir);
+  make_relative_to(path, &c->intake_spool_dir);
   take_string(k, "paths", "sql_dir", &c->sql_dir);
   take_string(k, "paths", "metrics_file", &c->metrics_file);
   make_relative_to(path, &c->sql_dir);

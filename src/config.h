@@ -21,6 +21,12 @@ typedef struct {
   /* [recon] */
   gboolean recon_breaks_block_close;   /* breaks keep the date from closing (default false) */
   int recon_settlement_wait_days;      /* days an unmatched settlement item waits (default 2) */
+  /* [intake] (src/spool.h) */
+  char *intake_spool_dir;              /* where partners deliver files (default /var/lib/baitiao/spool) */
+  char **intake_expected;              /* files each day must have, "KIND:CHANNEL" (default none) */
+  int intake_wait_deadline_min;        /* minutes after the midnight ending D, local; -1: none */
+  /* Not read from the file: `eod --allow-missing` puts its KIND:CHANNEL list here. */
+  char **intake_allow_missing;
 } Config;
 
 Config *config_new_defaults(void);

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "money.h"
 #include "recon.h"
+#include "spool.h"
 
 G_DEFINE_QUARK(eod-error-quark, eod_error)
 
@@ -276,6 +277,7 @@ start_run(Night *n, GError **error)
   g_autoptr(PGresult) parts = NULL;
   return db_exec(n->conn, "abandon_steps", sql_abandon_steps, 1, date, error)
          && db_exec(n->conn, "abandon_runs", sql_abandon_runs, 2, abandon, error)
+         && spool_record_overrides(n->conn, n->config, n->ctx.date_str, n->run, error)
          && (parts = db_query_one(n->conn, "ensure_partitions", sql_partitions, 1, date, error));
 }
 

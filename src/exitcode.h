@@ -7,6 +7,7 @@ enum {
   BT_EXIT_FAILURE = 1,      /* the job failed; read the log */
   BT_EXIT_USAGE = 2,        /* bad command line or configuration */
   BT_EXIT_BREAKS = 3,       /* reconciliation found breaks */
+  BT_EXIT_WAITING = 4,      /* the night waits for expected partner files; the next start retries */
   BT_EXIT_TEMPFAIL = 75,    /* EX_TEMPFAIL: lock held or database unreachable; retry later */
 };
 

@@ -15,10 +15,12 @@
 #include "log.h"
 #include "migrate.h"
 #include "recon.h"
+#include "spool.h"
 
 static const CliCommand commands[] = {
   { "eod", "run the night for the next business date (or catch up)", cmd_eod },
   { "gen", "write a synthetic portfolio as partner files (demo, benchmarks)", cmd_gen },
+  { "intake", "take in every partner file delivered to the spool folder", cmd_intake },
   { "load", "take in a partner file (users, orders, repayments, refunds)", cmd_load },
   { "migrate", "show, apply or verify the SQL migrations", cmd_migrate },
   { "products", "check or load the product catalogue", cmd_products },
@@ -37,7 +39,7 @@ print_usage(FILE *out)
     fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\n\"baitiao COMMAND --help\" describes a command and its options.\n"
                "Exit codes: 0 ok, 1 failure, 2 usage or configuration, 3 reconciliation breaks,\n"
-               "75 temporary (lock held or database unreachable: retry later).\n");
+               "4 waiting for partner files, 75 temporary (lock held or database unreachable: retry later).\n");
 }
 
 static int
@@ -48,6 +50,10 @@ exit_code_for(const GError *error)
     return BT_EXIT_USAGE;
   if (error->domain == RECON_ERROR && error->code == RECON_ERROR_BREAKS)
     return BT_EXIT_BREAKS;
+  if (error->domain == SPOOL_ERROR)
+    return error->code == SPOOL_ERROR_WAITING ? BT_EXIT_WAITING
+           : error->code == SPOOL_ERROR_SPEC  ? BT_EXIT_USAGE
+           : error->code == SPOOL_ERROR_BUSY  ? BT_EXIT_TEMPFAIL : BT_EXIT_FAILURE;
   if (error->domain == DB_ERROR
       && (error->code == DB_ERROR_UNREACHABLE || error->code == DB_ERROR_LOCK_HELD))
     return BT_EXIT_TEMPFAIL;
