@@ -20,6 +20,7 @@ extern CU_TestInfo itest_repay_cases[];
 extern CU_TestInfo itest_report_cases[];
 extern CU_TestInfo itest_roles_cases[];
 extern CU_TestInfo itest_schedule_cases[];
+extern CU_TestInfo itest_spool_cases[];
 
 int
 main(int argc, char **argv)
@@ -45,6 +46,7 @@ main(int argc, char **argv)
     { "recon", NULL, NULL, NULL, NULL, itest_recon_cases },
     { "roles", NULL, NULL, NULL, NULL, itest_roles_cases },
     { "schedule", NULL, NULL, NULL, NULL, itest_schedule_cases },
+    { "spool", NULL, NULL, NULL, NULL, itest_spool_cases },
     CU_SUITE_INFO_NULL,
   };
   return test_run_suites("integration", suites, argc, argv);
