@@ -98,7 +98,37 @@ test_secret_value_not_echoed(void)
   g_unlink(path);
 }
 
+/* [intake]: the spool (relative to the file), expected files in canonical
+ * KIND:CHANNEL form, the wait deadline in minutes; bad values name the line. */
+static void
+test_intake(void)
+{
+  g_autoptr(Config) d = config_new_defaults();
+  CU_ASSERT_STRING_EQUAL(d->intake_spool_dir, "/var/lib/baitiao/spool");
+  CU_ASSERT_PTR_NULL(d->intake_expected);
+  CU_ASSERT_EQUAL(d->intake_wait_deadline_min, -1);
+  g_autofree char *path = write_temp("[intake]\nspool_dir=in\nexpected = orders, repayments:wechat,settlement:ALIPAY\n"
+                                     "wait_deadline=06:30\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Config) c = config_load(path, &error);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  g_autofree char *dir = g_path_get_dirname(path);
+  g_autofree char *spool = g_build_filename(dir, "in", NULL);
+  CU_ASSERT_STRING_EQUAL(c->intake_spool_dir, spool);
+  g_autofree char *expected = g_strjoinv(" ", c->intake_expected);
+  CU_ASSERT_STRING_EQUAL(expected, "orders: repayments:WECHAT settlement:ALIPAY");
+  CU_ASSERT_EQUAL(c->intake_wait_deadline_min, 6 * 60 + 30);
+  g_unlink(path);
+  check_error("[intake]\n\nexpected=orders, loans\n", KEYFILE_ERROR_VALUE, ":3:", "\"loans\" is not KIND[:CHANNEL]");
+  check_error("[intake]\nexpected=settlement\n", KEYFILE_ERROR_VALUE, ":2:", "a settlement file needs its channel");
+  check_error("[intake]\nexpected=repayments:WE-CHAT\n", KEYFILE_ERROR_VALUE, ":2:", "1 to 32 letters");
+  check_error("[intake]\nwait_deadline=6:00\n", KEYFILE_ERROR_VALUE, ":2:", "HH:MM");
+  check_error("[intake]\nwait_deadline=24:00\n", KEYFILE_ERROR_VALUE, ":2:", "HH:MM");
+  check_error("[intake]\nspool=x\n", KEYFILE_ERROR_UNKNOWN, ":2:", "spool");
+}
+
 CU_TestInfo test_config_cases[] = {
+  { "intake", test_intake },
   { "defaults", test_defaults },
   { "values", test_values },
   { "errors name file and line", test_errors_name_file_and_line },
