@@ -220,7 +220,8 @@ cmd_eod(int argc, char **argv, GError **error)
   g_autoptr(GOptionContext) ctx = cli_context_new("eod", NULL,
     "Run the night (日终) for a business date: originate, refunds, repayments, billing,\n"
     "penalty and aging, write-off, GL close, reconciliation; then close the date. A rerun\n"
-    "resumes. Exit 3 when reconciliation leaves open breaks (see [recon] in the config).", &common);
+    "resumes. Exit 3 when reconciliation leaves open breaks (see [recon] in the config); exit 4\n"
+    "when an expected partner file of the date has not arrived ([intake] expected).", &common);
   g_option_context_add_main_entries(ctx, entries, NULL);
   if (!cli_parse(ctx, "eod", &argc, &argv, error))
     return FALSE;
