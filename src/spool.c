@@ -557,9 +557,20 @@ allowed(const Config *config, const char *spec)
   return FALSE;
 }
 
+static const char sql_date_closed[] =
+  "SELECT EXISTS (SELECT 1 FROM business_calendar WHERE business_date = $1::date AND status = 'CLOSED')";
+
 gboolean
 spool_night_gate(PGconn *conn, const Config *config, const char *date, GError **error)
 {
+  if (!config->intake_expected || !config->intake_expected[0])
+    return TRUE;
+  const char *params[] = { date };
+  g_autoptr(PGresult) closed = db_query_one(conn, "gate_date_closed", sql_date_closed, 1, params, error);
+  if (!closed)
+    return FALSE;
+  if (g_str_equal(PQgetvalue(closed, 0, 0), "t"))
+    return TRUE;   /* nothing to wait for: the night has nothing to do */
   g_autoptr(GPtrArray) missing = spool_missing(conn, config, date, error);
   if (!missing)
     return FALSE;

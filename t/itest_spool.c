@@ -322,6 +322,10 @@ test_night_waits_for_expected_files(void)
   CU_ASSERT_EQUAL(bad->status, 2);
   g_autoptr(ItestRun) over = run(&s, (const char *[]) { "eod", "--allow-missing", "repayments:WECHAT", NULL });
   CU_ASSERT_EQUAL(over->status, 0);
+  /* a closed date waits for nothing */
+  g_autoptr(ItestRun) closed_again = run(&s, (const char *[]) { "eod", "--date", "2026-03-06", NULL });
+  CU_ASSERT_EQUAL(closed_again->status, 0);
+  ITEST_ASSERT_CONTAINS(closed_again->err, "2026-03-06 is already closed: nothing to do");
   ITEST_ASSERT_CONTAINS(over->err, "2026-03-06 closes without the expected file repayments WECHAT: --allow-missing by ");
   g_autofree char *rec = value(&s, "SELECT string_agg(o.business_date || ' ' || o.kind || ' ' || o.channel || ' '"
                                     " || (o.run_id = c.closed_by_run_id), ', ')"
@@ -364,6 +368,7 @@ test_metrics_survive_a_failed_night(void)
   /* the next night fails at its first step: the batch may no longer record steps */
   PGconn *su = itest_connect(s.db, "postgres");
   g_autofree char *revoked = itest_query(su, "REVOKE INSERT ON job_step_runs FROM baitiao_batch");
+  CU_ASSERT_PTR_NOT_NULL(revoked);
   PQfinish(su);
   g_autoptr(ItestRun) fails = run(&s, (const char *[]) { "eod", NULL });
   CU_ASSERT_EQUAL(fails->status, 1);
