@@ -35,6 +35,11 @@ cmd_intake(int argc, char **argv, GError **error)
   if (!conn)
     return FALSE;
   const char *dir = spool ? spool : config->intake_spool_dir;
+  /* an installation that never set up a spool: jobs/baitiao-night runs intake anyway */
+  if (!spool && g_str_equal(dir, CONFIG_DEFAULT_SPOOL_DIR) && !g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+    log_info("no spool folder %s ([intake] spool_dir): nothing to take in", dir);
+    return TRUE;
+  }
   SpoolIntakeSummary s;
   gboolean ok = spool_intake(conn, dir, &s, error);
   log_info("%s: %u files taken, %u refused, %u other names left alone", dir, s.taken, s.refused, s.ignored);

@@ -18,8 +18,6 @@ static const char *const paths_keys[] = { "sql_dir", "metrics_file", NULL };
 static const char *const recon_keys[] = { "breaks_block_close", "settlement_wait_days", NULL };
 static const char *const intake_keys[] = { "spool_dir", "expected", "wait_deadline", NULL };
 
-#define DEFAULT_SPOOL_DIR "/var/lib/baitiao/spool"
-
 Config *
 config_new_defaults(void)
 {
@@ -33,7 +31,7 @@ config_new_defaults(void)
   c->sql_dir = g_strdup(sql_dir && *sql_dir ? sql_dir : BAITIAO_SQL_DIR);
   c->recon_breaks_block_close = FALSE;
   c->recon_settlement_wait_days = 2;
-  c->intake_spool_dir = g_strdup(DEFAULT_SPOOL_DIR);
+  c->intake_spool_dir = g_strdup(CONFIG_DEFAULT_SPOOL_DIR);
   c->intake_wait_deadline_min = -1;
   return c;
 }

@@ -5,6 +5,9 @@
 
 #include <glib.h>
 
+/* [intake] spool_dir when the file does not set it */
+#define CONFIG_DEFAULT_SPOOL_DIR "/var/lib/baitiao/spool"
+
 typedef struct {
   char *path;           /* file the settings came from, NULL for defaults only */
   /* [database]: NULL means "let libpq decide" (PGHOST, PGPORT, ...) */

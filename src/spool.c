@@ -543,18 +543,37 @@ spool_overdue(const Config *config, const char *date)
   return deadline && g_date_time_compare(now, deadline) > 0;
 }
 
-/* Whether --allow-missing names the expected entry SPEC: "repayments:" names every
- * channel of repayments, "repayments:WECHAT" that one. */
+/* Whether the override OVERRIDE names the expected entry SPEC: "repayments:" names
+ * every channel of repayments, "repayments:WECHAT" that one. */
+static gboolean
+override_names(const char *override, const char *spec)
+{
+  return g_str_equal(override, spec) || (g_str_has_suffix(override, ":") && g_str_has_prefix(spec, override));
+}
+
 static gboolean
 allowed(const Config *config, const char *spec)
 {
+  for (guint i = 0; config->intake_allow_missing && config->intake_allow_missing[i]; i++)
+    if (override_names(config->intake_allow_missing[i], spec))
+      return TRUE;
+  return FALSE;
+}
+
+/* An --allow-missing that names no missing file changes nothing: say so, it may be a typo. */
+static void
+warn_unused_overrides(const Config *config, const GPtrArray *missing, const char *date)
+{
   for (guint i = 0; config->intake_allow_missing && config->intake_allow_missing[i]; i++) {
     const char *a = config->intake_allow_missing[i];
-    gsize len = strlen(a);
-    if (g_str_equal(a, spec) || (a[len - 1] == ':' && strncmp(a, spec, len) == 0))
-      return TRUE;
+    gboolean used = FALSE;
+    for (guint j = 0; j < missing->len && !used; j++)
+      used = override_names(a, missing->pdata[j]);
+    if (!used) {
+      g_autofree char *shown = spec_display(a);
+      log_warning("--allow-missing %s: no such expected file is missing for %s, nothing overridden", shown, date);
+    }
   }
-  return FALSE;
 }
 
 static const char sql_date_closed[] =
@@ -574,6 +593,7 @@ spool_night_gate(PGconn *conn, const Config *config, const char *date, GError **
   g_autoptr(GPtrArray) missing = spool_missing(conn, config, date, error);
   if (!missing)
     return FALSE;
+  warn_unused_overrides(config, missing, date);
   g_autoptr(GString) waiting = g_string_new(NULL);
   guint n = 0;
   for (guint i = 0; i < missing->len; i++) {

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "itest.h"
 
@@ -217,6 +220,31 @@ test_intake_refuses_bad_files(void)
   ITEST_ASSERT_STR_EQ(n, "0 2");
 }
 
+/* One intake per spool at a time (exit 75 while another holds SPOOL/.lock); a spool
+ * folder that is not there is an error naming it. */
+static void
+test_intake_busy_and_missing_spool(void)
+{
+  g_auto(Setup) s = { 0 };
+  setup(&s, "spool_busy", NULL);
+  deliver(&s, "20260304", "users.csv", users_csv);
+  g_autofree char *lock = g_build_filename(s.spool, ".lock", NULL);
+  int fd = g_open(lock, O_RDWR | O_CREAT, 0640);
+  CU_ASSERT_FATAL(fd >= 0 && flock(fd, LOCK_EX) == 0);
+  g_autoptr(ItestRun) busy = run(&s, (const char *[]) { "intake", NULL });
+  close(fd);
+  CU_ASSERT_EQUAL(busy->status, 75);
+  ITEST_ASSERT_CONTAINS(busy->err, "another baitiao intake is taking files from it");
+  CU_ASSERT_TRUE(spool_has(&s, "20260304/users.csv"));
+  g_autofree char *none = value(&s, "SELECT count(*) FROM spool_arrivals");
+  ITEST_ASSERT_STR_EQ(none, "0");
+  g_autofree char *gone = g_build_filename(s.spool, "no-such-folder", NULL);
+  g_autoptr(ItestRun) missing = run(&s, (const char *[]) { "intake", "--spool", gone, NULL });
+  CU_ASSERT_EQUAL(missing->status, 1);
+  ITEST_ASSERT_CONTAINS(missing->err, "spool: ");
+  ITEST_ASSERT_CONTAINS(missing->err, "no-such-folder");
+}
+
 /* ---- the night waits for its files ------------------------------------- */
 
 static ItestRun *
@@ -320,8 +348,13 @@ test_night_waits_for_expected_files(void)
   CU_ASSERT_EQUAL(in2->status, 0);
   g_autoptr(ItestRun) bad = run(&s, (const char *[]) { "eod", "--catch-up", "--allow-missing", "repayments", NULL });
   CU_ASSERT_EQUAL(bad->status, 2);
-  g_autoptr(ItestRun) over = run(&s, (const char *[]) { "eod", "--allow-missing", "repayments:WECHAT", NULL });
+  g_autoptr(ItestRun) typo = run(&s, (const char *[]) { "eod", "--allow-missing", "repayment", NULL });
+  CU_ASSERT_EQUAL(typo->status, 2);
+  ITEST_ASSERT_CONTAINS(typo->err, "--allow-missing \"repayment\" is not KIND[:CHANNEL]");
+  g_autoptr(ItestRun) over = run(&s, (const char *[]) { "eod", "--allow-missing", "repayments:WECHAT",
+                                                        "--allow-missing", "refunds", NULL });
   CU_ASSERT_EQUAL(over->status, 0);
+  ITEST_ASSERT_CONTAINS(over->err, "--allow-missing refunds: no such expected file is missing for 2026-03-06");
   /* a closed date waits for nothing */
   g_autoptr(ItestRun) closed_again = run(&s, (const char *[]) { "eod", "--date", "2026-03-06", NULL });
   CU_ASSERT_EQUAL(closed_again->status, 0);
@@ -381,6 +414,7 @@ CU_TestInfo itest_spool_cases[] = {
   { "intake takes in order and moves to done", test_intake_takes_in_order_and_moves_to_done },
   { "intake control totals and partial files", test_intake_control_totals_and_partial_files },
   { "intake refuses bad files", test_intake_refuses_bad_files },
+  { "intake busy and missing spool", test_intake_busy_and_missing_spool },
   { "night waits for expected files", test_night_waits_for_expected_files },
   { "metrics survive a failed night", test_metrics_survive_a_failed_night },
   CU_TEST_INFO_NULL,
