@@ -154,7 +154,8 @@ cmd_status(int argc, char **argv, GError **error)
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx = cli_context_new("status", NULL,
-                                                  "Show the schema version, business dates and last runs.",
+                                                  "Show the schema version, business dates, open reconciliation breaks, the expected\n"
+                                                  "files the next night waits for, and the last runs.",
                                                   &common);
   g_option_context_add_main_entries(ctx, entries, NULL);
   if (!cli_parse(ctx, "status", &argc, &argv, error))

@@ -27,7 +27,7 @@ static const CliCommand commands[] = {
   { "recon", "reconcile a business date (R1-R9); list, explain, resolve breaks", cmd_recon },
   { "report", "write the finance reports (XLSX) of a closed business date", cmd_report },
   { "schedule", "print the installment schedule and APR of one purchase", cmd_schedule },
-  { "status", "show the schema, business dates and last runs", cmd_status },
+  { "status", "show the schema, business dates, open breaks, waiting files and last runs", cmd_status },
 };
 
 static void
