@@ -79,6 +79,29 @@ print_breaks(PGconn *conn, GError **error)
   return TRUE;
 }
 
+/* Files of DATE refused by intake that no later file of the same kind and channel
+ * replaced: the partner has to send them again. */
+static const char sql_refused[] =
+  "SELECT a.file_name, coalesce(split_part(a.reason, E'\\n', 1), '')"
+  "  FROM spool_arrivals a"
+  " WHERE a.business_date = $1::date AND a.outcome = 'REFUSED'"
+  "   AND NOT EXISTS (SELECT 1 FROM spool_arrivals b WHERE b.business_date = a.business_date"
+  "                      AND b.kind = a.kind AND b.channel = a.channel AND b.outcome <> 'REFUSED'"
+  "                      AND b.arrival_id > a.arrival_id)"
+  " ORDER BY a.arrival_id";
+
+static gboolean
+print_refused(PGconn *conn, const char *date, GError **error)
+{
+  const char *params[] = { date };
+  g_autoptr(PGresult) res = db_query(conn, "refused_files", sql_refused, 1, params, error);
+  if (!res)
+    return FALSE;
+  for (int i = 0; i < PQntuples(res); i++)
+    printf("refused:  %s %s: %s\n", date, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+  return TRUE;
+}
+
 /* The expected files of the next date to run that have not arrived: waiting once the
  * date has ended, OVERDUE past [intake] wait_deadline. */
 static gboolean
@@ -103,7 +126,7 @@ print_files(PGconn *conn, const Config *config, GError **error)
     return FALSE;
   if (missing->len == 0) {
     printf("files:    %s: every expected file has arrived\n", date);
-    return TRUE;
+    return print_refused(conn, date, error);
   }
   GDate today;
   g_date_clear(&today, 1);
@@ -116,7 +139,7 @@ print_files(PGconn *conn, const Config *config, GError **error)
     printf("%s %s%s%s", i ? "," : "", kv[0], *kv[1] ? " " : "", kv[1]);
   }
   printf("%s\n", ended && spool_overdue(config, date) ? " — OVERDUE (past [intake] wait_deadline)" : "");
-  return TRUE;
+  return print_refused(conn, date, error);
 }
 
 static gboolean

@@ -305,10 +305,12 @@ test_night_waits_for_expected_files(void)
   CU_ASSERT_EQUAL(in->status, 0);
   g_autoptr(ItestRun) first = run(&s, (const char *[]) { "eod", "--date", "2026-03-04", NULL });
   CU_ASSERT_EQUAL_FATAL(first->status, 0);
-  /* 2026-03-05: the orders came, the WECHAT repayments did not */
+  /* 2026-03-05: the orders came, the WECHAT repayments came broken (refused) */
   deliver(&s, "20260305", "orders.csv", "order_id,user_id,order_date,amount,product_code\n");
+  deliver(&s, "20260305", "repayments_WECHAT.csv", "txn_id,user_id\n");
   g_autoptr(ItestRun) wait = night_script(&s, reports);
-  CU_ASSERT_EQUAL(wait->status, 4);
+  CU_ASSERT_EQUAL(wait->status, 4);   /* the night's code wins over the intake's 1 */
+  ITEST_ASSERT_CONTAINS(wait->err, "intake: error: refused 20260305/repayments_WECHAT.csv: ");
   ITEST_ASSERT_CONTAINS(wait->err, "waiting for files: repayments WECHAT 2026-03-05 (OVERDUE)");
   ITEST_ASSERT_CONTAINS(wait->err, "OVERDUE: the night of 2026-03-05 is still waiting");
   g_autofree char *cal = value(&s, "SELECT string_agg(business_date || ' ' || status, ', ' ORDER BY business_date)"
@@ -320,6 +322,9 @@ test_night_waits_for_expected_files(void)
   ITEST_ASSERT_CONTAINS(st->out, "files:    2026-03-05: WAITING for 1 expected file(s): repayments WECHAT"
                                  " — OVERDUE (past [intake] wait_deadline)\n");
   ITEST_ASSERT_CONTAINS(st->out, "breaks:   none open\n");
+  ITEST_ASSERT_CONTAINS(st->out, "refused:  2026-03-05 repayments_WECHAT.csv: ");
+  ITEST_ASSERT_CONTAINS(st->out, "/20260305/repayments_WECHAT.csv:1: header ends after column 2: column 3 \"pay_date\""
+                                 " is missing\n");
   g_autofree char *m = metrics_text(&s);
   ITEST_ASSERT_CONTAINS(m, "\nbaitiao_intake_waiting_files 1\n");
   ITEST_ASSERT_CONTAINS(m, "\nbaitiao_intake_waiting_overdue 1\n");
