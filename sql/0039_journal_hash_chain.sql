@@ -150,10 +150,12 @@ DECLARE
     v_n    integer;
     v_bad  boolean;
 BEGIN
-    FOR v_date IN SELECT d FROM (SELECT h.business_date AS d FROM baitiao.journal_chain_heads h
-                                  UNION SELECT e.business_date FROM baitiao.journal_entries e) s
-                   WHERE (p_from IS NULL OR d >= p_from) AND d <= p_to
-                   ORDER BY d
+    FOR v_date IN SELECT h.business_date FROM baitiao.journal_chain_heads h
+                   WHERE h.business_date BETWEEN coalesce(p_from, '-infinity') AND p_to
+                  UNION
+                  SELECT DISTINCT e.business_date FROM baitiao.journal_entries e
+                   WHERE e.business_date BETWEEN coalesce(p_from, '-infinity') AND p_to
+                  ORDER BY 1
     LOOP
         business_date := v_date;
         SELECT * INTO v_head FROM baitiao.journal_chain_heads h WHERE h.business_date = v_date;
@@ -219,6 +221,14 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- R12's breaks are stored like every other check's: recon_breaks.check_id listed
+-- R1..R9 and now takes any R<number>, so a check added to src/recon.c's table
+-- needs no migration of its own.
+ALTER TABLE recon_breaks DROP CONSTRAINT recon_breaks_check_id_check;
+ALTER TABLE recon_breaks ADD CONSTRAINT recon_breaks_check_id_check CHECK (check_id ~ '^R[1-9][0-9]?$');
+COMMENT ON TABLE recon_breaks IS
+    '对账差异 / reconciliation breaks (check_id R1..R99, src/recon.c): OPEN → EXPLAINED → RESOLVED; never deleted';
 
 GRANT SELECT, INSERT ON journal_chain, journal_chain_heads TO baitiao_batch;
 REVOKE UPDATE, DELETE, TRUNCATE ON journal_chain, journal_chain_heads FROM baitiao_batch;
