@@ -177,6 +177,8 @@ test_every_report_reads_back_and_ties(void)
   assert_fact(facts, "rows %s | 2", ll);
   assert_fact(facts, "total %s | 借款本金 | 499999", ll);
   assert_fact(facts, "format %s | 放款日 | yyyy-mm-dd", ll);
+  /* numbered from the natural key (origination date, order id), never the loan_id */
+  assert_fact(facts, "first %s | 借据号 | L20260304-O20260304001", ll);
   assert_fact(facts, "sum %s | 未还本金 | %s", ll, owed);
 
   /* the rest open with their sheets and headers */
