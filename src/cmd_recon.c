@@ -41,8 +41,8 @@ print_summary(const ReconSummary *s)
       continue;
     }
     g_autofree char *total = money_format_fen_grouped(c->total_fen);
-    printf("  %-5s %13" G_GINT64_FORMAT " %24s %7" G_GINT64_FORMAT "  %-8s %s\n", c->check_id, c->rows, total,
-           c->breaks, c->breaks ? "BREAKS" : "ok", c->title);
+    printf("  %-5s %13" G_GINT64_FORMAT " %24s %7" G_GINT64_FORMAT "  %-8s %s%s%s\n", c->check_id, c->rows, total,
+           c->breaks, c->breaks ? "BREAKS" : "ok", c->title, c->detail[0] ? ": " : "", c->detail);
   }
   printf("%" G_GINT64_FORMAT " break(s), %" G_GINT64_FORMAT " new", s->breaks, s->new_breaks);
   if (s->late_matches)

@@ -165,6 +165,9 @@ cmd_report(int argc, char **argv, GError **error)
                 o.out_dir);
     return FALSE;
   }
+  guint stale = 0;
+  if (!report_remove_stale_temps(o.out_dir, &stale, error))
+    return FALSE;
   g_autoptr(Config) config = NULL;
   g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_REPORT, "report", &config, error);
   if (!conn)

@@ -110,10 +110,16 @@ static const char sql_abandon_steps[] =
   "UPDATE job_step_runs SET status = 'FAILED', ended_at = clock_timestamp(),"
   "       error = 'abandoned: the run died before the step committed'"
   " WHERE business_date = $1::date AND status = 'RUNNING'";
+/* Nights left RUNNING by a run that died, for any date: under the night lock no other
+ * night runs, so each is dead — also one killed after its date closed (after-close),
+ * which no later run of that date would ever see. */
 static const char sql_abandon_runs[] =
-  "UPDATE job_runs SET status = 'FAILED', ended_at = clock_timestamp(), exit_code = 1,"
-  "       error = 'abandoned: the run died before it finished'"
-  " WHERE business_date = $1::date AND status = 'RUNNING' AND run_id <> $2::bigint";
+  "UPDATE job_runs r SET status = 'FAILED', ended_at = clock_timestamp(), exit_code = 1,"
+  "       error = CASE WHEN EXISTS (SELECT 1 FROM business_calendar c"
+  "                                  WHERE c.business_date = r.business_date AND c.status = 'CLOSED')"
+  "                    THEN 'abandoned: the run died after its date closed, before it recorded its end'"
+  "                    ELSE 'abandoned: the run died before it finished' END"
+  " WHERE r.command = 'eod' AND r.status = 'RUNNING'";
 static const char sql_step_done[] =
   "SELECT run_id FROM job_step_runs WHERE business_date = $1::date AND step_name = $2"
   "   AND status = 'SUCCEEDED'";
@@ -273,10 +279,8 @@ start_run(Night *n, GError **error)
   n->report->run_id = n->ctx.run_id;
   fault_reached("run-start");
   const char *date[] = { n->ctx.date_str };
-  const char *abandon[] = { n->ctx.date_str, n->run };
   g_autoptr(PGresult) parts = NULL;
   return db_exec(n->conn, "abandon_steps", sql_abandon_steps, 1, date, error)
-         && db_exec(n->conn, "abandon_runs", sql_abandon_runs, 2, abandon, error)
          && spool_record_overrides(n->conn, n->config, n->ctx.date_str, n->run, error)
          && (parts = db_query_one(n->conn, "ensure_partitions", sql_partitions, 1, date, error));
 }
@@ -364,7 +368,7 @@ eod_run_night(PGconn *conn, const Config *config, const GDate *date, gboolean dr
   g_strlcpy(report->date_str, n.ctx.date_str, sizeof report->date_str);
   if (dry_run)
     return dry_run_night(&n, error);
-  if (!open_date(&n, error))
+  if (!open_date(&n, error) || !db_exec(conn, "abandon_runs", sql_abandon_runs, 0, NULL, error))
     return FALSE;
   if (report->already_closed) {
     log_info("%s is already closed: nothing to do", n.ctx.date_str);

@@ -1,6 +1,7 @@
 /* Step gl_close (product-rules §8): the day's balance of every postable account —
  * opening (the previous closing), debits, credits, closing — so that a trial
- * balance for any date is one query on gl_daily_balances. */
+ * balance for any date is one query on gl_daily_balances; then the day's journal
+ * hash chain is sealed (migration journal_hash_chain), after its last posting. */
 #include "db.h"
 #include "eod_run.h"
 #include "eod_steps.h"
@@ -27,6 +28,9 @@ static const char sql_close[] =
   "  RETURNING debit_fen, credit_fen)"
   " SELECT count(*), coalesce(sum(debit_fen), 0)::bigint, coalesce(sum(credit_fen), 0)::bigint FROM ins";
 
+/* The hashes are the database's (one definition, shared with recon R12). */
+static const char sql_seal_chain[] = "SELECT entries, encode(head_hash, 'hex') FROM journal_chain_seal($1::date)";
+
 gboolean
 eod_step_gl_close(EodContext *ctx, GError **error)
 {
@@ -44,6 +48,9 @@ eod_step_gl_close(EodContext *ctx, GError **error)
                 ctx->date_str, debit, credit);
     return FALSE;
   }
+  g_autoptr(PGresult) sealed = db_query_one(ctx->conn, "journal_chain_seal", sql_seal_chain, 1, d, error);
+  if (!sealed)
+    return FALSE;
   ctx->rows = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
   ctx->amount_fen = debit;
   return TRUE;

@@ -439,10 +439,17 @@ static const char sql_gl_balance_use[] =
   "                       ('1123', 0, s.fee), ('1122', 0, s.principal))"
   "         AS v(account_code, debit_fen, credit_fen)";
 
+/* $1 date: the key of the day's next credit-balance entry, "credit_balance_use:K" for
+ * the K-th one. A natural key (date and order within the night), never an allocation
+ * id: a night killed anywhere and rerun posts the same keys as a clean one, because a
+ * killed step's entries roll back with it and the steps run in a fixed order. */
+static const char sql_balance_use_key[] =
+  "SELECT 'credit_balance_use:' || (count(*) + 1) FROM journal_entries"
+  " WHERE business_date = $1::date AND entry_type = 'CREDIT_BALANCE_USE'";
+
 /* Called inside other steps (refunds, repayments, billing), possibly several times a
- * night: each call posts its own entry, keyed by the allocation mark it started from
- * (unique: a later call starts above every row an earlier one wrote). It leaves
- * ctx->rows and ctx->amount_fen to the calling step. */
+ * night: each call posts its own entry (sql_balance_use_key). It leaves ctx->rows and
+ * ctx->amount_fen to the calling step. */
 gboolean
 eod_apply_credit_balances(EodContext *ctx, GError **error)
 {
@@ -457,9 +464,12 @@ eod_apply_credit_balances(EodContext *ctx, GError **error)
   if (!db_exec(ctx->conn, "balance_applied", sql_balance_applied, 2, params, error)
       || !db_exec(ctx->conn, "balance_reduce", sql_balance_reduce, 1, mark_param, error))
     return FALSE;
-  g_autofree char *key = g_strdup_printf("credit_balance_use:after_allocation_%s", m);
+  const char *date_param[] = { ctx->date_str };
+  g_autoptr(PGresult) key = db_query_one(ctx->conn, "balance_use_key", sql_balance_use_key, 1, date_param, error);
+  if (!key)
+    return FALSE;
   gint64 posted = 0;
-  return gl_post_query(ctx, "CREDIT_BALANCE_USE", "apply_credit_balances", key,
+  return gl_post_query(ctx, "CREDIT_BALANCE_USE", "apply_credit_balances", PQgetvalue(key, 0, 0),
                        "credit balance applied to billed items", sql_gl_balance_use, 1, mark_param,
                        &posted, error);
 }

@@ -20,6 +20,8 @@
  *   after-commit-sent:SCOPE     COMMIT sent, its result not yet read
  *   after-commit:SCOPE          committed
  *   run-start, before-close, after-close   the night's run around its steps
+ *   report-before-publish       a report's file is written under its temporary
+ *                               name, not yet renamed
  * Without BAITIAO_FAULT every function here returns at once. */
 #ifndef BAITIAO_FAULT_H
 #define BAITIAO_FAULT_H

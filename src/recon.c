@@ -104,12 +104,13 @@ static const char sql_r4[] =
  * to date (key to_date): the closings of D chain every earlier day's debits and
  * credits, so their debit-side and credit-side sums must be equal. */
 static const char sql_r5[] =
-  "WITH e AS (SELECT entry_id, sum(debit_fen)::bigint AS d, sum(credit_fen)::bigint AS c"
-  "             FROM journal_lines WHERE business_date = $1::date GROUP BY entry_id),"
+  "WITH e AS (SELECT l.entry_id, sum(l.debit_fen)::bigint AS d, sum(l.credit_fen)::bigint AS c"
+  "             FROM journal_lines l WHERE l.business_date = $1::date GROUP BY l.entry_id),"
   " t AS (SELECT coalesce(sum(closing_fen) FILTER (WHERE closing_fen > 0), 0)::bigint AS d,"
   "              coalesce(-sum(closing_fen) FILTER (WHERE closing_fen < 0), 0)::bigint AS c"
   "         FROM gl_daily_balances WHERE business_date = $1::date),"
-  " cmp AS (SELECT 'entry:' || entry_id AS k, d AS e, c AS a FROM e"
+  " cmp AS (SELECT 'entry:' || coalesce(j.posting_key, '#' || e.entry_id) AS k, e.d AS e, e.c AS a"
+  "           FROM e LEFT JOIN journal_entries j ON j.entry_id = e.entry_id AND j.business_date = $1::date"
   "         UNION ALL SELECT 'to_date', d, c FROM t),"
   FOUND("R5");
 
@@ -323,6 +324,26 @@ static const char sql_store_closings[] =
   " ON CONFLICT (business_date, ledger) DO UPDATE"
   "   SET closing_fen = excluded.closing_fen, recon_run_id = excluded.recon_run_id";
 
+/* ---- R12: the journal hash chain --------------------------------------------- */
+
+/* The nightly R12 re-verifies the last week's sealed days (a few dozen summary entries each);
+ * recon --full verifies every date (recon_verify_journal_chain with FROM NULL). */
+#define RECON_CHAIN_NIGHTLY_DAYS 7
+
+/* $1 first date (NULL: the first), $2 last date. Each difference between the journal
+ * and its sealed chain (journal_chain_verify, the migration journal_hash_chain) is a
+ * break keyed "DATE POSTING_KEY PROBLEM" (HEAD/LINK/UNSEALED name the date only). */
+static const char sql_r12[] =
+  "WITH v AS (SELECT * FROM journal_chain_verify($1::date, $2::date)),"
+  " ins AS (INSERT INTO pg_temp.recon_found (check_id, break_key)"
+  "         SELECT 'R12', concat_ws(' ', business_date, nullif(posting_key, ''), problem) FROM v)"
+  " SELECT (SELECT count(*) FROM journal_chain"
+  "          WHERE business_date BETWEEN coalesce($1::date, '-infinity') AND $2::date),"
+  "        (SELECT coalesce(sum(debit_fen), 0)::bigint FROM journal_lines"
+  "          WHERE business_date BETWEEN coalesce($1::date, '-infinity') AND $2::date)";
+static const char sql_r12_head[] =
+  "SELECT entries, encode(head_hash, 'hex') FROM journal_chain_heads WHERE business_date = $1::date";
+
 /* ---- the pass ----------------------------------------------------------------- */
 
 static const ReconCheck checks[RECON_N_CHECKS] = {
@@ -335,6 +356,7 @@ static const ReconCheck checks[RECON_N_CHECKS] = {
   { "R7", "settlement files = repayments", CHECK_DAY, sql_r7 },
   { "R8", "used limit = unpaid principal", CHECK_STATE, sql_r8 },
   { "R9", "sub-ledger roll-forward", CHECK_DAY, NULL },
+  { "R12", "journal hash chain", CHECK_DAY, NULL },
 };
 
 static const char sql_found_table[] =
@@ -376,6 +398,40 @@ static gint64
 int_value(PGresult *res, int row, int col)
 {
   return g_ascii_strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+gboolean
+recon_verify_journal_chain(PGconn *conn, const char *from, const char *to, ReconCheckSummary *out,
+                           GError **error)
+{
+  const char *params[] = { from, to };
+  g_autoptr(PGresult) res = db_query_one(conn, "recon_R12", sql_r12, 2, params, error);
+  if (!res)
+    return FALSE;
+  out->rows += int_value(res, 0, 0);
+  out->total_fen += int_value(res, 0, 1);
+  const char *date[] = { to };
+  g_autoptr(PGresult) head = db_query(conn, "recon_R12_head", sql_r12_head, 1, date, error);
+  if (!head)
+    return FALSE;
+  if (PQntuples(head) == 1)
+    g_snprintf(out->detail, sizeof out->detail, "head %s (%s entries)", PQgetvalue(head, 0, 1),
+               PQgetvalue(head, 0, 0));
+  else
+    g_snprintf(out->detail, sizeof out->detail, "no sealed chain for %s", to);
+  return TRUE;
+}
+
+static gboolean
+run_r12(PGconn *conn, const char *date_str, ReconCheckSummary *out, GError **error)
+{
+  GDate from;
+  g_date_clear(&from, 1);
+  g_date_set_parse(&from, date_str);
+  g_date_subtract_days(&from, RECON_CHAIN_NIGHTLY_DAYS - 1);
+  char from_str[11];
+  g_date_strftime(from_str, sizeof from_str, "%Y-%m-%d", &from);
+  return recon_verify_journal_chain(conn, from_str, date_str, out, error);
 }
 
 static gboolean
@@ -446,6 +502,7 @@ run_checks(PGconn *conn, const Config *config, const char *date, const char *run
     }
     gboolean ok = strcmp(c->id, "R7") == 0   ? run_r7(conn, config, date, s, error)
                   : strcmp(c->id, "R9") == 0 ? run_r9(conn, date, run, newest, s, error)
+                  : strcmp(c->id, "R12") == 0 ? run_r12(conn, date, &s->checks[i], error)
                                              : run_check(conn, c, c->sql, 1, d, &s->checks[i], error);
     if (!ok)
       return FALSE;

@@ -21,7 +21,7 @@ typedef enum {
   RECON_ERROR_BREAK_ID,   /* explain/resolve: no such break, or already resolved */
 } ReconError;
 
-#define RECON_N_CHECKS 9
+#define RECON_N_CHECKS 10
 
 typedef struct {
   const char *check_id;   /* "R1" … "R9" */
@@ -30,6 +30,7 @@ typedef struct {
   gint64 rows;            /* rows compared */
   gint64 total_fen;       /* total compared (the expected side) */
   gint64 breaks;          /* breaks this pass found (new or found again) */
+  char detail[112];       /* printed after the title when set (R12: the chain head) */
 } ReconCheckSummary;
 
 typedef struct {
@@ -61,6 +62,16 @@ gboolean recon_default_date(PGconn *conn, GDate *date, GError **error);
 
 /* OPEN breaks of DATE (what keeps a date from closing under breaks_block_close). */
 gboolean recon_open_breaks(PGconn *conn, const char *date_str, gint64 *count, GError **error);
+
+/* R12 "journal hash chain" over the sealed dates FROM..TO ("YYYY-MM-DD"; FROM NULL:
+ * every date, as recon --full does; the nightly pass verifies the last week). Must run
+ * inside recon_run_in_transaction's transaction: each chain break (an entry CHANGED,
+ * MISSING or UNEXPECTED, a date UNSEALED, a chain whose HEAD or LINK does not
+ * recompute) goes into its pg_temp.recon_found with check R12 and the key
+ * "DATE POSTING_KEY PROBLEM". Adds the entries and debits verified to OUT and sets
+ * OUT->detail to TO's head. */
+gboolean recon_verify_journal_chain(PGconn *conn, const char *from, const char *to, ReconCheckSummary *out,
+                                    GError **error);
 
 /* Workflow of a break: OPEN → EXPLAINED (NOTE required) → RESOLVED. WHO is
  * "user@host" (recon_who). Resolving keeps an earlier explanation and appends NOTE. */

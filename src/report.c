@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <glib/gstdio.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +16,7 @@
 #include <xlsxwriter.h>
 
 #include "db.h"
+#include "fault.h"
 #include "log.h"
 
 G_DEFINE_QUARK(report-error-quark, report_error)
@@ -478,11 +480,13 @@ set_properties(Render *r, GError **error)
 }
 
 /* Creates the temporary file in OUT_DIR, which both proves the directory writable
- * (with an error naming it) and fixes the file's mode before any data is in it. */
+ * (with an error naming it) and fixes the file's mode before any data is in it.
+ * Its name ".NAME.xlsx.PID.XXXXXX" carries our pid, so a later run can tell a file
+ * a killed report left behind (report_remove_stale_temps). */
 static char *
 create_temp(const char *out_dir, const char *final_name, GError **error)
 {
-  g_autofree char *tmpl = g_strdup_printf("%s/.%s.XXXXXX", out_dir, final_name);
+  g_autofree char *tmpl = g_strdup_printf("%s/.%s.%d.XXXXXX", out_dir, final_name, (int) getpid());
   int fd = g_mkstemp_full(tmpl, O_RDWR | O_CLOEXEC, 0640);
   if (fd < 0) {
     int err = errno;
@@ -492,6 +496,55 @@ create_temp(const char *out_dir, const char *final_name, GError **error)
   }
   close(fd);
   return g_steal_pointer(&tmpl);
+}
+
+/* The temporary names create_temp makes; group 1 is the writer's pid. */
+#define REPORT_TEMP_PATTERN "^\\.[A-Za-z0-9_]+_[0-9]{8}\\.xlsx\\.([0-9]{1,9})\\.[A-Za-z0-9]{6}$"
+
+static gboolean
+process_alive(pid_t pid)
+{
+  return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+/* NAME (in DIR) is a temporary file of a report whose process is gone. */
+static gboolean
+is_stale_temp(const GRegex *re, const char *name)
+{
+  g_autoptr(GMatchInfo) match = NULL;
+  if (!g_regex_match(re, name, 0, &match))
+    return FALSE;
+  g_autofree char *pid_text = g_match_info_fetch(match, 1);
+  gint64 pid = g_ascii_strtoll(pid_text, NULL, 10);
+  return pid > 0 && pid != getpid() && !process_alive((pid_t) pid);
+}
+
+gboolean
+report_remove_stale_temps(const char *out_dir, guint *removed, GError **error)
+{
+  *removed = 0;
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GDir) dir = g_dir_open(out_dir, 0, &local);
+  if (!dir) {
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_OUTPUT, "cannot read %s: %s", out_dir, local->message);
+    return FALSE;
+  }
+  g_autoptr(GRegex) re = g_regex_new(REPORT_TEMP_PATTERN, 0, 0, NULL);
+  const char *name;
+  while ((name = g_dir_read_name(dir))) {
+    if (!is_stale_temp(re, name))
+      continue;
+    g_autofree char *path = g_build_filename(out_dir, name, NULL);
+    if (g_unlink(path) != 0 && errno != ENOENT) {
+      int err = errno;
+      g_set_error(error, REPORT_ERROR, REPORT_ERROR_OUTPUT, "cannot remove stale temporary file %s: %s", path,
+                  g_strerror(err));
+      return FALSE;
+    }
+    log_warning("removed %s: a temporary report file whose writer is gone (a killed report)", path);
+    (*removed)++;
+  }
+  return TRUE;
 }
 
 /* The file is complete on disk before it gets its name. */
@@ -559,6 +612,8 @@ report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, ch
                 close_errno ? " (" : "", close_errno ? g_strerror(close_errno) : "", close_errno ? ")" : "");
     ok = FALSE;
   }
+  if (ok)
+    fault_reached("report-before-publish");
   ok = ok && publish(tmp, path, error);
   if (!ok)
     g_unlink(tmp);

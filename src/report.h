@@ -90,4 +90,9 @@ typedef struct {
 gboolean report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest *req,
                        char **path_out, gint64 *rows_out, GError **error);
 
+/* Removes from OUT_DIR the temporary files of reports whose process is gone (a report
+ * killed before it renamed its file: ".NAME.xlsx.PID.XXXXXX" with PID not running),
+ * logging each; *REMOVED counts them. Files of a running report are left alone. */
+gboolean report_remove_stale_temps(const char *out_dir, guint *removed, GError **error);
+
 #endif

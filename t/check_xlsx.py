@@ -63,6 +63,7 @@ def describe(path):
         for c, label in enumerate(labels, start=1):
             if last_data >= first_data:
                 print(f"format {name} | {sheet} | {label} | {ws.cell(first_data, c).number_format}")
+                print(f"first {name} | {sheet} | {label} | {ws.cell(first_data, c).value}")
             cells = [ws.cell(r, c) for r in range(first_data, last_data + 1)]
             if any(cell.number_format == "#,##0.00" for cell in cells):
                 total = sum(fen(cell.value) for cell in cells if isinstance(cell.value, (int, float)))

@@ -278,15 +278,59 @@ itest_books_diff(PGconn *conn, const char *date)
 
 /* ---- digest of the business tables (crash tests) ------------------------ */
 
-/* Surrogate keys, run bookkeeping and clock times differ between two correct runs;
- * everything else must be identical. */
-static const char *const volatile_columns[] = {
-  "loan_id", "entry_id", "statement_id", "file_id", "arrival_seq", "allocation_id", "movement_id",
-  "reject_id", "run_id", "job_run_id", "closed_by_run_id", "step_run_id", "settlement_line_id",
-  "source_file_id", "last_file_id", "waiver_id", "refund_application_id", "recon_run_id", "break_id",
-  "reverses_entry_id", "writeoff_id", "accrual_id", "snapshot_id",
+/* Every business column of every table is compared, posting keys included. A surrogate
+ * id is only an internal identity, different between two correct runs: its own
+ * table's id column is left out (the row's natural key is compared instead), and every
+ * reference to it elsewhere is compared as the natural key it stands for. */
+typedef struct {
+  const char *column;
+  const char *owner;     /* the table whose identity it is: left out there */
+  const char *natural;   /* elsewhere: the natural key, x being the row */
+} ItestSurrogate;
+
+static const ItestSurrogate surrogates[] = {
+  /* an installment, allocation, snapshot … belongs to the loan of order_id */
+  { "loan_id", "loans", "(SELECT r.order_id FROM baitiao.loans r WHERE r.loan_id = x.loan_id)" },
+  /* a journal line belongs to its entry's (business_date, posting_key) */
+  { "entry_id", "journal_entries",
+    "(SELECT r.business_date || '/' || r.posting_key FROM baitiao.journal_entries r WHERE r.entry_id = x.entry_id)" },
+  { "reverses_entry_id", NULL,
+    "(SELECT r.business_date || '/' || r.posting_key FROM baitiao.journal_entries r"
+    "  WHERE r.entry_id = x.reverses_entry_id)" },
+  /* a statement line belongs to the statement of (user_id, statement_date) */
+  { "statement_id", "statements",
+    "(SELECT r.user_id || '/' || r.statement_date FROM baitiao.statements r WHERE r.statement_id = x.statement_id)" },
+  /* an input row came from the file of (kind, sha256) */
+  { "file_id", "load_files",
+    "(SELECT r.kind || '/' || r.sha256 FROM baitiao.load_files r WHERE r.file_id = x.file_id)" },
+  { "source_file_id", NULL,
+    "(SELECT r.kind || '/' || r.sha256 FROM baitiao.load_files r WHERE r.file_id = x.source_file_id)" },
+  { "last_file_id", NULL,
+    "(SELECT r.kind || '/' || r.sha256 FROM baitiao.load_files r WHERE r.file_id = x.last_file_id)" },
+  /* rows' own identities, whose natural keys are their other columns: an inbox row
+   * by its order/txn/refund id, file and line; an allocation by txn or refund id,
+   * installment and component; a movement, waiver, accrual, snapshot, reject,
+   * settlement line by what it records */
+  { "arrival_seq", "*", NULL },
+  { "allocation_id", "*", NULL },
+  { "movement_id", "*", NULL },
+  { "waiver_id", "*", NULL },
+  { "accrual_id", "*", NULL },
+  { "snapshot_id", "*", NULL },
+  { "writeoff_id", "*", NULL },
+  { "refund_application_id", "*", NULL },
+  { "reject_id", "*", NULL },
+  { "settlement_line_id", "*", NULL },
+  { "break_id", "*", NULL },
+  { NULL, NULL, NULL },
+};
+
+/* Run bookkeeping (which run of the batch did it) and clock times: the only columns
+ * that differ between a clean run and one killed and rerun, by nature. */
+static const char *const bookkeeping_columns[] = {
+  "run_id", "job_run_id", "closed_by_run_id", "step_run_id", "recon_run_id",
   "created_at", "updated_at", "received_at", "loaded_at", "opened_at", "closed_at", "applied_at",
-  "started_at", "ended_at", NULL,
+  "started_at", "ended_at", "sealed_at", "explained_at", "resolved_at", NULL,
 };
 
 static const char sql_business_tables[] =
@@ -294,6 +338,51 @@ static const char sql_business_tables[] =
   " WHERE n.nspname = 'baitiao' AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
   "   AND c.relname NOT IN ('job_runs', 'job_step_runs', 'schema_migrations')"
   " ORDER BY c.relname";
+
+static const char sql_columns[] =
+  "SELECT a.attname FROM pg_attribute a"
+  " WHERE a.attrelid = ('baitiao.' || quote_ident($1))::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+  " ORDER BY a.attnum";
+
+static gboolean
+is_bookkeeping(const char *column)
+{
+  for (int k = 0; bookkeeping_columns[k]; k++)
+    if (strcmp(column, bookkeeping_columns[k]) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* The jsonb expression of one row of TABLE: "to_jsonb(x) - dropped || replaced". */
+static char *
+row_expression(PGconn *c, const char *table)
+{
+  const char *params[] = { table };
+  PGresult *cols = PQexecParams(c, sql_columns, 1, NULL, params, NULL, NULL, 0);
+  CU_ASSERT_FATAL(PQresultStatus(cols) == PGRES_TUPLES_OK);
+  GString *drop = g_string_new("");
+  GString *add = g_string_new("");
+  for (int i = 0; i < PQntuples(cols); i++) {
+    const char *col = PQgetvalue(cols, i, 0);
+    if (is_bookkeeping(col)) {
+      g_string_append_printf(drop, " - '%s'", col);
+      continue;
+    }
+    for (int k = 0; surrogates[k].column; k++) {
+      const ItestSurrogate *s = &surrogates[k];
+      if (strcmp(col, s->column) != 0)
+        continue;
+      g_string_append_printf(drop, " - '%s'", col);
+      if (s->natural && !(s->owner && strcmp(s->owner, table) == 0))
+        g_string_append_printf(add, "%s'%s', %s", add->len ? ", " : "", col, s->natural);
+    }
+  }
+  PQclear(cols);
+  char *expr = g_strdup_printf("(to_jsonb(x)%s || jsonb_build_object(%s))", drop->str, add->str);
+  g_string_free(drop, TRUE);
+  g_string_free(add, TRUE);
+  return expr;
+}
 
 char *
 itest_business_digest(const char *db)
@@ -304,13 +393,10 @@ itest_business_digest(const char *db)
   GString *digest = g_string_new(NULL);
   for (int i = 0; i < PQntuples(tables); i++) {
     const char *t = PQgetvalue(tables, i, 0);
-    GString *drop = g_string_new("");
-    for (int k = 0; volatile_columns[k]; k++)
-      g_string_append_printf(drop, " - '%s'", volatile_columns[k]);
+    g_autofree char *row = row_expression(c, t);
     g_autofree char *sql = g_strdup_printf(
       "SELECT count(*) || ':' || md5(coalesce(string_agg(r, E'\\n' ORDER BY r), ''))"
-      "  FROM (SELECT (to_jsonb(x)%s)::text AS r FROM baitiao.%s x) s", drop->str, t);
-    g_string_free(drop, TRUE);
+      "  FROM (SELECT %s::text AS r FROM baitiao.%s x) s", row, t);
     g_autofree char *d = itest_query(c, sql);
     g_string_append_printf(digest, "%s=%s\n", t, d ? d : "?");
   }

@@ -64,9 +64,11 @@ ItestRun *itest_baitiao_config(const char *config, const char *const *args, cons
  * book reads "0,0,0,0". Only meaningful for the last closed date. */
 char *itest_books_diff(PGconn *conn, const char *date);
 
-/* One line per business table of DB ("table=rows:md5"), over every row without the
- * columns that differ between two correct runs (surrogate keys, run ids, clock times):
- * a night that crashed and was rerun must give the same text as a clean one. */
+/* One line per business table of DB ("table=rows:md5") over every business column of
+ * every row: surrogate ids are compared as the natural keys they stand for (a line by
+ * its entry's date and posting key, an installment by its loan's order id …); only
+ * run bookkeeping and clock times are left out. A night that crashed and was rerun
+ * must give the same text as a clean one. */
 char *itest_business_digest(const char *db);
 
 /* A copy of the project's sql directory in the temp dir, to tamper with. */

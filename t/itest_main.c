@@ -7,6 +7,7 @@
 
 extern CU_TestInfo itest_aging_cases[];
 extern CU_TestInfo itest_badinput_cases[];
+extern CU_TestInfo itest_chain_cases[];
 extern CU_TestInfo itest_cli_cases[];
 extern CU_TestInfo itest_crash_cases[];
 extern CU_TestInfo itest_eod_cases[];
@@ -33,6 +34,7 @@ main(int argc, char **argv)
   CU_SuiteInfo suites[] = {
     { "aging", NULL, NULL, NULL, NULL, itest_aging_cases },
     { "badinput", NULL, NULL, NULL, NULL, itest_badinput_cases },
+    { "chain", NULL, NULL, NULL, NULL, itest_chain_cases },
     { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
     { "crash", NULL, NULL, NULL, NULL, itest_crash_cases },
     { "eod", NULL, NULL, NULL, NULL, itest_eod_cases },

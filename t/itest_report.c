@@ -177,11 +177,15 @@ test_every_report_reads_back_and_ties(void)
   assert_fact(facts, "rows %s | 2", ll);
   assert_fact(facts, "total %s | 借款本金 | 499999", ll);
   assert_fact(facts, "format %s | 放款日 | yyyy-mm-dd", ll);
+  /* numbered from the natural key (origination date, order id), never the loan_id */
+  assert_fact(facts, "first %s | 借据号 | L20260304-O20260304001", ll);
   assert_fact(facts, "sum %s | 未还本金 | %s", ll, owed);
 
   /* the rest open with their sheets and headers */
   assert_fact(facts, "sheet reconciliation_20260314.xlsx | 检查项");
-  assert_fact(facts, "rows reconciliation_20260314.xlsx | 检查项 | 9");
+  assert_fact(facts, "rows reconciliation_20260314.xlsx | 检查项 | 10");
+  /* the journal chain heads: one row per sealed date 03-04 … 03-14 */
+  assert_fact(facts, "rows reconciliation_20260314.xlsx | 凭证哈希链 | 11");
   assert_fact(facts, "sheet channel_settlement_20260314.xlsx | 分渠道核对");
   assert_fact(facts, "sheet roll_rates_20260314.xlsx | 迁徙矩阵");
   assert_fact(facts, "rows roll_rates_20260314.xlsx | 迁徙矩阵 | 8");
