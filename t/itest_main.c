@@ -19,6 +19,7 @@ extern CU_TestInfo itest_recon_cases[];
 extern CU_TestInfo itest_repay_cases[];
 extern CU_TestInfo itest_report_cases[];
 extern CU_TestInfo itest_roles_cases[];
+extern CU_TestInfo itest_tamper_cases[];
 extern CU_TestInfo itest_schedule_cases[];
 
 int
@@ -44,6 +45,7 @@ main(int argc, char **argv)
     { "night", NULL, NULL, NULL, NULL, itest_night_cases },
     { "recon", NULL, NULL, NULL, NULL, itest_recon_cases },
     { "roles", NULL, NULL, NULL, NULL, itest_roles_cases },
+    { "tamper", NULL, NULL, NULL, NULL, itest_tamper_cases },
     { "schedule", NULL, NULL, NULL, NULL, itest_schedule_cases },
     CU_SUITE_INFO_NULL,
   };

@@ -1,0 +1,113 @@
+-- Why (issue 12 §3, check R11): the nightly recon recomputes only the users the
+-- mark triggers (0031) recorded. A change made with the triggers off
+-- (session_replication_role = replica, ALTER TABLE ... DISABLE TRIGGER) or
+-- whose mark was deleted leaves no mark, so it went unseen. What such a change
+-- cannot avoid is the row itself: recon keeps, per user, a checksum of the
+-- user's rows in users, loans and installments (the sum of a 64-bit hash of
+-- each whole row), brought forward each night for the users the triggers
+-- marked. Any other difference between the stored checksums and the tables is
+-- a change nobody marked: R11 names the table and the user.
+--
+-- Cost: the nightly pass first compares three whole-table totals (one
+-- sequential scan of users, loans and installments, hashing each row, no
+-- sort, no grouping); only a table whose total differs is grouped per user to
+-- name the users. docs/performance.md has the measured figures.
+--
+-- The checksums are written only by the functions below (owner's rights), so
+-- the batch role cannot bring them forward past a change of its own. Hashes
+-- are computed with fixed output settings, so every session sees the same text
+-- of a row.
+
+CREATE TABLE recon_user_checksums (
+    user_id             text        PRIMARY KEY,
+    users_sum           numeric     NOT NULL,   -- Σ hash of the user's row in users
+    loans_sum           numeric     NOT NULL,   -- Σ hash of the user's loans
+    installments_sum    numeric     NOT NULL,   -- Σ hash of the user's installments
+    business_date       date        NOT NULL    -- the recon that last brought the user forward
+);
+
+COMMENT ON TABLE recon_user_checksums IS
+    '对账校验和（按用户）/ per user: Σ hash of the user''s rows in users, loans, installments (R11)';
+
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON recon_user_checksums FROM baitiao_batch;
+
+-- Brings forward the checksums of the users marked for P_DATE (taken by
+-- recon_take_changed_users), one index lookup per user; a user whose rows are
+-- all gone keeps a row of zeros. Returns the number of users brought forward.
+CREATE FUNCTION recon_checkpoint_users(p_date date)
+RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = baitiao, pg_catalog, pg_temp
+SET timezone = 'UTC'
+SET datestyle = 'ISO, YMD'
+SET intervalstyle = 'postgres'
+AS $$
+    WITH up AS (
+        INSERT INTO recon_user_checksums (user_id, users_sum, loans_sum, installments_sum, business_date)
+        SELECT c.user_id,
+               coalesce((SELECT sum(hashtextextended(u::text, 0)) FROM users u WHERE u.user_id = c.user_id), 0),
+               coalesce((SELECT sum(hashtextextended(l::text, 0)) FROM loans l WHERE l.user_id = c.user_id), 0),
+               coalesce((SELECT sum(hashtextextended(i::text, 0))
+                           FROM loans l JOIN installments i ON i.loan_id = l.loan_id
+                          WHERE l.user_id = c.user_id), 0),
+               p_date
+          FROM (SELECT DISTINCT m.user_id FROM recon_changed_users m WHERE m.reconciled_date = p_date) c
+        ON CONFLICT (user_id) DO UPDATE
+           SET users_sum = excluded.users_sum, loans_sum = excluded.loans_sum,
+               installments_sum = excluded.installments_sum, business_date = excluded.business_date
+        RETURNING 1)
+    SELECT count(*) FROM up
+$$;
+
+-- The users whose rows differ from their stored checksum, per table: first the
+-- whole-table totals, then, only for a table whose total differs, the per-user
+-- sums (a user missing on one side counts 0 there). Run after
+-- recon_checkpoint_users for the same date.
+CREATE FUNCTION recon_unmarked_changes()
+RETURNS TABLE (table_name text, user_id text)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = baitiao, pg_catalog, pg_temp
+SET timezone = 'UTC'
+SET datestyle = 'ISO, YMD'
+SET intervalstyle = 'postgres'
+AS $$
+DECLARE
+    stored  record;
+BEGIN
+    SELECT coalesce(sum(s.users_sum), 0) AS u, coalesce(sum(s.loans_sum), 0) AS l,
+           coalesce(sum(s.installments_sum), 0) AS i
+      INTO stored FROM recon_user_checksums s;
+    IF (SELECT coalesce(sum(hashtextextended(u::text, 0)), 0) FROM users u) <> stored.u THEN
+        RETURN QUERY
+        SELECT 'users', coalesce(f.user_id, s.user_id)
+          FROM (SELECT u.user_id, sum(hashtextextended(u::text, 0)) AS h FROM users u GROUP BY u.user_id) f
+          FULL JOIN recon_user_checksums s ON s.user_id = f.user_id
+         WHERE coalesce(f.h, 0) <> coalesce(s.users_sum, 0);
+    END IF;
+    IF (SELECT coalesce(sum(hashtextextended(l::text, 0)), 0) FROM loans l) <> stored.l THEN
+        RETURN QUERY
+        SELECT 'loans', coalesce(f.user_id, s.user_id)
+          FROM (SELECT l.user_id, sum(hashtextextended(l::text, 0)) AS h FROM loans l GROUP BY l.user_id) f
+          FULL JOIN recon_user_checksums s ON s.user_id = f.user_id
+         WHERE coalesce(f.h, 0) <> coalesce(s.loans_sum, 0);
+    END IF;
+    IF (SELECT coalesce(sum(hashtextextended(i::text, 0)), 0) FROM installments i) <> stored.i THEN
+        RETURN QUERY
+        SELECT 'installments', coalesce(f.user_id, s.user_id)
+          FROM (SELECT i.user_id, sum(hashtextextended(i::text, 0)) AS h
+                  FROM installments i GROUP BY i.user_id) f
+          FULL JOIN recon_user_checksums s ON s.user_id = f.user_id
+         WHERE coalesce(f.h, 0) <> coalesce(s.installments_sum, 0);
+    END IF;
+END
+$$;
+
+REVOKE ALL ON FUNCTION recon_checkpoint_users(date) FROM PUBLIC;
+REVOKE ALL ON FUNCTION recon_unmarked_changes() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION recon_checkpoint_users(date) TO baitiao_batch;
+GRANT EXECUTE ON FUNCTION recon_unmarked_changes() TO baitiao_batch;
+
+-- An existing book: every user is brought forward (and recomputed) by the next recon.
+INSERT INTO recon_changed_users (user_id) SELECT user_id FROM users;
