@@ -2,8 +2,9 @@
 -- trigger marked in recon_changed_users, and the batch role could DELETE (or
 -- UPDATE) those marks: a mark deleted behind the program's back hid a change
 -- for ever. Now the batch role can neither delete nor rewrite a mark; recon
--- consumes them only through recon_take_changed_users(), which runs with the
--- owner's rights, only for the newest business date, and never backwards.
+-- consumes them only through recon_take_changed_users() (sql/0037), which runs
+-- with the owner's rights, only for the newest business date, never backwards,
+-- and logs every take.
 --
 -- A full audit (`baitiao recon --full`) recomputes everything from the detail
 -- rows; recon_runs says which kind of pass a run was, so status can show the
@@ -29,31 +30,5 @@ COMMENT ON TABLE recon_breaks IS
 -- the function below consumes them.
 REVOKE UPDATE, DELETE, TRUNCATE ON recon_changed_users FROM baitiao_batch;
 
--- Takes the marks not yet taken for P_DATE (a rerun of P_DATE takes the same
--- users again), prunes the marks of earlier dates and returns the users marked
--- for P_DATE. Refuses a date after the newest business date (which would take
--- tomorrow's marks today) and a date before the last one taken (which would
--- re-label marks already taken).
-CREATE FUNCTION recon_take_changed_users(p_date date)
-RETURNS TABLE (user_id text)
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = baitiao, pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF p_date > (SELECT max(business_date) FROM business_calendar) THEN
-        RAISE EXCEPTION 'recon_take_changed_users: % is after the newest business date', p_date
-            USING ERRCODE = '22023';
-    END IF;
-    IF p_date < (SELECT max(reconciled_date) FROM recon_changed_users) THEN
-        RAISE EXCEPTION 'recon_take_changed_users: % is before the last date taken', p_date
-            USING ERRCODE = '22023';
-    END IF;
-    UPDATE recon_changed_users c SET reconciled_date = p_date WHERE c.reconciled_date IS NULL;
-    DELETE FROM recon_changed_users c WHERE c.reconciled_date < p_date;
-    RETURN QUERY SELECT DISTINCT c.user_id FROM recon_changed_users c WHERE c.reconciled_date = p_date;
-END
-$$;
-
-REVOKE ALL ON FUNCTION recon_take_changed_users(date) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION recon_take_changed_users(date) TO baitiao_batch;
+-- recon takes the marks through recon_take_changed_users() (sql/0037, owner's
+-- rights), which also brings the R11 checksums of those users forward.

@@ -13,8 +13,10 @@
 -- sort, no grouping); only a table whose total differs is grouped per user to
 -- name the users. docs/performance.md has the measured figures.
 --
--- The checksums are written only by the functions below (owner's rights), so
--- the batch role cannot bring them forward past a change of its own. Hashes
+-- The checksums are written only by the functions below (owner's rights), and
+-- brought forward only together with taking the marks (recon_take_changed_users),
+-- so the batch role cannot bring a user forward without recon recomputing that
+-- user. Every take is logged (recon_mark_takes). Hashes
 -- are computed with fixed output settings, so every session sees the same text
 -- of a row.
 
@@ -104,9 +106,59 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION recon_checkpoint_users(date) FROM PUBLIC;
-REVOKE ALL ON FUNCTION recon_unmarked_changes() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION recon_checkpoint_users(date) TO baitiao_batch;
+-- Every take of the marks, by whom: a take outside a recon run shows here.
+CREATE TABLE recon_mark_takes (
+    take_id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    business_date       date        NOT NULL,
+    users_taken         bigint      NOT NULL,
+    taken_by            text        NOT NULL DEFAULT session_user,
+    application_name    text        NOT NULL DEFAULT current_setting('application_name'),
+    taken_at            timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE INDEX recon_mark_takes_date_idx ON recon_mark_takes (business_date);
+
+COMMENT ON TABLE recon_mark_takes IS
+    '变更标记领取记录 / every take of recon_changed_users (recon_take_changed_users), append-only';
+
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON recon_mark_takes FROM baitiao_batch;
+
+-- Takes the marks not yet taken for P_DATE (a rerun of P_DATE takes the same
+-- users again), prunes the marks of earlier dates, brings the checksums of the
+-- users marked for P_DATE forward, logs the take and returns those users.
+-- Refuses a date after the newest business date (which would take tomorrow's
+-- marks today) and a date before the last one taken (which would re-label
+-- marks already taken).
+CREATE FUNCTION recon_take_changed_users(p_date date)
+RETURNS TABLE (user_id text)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = baitiao, pg_catalog, pg_temp
+AS $$
+DECLARE
+    n   bigint;
+BEGIN
+    IF p_date > (SELECT max(business_date) FROM business_calendar) THEN
+        RAISE EXCEPTION 'recon_take_changed_users: % is after the newest business date', p_date
+            USING ERRCODE = '22023';
+    END IF;
+    IF p_date < (SELECT max(t.business_date) FROM recon_mark_takes t) THEN
+        RAISE EXCEPTION 'recon_take_changed_users: % is before the last date taken', p_date
+            USING ERRCODE = '22023';
+    END IF;
+    UPDATE recon_changed_users c SET reconciled_date = p_date WHERE c.reconciled_date IS NULL;
+    DELETE FROM recon_changed_users c WHERE c.reconciled_date < p_date;
+    n := recon_checkpoint_users(p_date);
+    INSERT INTO recon_mark_takes (business_date, users_taken) VALUES (p_date, n);
+    RETURN QUERY SELECT DISTINCT c.user_id FROM recon_changed_users c WHERE c.reconciled_date = p_date;
+END
+$$;
+
+-- (default privileges grant EXECUTE to the batch role: taken back where it must not call)
+REVOKE ALL ON FUNCTION recon_checkpoint_users(date) FROM PUBLIC, baitiao_batch, baitiao_report;
+REVOKE ALL ON FUNCTION recon_take_changed_users(date) FROM PUBLIC, baitiao_report;
+REVOKE ALL ON FUNCTION recon_unmarked_changes() FROM PUBLIC, baitiao_report;
+GRANT EXECUTE ON FUNCTION recon_take_changed_users(date) TO baitiao_batch;
 GRANT EXECUTE ON FUNCTION recon_unmarked_changes() TO baitiao_batch;
 
 -- An existing book: every user is brought forward (and recomputed) by the next recon.

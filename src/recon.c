@@ -222,12 +222,10 @@ static const char sql_changed_table[] =
 static const char sql_changed_all[] =
   "INSERT INTO pg_temp.recon_changed SELECT user_id FROM users EXCEPT SELECT user_id FROM pg_temp.recon_changed";
 
-/* R11, trigger bypass: the checksums of the marked users are brought forward, then
- * every other difference between the stored checksums and the rows is a change no
+/* R11, trigger bypass: taking the marks brought the checksums of the marked users
+ * forward (sql/0037), so every other difference between the stored checksums and the rows is a change no
  * trigger recorded (sql/0037), key <table>:<user>; those users are recomputed like
  * marked ones, so R4/R8 see what the change did to the balances. $1 D. */
-static const char sql_r11_checkpoint[] =
-  "SELECT recon_checkpoint_users($1::date)";
 static const char sql_r11[] =
   "WITH f AS (SELECT table_name, user_id FROM recon_unmarked_changes()),"
   " ins AS (INSERT INTO pg_temp.recon_found (check_id, break_key)"
@@ -474,14 +472,6 @@ run_r9(ReconPass *p, ReconCheckSummary *out, GError **error)
   return !p->newest || db_exec(p->conn, "recon_store_closings", sql_store_closings, 2, store, error);
 }
 
-static gboolean
-checkpoint_users(ReconPass *p, GError **error)
-{
-  const char *d[] = { p->date };
-  g_autoptr(PGresult) res = db_query_one(p->conn, "recon_R11_checkpoint", sql_r11_checkpoint, 1, d, error);
-  return res != NULL;
-}
-
 /* Takes the marked users, finds the changes no trigger marked (R11), recomputes
  * recon_user_ledgers for them (every user in the full audit) and sums the
  * portfolio's ledgers (newest date). */
@@ -490,7 +480,6 @@ recompute_changed_users(ReconPass *p, GError **error)
 {
   const char *d[] = { p->date };
   return db_exec(p->conn, "recon_changed_table", sql_changed_table, 1, d, error)
-         && checkpoint_users(p, error)
          && recon_check_sql(p, "recon_R11", sql_r11, 0, NULL, &p->summary->checks[CHECK_R11], error)
          && (p->mode != RECON_FULL || db_exec(p->conn, "recon_changed_all", sql_changed_all, 0, NULL, error))
          && db_exec(p->conn, "recon_recompute_users", sql_recompute_users, 1, d, error)
