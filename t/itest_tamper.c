@@ -333,7 +333,26 @@ test_next_night_finds_bypass(void)
   PQfinish(c);
 }
 
+/* R11 hashes an installment column by column (sql/0037): every column of the
+ * table must be in the hash, or a change to the one left out goes unseen. */
+static void
+test_installment_hash_covers_every_column(void)
+{
+  PGconn *c = itest_connect("baitiao", "postgres");
+  g_autofree char *left_out = itest_query(c,
+    "SELECT coalesce(string_agg(attname, ','), '') FROM pg_attribute"
+    " WHERE attrelid = 'baitiao.installments'::regclass AND attnum > 0 AND NOT attisdropped"
+    "   AND pg_get_functiondef('baitiao.recon_installment_hash(baitiao.installments)'::regprocedure)"
+    "       !~ ('\\mi\\.' || attname || '\\M')");
+  ITEST_ASSERT_STR_EQ(left_out, "");
+  g_autofree char *columns = itest_query(c, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'baitiao.installments'::regclass"
+                                            "   AND attnum > 0 AND NOT attisdropped");
+  ITEST_ASSERT_STR_EQ(columns, "24");
+  PQfinish(c);
+}
+
 CU_TestInfo itest_tamper_cases[] = {
+  { "installment hash covers every column", test_installment_hash_covers_every_column },
   { "clean book has no breaks", test_clean_book_has_no_breaks },
   { "tamper cases", test_tamper_cases },
   { "next night finds bypass", test_next_night_finds_bypass },
