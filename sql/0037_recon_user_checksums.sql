@@ -5,8 +5,8 @@
 -- cannot avoid is the row itself: recon keeps, per user, a checksum of the
 -- user's rows in users, loans and installments (the sum of a 64-bit hash of
 -- each whole row), brought forward each night for the users the triggers
--- marked (users and loans: a hash of the row's text; installments: of its
--- columns, recon_installment_hash). Any other difference between the stored
+-- marked (users: a hash of the row's text; loans and installments, the big
+-- tables: of their columns, recon_loan_hash and recon_installment_hash). Any other difference between the stored
 -- checksums and the tables is a change nobody marked: R11 names the table and
 -- the user.
 --
@@ -39,7 +39,7 @@ REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON recon_user_checksums FROM baitiao_bat
 -- the table has 15 million rows at a million users, and this is 3-4 times
 -- cheaper than hashing the row's text (docs/performance.md). Every column is in
 -- it (t/itest_tamper.c checks the list against the table): a column added to
--- installments must be added here, by a new migration.
+-- installments must be added here, by a new migration. (Timings: docs/performance.md.)
 CREATE FUNCTION recon_installment_hash(i installments)
 RETURNS bigint
 LANGUAGE sql
@@ -71,6 +71,34 @@ SELECT
     hashtextextended(i.status, hashtextextended(i.order_id, hashtextextended(i.user_id, 0))))))))))))))))))))))))
 $$;
 
+-- The same for a loan; its timestamps hashed as UTC timestamps (the callers
+-- run with TimeZone UTC), hence STABLE.
+CREATE FUNCTION recon_loan_hash(l loans)
+RETURNS bigint
+LANGUAGE sql
+STABLE
+PARALLEL SAFE
+AS $$
+SELECT
+    hashint8extended(l.loan_id,
+    hashint8extended(l.principal_fen,
+    hashint8extended(l.term,
+    hashint8extended(l.rate_ppm,
+    hashint8extended(l.grace_days,
+    hashint8extended(l.penalty_ppm,
+    hashint8extended(l.writeoff_dpd,
+    hashint8extended(l.apr_bp,
+    hashint8extended(l.statement_day,
+    hashint8extended(l.refunded_principal_fen,
+    timestamp_hash_extended(l.created_at::timestamp,
+    timestamp_hash_extended(l.updated_at::timestamp,
+    hashint8extended(coalesce(l.origination_date - date '2000-01-01', -1),
+    hashint8extended(coalesce(l.first_billing_date - date '2000-01-01', -1),
+    hashint8extended(coalesce(l.status_date - date '2000-01-01', -1),
+    hashint8extended(coalesce(l.written_off_date - date '2000-01-01', -1),
+    hashtextextended(l.status, hashtextextended(l.prepay_fee_policy, hashtextextended(l.method, hashtextextended(l.product_code, hashtextextended(l.user_id, hashtextextended(l.order_id, 0))))))))))))))))))))))
+$$;
+
 -- Brings forward the checksums of the users marked for P_DATE (taken by
 -- recon_take_changed_users), one index lookup per user; a user whose rows are
 -- all gone keeps a row of zeros. Returns the number of users brought forward.
@@ -87,7 +115,7 @@ AS $$
         INSERT INTO recon_user_checksums (user_id, users_sum, loans_sum, installments_sum, business_date)
         SELECT c.user_id,
                coalesce((SELECT sum(hashtextextended(u::text, 0)) FROM users u WHERE u.user_id = c.user_id), 0),
-               coalesce((SELECT sum(hashtextextended(l::text, 0)) FROM loans l WHERE l.user_id = c.user_id), 0),
+               coalesce((SELECT sum(recon_loan_hash(l)) FROM loans l WHERE l.user_id = c.user_id), 0),
                coalesce((SELECT sum(recon_installment_hash(i))
                            FROM loans l JOIN installments i ON i.loan_id = l.loan_id
                           WHERE l.user_id = c.user_id), 0),
@@ -126,10 +154,10 @@ BEGIN
           FULL JOIN recon_user_checksums s ON s.user_id = f.user_id
          WHERE coalesce(f.h, 0) <> coalesce(s.users_sum, 0);
     END IF;
-    IF (SELECT coalesce(sum(hashtextextended(l::text, 0)), 0) FROM loans l) <> stored.l THEN
+    IF (SELECT coalesce(sum(recon_loan_hash(l)), 0) FROM loans l) <> stored.l THEN
         RETURN QUERY
         SELECT 'loans', coalesce(f.user_id, s.user_id)
-          FROM (SELECT l.user_id, sum(hashtextextended(l::text, 0)) AS h FROM loans l GROUP BY l.user_id) f
+          FROM (SELECT l.user_id, sum(recon_loan_hash(l)) AS h FROM loans l GROUP BY l.user_id) f
           FULL JOIN recon_user_checksums s ON s.user_id = f.user_id
          WHERE coalesce(f.h, 0) <> coalesce(s.loans_sum, 0);
     END IF;
@@ -197,6 +225,7 @@ REVOKE ALL ON FUNCTION recon_checkpoint_users(date) FROM PUBLIC, baitiao_batch, 
 REVOKE ALL ON FUNCTION recon_take_changed_users(date) FROM PUBLIC, baitiao_report;
 REVOKE ALL ON FUNCTION recon_unmarked_changes() FROM PUBLIC, baitiao_report;
 REVOKE ALL ON FUNCTION recon_installment_hash(installments) FROM PUBLIC, baitiao_batch, baitiao_report;
+REVOKE ALL ON FUNCTION recon_loan_hash(loans) FROM PUBLIC, baitiao_batch, baitiao_report;
 GRANT EXECUTE ON FUNCTION recon_take_changed_users(date) TO baitiao_batch;
 GRANT EXECUTE ON FUNCTION recon_unmarked_changes() TO baitiao_batch;
 

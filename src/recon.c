@@ -16,6 +16,13 @@
  * newest business date (nothing run since D's end): for an earlier date they are
  * skipped and R9 compares the closings stored by the recon of those dates.
  *
+ * Trigger bypass (R11): the marks cannot be deleted by the batch role, and a change
+ * that left no mark is found by per-user checksums of users, loans and installments
+ * (sql/0037) at the cost of three whole-table aggregates (docs/performance.md).
+ * The full audit (recon --full, recon_full.c) trusts none of this: it recomputes
+ * every user, reruns the day checks for every closed date, recomputes every
+ * schedule (R13) and ties the journal to the GL (R14, R15) for every date.
+ *
  * Keys are business identifiers (order id, txn id, user id, account, ledger), so a
  * break reads without lookups. expected is the side the check recomputes from the
  * detail, actual the side under test; diff = actual − expected. A missing row
@@ -215,7 +222,7 @@ static const char sql_r7_late_matches[] =
 /* The users to recompute: those changed since the last recon (marked with D, so a
  * rerun of D takes the same users again); rows of earlier dates are pruned. The
  * batch role can neither delete nor rewrite a mark: it takes them through the
- * owner's function (sql/0036). $1 D. */
+ * owner's function (sql/0036, 0037). $1 D. */
 static const char sql_changed_table[] =
   "CREATE TEMP TABLE recon_changed ON COMMIT DROP AS SELECT user_id FROM recon_take_changed_users($1::date)";
 /* The full audit recomputes every user. */
@@ -223,9 +230,9 @@ static const char sql_changed_all[] =
   "INSERT INTO pg_temp.recon_changed SELECT user_id FROM users EXCEPT SELECT user_id FROM pg_temp.recon_changed";
 
 /* R11, trigger bypass: taking the marks brought the checksums of the marked users
- * forward (sql/0037), so every other difference between the stored checksums and the rows is a change no
- * trigger recorded (sql/0037), key <table>:<user>; those users are recomputed like
- * marked ones, so R4/R8 see what the change did to the balances. $1 D. */
+ * forward, so every other difference between the stored checksums and the rows is
+ * a change no trigger recorded (sql/0037), key <table>:<user>; those users are
+ * recomputed like marked ones, so R4/R8 see what the change did to the balances. */
 static const char sql_r11[] =
   "WITH f AS (SELECT table_name, user_id FROM recon_unmarked_changes()),"
   " ins AS (INSERT INTO pg_temp.recon_found (check_id, break_key)"
@@ -361,7 +368,14 @@ static const ReconCheck checks[RECON_N_CHECKS] = {
   { "R15", "GL opening = previous closing", CHECK_FULL, NULL, recon_full_r15, FALSE },
 };
 
-#define CHECK_R11 9
+static ReconCheckSummary *
+summary_of(ReconSummary *s, const char *check_id)
+{
+  for (int i = 0; i < RECON_N_CHECKS; i++)
+    if (strcmp(checks[i].id, check_id) == 0)
+      return &s->checks[i];
+  g_assert_not_reached();
+}
 
 /* business_date: the date a break belongs to when not the pass's own (full audit). */
 static const char sql_found_table[] =
@@ -480,7 +494,7 @@ recompute_changed_users(ReconPass *p, GError **error)
 {
   const char *d[] = { p->date };
   return db_exec(p->conn, "recon_changed_table", sql_changed_table, 1, d, error)
-         && recon_check_sql(p, "recon_R11", sql_r11, 0, NULL, &p->summary->checks[CHECK_R11], error)
+         && recon_check_sql(p, "recon_R11", sql_r11, 0, NULL, summary_of(p->summary, "R11"), error)
          && (p->mode != RECON_FULL || db_exec(p->conn, "recon_changed_all", sql_changed_all, 0, NULL, error))
          && db_exec(p->conn, "recon_recompute_users", sql_recompute_users, 1, d, error)
          && db_exec(p->conn, "recon_ledger_now", sql_ledger_now, 0, NULL, error);

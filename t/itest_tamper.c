@@ -333,26 +333,35 @@ test_next_night_finds_bypass(void)
   PQfinish(c);
 }
 
-/* R11 hashes an installment column by column (sql/0037): every column of the
- * table must be in the hash, or a change to the one left out goes unseen. */
+/* R11 hashes installments and loans column by column (sql/0037): every column of
+ * the table must be in its hash, or a change to the one left out goes unseen. */
 static void
-test_installment_hash_covers_every_column(void)
+assert_hash_covers(PGconn *c, const char *table, const char *alias, const char *columns)
+{
+  g_autofree char *sql_left = g_strdup_printf(
+    "SELECT coalesce(string_agg(attname, ','), '') FROM pg_attribute"
+    " WHERE attrelid = 'baitiao.%ss'::regclass AND attnum > 0 AND NOT attisdropped"
+    "   AND pg_get_functiondef('baitiao.recon_%s_hash(baitiao.%ss)'::regprocedure)"
+    "       !~ ('\\m%s\\.' || attname || '\\M')", table, table, table, alias);
+  g_autofree char *left_out = itest_query(c, sql_left);
+  ITEST_ASSERT_STR_EQ(left_out, "");
+  g_autofree char *sql_n = g_strdup_printf("SELECT count(*) FROM pg_attribute WHERE attrelid = 'baitiao.%ss'::regclass"
+                                           "   AND attnum > 0 AND NOT attisdropped", table);
+  g_autofree char *n = itest_query(c, sql_n);
+  ITEST_ASSERT_STR_EQ(n, columns);
+}
+
+static void
+test_row_hashes_cover_every_column(void)
 {
   PGconn *c = itest_connect("baitiao", "postgres");
-  g_autofree char *left_out = itest_query(c,
-    "SELECT coalesce(string_agg(attname, ','), '') FROM pg_attribute"
-    " WHERE attrelid = 'baitiao.installments'::regclass AND attnum > 0 AND NOT attisdropped"
-    "   AND pg_get_functiondef('baitiao.recon_installment_hash(baitiao.installments)'::regprocedure)"
-    "       !~ ('\\mi\\.' || attname || '\\M')");
-  ITEST_ASSERT_STR_EQ(left_out, "");
-  g_autofree char *columns = itest_query(c, "SELECT count(*) FROM pg_attribute WHERE attrelid = 'baitiao.installments'::regclass"
-                                            "   AND attnum > 0 AND NOT attisdropped");
-  ITEST_ASSERT_STR_EQ(columns, "24");
+  assert_hash_covers(c, "installment", "i", "24");
+  assert_hash_covers(c, "loan", "l", "22");
   PQfinish(c);
 }
 
 CU_TestInfo itest_tamper_cases[] = {
-  { "installment hash covers every column", test_installment_hash_covers_every_column },
+  { "row hashes cover every column", test_row_hashes_cover_every_column },
   { "clean book has no breaks", test_clean_book_has_no_breaks },
   { "tamper cases", test_tamper_cases },
   { "next night finds bypass", test_next_night_finds_bypass },
