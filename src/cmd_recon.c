@@ -1,4 +1,4 @@
-/* baitiao recon [run] [--date D] | breaks [--open] [--date D] | explain ID --note TEXT
+/* baitiao recon [run] [--full] [--date D] | breaks [--open] [--date D] | explain ID --note TEXT
  * | resolve ID [--note TEXT] — the reconciliation pass and the life of its breaks.
  * A pass that finds breaks prints its summary and fails with RECON_ERROR_BREAKS,
  * which main turns into exit 3. */
@@ -17,6 +17,7 @@ typedef struct {
   char *date;
   char *note;
   gboolean open_only;
+  gboolean full;
 } ReconArgs;
 
 static void
@@ -30,14 +31,15 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ReconArgs, recon_args_clear)
 static void
 print_summary(const ReconSummary *s)
 {
-  printf("recon %s  run %" G_GINT64_FORMAT "\n", s->date_str, s->recon_run_id);
+  printf("recon %s  run %" G_GINT64_FORMAT "%s\n", s->date_str, s->recon_run_id,
+         s->mode == RECON_FULL ? "  (full audit)" : "");
   printf("  %-5s %13s %24s %7s  %-8s %s\n", "check", "rows compared", "total compared (yuan)", "breaks",
          "status", "what");
   for (int i = 0; i < RECON_N_CHECKS; i++) {
     const ReconCheckSummary *c = &s->checks[i];
     if (c->skipped) {
-      printf("  %-5s %13s %24s %7s  %-8s %s (whole-portfolio balances: newest date only)\n", c->check_id, "-",
-             "-", "-", "skipped", c->title);
+      printf("  %-5s %13s %24s %7s  %-8s %s (%s)\n", c->check_id, "-", "-", "-", "skipped", c->title,
+             c->skipped_why);
       continue;
     }
     g_autofree char *total = money_format_fen_grouped(c->total_fen);
@@ -66,7 +68,7 @@ action_run(PGconn *conn, const Config *config, const ReconArgs *a, GError **erro
   if (a->date ? !parse_date_arg(a->date, &date, error) : !recon_default_date(conn, &date, error))
     return FALSE;
   ReconSummary s;
-  if (!recon_run(conn, config, &date, 0, &s, error))
+  if (!recon_run_mode(conn, config, &date, 0, a->full ? RECON_FULL : RECON_NIGHTLY, &s, error))
     return FALSE;
   print_summary(&s);
   if (s.breaks == 0)
@@ -157,14 +159,18 @@ check_action(int argc, char **argv, const ReconArgs *a, const char **action, gin
       cli_usage_error(error, "recon", "explain needs --note TEXT: say why the break is what it is");
       return FALSE;
     }
-    if (a->date || a->open_only) {
-      cli_usage_error(error, "recon", "--date and --open go with run or breaks");
+    if (a->date || a->open_only || a->full) {
+      cli_usage_error(error, "recon", "--date, --open and --full go with run or breaks");
       return FALSE;
     }
     return TRUE;
   }
   if (argc > 2) {
     cli_usage_error(error, "recon", "unexpected argument \"%s\"", argv[2]);
+    return FALSE;
+  }
+  if (a->full && strcmp(*action, "run") != 0) {
+    cli_usage_error(error, "recon", "--full goes with run");
     return FALSE;
   }
   if (a->note || (a->open_only && strcmp(*action, "breaks") != 0)) {
@@ -184,13 +190,17 @@ cmd_recon(int argc, char **argv, GError **error)
     { "date", 'd', 0, G_OPTION_ARG_STRING, &a.date,
       "Business date (run: default the latest whose GL is closed; breaks: only that date)", "YYYY-MM-DD" },
     { "open", 0, 0, G_OPTION_ARG_NONE, &a.open_only, "breaks: only the OPEN ones", NULL },
+    { "full", 0, 0, G_OPTION_ARG_NONE, &a.full,
+      "run: the full audit, everything recomputed from the detail rows (weekly; see docs/operations.md)", NULL },
     { "note", 0, 0, G_OPTION_ARG_STRING, &a.note, "explain/resolve: what was found or done", "TEXT" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx = cli_context_new("recon", "[run|breaks|explain ID|resolve ID]",
-    "Reconcile (对账) a business date: checks R1-R9 of product-rules §9; every difference\n"
-    "is stored as a break. Exit 3 when breaks are found. \"breaks\" lists them; \"explain\"\n"
-    "and \"resolve\" record what was found and done (a break is never deleted).", &common);
+    "Reconcile (对账) a business date: checks R1-R11 of product-rules §9; every difference\n"
+    "is stored as a break. Exit 3 when breaks are found. \"run --full\" is the full audit:\n"
+    "every user, loan (R13 schedules), journal day (R14) and GL day (R15) recomputed.\n"
+    "\"breaks\" lists them; \"explain\" and \"resolve\" record what was found and done\n"
+    "(a break is never deleted).", &common);
   g_option_context_add_main_entries(ctx, entries, NULL);
   if (!cli_parse(ctx, "recon", &argc, &argv, error))
     return FALSE;

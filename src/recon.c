@@ -16,6 +16,13 @@
  * newest business date (nothing run since D's end): for an earlier date they are
  * skipped and R9 compares the closings stored by the recon of those dates.
  *
+ * Trigger bypass (R11): the marks cannot be deleted by the batch role, and a change
+ * that left no mark is found by per-user checksums of users, loans and installments
+ * (sql/0037) at the cost of three whole-table aggregates (docs/performance.md).
+ * The full audit (recon --full, recon_full.c) trusts none of this: it recomputes
+ * every user, reruns the day checks for every closed date, recomputes every
+ * schedule (R13) and ties the journal to the GL (R14, R15) for every date.
+ *
  * Keys are business identifiers (order id, txn id, user id, account, ledger), so a
  * break reads without lookups. expected is the side the check recomputes from the
  * detail, actual the side under test; diff = actual − expected. A missing row
@@ -27,6 +34,7 @@
 
 #include "db.h"
 #include "log.h"
+#include "recon_full.h"
 
 G_DEFINE_QUARK(recon-error-quark, recon_error)
 
@@ -37,6 +45,7 @@ G_DEFINE_QUARK(recon-error-quark, recon_error)
 typedef enum {
   CHECK_DAY,     /* the day's rows: runs for any date */
   CHECK_STATE,   /* current balances: only for the newest date */
+  CHECK_FULL,    /* the whole book: only in the full audit (recon --full) */
 } CheckScope;
 
 typedef struct {
@@ -44,6 +53,8 @@ typedef struct {
   const char *title;
   CheckScope scope;
   const char *sql;     /* $1 = D; returns one row (rows compared, total compared) */
+  ReconCheckFn run;    /* instead of sql: a check that takes more than one statement */
+  gboolean every_date; /* a day check the full audit reruns for every earlier closed date */
 } ReconCheck;
 
 /* Every check ends the same way: cmp(k, e, a[, t]) holds the compared rows. */
@@ -210,14 +221,26 @@ static const char sql_r7_late_matches[] =
 /* ---- sub-ledger balances: the one whole-portfolio pass -------------------- */
 
 /* The users to recompute: those changed since the last recon (marked with D, so a
- * rerun of D takes the same users again); rows of earlier dates are pruned. $1 D. */
-static const char sql_take_changed[] =
-  "UPDATE recon_changed_users SET reconciled_date = $1::date WHERE reconciled_date IS NULL";
-static const char sql_prune_changed[] =
-  "DELETE FROM recon_changed_users WHERE reconciled_date < $1::date";
+ * rerun of D takes the same users again); rows of earlier dates are pruned. The
+ * batch role can neither delete nor rewrite a mark: it takes them through the
+ * owner's function (sql/0036, 0037). $1 D. */
 static const char sql_changed_table[] =
-  "CREATE TEMP TABLE recon_changed ON COMMIT DROP AS"
-  " SELECT DISTINCT user_id FROM recon_changed_users WHERE reconciled_date = $1::date";
+  "CREATE TEMP TABLE recon_changed ON COMMIT DROP AS SELECT user_id FROM recon_take_changed_users($1::date)";
+/* The full audit recomputes every user. */
+static const char sql_changed_all[] =
+  "INSERT INTO pg_temp.recon_changed SELECT user_id FROM users EXCEPT SELECT user_id FROM pg_temp.recon_changed";
+
+/* R11, trigger bypass: taking the marks brought the checksums of the marked users
+ * forward, so every other difference between the stored checksums and the rows is
+ * a change no trigger recorded (sql/0037), key <table>:<user>; those users are
+ * recomputed like marked ones, so R4/R8 see what the change did to the balances. */
+static const char sql_r11[] =
+  "WITH f AS (SELECT table_name, user_id FROM recon_unmarked_changes()),"
+  " ins AS (INSERT INTO pg_temp.recon_found (check_id, break_key)"
+  "         SELECT 'R11', table_name || ':' || user_id FROM f),"
+  " more AS (INSERT INTO pg_temp.recon_changed"
+  "          SELECT DISTINCT user_id FROM f WHERE user_id NOT IN (SELECT user_id FROM pg_temp.recon_changed))"
+  " SELECT (SELECT count(*) FROM recon_user_checksums), 0::bigint";
 
 
 /* Per changed user: outstanding principal (all loans, and ACTIVE loans only, for R8),
@@ -346,35 +369,60 @@ static const char sql_r12_head[] =
 
 /* ---- the pass ----------------------------------------------------------------- */
 
+static gboolean run_r7(ReconPass *p, ReconCheckSummary *out, GError **error);
+static gboolean run_r9(ReconPass *p, ReconCheckSummary *out, GError **error);
+static gboolean run_r12(ReconPass *p, ReconCheckSummary *out, GError **error);
+
+/* R11 has neither: it runs while the users to recompute are prepared. */
 static const ReconCheck checks[RECON_N_CHECKS] = {
-  { "R1", "accepted orders = loans originated", CHECK_DAY, sql_r1 },
-  { "R2", "installment principal = loan principal", CHECK_DAY, sql_r2 },
-  { "R3", "repayments = allocations + credit added", CHECK_DAY, sql_r3 },
-  { "R4", "GL 1122/1123/1124/2241 = sub-ledgers", CHECK_STATE, sql_r4 },
-  { "R5", "journal entries balanced", CHECK_DAY, sql_r5 },
-  { "R6", "statement new charges = billing", CHECK_DAY, sql_r6 },
-  { "R7", "settlement files = repayments", CHECK_DAY, sql_r7 },
-  { "R8", "used limit = unpaid principal", CHECK_STATE, sql_r8 },
-  { "R9", "sub-ledger roll-forward", CHECK_DAY, NULL },
-  { "R12", "journal hash chain", CHECK_DAY, NULL },
+  { "R1", "accepted orders = loans originated", CHECK_DAY, sql_r1, NULL, TRUE },
+  { "R2", "installment principal = loan principal", CHECK_DAY, sql_r2, NULL, TRUE },
+  { "R3", "repayments = allocations + credit added", CHECK_DAY, sql_r3, NULL, TRUE },
+  { "R4", "GL 1122/1123/1124/2241 = sub-ledgers", CHECK_STATE, sql_r4, NULL, FALSE },
+  { "R5", "journal entries balanced", CHECK_DAY, sql_r5, NULL, TRUE },
+  { "R6", "statement new charges = billing", CHECK_DAY, sql_r6, NULL, TRUE },
+  { "R7", "settlement files = repayments", CHECK_DAY, NULL, run_r7, FALSE },
+  { "R8", "used limit = unpaid principal", CHECK_STATE, sql_r8, NULL, FALSE },
+  { "R9", "sub-ledger roll-forward", CHECK_DAY, NULL, run_r9, TRUE },
+  { "R11", "no change behind the triggers", CHECK_STATE, NULL, NULL, FALSE },
+  { "R12", "journal hash chain", CHECK_DAY, NULL, run_r12, FALSE },
+  { "R13", "schedules = schedule engine", CHECK_FULL, NULL, recon_full_r13, FALSE },
+  { "R14", "journal = GL daily debits/credits", CHECK_FULL, NULL, recon_full_r14, FALSE },
+  { "R15", "GL opening = previous closing", CHECK_FULL, NULL, recon_full_r15, FALSE },
 };
 
+static ReconCheckSummary *
+summary_of(ReconSummary *s, const char *check_id)
+{
+  for (int i = 0; i < RECON_N_CHECKS; i++)
+    if (strcmp(checks[i].id, check_id) == 0)
+      return &s->checks[i];
+  g_assert_not_reached();
+}
+
+/* business_date: the date a break belongs to when not the pass's own (full audit). */
 static const char sql_found_table[] =
   "CREATE TEMP TABLE recon_found (check_id text NOT NULL, break_type text NOT NULL DEFAULT 'MISMATCH',"
   "                               break_key text NOT NULL, expected_fen bigint, actual_fen bigint,"
-  "                               severity text NOT NULL DEFAULT 'HIGH') ON COMMIT DROP";
+  "                               severity text NOT NULL DEFAULT 'HIGH', business_date date) ON COMMIT DROP";
 static const char sql_is_newest[] =
   "SELECT $1::date >= coalesce((SELECT max(business_date) FROM business_calendar), $1::date)";
 static const char sql_start_run[] =
-  "INSERT INTO recon_runs (business_date, job_run_id) VALUES ($1::date, nullif($2::bigint, 0))"
+  "INSERT INTO recon_runs (business_date, job_run_id, mode) VALUES ($1::date, nullif($2::bigint, 0), $3)"
   " RETURNING recon_run_id";
+/* The closed dates before $1, for the full audit's day checks. */
+static const char sql_earlier_dates[] =
+  "SELECT DISTINCT business_date::text FROM job_step_runs"
+  " WHERE step_name = 'gl_close' AND status = 'SUCCEEDED' AND business_date < $1::date ORDER BY 1";
+static const char sql_found_date[] =
+  "UPDATE pg_temp.recon_found SET business_date = $1::date WHERE business_date IS NULL";
 static const char sql_store_breaks[] =
   "WITH ins AS ("
   "  INSERT INTO recon_breaks (recon_run_id, business_date, check_id, break_type, break_key,"
   "                            expected_fen, actual_fen, diff_fen, severity)"
-  "  SELECT $2::bigint, $1::date, check_id, break_type, left(break_key, 200), expected_fen, actual_fen,"
-  "         actual_fen - expected_fen, severity"
-  "    FROM pg_temp.recon_found ORDER BY check_id, break_type, break_key"
+  "  SELECT $2::bigint, coalesce(business_date, $1::date), check_id, break_type, left(break_key, 200),"
+  "         expected_fen, actual_fen, actual_fen - expected_fen, severity"
+  "    FROM pg_temp.recon_found ORDER BY business_date, check_id, break_type, break_key"
   "  ON CONFLICT (business_date, check_id, break_type, break_key) DO NOTHING RETURNING 1)"
   " SELECT count(*) FROM ins";
 static const char sql_found_counts[] =
@@ -384,8 +432,8 @@ static const char sql_end_run[] =
   "UPDATE recon_runs SET status = 'SUCCEEDED', ended_at = clock_timestamp(), checks_run = $2::int,"
   "       breaks_found = $3::int WHERE recon_run_id = $1::bigint";
 static const char sql_failed_run[] =
-  "INSERT INTO recon_runs (business_date, job_run_id, status, ended_at, error)"
-  " VALUES ($1::date, nullif($2::bigint, 0), 'FAILED', clock_timestamp(), $3)";
+  "INSERT INTO recon_runs (business_date, job_run_id, status, ended_at, error, mode)"
+  " VALUES ($1::date, nullif($2::bigint, 0), 'FAILED', clock_timestamp(), $3, $4)";
 static const char sql_gl_closed[] =
   "SELECT EXISTS (SELECT 1 FROM job_step_runs WHERE business_date = $1::date AND step_name = 'gl_close'"
   "                  AND status = 'SUCCEEDED')";
@@ -422,24 +470,32 @@ recon_verify_journal_chain(PGconn *conn, const char *from, const char *to, Recon
   return TRUE;
 }
 
+/* The nightly pass re-verifies the last week's chain; the full audit every date. */
 static gboolean
-run_r12(PGconn *conn, const char *date_str, ReconCheckSummary *out, GError **error)
+run_r12(ReconPass *p, ReconCheckSummary *out, GError **error)
 {
+  if (p->mode == RECON_FULL)
+    return recon_verify_journal_chain(p->conn, NULL, p->date, out, error);
   GDate from;
   g_date_clear(&from, 1);
-  g_date_set_parse(&from, date_str);
+  g_date_set_parse(&from, p->date);
   g_date_subtract_days(&from, RECON_CHAIN_NIGHTLY_DAYS - 1);
   char from_str[11];
   g_date_strftime(from_str, sizeof from_str, "%Y-%m-%d", &from);
-  return recon_verify_journal_chain(conn, from_str, date_str, out, error);
+  return recon_verify_journal_chain(p->conn, from_str, p->date, out, error);
 }
 
-static gboolean
-run_check(PGconn *conn, const ReconCheck *check, const char *sql, int nparams, const char *const *params,
-          ReconCheckSummary *out, GError **error)
+static const char *
+mode_name(ReconMode mode)
 {
-  g_autofree char *name = g_strdup_printf("recon_%s", check->id);
-  g_autoptr(PGresult) res = db_query_one(conn, name, sql, nparams, params, error);
+  return mode == RECON_FULL ? "FULL" : "NIGHTLY";
+}
+
+gboolean
+recon_check_sql(ReconPass *p, const char *name, const char *sql, int nparams, const char *const *params,
+                ReconCheckSummary *out, GError **error)
+{
+  g_autoptr(PGresult) res = db_query_one(p->conn, name, sql, nparams, params, error);
   if (!res)
     return FALSE;
   out->rows += int_value(res, 0, 0);
@@ -447,75 +503,116 @@ run_check(PGconn *conn, const ReconCheck *check, const char *sql, int nparams, c
   return TRUE;
 }
 
+static gboolean
+run_check(ReconPass *p, const ReconCheck *check, ReconCheckSummary *out, GError **error)
+{
+  if (check->run)
+    return check->run(p, out, error);
+  g_autofree char *name = g_strdup_printf("recon_%s", check->id);
+  const char *d[] = { p->date };
+  return recon_check_sql(p, name, check->sql, 1, d, out, error);
+}
+
 /* R7 first closes earlier breaks that a late settlement line now matches. */
 static gboolean
-run_r7(PGconn *conn, const Config *config, const char *date, ReconSummary *s, GError **error)
+run_r7(ReconPass *p, ReconCheckSummary *out, GError **error)
 {
   g_autofree char *who = recon_who();
   g_autofree char *resolver = g_strdup_printf("recon (automatic) %s", who);
-  const char *late_params[] = { date, resolver };
-  g_autoptr(PGresult) late = db_query_one(conn, "recon_R7_late_matches", sql_r7_late_matches, 2, late_params,
+  const char *late_params[] = { p->date, resolver };
+  g_autoptr(PGresult) late = db_query_one(p->conn, "recon_R7_late_matches", sql_r7_late_matches, 2, late_params,
                                           error);
   if (!late)
     return FALSE;
-  s->late_matches = int_value(late, 0, 0);
-  g_autofree char *wait = g_strdup_printf("%d", config->recon_settlement_wait_days);
-  const char *params[] = { date, wait };
-  return run_check(conn, &checks[6], sql_r7, 2, params, &s->checks[6], error);
+  p->summary->late_matches = int_value(late, 0, 0);
+  g_autofree char *wait = g_strdup_printf("%d", p->config->recon_settlement_wait_days);
+  const char *params[] = { p->date, wait };
+  return recon_check_sql(p, "recon_R7", sql_r7, 2, params, out, error);
 }
 
+/* The full audit reruns R9 for every earlier date: each date's movements anew. */
+static const char sql_drop_ledger_moves[] = "DROP TABLE pg_temp.recon_ledger_moves";
+
 static gboolean
-run_r9(PGconn *conn, const char *date, const char *run, gboolean newest, ReconSummary *s, GError **error)
+run_r9(ReconPass *p, ReconCheckSummary *out, GError **error)
 {
-  const char *d[] = { date };
-  if (!db_exec(conn, "recon_ledger_moves", sql_ledger_moves, 1, d, error)
-      || !run_check(conn, &checks[8], newest ? sql_r9_newest : sql_r9_stored, 1, d, &s->checks[8], error))
+  const char *d[] = { p->date };
+  gboolean earlier = strcmp(p->date, p->summary->date_str) != 0;   /* D's own R9 made the table */
+  if ((earlier && !db_exec(p->conn, "recon_drop_ledger_moves", sql_drop_ledger_moves, 0, NULL, error))
+      || !db_exec(p->conn, "recon_ledger_moves", sql_ledger_moves, 1, d, error)
+      || !recon_check_sql(p, "recon_R9", p->newest ? sql_r9_newest : sql_r9_stored, 1, d, out, error))
     return FALSE;
-  const char *store[] = { date, run };
-  return !newest || db_exec(conn, "recon_store_closings", sql_store_closings, 2, store, error);
+  const char *store[] = { p->date, p->run };
+  return !p->newest || db_exec(p->conn, "recon_store_closings", sql_store_closings, 2, store, error);
 }
 
-/* Brings recon_user_ledgers up to date and sums the portfolio's ledgers (newest date). */
+/* Takes the marked users, finds the changes no trigger marked (R11), recomputes
+ * recon_user_ledgers for them (every user in the full audit) and sums the
+ * portfolio's ledgers (newest date). */
 static gboolean
-recompute_changed_users(PGconn *conn, const char *date, GError **error)
+recompute_changed_users(ReconPass *p, GError **error)
 {
-  const char *d[] = { date };
-  return db_exec(conn, "recon_take_changed", sql_take_changed, 1, d, error)
-         && db_exec(conn, "recon_prune_changed", sql_prune_changed, 1, d, error)
-         && db_exec(conn, "recon_changed_table", sql_changed_table, 1, d, error)
-         && db_exec(conn, "recon_recompute_users", sql_recompute_users, 1, d, error)
-         && db_exec(conn, "recon_ledger_now", sql_ledger_now, 0, NULL, error);
+  const char *d[] = { p->date };
+  return db_exec(p->conn, "recon_changed_table", sql_changed_table, 1, d, error)
+         && recon_check_sql(p, "recon_R11", sql_r11, 0, NULL, summary_of(p->summary, "R11"), error)
+         && (p->mode != RECON_FULL || db_exec(p->conn, "recon_changed_all", sql_changed_all, 0, NULL, error))
+         && db_exec(p->conn, "recon_recompute_users", sql_recompute_users, 1, d, error)
+         && db_exec(p->conn, "recon_ledger_now", sql_ledger_now, 0, NULL, error);
 }
 
 static gboolean
-run_checks(PGconn *conn, const Config *config, const char *date, const char *run, gboolean newest,
-           ReconSummary *s, GError **error)
+run_checks(ReconPass *p, GError **error)
 {
-  const char *d[] = { date };
-  if (newest && !recompute_changed_users(conn, date, error))
+  ReconSummary *s = p->summary;
+  if (p->newest && !recompute_changed_users(p, error))
     return FALSE;
   for (int i = 0; i < RECON_N_CHECKS; i++) {
     const ReconCheck *c = &checks[i];
-    if (c->scope == CHECK_STATE && !newest) {
+    if (c->scope == CHECK_STATE && !p->newest) {
       s->checks[i].skipped = TRUE;
-      continue;
+      s->checks[i].skipped_why = "whole-portfolio balances: newest date only";
+    } else if (c->scope == CHECK_FULL && p->mode != RECON_FULL) {
+      s->checks[i].skipped = TRUE;
+      s->checks[i].skipped_why = "recon --full only";
+    } else if ((c->sql || c->run) && !run_check(p, c, &s->checks[i], error)) {
+      return FALSE;
     }
-    gboolean ok = strcmp(c->id, "R7") == 0   ? run_r7(conn, config, date, s, error)
-                  : strcmp(c->id, "R9") == 0 ? run_r9(conn, date, run, newest, s, error)
-                  : strcmp(c->id, "R12") == 0 ? run_r12(conn, date, &s->checks[i], error)
-                                             : run_check(conn, c, c->sql, 1, d, &s->checks[i], error);
-    if (!ok)
+  }
+  return TRUE;
+}
+
+/* The full audit: the day checks again for every earlier closed date, their
+ * breaks stored under that date (so a nightly break found again is not doubled). */
+static gboolean
+run_earlier_dates(ReconPass *p, GError **error)
+{
+  const char *d[] = { p->date };
+  if (!db_exec(p->conn, "recon_found_date", sql_found_date, 1, d, error))   /* what D's own checks found */
+    return FALSE;
+  g_autoptr(PGresult) dates = db_query(p->conn, "recon_earlier_dates", sql_earlier_dates, 1, d, error);
+  if (!dates)
+    return FALSE;
+  for (int r = 0; r < PQntuples(dates); r++) {
+    ReconPass earlier = *p;
+    earlier.date = PQgetvalue(dates, r, 0);
+    earlier.newest = FALSE;
+    const char *e[] = { earlier.date };
+    for (int i = 0; i < RECON_N_CHECKS; i++)
+      if (checks[i].every_date && !run_check(&earlier, &checks[i], &p->summary->checks[i], error))
+        return FALSE;
+    if (!db_exec(p->conn, "recon_found_date", sql_found_date, 1, e, error))
       return FALSE;
   }
   return TRUE;
 }
 
 static gboolean
-store_breaks(PGconn *conn, const char *date, const char *run, ReconSummary *s, GError **error)
+store_breaks(ReconPass *p, GError **error)
 {
-  const char *params[] = { date, run };
-  g_autoptr(PGresult) stored = db_query_one(conn, "recon_store_breaks", sql_store_breaks, 2, params, error);
-  g_autoptr(PGresult) counts = stored ? db_query(conn, "recon_found_counts", sql_found_counts, 0, NULL, error)
+  ReconSummary *s = p->summary;
+  const char *params[] = { p->date, p->run };
+  g_autoptr(PGresult) stored = db_query_one(p->conn, "recon_store_breaks", sql_store_breaks, 2, params, error);
+  g_autoptr(PGresult) counts = stored ? db_query(p->conn, "recon_found_counts", sql_found_counts, 0, NULL, error)
                                       : NULL;
   if (!counts)
     return FALSE;
@@ -531,9 +628,10 @@ store_breaks(PGconn *conn, const char *date, const char *run, ReconSummary *s, G
 }
 
 static void
-summary_init(ReconSummary *s, const char *date)
+summary_init(ReconSummary *s, const char *date, ReconMode mode)
 {
   memset(s, 0, sizeof *s);
+  s->mode = mode;
   g_strlcpy(s->date_str, date, sizeof s->date_str);
   for (int i = 0; i < RECON_N_CHECKS; i++) {
     s->checks[i].check_id = checks[i].id;
@@ -541,33 +639,45 @@ summary_init(ReconSummary *s, const char *date)
   }
 }
 
-gboolean
-recon_run_in_transaction(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id,
-                         ReconSummary *s, GError **error)
+static gboolean
+end_run(ReconPass *p, GError **error)
+{
+  int ran = 0;
+  for (int i = 0; i < RECON_N_CHECKS; i++)
+    ran += !p->summary->checks[i].skipped;
+  g_autofree char *ran_text = g_strdup_printf("%d", ran);
+  g_autofree char *breaks = g_strdup_printf("%" G_GINT64_FORMAT, p->summary->breaks);
+  const char *end_params[] = { p->run, ran_text, breaks };
+  return db_exec(p->conn, "recon_end_run", sql_end_run, 3, end_params, error);
+}
+
+static gboolean
+run_in_transaction(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id, ReconMode mode,
+                   ReconSummary *s, GError **error)
 {
   char d[11];
   g_date_strftime(d, sizeof d, "%Y-%m-%d", date);
-  summary_init(s, d);
+  summary_init(s, d, mode);
   g_autofree char *job = g_strdup_printf("%" G_GINT64_FORMAT, job_run_id);
-  const char *start_params[] = { d, job };
+  const char *start_params[] = { d, job, mode_name(mode) };
   const char *date_param[] = { d };
-  g_autoptr(PGresult) started = db_query_one(conn, "recon_start_run", sql_start_run, 2, start_params, error);
+  g_autoptr(PGresult) started = db_query_one(conn, "recon_start_run", sql_start_run, 3, start_params, error);
   g_autoptr(PGresult) newest = started ? db_query_one(conn, "recon_is_newest", sql_is_newest, 1, date_param, error)
                                        : NULL;
   if (!newest || !db_exec(conn, "recon_found_table", sql_found_table, 0, NULL, error))
     return FALSE;
   s->recon_run_id = int_value(started, 0, 0);
-  const char *run = PQgetvalue(started, 0, 0);
-  gboolean is_newest = strcmp(PQgetvalue(newest, 0, 0), "t") == 0;
-  if (!run_checks(conn, config, d, run, is_newest, s, error) || !store_breaks(conn, d, run, s, error))
-    return FALSE;
-  int ran = 0;
-  for (int i = 0; i < RECON_N_CHECKS; i++)
-    ran += !s->checks[i].skipped;
-  g_autofree char *ran_text = g_strdup_printf("%d", ran);
-  g_autofree char *breaks = g_strdup_printf("%" G_GINT64_FORMAT, s->breaks);
-  const char *end_params[] = { run, ran_text, breaks };
-  return db_exec(conn, "recon_end_run", sql_end_run, 3, end_params, error);
+  ReconPass p = { .conn = conn, .config = config, .date = d, .run = PQgetvalue(started, 0, 0),
+                  .newest = strcmp(PQgetvalue(newest, 0, 0), "t") == 0, .mode = mode, .summary = s };
+  return run_checks(&p, error) && (mode != RECON_FULL || run_earlier_dates(&p, error)) && store_breaks(&p, error)
+         && end_run(&p, error);
+}
+
+gboolean
+recon_run_in_transaction(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id,
+                         ReconSummary *s, GError **error)
+{
+  return run_in_transaction(conn, config, date, job_run_id, RECON_NIGHTLY, s, error);
 }
 
 static gboolean
@@ -586,18 +696,25 @@ require_gl_closed(PGconn *conn, const char *date, GError **error)
 }
 
 static void
-record_failure(PGconn *conn, const char *date, gint64 job_run_id, const GError *cause)
+record_failure(PGconn *conn, const char *date, gint64 job_run_id, ReconMode mode, const GError *cause)
 {
   if (PQstatus(conn) != CONNECTION_OK)
     return;
   g_autofree char *job = g_strdup_printf("%" G_GINT64_FORMAT, job_run_id);
-  const char *params[] = { date, job, cause ? cause->message : "unknown error" };
-  db_exec(conn, "recon_failed_run", sql_failed_run, 3, params, NULL);
+  const char *params[] = { date, job, cause ? cause->message : "unknown error", mode_name(mode) };
+  db_exec(conn, "recon_failed_run", sql_failed_run, 4, params, NULL);
 }
 
 gboolean
 recon_run(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id, ReconSummary *s,
           GError **error)
+{
+  return recon_run_mode(conn, config, date, job_run_id, RECON_NIGHTLY, s, error);
+}
+
+gboolean
+recon_run_mode(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id, ReconMode mode,
+               ReconSummary *s, GError **error)
 {
   char d[11];
   g_date_strftime(d, sizeof d, "%Y-%m-%d", date);
@@ -608,11 +725,11 @@ recon_run(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_
     return FALSE;
   gboolean ok = db_exec(conn, "recon_isolation", "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", 0, NULL,
                         error)
-                && recon_run_in_transaction(conn, config, date, job_run_id, s, error)
+                && run_in_transaction(conn, config, date, job_run_id, mode, s, error)
                 && db_commit(conn, error);
   if (!ok) {
     db_rollback(conn);
-    record_failure(conn, d, job_run_id, error ? *error : NULL);
+    record_failure(conn, d, job_run_id, mode, error ? *error : NULL);
   }
   return ok;
 }

@@ -1,4 +1,4 @@
-/* Reconciliation (对账, product-rules §9): checks R1–R9, each recomputing a total
+/* Reconciliation (对账, product-rules §9): checks R1–R15, each recomputing a total
  * from other tables than the code that wrote it, as set-based SQL. Every
  * difference is stored as a break (check, key, expected, actual, diff, severity)
  * that is explained or resolved, never deleted. A rerun over the same data finds
@@ -21,12 +21,21 @@ typedef enum {
   RECON_ERROR_BREAK_ID,   /* explain/resolve: no such break, or already resolved */
 } ReconError;
 
-#define RECON_N_CHECKS 10
+#define RECON_N_CHECKS 14
+
+/* The nightly incremental pass, or the full audit (recon --full) that recomputes
+ * every user, loan, journal day and GL day and reruns the day checks for every
+ * earlier closed date. */
+typedef enum {
+  RECON_NIGHTLY,
+  RECON_FULL,
+} ReconMode;
 
 typedef struct {
-  const char *check_id;   /* "R1" … "R9" */
+  const char *check_id;   /* "R1" … "R15" */
   const char *title;
-  gboolean skipped;       /* a whole-portfolio check on a date that is not the newest */
+  gboolean skipped;       /* not run by this pass: see skipped_why */
+  const char *skipped_why;
   gint64 rows;            /* rows compared */
   gint64 total_fen;       /* total compared (the expected side) */
   gint64 breaks;          /* breaks this pass found (new or found again) */
@@ -35,6 +44,7 @@ typedef struct {
 
 typedef struct {
   gint64 recon_run_id;
+  ReconMode mode;
   char date_str[11];
   ReconCheckSummary checks[RECON_N_CHECKS];
   gint64 breaks;          /* all checks */
@@ -48,6 +58,10 @@ typedef struct {
  * when standalone. DATE's gl_close step must have succeeded. */
 gboolean recon_run(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id,
                    ReconSummary *summary, GError **error);
+
+/* recon_run in MODE: RECON_FULL is the full audit (docs/operations.md). */
+gboolean recon_run_mode(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id,
+                        ReconMode mode, ReconSummary *summary, GError **error);
 
 /* The same pass inside a transaction the caller opened (the night's step). */
 gboolean recon_run_in_transaction(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id,

@@ -20,6 +20,7 @@ extern CU_TestInfo itest_recon_cases[];
 extern CU_TestInfo itest_repay_cases[];
 extern CU_TestInfo itest_report_cases[];
 extern CU_TestInfo itest_roles_cases[];
+extern CU_TestInfo itest_tamper_cases[];
 extern CU_TestInfo itest_schedule_cases[];
 extern CU_TestInfo itest_spool_cases[];
 
@@ -47,6 +48,7 @@ main(int argc, char **argv)
     { "night", NULL, NULL, NULL, NULL, itest_night_cases },
     { "recon", NULL, NULL, NULL, NULL, itest_recon_cases },
     { "roles", NULL, NULL, NULL, NULL, itest_roles_cases },
+    { "tamper", NULL, NULL, NULL, NULL, itest_tamper_cases },
     { "schedule", NULL, NULL, NULL, NULL, itest_schedule_cases },
     { "spool", NULL, NULL, NULL, NULL, itest_spool_cases },
     CU_SUITE_INFO_NULL,

@@ -147,7 +147,7 @@ test_demo_nights_are_clean(void)
   PGconn *c = itest_connect(db, "baitiao_batch");
   g_autofree char *runs = itest_query(c, "SELECT count(*) || ' ' || sum(breaks_found) || ' ' || min(checks_run)"
                                          "  FROM recon_runs WHERE status = 'SUCCEEDED'");
-  ITEST_ASSERT_STR_EQ(runs, "15 0 10");   /* one per night 03-04 … 03-18, every check ran */
+  ITEST_ASSERT_STR_EQ(runs, "15 0 11");   /* one per night 03-04 … 03-18, every nightly check ran */
   g_autofree char *breaks = itest_query(c, "SELECT count(*) FROM recon_breaks");
   ITEST_ASSERT_STR_EQ(breaks, "0");
   /* R9 closings of the last night, hand-computed above */
@@ -450,7 +450,53 @@ test_settlement_load(void)
   PQfinish(c);
 }
 
+/* recon --full through the binary: clean book exit 0 with every check run and the
+ * run recorded as FULL; a schedule edited behind the program's back exit 3 with
+ * R13 naming installment and field, the same break (not a copy) on a second audit;
+ * an earlier --date skips the balance checks; --full goes with run only. */
+static void
+test_full_audit_cli(void)
+{
+  g_autofree char *db = clean_clone();
+  g_autofree char *config = itest_write_config(db, NULL);
+  g_autoptr(ItestRun) clean = baitiao(config, (const char *[]) { "recon", "--full", NULL });
+  expect_status(clean, 0);
+  ITEST_ASSERT_CONTAINS(clean->out, "recon 2026-03-18  run ");
+  ITEST_ASSERT_CONTAINS(clean->out, "(full audit)");
+  ITEST_ASSERT_CONTAINS(clean->out, "0 break(s), 0 new");
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  g_autofree char *run = itest_query(c, "SELECT mode || ' ' || status || ' ' || checks_run || ' ' || breaks_found"
+                                        "  FROM recon_runs ORDER BY recon_run_id DESC LIMIT 1");
+  ITEST_ASSERT_STR_EQ(run, "FULL SUCCEEDED 13 0");
+  exec_as(db, "postgres", "UPDATE baitiao.installments SET fee_fen = fee_fen + 7"
+                          " WHERE order_id = 'O20260304002' AND installment_no = 5");
+  g_autoptr(ItestRun) found = baitiao(config, (const char *[]) { "recon", "--full", NULL });
+  expect_status(found, 3);
+  g_autoptr(ItestRun) again = baitiao(config, (const char *[]) { "recon", "--full", NULL });
+  expect_status(again, 3);
+  ITEST_ASSERT_CONTAINS(again->out, "1 break(s), 0 new");
+  g_autofree char *breaks = itest_query(c, "SELECT string_agg(concat_ws('/', business_date, check_id, break_key,"
+                                           "                   expected_fen, actual_fen, diff_fen), ' ')"
+                                           "  FROM recon_breaks");
+  g_autofree char *fee = itest_query(c, "SELECT fee_fen - 7 FROM installments"
+                                        " WHERE order_id = 'O20260304002' AND installment_no = 5");
+  g_autofree char *want = g_strdup_printf("2026-03-04/R13/O20260304002:5:fee/%s/%" G_GINT64_FORMAT "/7", fee,
+                                          g_ascii_strtoll(fee, NULL, 10) + 7);
+  ITEST_ASSERT_STR_EQ(breaks, want);
+  /* the nightly pass does not look at schedules */
+  g_autoptr(ItestRun) nightly = baitiao(config, (const char *[]) { "recon", NULL });
+  expect_status(nightly, 0);
+  ITEST_ASSERT_CONTAINS(nightly->out, "skipped  schedules = schedule engine (recon --full only)");
+  g_autoptr(ItestRun) earlier = baitiao(config, (const char *[]) { "recon", "--full", "--date", "2026-03-10", NULL });
+  expect_status(earlier, 3);
+  ITEST_ASSERT_CONTAINS(earlier->out, "whole-portfolio balances: newest date only");
+  g_autoptr(ItestRun) usage = baitiao(config, (const char *[]) { "recon", "breaks", "--full", NULL });
+  expect_status(usage, 2);
+  PQfinish(c);
+}
+
 CU_TestInfo itest_recon_cases[] = {
+  { "full audit through the binary", test_full_audit_cli },
   { "settlement files load with their channel", test_settlement_load },
   { "demo nights are clean", test_demo_nights_are_clean },
   { "R1 order amount, rerun finds the same break", test_r1_order_amount },

@@ -101,7 +101,39 @@ test_ledger_refuses_unbalanced_entry(void)
   PQfinish(c);
 }
 
+/* The change marks recon trusts (sql/0031, 0036) and the checksums of R11 (0037):
+ * the batch role reads them and takes marks only through the owner's function. */
+static void
+test_recon_marks_are_tamper_proof(void)
+{
+  g_autofree char *db = itest_create_db("roles_marks", TRUE);
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  assert_ok(c, "INSERT INTO baitiao.business_calendar (business_date, status) VALUES ('2026-03-05', 'OPEN')");
+  assert_refused(c, "INSERT INTO baitiao.recon_changed_users (user_id) VALUES ('U1')", "42501");
+  assert_refused(c, "DELETE FROM baitiao.recon_changed_users", "42501");
+  assert_refused(c, "UPDATE baitiao.recon_changed_users SET reconciled_date = '2026-03-05'", "42501");
+  assert_refused(c, "TRUNCATE baitiao.recon_changed_users", "42501");
+  assert_refused(c, "INSERT INTO baitiao.recon_user_checksums VALUES ('U1', 0, 0, 0, '2026-03-05')", "42501");
+  assert_refused(c, "UPDATE baitiao.recon_user_checksums SET users_sum = 0", "42501");
+  assert_refused(c, "DELETE FROM baitiao.recon_user_checksums", "42501");
+  /* marks are taken for the newest business date, never a later or an earlier one */
+  assert_refused(c, "SELECT count(*) FROM baitiao.recon_take_changed_users('2026-03-06')", "22023");
+  assert_ok(c, "SELECT count(*) FROM baitiao.recon_take_changed_users('2026-03-05')");
+  assert_refused(c, "SELECT count(*) FROM baitiao.recon_take_changed_users('2026-03-04')", "22023");
+  assert_refused(c, "SELECT baitiao.recon_checkpoint_users('2026-03-05')", "42501");
+  assert_refused(c, "DELETE FROM baitiao.recon_mark_takes", "42501");
+  g_autofree char *log = itest_query(c, "SELECT string_agg(business_date || ' ' || taken_by, ',') FROM baitiao.recon_mark_takes");
+  ITEST_ASSERT_STR_EQ(log, "2026-03-05 baitiao_batch");
+  assert_ok(c, "SELECT count(*) FROM baitiao.recon_unmarked_changes()");
+  /* the report role may not take them at all */
+  PGconn *r = itest_connect(db, "baitiao_report");
+  assert_refused(r, "SELECT count(*) FROM baitiao.recon_take_changed_users('2026-03-05')", "42501");
+  PQfinish(r);
+  PQfinish(c);
+}
+
 CU_TestInfo itest_roles_cases[] = {
+  { "recon marks are tamper-proof", test_recon_marks_are_tamper_proof },
   { "ledger refuses unbalanced entry", test_ledger_refuses_unbalanced_entry },
   { "batch role cannot change schema", test_batch_role_cannot_change_schema },
   { "report role only reads", test_report_role_only_reads },
