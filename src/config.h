@@ -21,6 +21,8 @@ typedef struct {
   /* [recon] */
   gboolean recon_breaks_block_close;   /* breaks keep the date from closing (default false) */
   int recon_settlement_wait_days;      /* days an unmatched settlement item waits (default 2) */
+  /* [calendar] */
+  gboolean calendar_allow_future;      /* eod may run dates not yet ended (default false) */
 } Config;
 
 Config *config_new_defaults(void);
