@@ -719,6 +719,58 @@ night_with_repayment(PGconn *c, const char *date, const char *txn, const char *u
   return night(c, date);
 }
 
+/* Closes the calendar dates FROM..TO (as the nights of a real run would have). */
+static void
+close_dates(PGconn *c, const char *from, const char *to)
+{
+  GDate d, end;
+  g_date_clear(&d, 1);
+  g_date_clear(&end, 1);
+  g_date_set_parse(&d, from);
+  g_date_set_parse(&end, to);
+  for (; g_date_compare(&d, &end) <= 0; g_date_add_days(&d, 1)) {
+    char day[11];
+    g_date_strftime(day, sizeof day, "%Y-%m-%d", &d);
+    const char *v[] = { day };
+    exec(c, "INSERT INTO business_calendar (business_date, status, closed_at) VALUES ($1::date, 'CLOSED', now())",
+         1, v);
+  }
+}
+
+/* "baitiao report NAME" for the closed DATE,
+ * read back by t/check_xlsx.py (an independent reader): its facts, one per line,
+ * with a leading newline so that every fact can be looked for as "\nFACT\n". */
+static char *
+report_facts(PGconn *c, const char *date, const char *name)
+{
+  g_autofree char *config = itest_write_config(PQdb(c), NULL);
+  g_autofree char *out = g_build_filename(itest_tmpdir(), PQdb(c), NULL);
+  CU_ASSERT_FATAL(g_mkdir_with_parents(out, 0755) == 0);
+  g_autofree char *specs = itest_top_file("reports", NULL);
+  g_autoptr(ItestRun) run = itest_baitiao_config(config, (const char *[]) { "report", name, "--date", date,
+                                                                            "--out", out, "--specs", specs,
+                                                                            "--quiet", NULL }, NULL);
+  CU_ASSERT_EQUAL_FATAL(run->status, 0);
+  ITEST_ASSERT_STR_EQ(run->out, "");
+  g_autofree char *script = itest_top_file("t", "check_xlsx.py");
+  g_autofree char *compact = g_strdup(date);
+  for (char *from = compact, *to = compact;; from++) {
+    if (*from != '-')
+      *to++ = *from;
+    if (!*from)
+      break;
+  }
+  g_autofree char *file = g_strdup_printf("%s/%s_%s.xlsx", out, name, compact);
+  const char *argv[] = { "/usr/bin/python3", script, file, NULL };
+  char *facts = NULL;
+  int status = -1;
+  CU_ASSERT_FATAL(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &facts, NULL, &status,
+                               NULL) && status == 0);
+  char *all = g_strconcat("\n", facts, NULL);
+  g_free(facts);
+  return all;
+}
+
 static const char sql_snapshot_offbalance[] =
   "SELECT coalesce(string_agg(snapshot_date || ' ' || status || ' ' || dpd || ' ' || bucket || ' ' || class"
   "                           || ' ' || outstanding_principal_fen || ' ' || offbalance_fen"
@@ -840,6 +892,27 @@ test_written_off_buckets_and_recovery(void)
     "  FROM writeoffs w JOIN loans l USING (loan_id) JOIN users u ON u.user_id = l.user_id"
     " WHERE w.loan_id = $1::bigint");
   ITEST_ASSERT_STR_EQ(state, "101527 WRITTEN_OFF 2833");
+
+  /* Aging on 09-30: the loan in M6 / LOSS with its 67167 off balance, on-balance
+   * totals 0 = GL 1122. Roll rates on 10-31: from 09-30 (M6, 67167 off balance) to C,
+   * all of it recovered; no on-balance loan. */
+  close_dates(c, "2026-09-30", "2026-10-31");
+  g_autofree char *aging = report_facts(c, "2026-09-30", "aging");
+  const char *buckets = "aging_20260930.xlsx | 账龄分布";
+  g_autofree char *f1 = g_strdup_printf("\ntotal %s | 表外笔数（已核销） | 1\n", buckets);
+  g_autofree char *f2 = g_strdup_printf("\ntotal %s | 表外余额（核销未收回） | 67167\n", buckets);
+  g_autofree char *f3 = g_strdup_printf("\ntotal %s | 未还本金 | 0\n", buckets);
+  g_autofree char *f4 = g_strdup_printf("\ntotal %s | 笔数 | 0\n", buckets);
+  ITEST_ASSERT_CONTAINS(aging, f1);
+  ITEST_ASSERT_CONTAINS(aging, f2);
+  ITEST_ASSERT_CONTAINS(aging, f3);
+  ITEST_ASSERT_CONTAINS(aging, f4);
+  ITEST_ASSERT_CONTAINS(aging, "\ntotal aging_20260930.xlsx | 五级分类 | 表外余额（核销未收回） | 67167\n");
+  g_autofree char *roll = report_facts(c, "2026-10-31", "roll_rates");
+  ITEST_ASSERT_CONTAINS(roll, "\nrows roll_rates_20261031.xlsx | 表外迁徙 | 8\n");
+  ITEST_ASSERT_CONTAINS(roll, "\ntotal roll_rates_20261031.xlsx | 表外迁徙 | 核销笔数 | 1\n");
+  ITEST_ASSERT_CONTAINS(roll, "\ntotal roll_rates_20261031.xlsx | 表外迁徙 | 上月末表外余额 | 67167\n");
+  ITEST_ASSERT_CONTAINS(roll, "\ntotal roll_rates_20261031.xlsx | 迁徙矩阵 | 笔数 | 0\n");
   PQfinish(c);
 }
 
