@@ -5,6 +5,8 @@
 
 G_DEFINE_QUARK(cli-error-quark, cli_error)
 
+static gboolean quiet;
+
 GOptionContext *
 cli_context_new(const char *name, const char *params, const char *summary, CliCommon *common)
 {
@@ -15,7 +17,8 @@ cli_context_new(const char *name, const char *params, const char *summary, CliCo
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &common->config_path,
       "Configuration file (default: $BAITIAO_CONFIG, else built-in defaults and PG* environment)", "FILE" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &common->verbose, "Log debug messages", NULL },
-    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &common->quiet, "Log only warnings and errors", NULL },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &common->quiet,
+      "Print nothing on success: no summary on stdout, only warnings and errors on stderr", NULL },
     G_OPTION_ENTRY_NULL,
   };
   GOptionGroup *group = g_option_group_new("common", "Common options:", "Show common options",
@@ -48,11 +51,18 @@ cli_parse(GOptionContext *ctx, const char *name, int *argc, char ***argv, GError
 Config *
 cli_setup(const CliCommon *common, GError **error)
 {
+  quiet = common->quiet && !common->verbose;
   if (common->verbose)
     log_set_level(LOG_LEVEL_DEBUG);
   else if (common->quiet)
     log_set_level(LOG_LEVEL_WARNING);
   return config_resolve(common->config_path, error);
+}
+
+gboolean
+cli_quiet(void)
+{
+  return quiet;
 }
 
 PGconn *

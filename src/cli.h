@@ -40,6 +40,9 @@ Config *cli_setup(const CliCommon *common, GError **error);
  * running query is cancelled on SIGINT/SIGTERM. *CONFIG receives the configuration. */
 PGconn *cli_connect(const CliCommon *common, DbRole role, const char *command, Config **config,
                     GError **error);
+/* --quiet was given (and applied by cli_setup): a command prints no summary of what it
+ * did. Listings the user asked for (status, schedule, recon breaks, ...) still print. */
+gboolean cli_quiet(void);
 void cli_common_clear(CliCommon *common);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliCommon, cli_common_clear)
 

@@ -19,6 +19,7 @@ typedef struct {
   gboolean catch_up;
   gboolean dry_run;
   char **allow_missing;
+  gboolean allow_future;
 } EodArgs;
 
 static void
@@ -54,6 +55,8 @@ check_schema(PGconn *conn, const Config *config, GError **error)
 static void
 print_report(const EodReport *r, gboolean dry_run)
 {
+  if (cli_quiet())
+    return;
   printf("%s%s  run %" G_GINT64_FORMAT "\n", r->date_str, dry_run ? "  (dry run: nothing committed)" : "",
          r->run_id);
   for (guint i = 0; i < r->steps->len; i++) {
@@ -68,11 +71,37 @@ print_report(const EodReport *r, gboolean dry_run)
 }
 
 static void
-yesterday(GDate *d)
+today(GDate *d)
 {
   g_date_clear(d, 1);
   g_date_set_time_t(d, time(NULL));
+}
+
+static void
+yesterday(GDate *d)
+{
+  today(d);
   g_date_subtract_days(d, 1);
+}
+
+/* A night for a date that has not ended yet (today by the local clock, or later) would
+ * close the date before its files arrive; only a simulation or replay may ask for it
+ * ([calendar] allow_future, --allow-future). Exit 2: the request, not the data. */
+static gboolean
+check_date_ended(const GDate *last, gboolean allowed, GError **error)
+{
+  GDate now;
+  today(&now);
+  if (allowed || g_date_compare(last, &now) < 0)
+    return TRUE;
+  char last_str[11], now_str[11];
+  g_date_strftime(last_str, sizeof last_str, "%Y-%m-%d", last);
+  g_date_strftime(now_str, sizeof now_str, "%Y-%m-%d", &now);
+  g_set_error(error, CLI_ERROR, CLI_ERROR_USAGE,
+              "cannot run %s: the date has not ended yet (today is %s)\n"
+              "hint: a simulation or replay may set [calendar] allow_future = true or pass --allow-future",
+              last_str, now_str);
+  return FALSE;
 }
 
 /* Decides the first date to run and checks it against the calendar's sequence. */
@@ -143,6 +172,8 @@ run_nights(PGconn *conn, const Config *config, const EodArgs *a, GError **error)
   } else {
     until = date;
   }
+  if (!check_date_ended(&until, a->allow_future || config->calendar_allow_future, error))
+    return FALSE;
   if (g_date_compare(&date, &until) > 0) {
     char d[11];
     g_date_strftime(d, sizeof d, "%Y-%m-%d", &date);
@@ -215,6 +246,8 @@ cmd_eod(int argc, char **argv, GError **error)
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &a.dry_run, "Compute and print the night's totals; commit nothing", NULL },
     { "allow-missing", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.allow_missing,
       "Close the date without this expected file (repeatable; recorded on the run)", "KIND[:CHANNEL]" },
+    { "allow-future", 0, 0, G_OPTION_ARG_NONE, &a.allow_future,
+      "Run dates that have not ended yet (simulations, replays; also [calendar] allow_future)", NULL },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx = cli_context_new("eod", NULL,

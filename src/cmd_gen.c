@@ -28,6 +28,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GenArgs, gen_args_clear)
 static void
 print_summary(const GenOptions *o, const GenSummary *s)
 {
+  if (cli_quiet())
+    return;
   g_autofree char *orders = money_format_fen_grouped(s->order_fen);
   g_autofree char *paid = money_format_fen_grouped(s->repayment_fen);
   printf("%s: %" G_GINT64_FORMAT " users, %d days from %04d-%02d-%02d\n"

@@ -11,6 +11,8 @@
 static void
 print_result(const char *path, const IntakeResult *r)
 {
+  if (cli_quiet())
+    return;
   if (r->already_loaded) {
     printf("%s: already loaded on %s (file %" G_GINT64_FORMAT "): nothing new\n", path, r->loaded_at, r->file_id);
     return;

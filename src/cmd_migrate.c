@@ -88,8 +88,9 @@ migrate_action(const char *action, PGconn *conn, const Config *config, gboolean 
   }
   if (!migrate_check_drift(v.statuses, error))
     return FALSE;
-  printf("ok: %u applied migrations match their files, %u pending\n", v.applied->len,
-         v.files->len - v.applied->len);
+  if (!cli_quiet())
+    printf("ok: %u applied migrations match their files, %u pending\n", v.applied->len,
+           v.files->len - v.applied->len);
   return TRUE;
 }
 

@@ -31,6 +31,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ReconArgs, recon_args_clear)
 static void
 print_summary(const ReconSummary *s)
 {
+  if (cli_quiet())
+    return;
   printf("recon %s  run %" G_GINT64_FORMAT "%s\n", s->date_str, s->recon_run_id,
          s->mode == RECON_FULL ? "  (full audit)" : "");
   printf("  %-5s %13s %24s %7s  %-8s %s\n", "check", "rows compared", "total compared (yuan)", "breaks",
@@ -138,7 +140,8 @@ action_change(PGconn *conn, gboolean resolve, gint64 id, const ReconArgs *a, GEr
   g_autofree char *who = recon_who();
   if (resolve ? !recon_resolve(conn, id, a->note, who, error) : !recon_explain(conn, id, a->note, who, error))
     return FALSE;
-  printf("break %" G_GINT64_FORMAT " %s by %s\n", id, resolve ? "resolved" : "explained", who);
+  if (!cli_quiet())
+    printf("break %" G_GINT64_FORMAT " %s by %s\n", id, resolve ? "resolved" : "explained", who);
   return TRUE;
 }
 

@@ -105,7 +105,8 @@ render_all(PGconn *conn, GPtrArray *specs, const ReportRequest *req, GError **er
     if (report_render(conn, spec, req, &path, &rows, &local)) {
       double secs = (double) (g_get_monotonic_time() - t0) / 1e6;
       log_info("%s: %" G_GINT64_FORMAT " rows in %.2f s", spec->name, rows, secs);
-      printf("%s\n", path);
+      if (!cli_quiet())
+        printf("%s\n", path);
       continue;
     }
     if (local->domain == DB_ERROR && local->code == DB_ERROR_UNREACHABLE) {

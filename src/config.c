@@ -17,6 +17,7 @@ static const char *const database_keys[] = {
 static const char *const paths_keys[] = { "sql_dir", "metrics_file", NULL };
 static const char *const recon_keys[] = { "breaks_block_close", "settlement_wait_days", NULL };
 static const char *const intake_keys[] = { "spool_dir", "expected", "wait_deadline", NULL };
+static const char *const calendar_keys[] = { "allow_future", NULL };
 
 Config *
 config_new_defaults(void)
@@ -79,7 +80,8 @@ check_groups(const Keyfile *k, GError **error)
     const char *const *known = g_str_equal(groups[g], "database") ? database_keys
                                : g_str_equal(groups[g], "paths") ? paths_keys
                                : g_str_equal(groups[g], "recon") ? recon_keys
-                               : g_str_equal(groups[g], "intake") ? intake_keys : NULL;
+                               : g_str_equal(groups[g], "intake") ? intake_keys
+                               : g_str_equal(groups[g], "calendar") ? calendar_keys : NULL;
     if (!known) {
       g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_UNKNOWN, "%s:%d: unknown group [%s]", k->path,
                   keyfile_line(k, groups[g], NULL), groups[g]);
@@ -122,22 +124,31 @@ read_database(const Keyfile *k, Config *c, GError **error)
   return TRUE;
 }
 
+/* A true/false key; *SLOT keeps its default when the key is not given. */
+static gboolean
+read_boolean(const Keyfile *k, const char *group, const char *key, gboolean *slot, GError **error)
+{
+  g_autofree char *value = keyfile_string(k, group, key);
+  if (!value)
+    return TRUE;
+  if (g_ascii_strcasecmp(value, "true") == 0)
+    *slot = TRUE;
+  else if (g_ascii_strcasecmp(value, "false") == 0)
+    *slot = FALSE;
+  else {
+    keyfile_value_error(error, k, group, key, "must be true or false, not \"%s\"", value);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* [recon]: whether breaks keep the date open, and how long an unmatched settlement
  * item waits for the channel's T+1 file before it is a break. */
 static gboolean
 read_recon(const Keyfile *k, Config *c, GError **error)
 {
-  g_autofree char *block = keyfile_string(k, "recon", "breaks_block_close");
-  if (block) {
-    if (g_ascii_strcasecmp(block, "true") == 0)
-      c->recon_breaks_block_close = TRUE;
-    else if (g_ascii_strcasecmp(block, "false") == 0)
-      c->recon_breaks_block_close = FALSE;
-    else {
-      keyfile_value_error(error, k, "recon", "breaks_block_close", "must be true or false, not \"%s\"", block);
-      return FALSE;
-    }
-  }
+  if (!read_boolean(k, "recon", "breaks_block_close", &c->recon_breaks_block_close, error))
+    return FALSE;
   gint64 wait = c->recon_settlement_wait_days;
   if (!keyfile_int(k, "recon", "settlement_wait_days", 0, 366, &wait, error))
     return FALSE;
@@ -212,7 +223,8 @@ config_load(const char *path, GError **error)
   g_autoptr(Config) c = config_new_defaults();
   c->path = g_strdup(path);
   if (!read_database(k, c, error) || !read_recon(k, c, error) || !read_expected(k, c, error)
-      || !read_deadline(k, c, error))
+      || !read_deadline(k, c, error)
+      || !read_boolean(k, "calendar", "allow_future", &c->calendar_allow_future, error))
     return NULL;
   take_string(k, "intake", "spool_dir", &c->intake_spool_dir);
   make_relative_to(path, &c->intake_spool_dir);

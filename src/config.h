@@ -30,6 +30,8 @@ typedef struct {
   int intake_wait_deadline_min;        /* minutes after the midnight ending D, local; -1: none */
   /* Not read from the file: `eod --allow-missing` puts its KIND:CHANNEL list here. */
   char **intake_allow_missing;
+  /* [calendar] */
+  gboolean calendar_allow_future;      /* eod may run dates not yet ended (default false) */
 } Config;
 
 Config *config_new_defaults(void);

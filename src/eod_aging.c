@@ -15,12 +15,15 @@
  *  - A day's accrual row is written even when it rounds to 0 fen (base × ppm < 0.5 fen
  *    or penalty_ppm = 0): penalty_accruals is then exactly the overdue set of each
  *    day, which the next night uses to find the loans cured today.
- *  - "Live" loans are ACTIVE ones. A loan gets its first row the night it is first
- *    seen: normally its origination night (origination_date = D); a loan closed
+ *  - "Live" loans are ACTIVE ones and WRITTEN_OFF ones not fully recovered (§11:
+ *    they stay in aging for collection). A loan gets its first row the night it is
+ *    first seen: normally its origination night (origination_date = D); a loan closed
  *    (PAID_OFF, CANCELLED) gets a final row that night, and none after. A written-off
- *    loan's row is written by the write-off step (eod_writeoff.c) and is its last.
- *  - The DPD of a loan that is not ACTIVE is 0 (no installment of it is billed and
- *    unpaid); its class follows from status and DPD as in sql/0017.
+ *    loan's write-off night row is written by the write-off step (eod_writeoff.c);
+ *    after that this step follows its off-balance DPD; the night it is fully
+ *    recovered it gets its row with DPD 0, bucket C, and none after.
+ *  - The DPD of a PAID_OFF or CANCELLED loan is 0; its class follows from status and
+ *    DPD as in sql/0017.
  *  - Every row dated a month end has is_month_end = true, including the final row of
  *    a loan closed that day.
  *  - A loan's latest row is looked for from the previous month end on: a live loan
@@ -68,11 +71,20 @@ static const char sql_gl_penalty[] =
 
 /* The change rows of D. $1 = D, $2 = D is a month end, $3 = the previous month end.
  * Candidates: loans overdue today, loans overdue yesterday (cured today?), loans
- * whose status changed or that were originated today, and at a month end every
- * ACTIVE loan. A candidate gets a row when it has none yet, when its status, bucket
- * or class differs from its latest row, or at a month end. The two branches of
- * "changed" and the grouped balances let a month end (every live loan) be planned as
- * one pass over installments, and an ordinary day as a few index lookups per loan. */
+ * whose status changed or that were originated today, written-off loans that
+ * recovered money today or whose off-balance DPD is on a bucket boundary today, and at
+ * a month end every ACTIVE loan and every written-off loan not fully recovered. A
+ * candidate gets a row when it has none yet, when its status, bucket or class
+ * differs from its latest row, when it recovered money today (its off-balance
+ * remainder changed), or at a month end. The two branches of "changed" and
+ * the grouped balances let a month end (every live loan) be planned as one pass over
+ * installments, and an ordinary day as a few index lookups per loan.
+ *
+ * A written-off loan (§11) stays in aging: its DPD is D − the earliest due date of
+ * its written-off installments past due whose written-off principal + fee are not
+ * fully recovered (recovery takes penalty, then fee, then principal, so that is
+ * recovered_fen < written-off total and principal + fee written off > 0); class LOSS
+ * (sql/0017); on-balance balances 0, the remainder in offbalance_fen. */
 static const char sql_snapshots[] =
   "WITH overdue AS ("
   "  SELECT i.loan_id, min(i.due_date) AS first_due_date,"
@@ -83,20 +95,45 @@ static const char sql_snapshots[] =
   "     AND (i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen - i.writeoff_principal_fen)"
   "       + (i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen) > 0"
   "   GROUP BY i.loan_id),"
+  " boundary AS ("
+  "  SELECT DISTINCT i.loan_id FROM installments i"
+  "   WHERE i.status = 'WRITTEN_OFF'"
+  "     AND i.due_date = ANY (ARRAY[$1::date - 1, $1::date - 31, $1::date - 61, $1::date - 91,"
+  "                                 $1::date - 121, $1::date - 151, $1::date - 181])),"
+  " recovered AS ("
+  "  SELECT DISTINCT loan_id FROM allocations"
+  "   WHERE business_date = $1::date AND component LIKE 'RECOVERY\\_%'),"
   " candidates AS ("
   "  SELECT loan_id FROM overdue"
   "  UNION SELECT loan_id FROM penalty_accruals WHERE accrual_date = $1::date - 1"
   "  UNION SELECT loan_id FROM loans WHERE status_date = $1::date"
   "  UNION SELECT loan_id FROM loans WHERE origination_date = $1::date"
+  "  UNION SELECT loan_id FROM boundary"
+  "  UNION SELECT loan_id FROM recovered"
+  "  UNION SELECT loan_id FROM writeoffs"
+  "         WHERE $2::boolean AND recovered_fen < principal_fen + fee_fen + penalty_fen"
   "  UNION SELECT loan_id FROM loans WHERE $2::boolean AND status = 'ACTIVE'),"
   " state AS ("
   "  SELECT l.loan_id, l.user_id, l.status,"
-  "         CASE WHEN l.status = 'ACTIVE' THEN coalesce($1::date - o.first_due_date, 0) ELSE 0 END AS dpd,"
+  "         CASE l.status WHEN 'ACTIVE' THEN coalesce($1::date - o.first_due_date, 0)"
+  "                       WHEN 'WRITTEN_OFF' THEN coalesce($1::date - w.first_due_date, 0) ELSE 0 END AS dpd,"
   "         CASE WHEN l.status = 'ACTIVE' THEN coalesce(o.overdue_principal_fen, 0) ELSE 0 END"
-  "           AS overdue_principal_fen"
+  "           AS overdue_principal_fen,"
+  "         CASE WHEN l.status = 'WRITTEN_OFF' THEN coalesce(w.remainder_fen, 0) ELSE 0 END AS offbalance_fen,"
+  "         r.loan_id IS NOT NULL AS recovered_today"
   "    FROM candidates c JOIN loans l ON l.loan_id = c.loan_id"
+  "    LEFT JOIN recovered r ON r.loan_id = c.loan_id"
   "    LEFT JOIN overdue o ON o.loan_id = c.loan_id"
-  "   WHERE l.status = 'ACTIVE' OR l.status_date = $1::date),"
+  "    LEFT JOIN LATERAL ("
+  "      SELECT min(i.due_date) FILTER (WHERE i.due_date < $1::date"
+  "                 AND i.writeoff_principal_fen + i.writeoff_fee_fen > 0"
+  "                 AND i.recovered_fen < i.writeoff_principal_fen + i.writeoff_fee_fen"
+  "                                       + i.writeoff_penalty_fen) AS first_due_date,"
+  "             sum(i.writeoff_principal_fen + i.writeoff_fee_fen + i.writeoff_penalty_fen"
+  "                 - i.recovered_fen)::bigint AS remainder_fen"
+  "        FROM installments i"
+  "       WHERE l.status = 'WRITTEN_OFF' AND i.loan_id = l.loan_id AND i.status = 'WRITTEN_OFF') w ON true"
+  "   WHERE l.status IN ('ACTIVE', 'WRITTEN_OFF') OR l.status_date = $1::date),"
   " graded AS ("
   "  SELECT s.*,"
   "         CASE WHEN dpd = 0 THEN 'C' WHEN dpd <= 30 THEN 'M1' WHEN dpd <= 60 THEN 'M2'"
@@ -114,7 +151,7 @@ static const char sql_snapshots[] =
   "                        WHERE p.loan_id = g.loan_id"
   "                          AND p.snapshot_date BETWEEN $3::date AND $1::date"
   "                        ORDER BY p.snapshot_date DESC LIMIT 1) prev ON true"
-  "   WHERE NOT $2::boolean AND (prev.status IS NULL"
+  "   WHERE NOT $2::boolean AND (prev.status IS NULL OR g.recovered_today"
   "      OR (prev.status, prev.bucket, prev.class) IS DISTINCT FROM (g.status, g.bucket, g.class))),"
   " balances AS ("
   "  SELECT i.loan_id,"
@@ -129,17 +166,18 @@ static const char sql_snapshots[] =
   " written AS ("
   "  INSERT INTO loan_snapshots (loan_id, snapshot_date, user_id, status, dpd, bucket, class,"
   "                              outstanding_principal_fen, outstanding_fee_fen, outstanding_penalty_fen,"
-  "                              overdue_principal_fen, is_month_end)"
+  "                              overdue_principal_fen, offbalance_fen, is_month_end)"
   "  SELECT c.loan_id, $1::date, c.user_id, c.status, c.dpd, c.bucket, c.class,"
   "         coalesce(b.principal_fen, 0), coalesce(b.fee_fen, 0), coalesce(b.penalty_fen, 0),"
-  "         c.overdue_principal_fen, $2::boolean"
+  "         c.overdue_principal_fen, c.offbalance_fen, $2::boolean"
   "    FROM changed c LEFT JOIN balances b USING (loan_id)"
   "  ON CONFLICT (loan_id, snapshot_date) DO UPDATE SET"
   "     status = excluded.status, dpd = excluded.dpd, bucket = excluded.bucket, class = excluded.class,"
   "     outstanding_principal_fen = excluded.outstanding_principal_fen,"
   "     outstanding_fee_fen = excluded.outstanding_fee_fen,"
   "     outstanding_penalty_fen = excluded.outstanding_penalty_fen,"
-  "     overdue_principal_fen = excluded.overdue_principal_fen, is_month_end = excluded.is_month_end"
+  "     overdue_principal_fen = excluded.overdue_principal_fen, offbalance_fen = excluded.offbalance_fen,"
+  "     is_month_end = excluded.is_month_end"
   "  RETURNING 1)"
   " SELECT count(*) FROM written";
 

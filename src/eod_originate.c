@@ -1,6 +1,6 @@
 /* Step originate (product-rules §2–§4, §11): the day's pending orders, in arrival
- * order per user, are accepted or rejected (unknown user, frozen user, unknown
- * product, over the limit); accepted ones become loans with their schedules.
+ * order per user, are accepted or rejected (unknown user, unknown product, frozen
+ * user, over the limit: §11's order); accepted ones become loans with their schedules.
  *
  * The limit check is the one sequential rule: an order is accepted when it fits
  * into limit − used, where used grows with each order accepted before it (an order
@@ -50,7 +50,8 @@ static const char sql_temp_tables[] =
   "CREATE TEMP TABLE originate_decisions (order_id text PRIMARY KEY, reason text, detail text,"
   "                                       first_billing_date date) ON COMMIT DROP;"
   "CREATE TEMP TABLE originate_installments (order_id text, installment_no int, billing_date date,"
-  "                                          due_date date, principal_fen bigint, fee_fen bigint)"
+  "                                          due_date date, principal_fen bigint, fee_fen bigint,"
+  "                                          apr_bp int)"
   " ON COMMIT DROP";
 
 static const char sql_apply_decisions[] =
@@ -69,17 +70,20 @@ static const char sql_record_rejects[] =
   "   LEFT JOIN load_files f ON f.file_id = o.file_id"
   "  WHERE d.reason IS NOT NULL";
 
+/* The loan's APR is its own schedule's (§1, per purchase; carried on each staged
+ * installment row); the product's apr_bp stays the reference of a 1000.00 purchase. */
 static const char sql_create_loans[] =
   "INSERT INTO loans (order_id, user_id, product_code, principal_fen, term, method, rate_ppm, grace_days,"
   "                   penalty_ppm, writeoff_dpd, prepay_fee_policy, apr_bp, statement_day,"
   "                   origination_date, first_billing_date, status, status_date)"
   " SELECT o.order_id, o.user_id, o.product_code, o.amount_fen, p.term, p.method, p.rate_ppm,"
-  "        p.grace_days, p.penalty_ppm, p.writeoff_dpd, p.prepay_fee_policy, p.apr_bp, u.statement_day,"
+  "        p.grace_days, p.penalty_ppm, p.writeoff_dpd, p.prepay_fee_policy, a.apr_bp, u.statement_day,"
   "        $1::date, d.first_billing_date, 'ACTIVE', $1::date"
   "   FROM originate_decisions d"
   "   JOIN inbox_orders o USING (order_id)"
   "   JOIN products p ON p.product_code = o.product_code"
   "   JOIN users u ON u.user_id = o.user_id"
+  "   JOIN originate_installments a ON a.order_id = d.order_id AND a.installment_no = 1"
   "  WHERE d.reason IS NULL"
   "  ORDER BY o.arrival_seq";
 
@@ -121,12 +125,14 @@ decide(Originator *o, PGresult *res, int row, char **detail)
     g_strlcpy(o->user, PQgetvalue(res, row, C_USER), sizeof o->user);
     o->used = g_ascii_strtoll(PQgetvalue(res, row, C_USED), NULL, 10);
   }
+  /* §11: what intake could judge (unknown user, unknown product) before what only the
+   * night judges (frozen, over the limit) */
   if (strcmp(PQgetvalue(res, row, C_USER_KNOWN), "t") != 0)
     return "UNKNOWN_USER";
-  if (strcmp(PQgetvalue(res, row, C_USER_STATUS), "FROZEN") == 0)
-    return "USER_FROZEN";
   if (strcmp(PQgetvalue(res, row, C_PRODUCT_KNOWN), "t") != 0)
     return "UNKNOWN_PRODUCT";
+  if (strcmp(PQgetvalue(res, row, C_USER_STATUS), "FROZEN") == 0)
+    return "USER_FROZEN";
   gint64 limit = g_ascii_strtoll(PQgetvalue(res, row, C_LIMIT), NULL, 10);
   if (amount > limit - o->used) {
     *detail = g_strdup_printf("amount %" G_GINT64_FORMAT " fen exceeds the available limit %" G_GINT64_FORMAT
@@ -162,13 +168,19 @@ write_schedule(Originator *o, EodContext *ctx, PGresult *res, int row, GError **
     g_prefix_error(error, "order %s: ", PQgetvalue(res, row, C_ORDER));
     return FALSE;
   }
+  gint64 apr_bp = 0;
+  if (!sched_apr_bp(amount, inst, t.term, &apr_bp, error)) {
+    g_prefix_error(error, "order %s: APR: ", PQgetvalue(res, row, C_ORDER));
+    return FALSE;
+  }
   for (int k = 0; k < t.term; k++) {
     db_copy_field(o->installments, PQgetvalue(res, row, C_ORDER), FALSE);
     db_copy_field_int(o->installments, inst[k].no, FALSE);
     copy_date(o->installments, &inst[k].billing_date, FALSE);
     copy_date(o->installments, &inst[k].due_date, FALSE);
     db_copy_field_int(o->installments, inst[k].principal_fen, FALSE);
-    db_copy_field_int(o->installments, inst[k].fee_fen, TRUE);
+    db_copy_field_int(o->installments, inst[k].fee_fen, FALSE);
+    db_copy_field_int(o->installments, apr_bp, TRUE);
   }
   o->accepted_fen += amount;
   return db_copy_flush_if_full(o->installments, error);

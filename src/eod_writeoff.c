@@ -15,8 +15,10 @@
  *  - The write-off night's loan_snapshots row is written here (the aging step ran
  *    before, with the loan still ACTIVE, and may have written a row for D: it is
  *    replaced). It shows status WRITTEN_OFF, class LOSS, the DPD at write-off (so the
- *    bucket is that of the DPD, M7+ with the default writeoff_dpd) and zero
- *    balances: nothing is left on the balance sheet. It is the loan's last row.
+ *    bucket is that of the DPD, M7+ with the default writeoff_dpd), zero on-balance
+ *    balances (nothing is left on the balance sheet) and the whole amount written off
+ *    as offbalance_fen. From the next night the aging step follows the loan's
+ *    off-balance DPD (§11) until everything written off is recovered.
  *  - A loan whose DPD already exceeds writeoff_dpd when first seen (e.g. migrated
  *    data) is written off that night. */
 #include "db.h"
@@ -85,18 +87,19 @@ static const char sql_release_limit[] =
 static const char sql_snapshot[] =
   "INSERT INTO loan_snapshots (loan_id, snapshot_date, user_id, status, dpd, bucket, class,"
   "                            outstanding_principal_fen, outstanding_fee_fen, outstanding_penalty_fen,"
-  "                            overdue_principal_fen, is_month_end)"
+  "                            overdue_principal_fen, offbalance_fen, is_month_end)"
   " SELECT w.loan_id, $1::date, w.user_id, 'WRITTEN_OFF', w.dpd_at_writeoff,"
   "        CASE WHEN w.dpd_at_writeoff <= 30 THEN 'M1' WHEN w.dpd_at_writeoff <= 60 THEN 'M2'"
   "             WHEN w.dpd_at_writeoff <= 90 THEN 'M3' WHEN w.dpd_at_writeoff <= 120 THEN 'M4'"
   "             WHEN w.dpd_at_writeoff <= 150 THEN 'M5' WHEN w.dpd_at_writeoff <= 180 THEN 'M6'"
   "             ELSE 'M7+' END,"
-  "        'LOSS', 0, 0, 0, 0, $2::boolean"
+  "        'LOSS', 0, 0, 0, 0, w.principal_fen + w.fee_fen + w.penalty_fen, $2::boolean"
   "   FROM writeoffs w WHERE w.writeoff_date = $1::date"
   " ON CONFLICT (loan_id, snapshot_date) DO UPDATE SET"
   "    status = excluded.status, dpd = excluded.dpd, bucket = excluded.bucket, class = excluded.class,"
   "    outstanding_principal_fen = 0, outstanding_fee_fen = 0, outstanding_penalty_fen = 0,"
-  "    overdue_principal_fen = 0, is_month_end = excluded.is_month_end";
+  "    overdue_principal_fen = 0, offbalance_fen = excluded.offbalance_fen,"
+  "    is_month_end = excluded.is_month_end";
 
 static const char sql_gl_writeoff[] =
   "SELECT '6701' AS account_code, coalesce(sum(principal_fen + fee_fen + penalty_fen), 0)::bigint AS debit_fen,"

@@ -66,6 +66,13 @@ static const IntakeColumn settlement_columns[] = {
  * load on the CHECK). */
 #define REJECT_ID(col) "nullif(left(" col ", 64), '')"
 
+/* An id stays used once a row carrying it was rejected (§11), whatever the reason,
+ * except a BAD_FIELD on the id itself (empty, too long: there is no id to reserve).
+ * Accepted rows, and rows the night rejected, are in the inbox tables. */
+#define REJECTED_ID(kind, id_column)                                                   \
+  "EXISTS (SELECT 1 FROM rejects j WHERE j.source_kind = '" kind "' AND j.external_id = s.c1" \
+  " AND NOT (j.reason_code = 'BAD_FIELD' AND j.field = '" id_column "'))"
+
 /* Verdicts: one row per staged line, reason NULL for a good row. */
 #define VERDICT_TABLE "CREATE TEMP TABLE intake_verdict ON COMMIT DROP AS "
 
@@ -74,7 +81,8 @@ static const char *const judge_orders[] = {
   "SELECT s.*, CASE"
   "  WHEN s.bad_field IS NOT NULL THEN 'BAD_FIELD'"
   "  WHEN row_number() OVER (PARTITION BY s.c1 ORDER BY s.line_no) > 1"
-  "       OR EXISTS (SELECT 1 FROM inbox_orders o WHERE o.order_id = s.c1) THEN 'DUPLICATE_ORDER'"
+  "       OR EXISTS (SELECT 1 FROM inbox_orders o WHERE o.order_id = s.c1)"
+  "       OR " REJECTED_ID("orders", "order_id") " THEN 'DUPLICATE_ORDER'"
   "  WHEN s.c3::date <= " LAST_CLOSED " THEN 'DATE_CLOSED'"
   "  WHEN NOT EXISTS (SELECT 1 FROM users u WHERE u.user_id = s.c2) THEN 'UNKNOWN_USER'"
   "  WHEN NOT EXISTS (SELECT 1 FROM products p WHERE p.product_code = s.c5) THEN 'UNKNOWN_PRODUCT'"
@@ -104,8 +112,7 @@ static const char *const judge_repayments[] = {
   "  WHEN s.bad_field IS NOT NULL THEN 'BAD_FIELD'"
   "  WHEN row_number() OVER (PARTITION BY s.c1 ORDER BY s.line_no) > 1"
   "       OR EXISTS (SELECT 1 FROM inbox_repayments r WHERE r.txn_id = s.c1)"
-  "       OR EXISTS (SELECT 1 FROM rejects j WHERE j.source_kind = 'repayments' AND j.external_id = s.c1)"
-  "       THEN 'DUPLICATE_TXN'"
+  "       OR " REJECTED_ID("repayments", "txn_id") " THEN 'DUPLICATE_TXN'"
   "  WHEN s.c3::date <= " LAST_CLOSED " THEN 'DATE_CLOSED'"
   "  WHEN NOT EXISTS (SELECT 1 FROM users u WHERE u.user_id = s.c2) THEN 'UNKNOWN_USER'"
   " END AS reason,"
@@ -130,7 +137,8 @@ static const char *const judge_refunds[] = {
   "SELECT s.*, CASE"
   "  WHEN s.bad_field IS NOT NULL THEN 'BAD_FIELD'"
   "  WHEN row_number() OVER (PARTITION BY s.c1 ORDER BY s.line_no) > 1"
-  "       OR EXISTS (SELECT 1 FROM inbox_refunds r WHERE r.refund_id = s.c1) THEN 'DUPLICATE_REFUND'"
+  "       OR EXISTS (SELECT 1 FROM inbox_refunds r WHERE r.refund_id = s.c1)"
+  "       OR " REJECTED_ID("refunds", "refund_id") " THEN 'DUPLICATE_REFUND'"
   "  WHEN s.c3::date <= " LAST_CLOSED " THEN 'DATE_CLOSED'"
   " END AS reason,"
   " CASE WHEN s.bad_field IS NOT NULL THEN s.bad_field END AS field"

@@ -496,7 +496,8 @@ test_buckets_classes_and_writeoff_at_181(void)
                       "2026-07-31 ACTIVE 139 M5 SUBSTANDARD ME\n"
                       "2026-08-12 ACTIVE 151 M6 SUBSTANDARD\n"
                       "2026-08-31 ACTIVE 170 M6 SUBSTANDARD ME\n"
-                      "2026-09-11 WRITTEN_OFF 181 M7+ LOSS");
+                      "2026-09-11 WRITTEN_OFF 181 M7+ LOSS\n"
+                      "2026-09-30 WRITTEN_OFF 200 M7+ LOSS ME");
   /* month-end balances 04-30: installments 1, 2 billed (fee 1000); penalty
    * 47 days × 4 + 16 days × 4 = 252; overdue principal 2 × 8333 */
   g_autofree char *me = about_loan(c, loan,
@@ -700,6 +701,221 @@ test_month_end_rows_and_quiet_days(void)
   PQfinish(c);
 }
 
+
+/* ---- written-off loans stay in aging (§11) ------------------------------- */
+
+/* A repayment through the real repayments step (waterfall, recovery capped at what
+ * was written off, the rest to the credit balance), then the rest of the night. */
+static Night
+night_with_repayment(PGconn *c, const char *date, const char *txn, const char *user, gint64 amount)
+{
+  g_autofree char *a = fen(amount);
+  const char *v[] = { txn, user, date, a };
+  exec(c, "INSERT INTO inbox_repayments (txn_id, user_id, pay_date, amount_fen, channel)"
+          " VALUES ($1, $2, $3::date, $4::bigint, 'ITEST')", 4, v);
+  gint64 rows = 0, fen_applied = 0;
+  CU_ASSERT_FATAL(itest_run_step(c, date, eod_step_repayments, &rows, &fen_applied));
+  CU_ASSERT_EQUAL(fen_applied, amount);
+  return night(c, date);
+}
+
+/* Closes the calendar dates FROM..TO (as the nights of a real run would have). */
+static void
+close_dates(PGconn *c, const char *from, const char *to)
+{
+  GDate d, end;
+  g_date_clear(&d, 1);
+  g_date_clear(&end, 1);
+  g_date_set_parse(&d, from);
+  g_date_set_parse(&end, to);
+  for (; g_date_compare(&d, &end) <= 0; g_date_add_days(&d, 1)) {
+    char day[11];
+    g_date_strftime(day, sizeof day, "%Y-%m-%d", &d);
+    const char *v[] = { day };
+    exec(c, "INSERT INTO business_calendar (business_date, status, closed_at) VALUES ($1::date, 'CLOSED', now())",
+         1, v);
+  }
+}
+
+/* "baitiao report NAME" for the closed DATE,
+ * read back by t/check_xlsx.py (an independent reader): its facts, one per line,
+ * with a leading newline so that every fact can be looked for as "\nFACT\n". */
+static char *
+report_facts(PGconn *c, const char *date, const char *name)
+{
+  g_autofree char *config = itest_write_config(PQdb(c), NULL);
+  g_autofree char *out = g_build_filename(itest_tmpdir(), PQdb(c), NULL);
+  CU_ASSERT_FATAL(g_mkdir_with_parents(out, 0755) == 0);
+  g_autofree char *specs = itest_top_file("reports", NULL);
+  g_autoptr(ItestRun) run = itest_baitiao_config(config, (const char *[]) { "report", name, "--date", date,
+                                                                            "--out", out, "--specs", specs,
+                                                                            "--quiet", NULL }, NULL);
+  CU_ASSERT_EQUAL_FATAL(run->status, 0);
+  ITEST_ASSERT_STR_EQ(run->out, "");
+  g_autofree char *script = itest_top_file("t", "check_xlsx.py");
+  g_autofree char *compact = g_strdup(date);
+  for (char *from = compact, *to = compact;; from++) {
+    if (*from != '-')
+      *to++ = *from;
+    if (!*from)
+      break;
+  }
+  g_autofree char *file = g_strdup_printf("%s/%s_%s.xlsx", out, name, compact);
+  const char *argv[] = { "/usr/bin/python3", script, file, NULL };
+  char *facts = NULL;
+  int status = -1;
+  CU_ASSERT_FATAL(g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &facts, NULL, &status,
+                               NULL) && status == 0);
+  char *all = g_strconcat("\n", facts, NULL);
+  g_free(facts);
+  return all;
+}
+
+static const char sql_snapshot_offbalance[] =
+  "SELECT coalesce(string_agg(snapshot_date || ' ' || status || ' ' || dpd || ' ' || bucket || ' ' || class"
+  "                           || ' ' || outstanding_principal_fen || ' ' || offbalance_fen"
+  "                           || CASE WHEN is_month_end THEN ' ME' ELSE '' END, E'\\n' ORDER BY snapshot_date), '')"
+  "  FROM loan_snapshots WHERE loan_id = $1::bigint AND snapshot_date >= $2::date";
+
+static char *
+rows_from(PGconn *c, gint64 loan_id, const char *from)
+{
+  g_autofree char *id = fen(loan_id);
+  const char *v[] = { id, from };
+  return q(c, sql_snapshot_offbalance, 2, v);
+}
+
+/* The issue's example: 100.00 INTEREST_FREE bought 2025-01-10, statement day 5:
+ * billed 2025-02-05, due 2025-02-14, never paid. DPD = D − 02-14: 31 on 03-17, 61 on
+ * 04-16, 91 on 05-16, 121 on 06-15, 151 on 07-15, 181 on 08-14 → written off that
+ * night: principal 10000 + penalty 181 days × 5 fen (10000 × 500 ppm) = 905, total
+ * 10905. It stays in aging: on 08-20 its DPD is 187 (M7+, LOSS); 1.00 recovered that
+ * day (penalty first) leaves 10805 off balance. 200.00 on 08-21 recovers the 10805
+ * (capped), 9195 goes to the credit balance; DPD 0, bucket C, status WRITTEN_OFF, and
+ * the month end 08-31 has no row for it any more. */
+static void
+test_written_off_stays_in_aging_example(void)
+{
+  PGconn *c = new_world("aging_wo_example");
+  seed_user(c, "u1", 5);
+  gint64 loan = seed_loan(c, &IF1, "u1", "o1", 10000, "2025-01-10", 5);
+  g_autofree char *sched = about_loan(c, loan,
+    "SELECT billing_date || ' ' || due_date FROM installments WHERE loan_id = $1::bigint");
+  ITEST_ASSERT_STR_EQ(sched, "2025-02-05 2025-02-14");
+  nights(c, "2025-01-10", "2025-08-13");
+  Night wo = night(c, "2025-08-14");
+  CU_ASSERT_EQUAL(wo.writeoff_rows, 1);
+  CU_ASSERT_EQUAL(wo.writeoff_fen, 10905);
+  nights(c, "2025-08-15", "2025-08-19");
+  night_with_repayment(c, "2025-08-20", "T-0820", "u1", 100);
+  night_with_repayment(c, "2025-08-21", "T-0821", "u1", 20000);
+  nights(c, "2025-08-22", "2025-09-01");
+
+  g_autofree char *rows = rows_from(c, loan, "2025-01-01");
+  ITEST_ASSERT_STR_EQ(rows,
+                      "2025-01-10 ACTIVE 0 C NORMAL 10000 0\n"
+                      "2025-01-31 ACTIVE 0 C NORMAL 10000 0 ME\n"
+                      "2025-02-15 ACTIVE 1 M1 SPECIAL_MENTION 10000 0\n"
+                      "2025-02-28 ACTIVE 14 M1 SPECIAL_MENTION 10000 0 ME\n"
+                      "2025-03-17 ACTIVE 31 M2 SPECIAL_MENTION 10000 0\n"
+                      "2025-03-31 ACTIVE 45 M2 SPECIAL_MENTION 10000 0 ME\n"
+                      "2025-04-16 ACTIVE 61 M3 SPECIAL_MENTION 10000 0\n"
+                      "2025-04-30 ACTIVE 75 M3 SPECIAL_MENTION 10000 0 ME\n"
+                      "2025-05-16 ACTIVE 91 M4 SUBSTANDARD 10000 0\n"
+                      "2025-05-31 ACTIVE 106 M4 SUBSTANDARD 10000 0 ME\n"
+                      "2025-06-15 ACTIVE 121 M5 SUBSTANDARD 10000 0\n"
+                      "2025-06-30 ACTIVE 136 M5 SUBSTANDARD 10000 0 ME\n"
+                      "2025-07-15 ACTIVE 151 M6 SUBSTANDARD 10000 0\n"
+                      "2025-07-31 ACTIVE 167 M6 SUBSTANDARD 10000 0 ME\n"
+                      "2025-08-14 WRITTEN_OFF 181 M7+ LOSS 0 10905\n"
+                      "2025-08-20 WRITTEN_OFF 187 M7+ LOSS 0 10805\n"
+                      "2025-08-21 WRITTEN_OFF 0 C LOSS 0 0");
+  g_autofree char *recovered = about_loan(c, loan,
+    "SELECT w.recovered_fen || ' ' || w.last_recovery_date || ' ' || l.status || ' ' || u.credit_balance_fen"
+    "  FROM writeoffs w JOIN loans l USING (loan_id) JOIN users u ON u.user_id = l.user_id"
+    " WHERE w.loan_id = $1::bigint");
+  ITEST_ASSERT_STR_EQ(recovered, "10905 2025-08-21 WRITTEN_OFF 9195");
+  g_autofree char *allocated = about_loan(c, loan,
+    "SELECT string_agg(business_date || ' ' || component || ' ' || amount_fen, '; '"
+    "                  ORDER BY business_date, allocation_id)"
+    "  FROM allocations WHERE loan_id = $1::bigint");
+  ITEST_ASSERT_STR_EQ(allocated, "2025-08-20 RECOVERY_PENALTY 100; 2025-08-21 RECOVERY_PENALTY 805; "
+                                 "2025-08-21 RECOVERY_PRINCIPAL 10000");
+  PQfinish(c);
+}
+
+/* Every bucket boundary after write-off, then partial and full recovery. FPP3, its
+ * writeoff_dpd 30, 1000.00 bought 2026-03-04 (statement day 5): 33333 + 500,
+ * 33333 + 500, 33334 + 500 due 03-14, 04-14, 05-14; never paid. Penalty on
+ * installment 1 from 03-15: 33833 × 500 ppm = 17 fen a day; written off 04-14 (DPD
+ * 31 > 30) after 31 days: principal 100000, billed fee 1000 (installments 1, 2),
+ * penalty 527 = 101527. Off balance the DPD still counts from 03-14: M3 from 05-14
+ * (61), M4 06-13 (91), M5 07-13 (121), M6 08-12 (151), M7+ 09-11 (181). On 09-15
+ * 34360 recovers installment 1 (penalty 527 + fee 500 + principal 33333): the
+ * earliest unrecovered due date is now 04-14, DPD 154, back to M6; M7+ again on 10-12
+ * (181). On 10-20 70000 recovers the remaining 67167 and 2833 goes to the credit
+ * balance: DPD 0, bucket C. */
+static void
+test_written_off_buckets_and_recovery(void)
+{
+  PGconn *c = new_world("aging_wo_buckets");
+  seed_user(c, "u1", 5);
+  gint64 loan = seed_loan(c, &FPP3_WO30, "u1", "o1", 100000, "2026-03-04", 5);
+  nights(c, "2026-03-04", "2026-04-13");
+  Night wo = night(c, "2026-04-14");
+  CU_ASSERT_EQUAL(wo.writeoff_fen, 101527);
+  nights(c, "2026-04-15", "2026-09-14");
+  night_with_repayment(c, "2026-09-15", "T-0915", "u1", 34360);
+  nights(c, "2026-09-16", "2026-10-19");
+  night_with_repayment(c, "2026-10-20", "T-1020", "u1", 70000);
+  nights(c, "2026-10-21", "2026-11-01");
+
+  g_autofree char *rows = rows_from(c, loan, "2026-04-14");
+  ITEST_ASSERT_STR_EQ(rows,
+                      "2026-04-14 WRITTEN_OFF 31 M2 LOSS 0 101527\n"
+                      "2026-04-30 WRITTEN_OFF 47 M2 LOSS 0 101527 ME\n"
+                      "2026-05-14 WRITTEN_OFF 61 M3 LOSS 0 101527\n"
+                      "2026-05-31 WRITTEN_OFF 78 M3 LOSS 0 101527 ME\n"
+                      "2026-06-13 WRITTEN_OFF 91 M4 LOSS 0 101527\n"
+                      "2026-06-30 WRITTEN_OFF 108 M4 LOSS 0 101527 ME\n"
+                      "2026-07-13 WRITTEN_OFF 121 M5 LOSS 0 101527\n"
+                      "2026-07-31 WRITTEN_OFF 139 M5 LOSS 0 101527 ME\n"
+                      "2026-08-12 WRITTEN_OFF 151 M6 LOSS 0 101527\n"
+                      "2026-08-31 WRITTEN_OFF 170 M6 LOSS 0 101527 ME\n"
+                      "2026-09-11 WRITTEN_OFF 181 M7+ LOSS 0 101527\n"
+                      "2026-09-15 WRITTEN_OFF 154 M6 LOSS 0 67167\n"
+                      "2026-09-30 WRITTEN_OFF 169 M6 LOSS 0 67167 ME\n"
+                      "2026-10-12 WRITTEN_OFF 181 M7+ LOSS 0 67167\n"
+                      "2026-10-20 WRITTEN_OFF 0 C LOSS 0 0");
+  g_autofree char *state = about_loan(c, loan,
+    "SELECT w.recovered_fen || ' ' || l.status || ' ' || u.credit_balance_fen"
+    "  FROM writeoffs w JOIN loans l USING (loan_id) JOIN users u ON u.user_id = l.user_id"
+    " WHERE w.loan_id = $1::bigint");
+  ITEST_ASSERT_STR_EQ(state, "101527 WRITTEN_OFF 2833");
+
+  /* Aging on 09-30: the loan in M6 / LOSS with its 67167 off balance, on-balance
+   * totals 0 = GL 1122. Roll rates on 10-31: from 09-30 (M6, 67167 off balance) to C,
+   * all of it recovered; no on-balance loan. */
+  close_dates(c, "2026-09-30", "2026-10-31");
+  g_autofree char *aging = report_facts(c, "2026-09-30", "aging");
+  const char *buckets = "aging_20260930.xlsx | 账龄分布";
+  g_autofree char *f1 = g_strdup_printf("\ntotal %s | 表外笔数（已核销） | 1\n", buckets);
+  g_autofree char *f2 = g_strdup_printf("\ntotal %s | 表外余额（核销未收回） | 67167\n", buckets);
+  g_autofree char *f3 = g_strdup_printf("\ntotal %s | 未还本金 | 0\n", buckets);
+  g_autofree char *f4 = g_strdup_printf("\ntotal %s | 笔数 | 0\n", buckets);
+  ITEST_ASSERT_CONTAINS(aging, f1);
+  ITEST_ASSERT_CONTAINS(aging, f2);
+  ITEST_ASSERT_CONTAINS(aging, f3);
+  ITEST_ASSERT_CONTAINS(aging, f4);
+  ITEST_ASSERT_CONTAINS(aging, "\ntotal aging_20260930.xlsx | 五级分类 | 表外余额（核销未收回） | 67167\n");
+  g_autofree char *roll = report_facts(c, "2026-10-31", "roll_rates");
+  ITEST_ASSERT_CONTAINS(roll, "\nrows roll_rates_20261031.xlsx | 表外迁徙 | 8\n");
+  ITEST_ASSERT_CONTAINS(roll, "\ntotal roll_rates_20261031.xlsx | 表外迁徙 | 核销笔数 | 1\n");
+  ITEST_ASSERT_CONTAINS(roll, "\ntotal roll_rates_20261031.xlsx | 表外迁徙 | 上月末表外余额 | 67167\n");
+  ITEST_ASSERT_CONTAINS(roll, "\ntotal roll_rates_20261031.xlsx | 迁徙矩阵 | 笔数 | 0\n");
+  PQfinish(c);
+}
+
 CU_TestInfo itest_aging_cases[] = {
   { "paid on the due date: no penalty", test_paid_on_due_date_no_penalty },
   { "one day late: 8833 fen at 500 ppm is 4 fen a day, not on penalty", test_one_day_late_accrues_4_fen_a_day },
@@ -709,5 +925,7 @@ CU_TestInfo itest_aging_cases[] = {
   { "write-off at the loan's own writeoff_dpd, after a partial payment", test_writeoff_uses_the_loans_term },
   { "doubtful from DPD 271, loss from 361", test_doubtful_and_loss },
   { "month end rows every live loan; ordinary days touch nothing", test_month_end_rows_and_quiet_days },
+  { "written off stays in aging: the contract's example", test_written_off_stays_in_aging_example },
+  { "written off: every bucket boundary, partial and full recovery", test_written_off_buckets_and_recovery },
   CU_TEST_INFO_NULL,
 };

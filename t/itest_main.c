@@ -11,6 +11,7 @@ extern CU_TestInfo itest_chain_cases[];
 extern CU_TestInfo itest_cli_cases[];
 extern CU_TestInfo itest_crash_cases[];
 extern CU_TestInfo itest_eod_cases[];
+extern CU_TestInfo itest_finepoints_cases[];
 extern CU_TestInfo itest_gen_cases[];
 extern CU_TestInfo itest_hardening_cases[];
 extern CU_TestInfo itest_intake_cases[];
@@ -39,6 +40,7 @@ main(int argc, char **argv)
     { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
     { "crash", NULL, NULL, NULL, NULL, itest_crash_cases },
     { "eod", NULL, NULL, NULL, NULL, itest_eod_cases },
+    { "finepoints", NULL, NULL, NULL, NULL, itest_finepoints_cases },
     { "gen", NULL, NULL, NULL, NULL, itest_gen_cases },
     { "hardening", NULL, NULL, NULL, NULL, itest_hardening_cases },
     { "intake", NULL, NULL, NULL, NULL, itest_intake_cases },

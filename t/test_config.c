@@ -127,6 +127,22 @@ test_intake(void)
   check_error("[intake]\nspool=x\n", KEYFILE_ERROR_UNKNOWN, ":2:", "spool");
 }
 
+/* [calendar] allow_future: off by default, true/false only, errors name the line. */
+static void
+test_calendar_allow_future(void)
+{
+  g_autoptr(Config) d = config_new_defaults();
+  CU_ASSERT_FALSE(d->calendar_allow_future);
+  g_autofree char *path = write_temp("[calendar]\nallow_future=true\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Config) c = config_load(path, &error);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  CU_ASSERT_TRUE(c->calendar_allow_future);
+  g_unlink(path);
+  check_error("[calendar]\n\nallow_future=soon\n", KEYFILE_ERROR_VALUE, ":3:", "true or false");
+  check_error("[calendar]\nallow_futur=true\n", KEYFILE_ERROR_UNKNOWN, ":2:", "allow_futur");
+}
+
 CU_TestInfo test_config_cases[] = {
   { "intake", test_intake },
   { "defaults", test_defaults },
@@ -134,5 +150,6 @@ CU_TestInfo test_config_cases[] = {
   { "errors name file and line", test_errors_name_file_and_line },
   { "unreadable file", test_unreadable_file },
   { "secret value not echoed", test_secret_value_not_echoed },
+  { "calendar allow_future", test_calendar_allow_future },
   CU_TEST_INFO_NULL,
 };

@@ -251,6 +251,25 @@ test_annuity_degenerate(void)
   }
 }
 
+/* The contract's own example (§2): 0.03 yuan ANNUITY over 6 periods at 1 %:
+ * A = round(3 × 0.01 × 1.01^6 / (1.01^6 − 1)) = round(0.5177) = 1 fen, every fee
+ * round(B × 0.01) = 0, so principal 1, 1, 1, 0, 0, 0: never negative. */
+static void
+test_annuity_contract_three_fen(void)
+{
+  SchedInstallment s[6];
+  static const gint64 prin[] = { 1, 1, 1, 0, 0, 0 };
+  gint64 a = 0;
+
+  CU_ASSERT_TRUE(sched_annuity_payment(3, 10000, 6, &a, NULL));
+  CU_ASSERT_EQUAL(a, 1);
+  CU_ASSERT_TRUE_FATAL(build(3, SCHED_ANNUITY, 6, 10000, s));
+  for (int k = 0; k < 6; k++) {
+    CU_ASSERT_EQUAL(s[k].principal_fen, prin[k]);
+    CU_ASSERT_EQUAL(s[k].fee_fen, 0);
+  }
+}
+
 /* The largest loan at 100 %/month: A = 2P for N = 1; for N = 360 A rounds
  * to P itself (P / (2^360 - 1) is far below a fen), so every payment is
  * interest only and the last one repays P. */
@@ -830,6 +849,7 @@ CU_TestInfo test_schedule_cases[] = {
   { "INTEREST_FREE", test_interest_free },
   { "ANNUITY A on a half fen", test_annuity_half_fen },
   { "ANNUITY degenerate tiny loan", test_annuity_degenerate },
+  { "ANNUITY 0.03 yuan over 6 at 1 %: 1, 1, 1, 0, 0, 0 (§2)", test_annuity_contract_three_fen },
   { "ANNUITY at the limits", test_annuity_extremes },
   { "billing and due dates (§3)", test_dates },
   { "validation errors", test_validation },
