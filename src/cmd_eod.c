@@ -167,6 +167,20 @@ run_nights(PGconn *conn, const Config *config, const EodArgs *a, GError **error)
   }
 }
 
+/* A date that does not exist is a usage error, found before connecting (exit 2). */
+static gboolean
+check_date_args(const EodArgs *a, GError **error)
+{
+  GDate d;
+  const char *bad = a->date && !eod_parse_date(a->date, &d) ? "--date" : NULL;
+  if (!bad && a->until && !eod_parse_date(a->until, &d))
+    bad = "--until";
+  if (bad)
+    cli_usage_error(error, "eod", "%s must be a real date YYYY-MM-DD, not \"%s\"", bad,
+                    g_str_equal(bad, "--date") ? a->date : a->until);
+  return bad == NULL;
+}
+
 gboolean
 cmd_eod(int argc, char **argv, GError **error)
 {
@@ -194,12 +208,19 @@ cmd_eod(int argc, char **argv, GError **error)
     cli_usage_error(error, "eod", "--until goes with --catch-up");
     return FALSE;
   }
+  if (!check_date_args(&a, error))
+    return FALSE;
   g_autoptr(Config) config = NULL;
   g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_BATCH, "eod", &config, error);
   if (!conn)
     return FALSE;
   if (!db_lock_or_fail(conn, DB_LOCK_NIGHT, "night (eod)", error))
     return FALSE;
+  /* never under a running migration (migrate up checks the night's lock the same way) */
+  if (!db_lock_free_or_fail(conn, DB_LOCK_MIGRATE, "a migration (migrate up)", error)) {
+    db_unlock(conn, DB_LOCK_NIGHT);
+    return FALSE;
+  }
   gboolean ok = check_schema(conn, config, error) && run_nights(conn, config, &a, error);
   db_unlock(conn, DB_LOCK_NIGHT);
   return ok;

@@ -323,6 +323,38 @@ static const char sql_store_closings[] =
   " ON CONFLICT (business_date, ledger) DO UPDATE"
   "   SET closing_fen = excluded.closing_fen, recon_run_id = excluded.recon_run_id";
 
+/* R10: intake complete. Per kind, the inbox rows of D received = applied + rejected,
+ * where a rejected row counts only with its rejects record (the reason it was given);
+ * key KIND:D. And no inbox row dated D or earlier is still PENDING (the night cut D's
+ * intake and its step intake_close rejected what was left): key KIND:ID. */
+#define R10_KIND(table, kind, id_col, date_col)                                                     \
+  "SELECT '" kind "' AS kind, " id_col " AS id, amount_fen, status, reject_reason, processed_date"    \
+  "  FROM " table " WHERE " date_col " = $1::date"
+#define R10_PENDING(table, kind, id_col, date_col)                                                  \
+  "SELECT '" kind ":' || " id_col ", amount_fen, 0::bigint FROM " table                              \
+  " WHERE status = 'PENDING' AND " date_col " <= $1::date"
+static const char sql_r10[] =
+  "WITH received AS ("
+  R10_KIND("inbox_orders", "orders", "order_id", "order_date") " UNION ALL "
+  R10_KIND("inbox_repayments", "repayments", "txn_id", "pay_date") " UNION ALL "
+  R10_KIND("inbox_refunds", "refunds", "refund_id", "refund_date") "),"
+  " judged AS (SELECT r.kind, r.amount_fen, r.status IN ('ACCEPTED', 'APPLIED') AS applied,"
+  "                   r.status = 'REJECTED' AND EXISTS ("
+  "                     SELECT 1 FROM rejects j WHERE j.business_date = r.processed_date"
+  "                        AND j.source_kind = r.kind AND j.external_id = r.id"
+  "                        AND j.reason_code = r.reject_reason) AS rejected"
+  "              FROM received r),"
+  " per_kind AS (SELECT kind || ':' || $1::date AS k, sum(amount_fen)::bigint AS e,"
+  "                     (coalesce(sum(amount_fen) FILTER (WHERE applied), 0)"
+  "                      + coalesce(sum(amount_fen) FILTER (WHERE rejected), 0))::bigint AS a"
+  "                FROM judged GROUP BY kind),"
+  " pending (k, e, a) AS ("
+  R10_PENDING("inbox_orders", "orders", "order_id", "order_date") " UNION ALL "
+  R10_PENDING("inbox_repayments", "repayments", "txn_id", "pay_date") " UNION ALL "
+  R10_PENDING("inbox_refunds", "refunds", "refund_id", "refund_date") "),"
+  " cmp AS (SELECT k, e, a FROM per_kind UNION ALL SELECT k, e, a FROM pending),"
+  FOUND("R10");
+
 /* ---- the pass ----------------------------------------------------------------- */
 
 static const ReconCheck checks[RECON_N_CHECKS] = {
@@ -335,6 +367,7 @@ static const ReconCheck checks[RECON_N_CHECKS] = {
   { "R7", "settlement files = repayments", CHECK_DAY, sql_r7 },
   { "R8", "used limit = unpaid principal", CHECK_STATE, sql_r8 },
   { "R9", "sub-ledger roll-forward", CHECK_DAY, NULL },
+  { "R10", "intake complete: received = applied + rejected", CHECK_DAY, sql_r10 },
 };
 
 static const char sql_found_table[] =

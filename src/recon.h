@@ -21,7 +21,7 @@ typedef enum {
   RECON_ERROR_BREAK_ID,   /* explain/resolve: no such break, or already resolved */
 } ReconError;
 
-#define RECON_N_CHECKS 9
+#define RECON_N_CHECKS 10
 
 typedef struct {
   const char *check_id;   /* "R1" … "R9" */
