@@ -213,7 +213,10 @@ set_statement_error(PGconn *conn, const PGresult *res, const char *name, GError 
     g_free(msg);
     msg = g_strdup("connection to the server was lost");
   }
-  if (connection_lost(conn, state))
+  /* every error the server sends carries a SQLSTATE; one without is libpq's own: it
+   * lost the server (a restart between two statements reads "server closed the
+   * connection unexpectedly" while PQstatus may still say OK) */
+  if (connection_lost(conn, state) || !state)
     g_set_error(error, DB_ERROR, DB_ERROR_UNREACHABLE,
                 "database connection lost during statement \"%s\"%s%s%s: %s\n"
                 "hint: its transaction was not committed; retry when the database is back"

@@ -338,7 +338,7 @@ check_amount(const IntakeColumn *col, const char *value, gboolean personal, gint
                        : g_strdup_printf("%s: %s", col->name, local->message);
     return FALSE;
   }
-  g_autofree char *shown = shown_value(value, personal);
+  g_autofree char *shown = clip(value, 40);  /* a well-formed amount: no personal data */
   if (*fen < 0 || (*fen == 0 && col->type == FIELD_YUAN)) {
     *detail = g_strdup_printf("%s must be %s, not %s", col->name,
                               col->type == FIELD_YUAN ? "positive" : "zero or more", shown);

@@ -9,6 +9,7 @@ extern CU_TestInfo itest_aging_cases[];
 extern CU_TestInfo itest_badinput_cases[];
 extern CU_TestInfo itest_cli_cases[];
 extern CU_TestInfo itest_crash_cases[];
+extern CU_TestInfo itest_cutoff_cases[];
 extern CU_TestInfo itest_eod_cases[];
 extern CU_TestInfo itest_gen_cases[];
 extern CU_TestInfo itest_hardening_cases[];
@@ -34,6 +35,7 @@ main(int argc, char **argv)
     { "badinput", NULL, NULL, NULL, NULL, itest_badinput_cases },
     { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
     { "crash", NULL, NULL, NULL, NULL, itest_crash_cases },
+    { "cutoff", NULL, NULL, NULL, NULL, itest_cutoff_cases },
     { "eod", NULL, NULL, NULL, NULL, itest_eod_cases },
     { "gen", NULL, NULL, NULL, NULL, itest_gen_cases },
     { "hardening", NULL, NULL, NULL, NULL, itest_hardening_cases },
