@@ -696,18 +696,6 @@ shown_name(const char *s)
   return g_strdup_printf("\"%s\"%s", esc, cut ? "..." : "");
 }
 
-/* ASCII letters, digits, '_', '-', '.' and inner spaces: what column names are made of. */
-static gboolean
-looks_like_name(const char *s)
-{
-  if (!*s)
-    return TRUE;
-  for (const char *p = s; *p; p++)
-    if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-' && *p != '.' && *p != ' ')
-      return FALSE;
-  return g_ascii_isalpha(s[0]) || s[0] == '_';
-}
-
 gboolean
 csv_expect_header(CsvReader *r, const char *const *columns, GError **error)
 {
@@ -733,10 +721,7 @@ csv_expect_header(CsvReader *r, const char *const *columns, GError **error)
     }
     g_autofree char *found = trimmed(rec.fields[i], rec.lengths[i]);
     if (!g_str_equal(found, columns[i])) {
-      /* a file without its header starts with data, which may be a name or a phone:
-       * only a found value that looks like a column name is shown */
-      g_autofree char *shown = looks_like_name(found) ? shown_name(found)
-                                                      : g_strdup("not a column name (not shown: a data row?)");
+      g_autofree char *shown = shown_name(found);
       g_set_error(error, CSV_ERROR, CSV_ERROR_HEADER,
                   "%s:%" G_GINT64_FORMAT ": header column %u is %s, expected \"%s\"%s", r->name,
                   rec.line_no, i + 1, shown, columns[i],

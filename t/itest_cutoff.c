@@ -384,11 +384,12 @@ test_personal_data_never_in_clear(void)
   ITEST_ASSERT_STR_EQ(details, "status must be ACTIVE or FROZEN, not \"张*\" | statement_day must be a day from 1 to 28,"
                                " not \"1*\" | credit_limit must be yuan with exactly two decimals (value not shown)");
   CU_ASSERT_PTR_NULL(strstr(u->err, "张三"));
-  /* a file without its header: its first row is never echoed */
-  g_autofree char *headless = write_file("headless.csv", "张三丰,13812341234\n");
-  g_autoptr(ItestRun) h = baitiao(config, (const char *[]) { "load", "users", headless, NULL });
+  /* a refused file's message names file, line and column, never the row's content */
+  g_autofree char *broken = write_file("broken.csv", "user_id,credit_limit,statement_day,status,name,phone\n"
+                                                     "U9004,100.00,5,ACTIVE,\"张三丰,13812341234\n");
+  g_autoptr(ItestRun) h = baitiao(config, (const char *[]) { "load", "users", broken, NULL });
   CU_ASSERT_EQUAL(h->status, 1);
-  ITEST_ASSERT_CONTAINS(h->err, "header column 1 is not a column name");
+  ITEST_ASSERT_CONTAINS(h->err, "broken.csv:2:");
   CU_ASSERT_PTR_NULL(strstr(h->err, "张三"));
   CU_ASSERT_PTR_NULL(strstr(h->err, "1381234"));
 }
