@@ -403,15 +403,14 @@ db_copy_field_int(DbCopy *copy, gint64 value, gboolean last)
 }
 
 static void
-set_copy_error(DbCopy *copy, const char *what, GError **error)
+set_copy_error(DbCopy *copy, GError **error)
 {
   g_autofree char *why = g_strchomp(g_strdup(PQerrorMessage(copy->conn)));
-  if (connection_lost(copy->conn, NULL))
-    g_set_error(error, DB_ERROR, DB_ERROR_UNREACHABLE,
-                "database connection lost during COPY \"%s\": %s\n"
-                "hint: nothing of it was committed; retry when the database is back", copy->name, why);
-  else
-    g_set_error(error, DB_ERROR, DB_ERROR_COPY, "COPY \"%s\" %s: %s", copy->name, what, why);
+  /* PQputCopyData/PQputCopyEnd fail only when libpq cannot write to the server (its
+   * errors come later, with a SQLSTATE, from PQgetResult): the server is gone */
+  g_set_error(error, DB_ERROR, DB_ERROR_UNREACHABLE,
+              "database connection lost during COPY \"%s\": %s\n"
+              "hint: nothing of it was committed; retry when the database is back", copy->name, why);
 }
 
 /* The fault point mid-copy:N, once per COPY: rows are on the server, the end is not. */
@@ -433,7 +432,7 @@ copy_send(DbCopy *copy, GError **error)
   if (copy->buf->len == 0)
     return TRUE;
   if (PQputCopyData(copy->conn, copy->buf->str, (int) copy->buf->len) != 1) {
-    set_copy_error(copy, "failed", error);
+    set_copy_error(copy, error);
     return FALSE;
   }
   g_string_truncate(copy->buf, 0);
@@ -464,7 +463,7 @@ db_copy_finish(DbCopy *copy, gint64 *rows, GError **error)
 {
   gboolean ok = copy_send(copy, error);
   if (PQputCopyEnd(copy->conn, ok ? NULL : "client error") != 1 && ok) {
-    set_copy_error(copy, "could not end", error);
+    set_copy_error(copy, error);
     ok = FALSE;
   }
   PGresult *res;

@@ -471,7 +471,34 @@ test_refund_reject_names_file_and_field(void)
   ITEST_ASSERT_STR_EQ(got, want);
 }
 
+/* An order the schedule engine refuses (here: past its principal bound, reaching the
+ * inbox online for a user whose limit was raised by hand) is rejected with the reason;
+ * the night goes on and the other orders are originated. */
+static void
+test_unschedulable_order_does_not_block(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = users_db("cut_unsched", &config);
+  g_autofree char *orders = itest_top_file("t/data", "orders.csv");
+  g_autoptr(ItestRun) load = baitiao(config, (const char *[]) { "load", "orders", orders, NULL });
+  CU_ASSERT_EQUAL(load->status, 0);
+  g_free(query(db, "UPDATE baitiao.users SET credit_limit_fen = 9000000000000000000 WHERE user_id = 'U1001';"
+                   " INSERT INTO baitiao.inbox_orders (order_id, user_id, order_date, amount_fen, product_code)"
+                   " VALUES ('O_HUGE', 'U1001', '2026-03-04', 2000000000000000, 'FPP3')"));
+  g_autoptr(ItestRun) night = baitiao(config, (const char *[]) { "eod", "--date", D, NULL });
+  CU_ASSERT_EQUAL(night->status, 0);
+  g_autofree char *inbox = query(db, "SELECT string_agg(order_id || ':' || status || ':' || coalesce(reject_reason, '-'),"
+                                     " ' ' ORDER BY order_id) FROM baitiao.inbox_orders");
+  ITEST_ASSERT_STR_EQ(inbox, "O20260304001:ACCEPTED:- O20260304002:ACCEPTED:- O20260304003:REJECTED:USER_FROZEN"
+                             " O_HUGE:REJECTED:BAD_FIELD");
+  g_autofree char *reject = query(db, "SELECT field || ': ' || detail FROM baitiao.rejects WHERE external_id = 'O_HUGE'");
+  ITEST_ASSERT_STR_EQ(reject, "amount: cannot be originated: principal 20000000000000.00 is outside 0.01..10000000000000.00");
+  g_autofree char *used = query(db, "SELECT used_limit_fen FROM baitiao.users WHERE user_id = 'U1001'");
+  ITEST_ASSERT_STR_EQ(used, "100000");
+}
+
 CU_TestInfo itest_cutoff_cases[] = {
+  { "an order that cannot be scheduled does not block the night", test_unschedulable_order_does_not_block },
   { "load while the night runs: DATE_CLOSED, swept, R10", test_load_while_night_runs },
   { "load before the night: applied, R10 clean", test_load_before_night_is_applied },
   { "migrate and night exclude each other", test_migrate_and_night_exclude_each_other },

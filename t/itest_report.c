@@ -181,7 +181,7 @@ test_every_report_reads_back_and_ties(void)
 
   /* the rest open with their sheets and headers */
   assert_fact(facts, "sheet reconciliation_20260314.xlsx | 检查项");
-  assert_fact(facts, "rows reconciliation_20260314.xlsx | 检查项 | 9");
+  assert_fact(facts, "rows reconciliation_20260314.xlsx | 检查项 | 10");
   assert_fact(facts, "sheet channel_settlement_20260314.xlsx | 分渠道核对");
   assert_fact(facts, "sheet roll_rates_20260314.xlsx | 迁徙矩阵");
   assert_fact(facts, "rows roll_rates_20260314.xlsx | 迁徙矩阵 | 8");
