@@ -234,6 +234,20 @@ parse_allow_missing(const EodArgs *a, char ***out, GError **error)
   return TRUE;
 }
 
+/* A date that does not exist is a usage error, found before connecting (exit 2). */
+static gboolean
+check_date_args(const EodArgs *a, GError **error)
+{
+  GDate d;
+  const char *bad = a->date && !eod_parse_date(a->date, &d) ? "--date" : NULL;
+  if (!bad && a->until && !eod_parse_date(a->until, &d))
+    bad = "--until";
+  if (bad)
+    cli_usage_error(error, "eod", "%s must be a real date YYYY-MM-DD, not \"%s\"", bad,
+                    g_str_equal(bad, "--date") ? a->date : a->until);
+  return bad == NULL;
+}
+
 gboolean
 cmd_eod(int argc, char **argv, GError **error)
 {
@@ -266,6 +280,8 @@ cmd_eod(int argc, char **argv, GError **error)
     cli_usage_error(error, "eod", "--until goes with --catch-up");
     return FALSE;
   }
+  if (!check_date_args(&a, error))
+    return FALSE;
   g_auto(GStrv) allow_missing = NULL;
   if (!parse_allow_missing(&a, &allow_missing, error))
     return FALSE;
@@ -276,6 +292,11 @@ cmd_eod(int argc, char **argv, GError **error)
   config->intake_allow_missing = g_steal_pointer(&allow_missing);
   if (!db_lock_or_fail(conn, DB_LOCK_NIGHT, "night (eod)", error))
     return FALSE;
+  /* never under a running migration (migrate up checks the night's lock the same way) */
+  if (!db_lock_free_or_fail(conn, DB_LOCK_MIGRATE, "a migration (migrate up)", error)) {
+    db_unlock(conn, DB_LOCK_NIGHT);
+    return FALSE;
+  }
   gboolean ok = check_schema(conn, config, error) && run_nights(conn, config, &a, error);
   db_unlock(conn, DB_LOCK_NIGHT);
   return ok;

@@ -211,6 +211,9 @@ cmd_recon(int argc, char **argv, GError **error)
   gint64 id = 0;
   if (!check_action(argc, argv, &a, &action, &id, error))
     return FALSE;
+  GDate date_arg;  /* a date that does not exist is refused before connecting */
+  if (a.date && !parse_date_arg(a.date, &date_arg, error))
+    return FALSE;
   g_autoptr(Config) config = NULL;
   g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_BATCH, "recon", &config, error);
   if (!conn)

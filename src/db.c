@@ -1,6 +1,8 @@
 /* libpq wrapper: connection, statements with contracts, transactions, locks. */
 #include "db.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,11 +85,76 @@ first_line(const char *message)
   return nl ? g_strndup(message, nl - message) : g_strdup(message ? message : "");
 }
 
+/* libpq keeps the SQLSTATE of a failed connection to itself; with verbose errors
+ * the server's refusal reads "FATAL:  28P01: …", and the code is taken from there.
+ * Permanent: class 28 (invalid authorization: wrong password, unknown role, no
+ * pg_hba entry), 3D000 (no such database), 42501 (no CONNECT privilege). Anything
+ * else (no server, 57P03 starting up, 53300 too many clients) may pass. */
+static gboolean
+refused_for_good(const char *message, char state[6])
+{
+  for (const char *p = message ? strstr(message, "FATAL:  ") : NULL; p; p = strstr(p + 1, "FATAL:  ")) {
+    const char *code = p + strlen("FATAL:  ");
+    gboolean is_code = strlen(code) > 5 && code[5] == ':';
+    for (int i = 0; is_code && i < 5; i++)
+      is_code = g_ascii_isdigit(code[i]) || g_ascii_isupper(code[i]);
+    if (!is_code)
+      continue;
+    memcpy(state, code, 5);
+    state[5] = '\0';
+    return strncmp(state, "28", 2) == 0 || strcmp(state, "3D000") == 0 || strcmp(state, "42501") == 0;
+  }
+  state[0] = '\0';
+  return FALSE;
+}
+
+/* PQconnectPoll until done or TIMEOUT_S (0: no limit) has passed. */
+static PostgresPollingStatusType
+poll_connection(PGconn *conn, int timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time() + (gint64) timeout_s * G_USEC_PER_SEC;
+  PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+  while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+    struct pollfd pfd = { .fd = PQsocket(conn), .events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT };
+    int wait_ms = -1;
+    if (timeout_s > 0) {
+      wait_ms = (int) ((deadline - g_get_monotonic_time()) / 1000);
+      if (wait_ms <= 0)
+        return PGRES_POLLING_FAILED;
+    }
+    int r = poll(&pfd, 1, wait_ms);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r == 0)
+      return PGRES_POLLING_FAILED;
+    st = PQconnectPoll(conn);
+  }
+  return st;
+}
+
+static void
+set_connect_error(PGconn *conn, gboolean timed_out, GError **error)
+{
+  g_autofree char *where = db_describe(conn);
+  g_autofree char *why = timed_out ? g_strdup("timeout expired") : first_line(PQerrorMessage(conn));
+  char state[6];
+  if (!timed_out && refused_for_good(PQerrorMessage(conn), state)) {
+    g_set_error(error, DB_ERROR, DB_ERROR_REFUSED,
+                "the database at %s refused the connection (SQLSTATE %s): retrying will not help\n%s\n"
+                "hint: check the configured user, its password (~/.pgpass) and the database name", where,
+                state, why);
+    DbErrorPrivate *priv = error && *error ? db_error_get_private(*error) : NULL;
+    if (priv)
+      g_strlcpy(priv->sqlstate, state, sizeof priv->sqlstate);
+    return;
+  }
+  g_set_error(error, DB_ERROR, DB_ERROR_UNREACHABLE, "could not connect to the database at %s\n%s", where, why);
+}
+
 PGconn *
 db_connect(const Config *config, DbRole role, const char *command, GError **error)
 {
   g_autofree char *appname = g_strdup_printf("baitiao/%s", command);
-  g_autofree char *timeout = g_strdup_printf("%d", config->connect_timeout_s);
   const char *keys[9];
   const char *values[9];
   int n = 0;
@@ -97,7 +164,6 @@ db_connect(const Config *config, DbRole role, const char *command, GError **erro
   ADD("dbname", config->db_name);
   ADD("user", role_user(config, role));
   ADD("application_name", appname);
-  ADD("connect_timeout", timeout);
   /* The night's statements are large but run once: JIT compiling them costs more
    * than it saves. */
   ADD("options", role == DB_ROLE_BATCH ? "-c jit=off" : NULL);
@@ -105,18 +171,20 @@ db_connect(const Config *config, DbRole role, const char *command, GError **erro
   keys[n] = NULL;
   values[n] = NULL;
 
-  g_autoptr(PGconn) conn = PQconnectdbParams(keys, values, 0);
+  g_autoptr(PGconn) conn = PQconnectStartParams(keys, values, 0);
   if (!conn) {
     g_set_error(error, DB_ERROR, DB_ERROR_UNREACHABLE, "out of memory connecting to the database");
     return NULL;
   }
-  if (PQstatus(conn) != CONNECTION_OK) {
-    g_autofree char *where = db_describe(conn);
-    g_autofree char *why = first_line(PQerrorMessage(conn));
-    g_set_error(error, DB_ERROR, DB_ERROR_UNREACHABLE,
-                "could not connect to the database at %s\n%s", where, why);
+  /* verbose while connecting only, so that a refusal carries its SQLSTATE */
+  PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+  PostgresPollingStatusType st = PQstatus(conn) == CONNECTION_BAD ? PGRES_POLLING_FAILED
+                                                                  : poll_connection(conn, config->connect_timeout_s);
+  if (st != PGRES_POLLING_OK || PQstatus(conn) != CONNECTION_OK) {
+    set_connect_error(conn, PQstatus(conn) != CONNECTION_BAD, error);
     return NULL;
   }
+  PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
   PQsetNoticeProcessor(conn, route_notice, NULL);
   if (!db_exec(conn, "set_search_path", "SET search_path = " DB_SCHEMA ", pg_catalog", 0, NULL,
                error))
@@ -145,7 +213,10 @@ set_statement_error(PGconn *conn, const PGresult *res, const char *name, GError 
     g_free(msg);
     msg = g_strdup("connection to the server was lost");
   }
-  if (connection_lost(conn, state))
+  /* every error the server sends carries a SQLSTATE; one without is libpq's own: it
+   * lost the server (a restart between two statements reads "server closed the
+   * connection unexpectedly" while PQstatus may still say OK) */
+  if (connection_lost(conn, state) || !state)
     g_set_error(error, DB_ERROR, DB_ERROR_UNREACHABLE,
                 "database connection lost during statement \"%s\"%s%s%s: %s\n"
                 "hint: its transaction was not committed; retry when the database is back"
@@ -332,15 +403,14 @@ db_copy_field_int(DbCopy *copy, gint64 value, gboolean last)
 }
 
 static void
-set_copy_error(DbCopy *copy, const char *what, GError **error)
+set_copy_error(DbCopy *copy, GError **error)
 {
   g_autofree char *why = g_strchomp(g_strdup(PQerrorMessage(copy->conn)));
-  if (connection_lost(copy->conn, NULL))
-    g_set_error(error, DB_ERROR, DB_ERROR_UNREACHABLE,
-                "database connection lost during COPY \"%s\": %s\n"
-                "hint: nothing of it was committed; retry when the database is back", copy->name, why);
-  else
-    g_set_error(error, DB_ERROR, DB_ERROR_COPY, "COPY \"%s\" %s: %s", copy->name, what, why);
+  /* PQputCopyData/PQputCopyEnd fail only when libpq cannot write to the server (its
+   * errors come later, with a SQLSTATE, from PQgetResult): the server is gone */
+  g_set_error(error, DB_ERROR, DB_ERROR_UNREACHABLE,
+              "database connection lost during COPY \"%s\": %s\n"
+              "hint: nothing of it was committed; retry when the database is back", copy->name, why);
 }
 
 /* The fault point mid-copy:N, once per COPY: rows are on the server, the end is not. */
@@ -362,7 +432,7 @@ copy_send(DbCopy *copy, GError **error)
   if (copy->buf->len == 0)
     return TRUE;
   if (PQputCopyData(copy->conn, copy->buf->str, (int) copy->buf->len) != 1) {
-    set_copy_error(copy, "failed", error);
+    set_copy_error(copy, error);
     return FALSE;
   }
   g_string_truncate(copy->buf, 0);
@@ -393,7 +463,7 @@ db_copy_finish(DbCopy *copy, gint64 *rows, GError **error)
 {
   gboolean ok = copy_send(copy, error);
   if (PQputCopyEnd(copy->conn, ok ? NULL : "client error") != 1 && ok) {
-    set_copy_error(copy, "could not end", error);
+    set_copy_error(copy, error);
     ok = FALSE;
   }
   PGresult *res;
@@ -430,6 +500,19 @@ static const char sql_lock_holder[] =
   "   AND l.granted LIMIT 1";
 static const char sql_unlock[] = "SELECT pg_catalog.pg_advisory_unlock($1::int, $2::int)";
 
+static void
+set_lock_held_error(PGconn *conn, const char *const *params, const char *what, GError **error)
+{
+  g_autoptr(PGresult) holder = db_query(conn, "lock_holder", sql_lock_holder, 2, params, NULL);
+  if (holder && PQntuples(holder) == 1)
+    g_set_error(error, DB_ERROR, DB_ERROR_LOCK_HELD,
+                "%s is running: lock held by server pid %s (%s, from %s, connected %s)",
+                what, PQgetvalue(holder, 0, 0), PQgetvalue(holder, 0, 1),
+                PQgetvalue(holder, 0, 2), PQgetvalue(holder, 0, 3));
+  else
+    g_set_error(error, DB_ERROR, DB_ERROR_LOCK_HELD, "%s is running (lock held)", what);
+}
+
 gboolean
 db_lock_or_fail(PGconn *conn, DbLock lock, const char *what, GError **error)
 {
@@ -441,15 +524,43 @@ db_lock_or_fail(PGconn *conn, DbLock lock, const char *what, GError **error)
     return FALSE;
   if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
     return TRUE;
-  g_autoptr(PGresult) holder = db_query(conn, "lock_holder", sql_lock_holder, 2, params, NULL);
-  if (holder && PQntuples(holder) == 1)
-    g_set_error(error, DB_ERROR, DB_ERROR_LOCK_HELD,
-                "another %s is running: lock held by server pid %s (%s, from %s, connected %s)",
-                what, PQgetvalue(holder, 0, 0), PQgetvalue(holder, 0, 1),
-                PQgetvalue(holder, 0, 2), PQgetvalue(holder, 0, 3));
-  else
-    g_set_error(error, DB_ERROR, DB_ERROR_LOCK_HELD, "another %s is running (lock held)", what);
+  g_autofree char *another = g_strdup_printf("another %s", what);
+  set_lock_held_error(conn, params, another, error);
   return FALSE;
+}
+
+/* Taken and given back at once: held by nobody else is all that is asked. */
+static const char sql_lock_free[] =
+  "SELECT pg_catalog.pg_try_advisory_lock($1::int, $2::int)"
+  "       AND pg_catalog.pg_advisory_unlock($1::int, $2::int)";
+
+gboolean
+db_lock_free_or_fail(PGconn *conn, DbLock lock, const char *what, GError **error)
+{
+  g_autofree char *cls = g_strdup_printf("%d", DB_LOCK_CLASS);
+  g_autofree char *obj = g_strdup_printf("%d", (int) lock);
+  const char *params[] = { cls, obj };
+  g_autoptr(PGresult) res = db_query_one(conn, "advisory_lock_free", sql_lock_free, 2, params, error);
+  if (!res)
+    return FALSE;
+  if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+    return TRUE;
+  set_lock_held_error(conn, params, what, error);
+  return FALSE;
+}
+
+static const char sql_xact_lock[] = "SELECT pg_catalog.pg_advisory_xact_lock($1::int, $2::int)";
+static const char sql_xact_lock_shared[] = "SELECT pg_catalog.pg_advisory_xact_lock_shared($1::int, $2::int)";
+
+gboolean
+db_xact_lock(PGconn *conn, DbLock lock, gboolean shared, GError **error)
+{
+  g_autofree char *cls = g_strdup_printf("%d", DB_LOCK_CLASS);
+  g_autofree char *obj = g_strdup_printf("%d", (int) lock);
+  const char *params[] = { cls, obj };
+  g_autoptr(PGresult) res = db_query_one(conn, shared ? "advisory_xact_lock_shared" : "advisory_xact_lock",
+                                         shared ? sql_xact_lock_shared : sql_xact_lock, 2, params, error);
+  return res != NULL;
 }
 
 void

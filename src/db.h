@@ -16,7 +16,9 @@ typedef enum {
   DB_ERROR_LOCK_HELD,    /* another process holds our advisory lock: retry later */
   DB_ERROR_STATEMENT,    /* a statement failed; the message names it and the SQLSTATE */
   DB_ERROR_CONTRACT,     /* a statement returned another shape than its contract says */
-  DB_ERROR_COPY,         /* a COPY stream failed */
+  DB_ERROR_COPY,         /* a COPY stream failed (unused: a failed send is DB_ERROR_UNREACHABLE) */
+  DB_ERROR_REFUSED,      /* the server refused the connection for good (wrong password, unknown
+                          * role or database: SQLSTATE class 28, 3D000): retrying cannot help */
 } DbError;
 
 typedef enum {
@@ -36,10 +38,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PGconn, PQfinish)
 typedef enum {
   DB_LOCK_MIGRATE = 1,
   DB_LOCK_NIGHT = 2,
+  /* The intake cut (docs/architecture.md, "Intake cut-off"): a load holds it shared for
+   * its transaction, the night exclusively while it opens D; so a file is judged either
+   * wholly before D's cut (its rows of D are the night's) or wholly after it (they are
+   * DATE_CLOSED). */
+  DB_LOCK_INTAKE_CUT = 3,
 } DbLock;
 
 /* Connects as the configured user for ROLE, with application_name "baitiao/COMMAND".
- * Fails with DB_ERROR_UNREACHABLE naming the host or socket, never a password. */
+ * Fails with DB_ERROR_UNREACHABLE naming the host or socket, never a password, or with
+ * DB_ERROR_REFUSED when the server answered with a permanent refusal. */
 PGconn *db_connect(const Config *config, DbRole role, const char *command, GError **error);
 
 /* "host ... port ... dbname ... user" of a connection, for messages (no password). */
@@ -69,6 +77,13 @@ void db_rollback(PGconn *conn);
 /* Takes LOCK for this session or fails with DB_ERROR_LOCK_HELD naming the holder. */
 gboolean db_lock_or_fail(PGconn *conn, DbLock lock, const char *what, GError **error);
 void db_unlock(PGconn *conn, DbLock lock);
+/* Fails with DB_ERROR_LOCK_HELD naming the holder ("WHAT is running: …") when another
+ * session holds LOCK; takes nothing. A migration and a night lock each other out this
+ * way: each takes its own lock, then checks that the other one is free. */
+gboolean db_lock_free_or_fail(PGconn *conn, DbLock lock, const char *what, GError **error);
+/* Waits for LOCK for the rest of the current transaction: SHARED with other holders
+ * of the shared mode, or exclusively. */
+gboolean db_xact_lock(PGconn *conn, DbLock lock, gboolean shared, GError **error);
 
 /* COPY ... FROM STDIN in text format, streamed: rows are appended to a buffer that
  * is sent in large chunks. Check the contract: start must see PGRES_COPY_IN, finish

@@ -27,7 +27,8 @@ static const EodStep steps[] = {
   { "aging", "penalty accrual, DPD, bucket, class, loan snapshots", eod_step_aging },
   { "writeoff", "write-off of loans past writeoff_dpd", eod_step_writeoff },
   { "gl_close", "daily balances per GL account", eod_step_gl_close },
-  { "recon", "reconciliation R1-R9: breaks are stored, the step does not fail on them", eod_step_recon },
+  { "intake_close", "inbox rows of D still pending are rejected DATE_CLOSED", eod_step_intake_close },
+  { "recon", "reconciliation R1-R10: breaks are stored, the step does not fail on them", eod_step_recon },
 };
 
 const EodStep *
@@ -267,6 +268,23 @@ open_date(Night *n, GError **error)
   return db_exec(n->conn, "open_date", sql_open_date, 1, params, error);
 }
 
+/* The night's first act: D is opened (or found open) under the intake cut's lock,
+ * taken exclusively, which every load holds shared for its whole transaction. A load
+ * that committed before holds rows the steps will take; one that starts after sees D
+ * in the calendar and rejects its rows of D as DATE_CLOSED (intake.c). */
+static gboolean
+cut_intake(Night *n, GError **error)
+{
+  if (!db_begin(n->conn, error))
+    return FALSE;
+  gboolean ok = db_xact_lock(n->conn, DB_LOCK_INTAKE_CUT, FALSE, error) && open_date(n, error);
+  if (!ok || !db_commit(n->conn, error)) {
+    db_rollback(n->conn);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static gboolean
 start_run(Night *n, GError **error)
 {
@@ -368,7 +386,7 @@ eod_run_night(PGconn *conn, const Config *config, const GDate *date, gboolean dr
   g_strlcpy(report->date_str, n.ctx.date_str, sizeof report->date_str);
   if (dry_run)
     return dry_run_night(&n, error);
-  if (!open_date(&n, error) || !db_exec(conn, "abandon_runs", sql_abandon_runs, 0, NULL, error))
+  if (!cut_intake(&n, error) || !db_exec(conn, "abandon_runs", sql_abandon_runs, 0, NULL, error))
     return FALSE;
   if (report->already_closed) {
     log_info("%s is already closed: nothing to do", n.ctx.date_str);

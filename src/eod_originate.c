@@ -64,6 +64,7 @@ static const char sql_record_rejects[] =
   "                     detail, amount_fen, business_date)"
   " SELECT o.file_id, f.file_name, o.line_no, 'orders', o.order_id, o.user_id,"
   "        CASE d.reason WHEN 'UNKNOWN_PRODUCT' THEN 'product_code' WHEN 'OVER_LIMIT' THEN 'amount'"
+  "                      WHEN 'BAD_FIELD' THEN 'amount'"
   "                      ELSE 'user_id' END,"
   "        d.reason, d.detail, o.amount_fen, $1::date"
   "   FROM originate_decisions d JOIN inbox_orders o USING (order_id)"
@@ -152,19 +153,28 @@ copy_date(DbCopy *copy, const GDate *d, gboolean last)
   db_copy_field(copy, buf, last);
 }
 
+/* The schedule of the order in ROW, by its product's terms. */
+static gboolean
+build_schedule(EodContext *ctx, PGresult *res, int row, SchedTerms *t, SchedInstallment *inst, GError **error)
+{
+  memset(t, 0, sizeof *t);
+  if (!sched_method_from_string(PQgetvalue(res, row, C_METHOD), &t->method, error))
+    return FALSE;
+  t->term = atoi(PQgetvalue(res, row, C_TERM));
+  t->rate_ppm = g_ascii_strtoll(PQgetvalue(res, row, C_RATE), NULL, 10);
+  t->grace_days = atoi(PQgetvalue(res, row, C_GRACE));
+  gint64 amount = g_ascii_strtoll(PQgetvalue(res, row, C_AMOUNT), NULL, 10);
+  int sday = atoi(PQgetvalue(res, row, C_SDAY));
+  return sched_build(amount, t, &ctx->date, sday, inst, error);
+}
+
 static gboolean
 write_schedule(Originator *o, EodContext *ctx, PGresult *res, int row, GError **error)
 {
-  SchedTerms t = { 0 };
-  if (!sched_method_from_string(PQgetvalue(res, row, C_METHOD), &t.method, error))
-    return FALSE;
-  t.term = atoi(PQgetvalue(res, row, C_TERM));
-  t.rate_ppm = g_ascii_strtoll(PQgetvalue(res, row, C_RATE), NULL, 10);
-  t.grace_days = atoi(PQgetvalue(res, row, C_GRACE));
-  gint64 amount = g_ascii_strtoll(PQgetvalue(res, row, C_AMOUNT), NULL, 10);
-  int sday = atoi(PQgetvalue(res, row, C_SDAY));
+  SchedTerms t;
   SchedInstallment inst[SCHED_TERM_MAX];
-  if (!sched_build(amount, &t, &ctx->date, sday, inst, error)) {
+  gint64 amount = g_ascii_strtoll(PQgetvalue(res, row, C_AMOUNT), NULL, 10);
+  if (!build_schedule(ctx, res, row, &t, inst, error)) {
     g_prefix_error(error, "order %s: ", PQgetvalue(res, row, C_ORDER));
     return FALSE;
   }
@@ -192,6 +202,16 @@ copy_decision(Originator *o, EodContext *ctx, PGresult *res, int row, GArray *ac
 {
   g_autofree char *detail = NULL;
   const char *reason = decide(o, res, row, &detail);
+  /* an order whose schedule cannot be made (terms the engine refuses, an amount past
+   * what it can compute) is rejected with the reason, never left to fail every rerun */
+  SchedTerms t;
+  SchedInstallment inst[SCHED_TERM_MAX];
+  g_autoptr(GError) unschedulable = NULL;
+  if (!reason && !build_schedule(ctx, res, row, &t, inst, &unschedulable)) {
+    reason = "BAD_FIELD";
+    detail = g_strdup_printf("cannot be originated: %s", unschedulable->message);
+    o->used -= g_ascii_strtoll(PQgetvalue(res, row, C_AMOUNT), NULL, 10);
+  }
   db_copy_field(o->decisions, PQgetvalue(res, row, C_ORDER), FALSE);
   db_copy_field(o->decisions, reason, FALSE);
   db_copy_field(o->decisions, detail, FALSE);

@@ -104,16 +104,17 @@ static const char sql_reject[] =
   "   WHERE r.refund_id = e.refund_id AND e.reason IS NOT NULL"
   "  RETURNING r.refund_id, r.file_id, r.line_no, r.user_id, r.arrival_seq, e.order_id, e.amount_fen,"
   "            e.reason, e.loan_status, e.refundable_fen)"
-  " INSERT INTO rejects (file_id, line_no, source_kind, external_id, user_id, reason_code, detail,"
-  "                      amount_fen, business_date)"
-  " SELECT file_id, line_no, 'refunds', refund_id, user_id, reason,"
+  " INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code,"
+  "                      detail, amount_fen, business_date)"
+  " SELECT file_id, f.file_name, line_no, 'refunds', refund_id, user_id,"
+  "        CASE reason WHEN 'REFUND_EXCEEDS_PRINCIPAL' THEN 'amount' ELSE 'order_id' END, reason,"
   "        CASE reason"
   "          WHEN 'UNKNOWN_ORDER' THEN 'no loan for order ' || order_id"
   "          WHEN 'REFUND_LOAN_NOT_REFUNDABLE' THEN 'loan of order ' || order_id || ' is ' || loan_status"
   "          ELSE 'principal of order ' || order_id || ' not yet refunded is ' || refundable_fen || ' fen'"
   "        END,"
   "        amount_fen, $1::date"
-  "   FROM rej ORDER BY arrival_seq";
+  "   FROM rej LEFT JOIN load_files f USING (file_id) ORDER BY arrival_seq";
 
 /* How each applied refund splits over its loan's open rows: one number line per loan,
  * unbilled rows from the last backwards, then billed rows oldest first; a row takes

@@ -23,5 +23,7 @@ gboolean eod_step_aging(EodContext *ctx, GError **error);
 gboolean eod_step_writeoff(EodContext *ctx, GError **error);
 /* eod_glclose.c: daily balances per account (§8). */
 gboolean eod_step_gl_close(EodContext *ctx, GError **error);
+/* eod_cutoff.c: every inbox row dated D or earlier still PENDING is rejected DATE_CLOSED. */
+gboolean eod_step_intake_close(EodContext *ctx, GError **error);
 
 #endif

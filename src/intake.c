@@ -3,11 +3,16 @@
  * row against the database and the rest of the file. */
 #include "intake.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
 
 #include "csv.h"
 #include "db.h"
 #include "fault.h"
+#include "log.h"
 #include "money.h"
 
 G_DEFINE_QUARK(intake-error-quark, intake_error)
@@ -37,6 +42,7 @@ typedef struct {
   const IntakeColumn *columns;
   guint n_columns;
   const char *const *judge_sql;   /* run in order; $1 = file_id, $2 = file name */
+  gboolean personal;              /* rows carry names and phones: a detail shows values masked */
 } IntakeSpec;
 
 static const IntakeColumn user_columns[] = {
@@ -58,8 +64,16 @@ static const IntakeColumn settlement_columns[] = {
   { "channel_txn_id", FIELD_ID }, { "pay_date", FIELD_DATE }, { "amount", FIELD_YUAN },
 };
 
-/* The last closed business date: rows dated on or before it come too late. */
-#define LAST_CLOSED "(SELECT max(business_date) FROM business_calendar WHERE status = 'CLOSED')"
+/* The intake cut: the latest date whose night has started (OPEN) or ended (CLOSED).
+ * The night opens D under DB_LOCK_INTAKE_CUT, which the load holds shared, so rows
+ * dated on or before it come too late: the night has taken (or will never take) its
+ * rows of that date. */
+#define INTAKE_CUT "(SELECT max(business_date) FROM business_calendar)"
+
+/* A DATE_CLOSED row's detail: the date it has, and the cut it missed. */
+#define CUT_DETAIL(col) \
+  "'" col " ' || c3 || ' is on or before ' || " INTAKE_CUT " || ', whose night has started or ended:'" \
+  " || ' intake for it is cut; send it dated on an open date'"
 
 /* An id as a reject records it: a bad row's id may be empty or too long, and the
  * rejects table takes 1 to 64 characters or NULL (an empty one would fail the whole
@@ -83,7 +97,7 @@ static const char *const judge_orders[] = {
   "  WHEN row_number() OVER (PARTITION BY s.c1 ORDER BY s.line_no) > 1"
   "       OR EXISTS (SELECT 1 FROM inbox_orders o WHERE o.order_id = s.c1)"
   "       OR " REJECTED_ID("orders", "order_id") " THEN 'DUPLICATE_ORDER'"
-  "  WHEN s.c3::date <= " LAST_CLOSED " THEN 'DATE_CLOSED'"
+  "  WHEN s.c3::date <= " INTAKE_CUT " THEN 'DATE_CLOSED'"
   "  WHEN NOT EXISTS (SELECT 1 FROM users u WHERE u.user_id = s.c2) THEN 'UNKNOWN_USER'"
   "  WHEN NOT EXISTS (SELECT 1 FROM products p WHERE p.product_code = s.c5) THEN 'UNKNOWN_PRODUCT'"
   " END AS reason,"
@@ -91,7 +105,8 @@ static const char *const judge_orders[] = {
   " FROM intake_stage s",
   "UPDATE intake_verdict SET field = CASE reason WHEN 'DUPLICATE_ORDER' THEN 'order_id'"
   "  WHEN 'DATE_CLOSED' THEN 'order_date' WHEN 'UNKNOWN_USER' THEN 'user_id'"
-  "  WHEN 'UNKNOWN_PRODUCT' THEN 'product_code' ELSE field END",
+  "  WHEN 'UNKNOWN_PRODUCT' THEN 'product_code' ELSE field END,"
+  " bad_detail = CASE reason WHEN 'DATE_CLOSED' THEN " CUT_DETAIL("order_date") " ELSE bad_detail END",
   "INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code,"
   "                     detail, amount_fen, business_date)"
   " SELECT $1::bigint, $2, v.line_no, 'orders', " REJECT_ID("v.c1") ", " REJECT_ID("v.c2") ", v.field, v.reason,"
@@ -113,13 +128,14 @@ static const char *const judge_repayments[] = {
   "  WHEN row_number() OVER (PARTITION BY s.c1 ORDER BY s.line_no) > 1"
   "       OR EXISTS (SELECT 1 FROM inbox_repayments r WHERE r.txn_id = s.c1)"
   "       OR " REJECTED_ID("repayments", "txn_id") " THEN 'DUPLICATE_TXN'"
-  "  WHEN s.c3::date <= " LAST_CLOSED " THEN 'DATE_CLOSED'"
+  "  WHEN s.c3::date <= " INTAKE_CUT " THEN 'DATE_CLOSED'"
   "  WHEN NOT EXISTS (SELECT 1 FROM users u WHERE u.user_id = s.c2) THEN 'UNKNOWN_USER'"
   " END AS reason,"
   " CASE WHEN s.bad_field IS NOT NULL THEN s.bad_field END AS field"
   " FROM intake_stage s",
   "UPDATE intake_verdict SET field = CASE reason WHEN 'DUPLICATE_TXN' THEN 'txn_id'"
-  "  WHEN 'DATE_CLOSED' THEN 'pay_date' WHEN 'UNKNOWN_USER' THEN 'user_id' ELSE field END",
+  "  WHEN 'DATE_CLOSED' THEN 'pay_date' WHEN 'UNKNOWN_USER' THEN 'user_id' ELSE field END,"
+  " bad_detail = CASE reason WHEN 'DATE_CLOSED' THEN " CUT_DETAIL("pay_date") " ELSE bad_detail END",
   "INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code,"
   "                     detail, amount_fen, business_date)"
   " SELECT $1::bigint, $2, v.line_no, 'repayments', " REJECT_ID("v.c1") ", " REJECT_ID("v.c2") ", v.field, v.reason,"
@@ -139,12 +155,13 @@ static const char *const judge_refunds[] = {
   "  WHEN row_number() OVER (PARTITION BY s.c1 ORDER BY s.line_no) > 1"
   "       OR EXISTS (SELECT 1 FROM inbox_refunds r WHERE r.refund_id = s.c1)"
   "       OR " REJECTED_ID("refunds", "refund_id") " THEN 'DUPLICATE_REFUND'"
-  "  WHEN s.c3::date <= " LAST_CLOSED " THEN 'DATE_CLOSED'"
+  "  WHEN s.c3::date <= " INTAKE_CUT " THEN 'DATE_CLOSED'"
   " END AS reason,"
   " CASE WHEN s.bad_field IS NOT NULL THEN s.bad_field END AS field"
   " FROM intake_stage s",
   "UPDATE intake_verdict SET field = CASE reason WHEN 'DUPLICATE_REFUND' THEN 'refund_id'"
-  "  WHEN 'DATE_CLOSED' THEN 'refund_date' ELSE field END",
+  "  WHEN 'DATE_CLOSED' THEN 'refund_date' ELSE field END,"
+  " bad_detail = CASE reason WHEN 'DATE_CLOSED' THEN " CUT_DETAIL("refund_date") " ELSE bad_detail END",
   "INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code,"
   "                     detail, amount_fen, business_date)"
   " SELECT $1::bigint, $2, v.line_no, 'refunds', " REJECT_ID("v.c1") ", NULL, v.field, v.reason, v.bad_detail,"
@@ -224,17 +241,18 @@ static const char *const judge_users[] = {
 };
 
 static const IntakeSpec specs[] = {
-  { "users", user_columns, G_N_ELEMENTS(user_columns), judge_users },
-  { "orders", order_columns, G_N_ELEMENTS(order_columns), judge_orders },
-  { "repayments", repayment_columns, G_N_ELEMENTS(repayment_columns), judge_repayments },
-  { "refunds", refund_columns, G_N_ELEMENTS(refund_columns), judge_refunds },
-  { "settlement", settlement_columns, G_N_ELEMENTS(settlement_columns), judge_settlement },
+  { "users", user_columns, G_N_ELEMENTS(user_columns), judge_users, TRUE },
+  { "orders", order_columns, G_N_ELEMENTS(order_columns), judge_orders, FALSE },
+  { "repayments", repayment_columns, G_N_ELEMENTS(repayment_columns), judge_repayments, FALSE },
+  { "refunds", refund_columns, G_N_ELEMENTS(refund_columns), judge_refunds, FALSE },
+  { "settlement", settlement_columns, G_N_ELEMENTS(settlement_columns), judge_settlement, FALSE },
 };
 
 void
 intake_result_clear(IntakeResult *r)
 {
   g_free(r->loaded_at);
+  g_free(r->cut_date);
   if (r->reject_counts)
     g_ptr_array_unref(r->reject_counts);
   memset(r, 0, sizeof *r);
@@ -264,6 +282,8 @@ intake_mask_phone(const char *phone)
 
 /* ---- field checks ----------------------------------------------------- */
 
+/* 1 to 64 bytes of UTF-8 without control characters, and no white space at either
+ * end: " O1" and "O1" would be two ids to the database and one to a person. */
 static gboolean
 valid_id(const char *s, gsize len)
 {
@@ -272,7 +292,33 @@ valid_id(const char *s, gsize len)
   for (gsize i = 0; i < len; i++)
     if ((guchar) s[i] < 0x20 || s[i] == 0x7f)
       return FALSE;
-  return TRUE;
+  const char *last = g_utf8_find_prev_char(s, s + len);
+  return !g_unichar_isspace(g_utf8_get_char(s)) && !(last && g_unichar_isspace(g_utf8_get_char(last)));
+}
+
+/* At most MAX bytes of S, cut at a character boundary (COPY refuses a split sequence). */
+static char *
+clip(const char *s, gsize max)
+{
+  gsize len = strlen(s);
+  if (len > max) {
+    len = max;
+    while (len > 0 && ((guchar) s[len] & 0xC0) == 0x80)
+      len--;
+  }
+  return g_strndup(s, len);
+}
+
+/* A bad value as a detail shows it: clipped, or masked like a name when the row
+ * carries personal data (a shifted column may hold a name or a phone). */
+static char *
+shown_value(const char *value, gboolean personal)
+{
+  if (personal) {
+    char *masked = intake_mask_name(value);
+    return masked ? masked : g_strdup("");
+  }
+  return clip(value, 40);
 }
 
 static gboolean
@@ -290,13 +336,37 @@ valid_date(const char *s, char out[11])
   return TRUE;
 }
 
+/* An amount in fen within (0 or 1 fen, as TYPE says) .. MONEY_MAX_AMOUNT_FEN, or a detail. */
+static gboolean
+check_amount(const IntakeColumn *col, const char *value, gboolean personal, gint64 *fen, char **detail)
+{
+  g_autoptr(GError) local = NULL;
+  if (!money_parse_yuan(value, fen, &local)) {
+    *detail = personal ? g_strdup_printf("%s must be yuan with exactly two decimals (value not shown)", col->name)
+                       : g_strdup_printf("%s: %s", col->name, local->message);
+    return FALSE;
+  }
+  g_autofree char *shown = clip(value, 40);  /* a well-formed amount: no personal data */
+  if (*fen < 0 || (*fen == 0 && col->type == FIELD_YUAN)) {
+    *detail = g_strdup_printf("%s must be %s, not %s", col->name,
+                              col->type == FIELD_YUAN ? "positive" : "zero or more", shown);
+    return FALSE;
+  }
+  if (*fen > MONEY_MAX_AMOUNT_FEN) {
+    g_autofree char *max = money_format_fen(MONEY_MAX_AMOUNT_FEN);
+    *detail = g_strdup_printf("%s must be at most %s yuan (the system maximum), not %s", col->name, max, shown);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* The staged text of one field, or NULL with *DETAIL set when the field is bad. */
 static char *
-check_field(const IntakeColumn *col, const char *value, gsize len, char **detail)
+check_field(const IntakeColumn *col, const char *value, gsize len, gboolean personal, char **detail)
 {
   gint64 fen;
   char date[11];
-  g_autoptr(GError) local = NULL;
+  g_autofree char *shown = NULL;
   switch (col->type) {
   case FIELD_OPTIONAL_ID:
     if (len == 0)
@@ -305,43 +375,38 @@ check_field(const IntakeColumn *col, const char *value, gsize len, char **detail
   case FIELD_ID:
     if (valid_id(value, len))
       return g_strndup(value, len);
-    *detail = g_strdup_printf("%s must be 1 to 64 characters without control characters", col->name);
+    *detail = g_strdup_printf("%s must be 1 to 64 characters without control characters or white space"
+                              " at either end", col->name);
     return NULL;
   case FIELD_YUAN:
   case FIELD_LIMIT:
-    if (!money_parse_yuan(value, &fen, &local)) {
-      *detail = g_strdup_printf("%s: %s", col->name, local->message);
+    if (!check_amount(col, value, personal, &fen, detail))
       return NULL;
-    }
-    if (fen < 0 || (fen == 0 && col->type == FIELD_YUAN)) {
-      *detail = g_strdup_printf("%s must be %s, not %s", col->name,
-                                col->type == FIELD_YUAN ? "positive" : "zero or more", value);
-      return NULL;
-    }
     return g_strdup_printf("%" G_GINT64_FORMAT, fen);
   case FIELD_DATE:
     if (valid_date(value, date))
       return g_strdup(date);
-    *detail = g_strdup_printf("%s must be a real date YYYY-MM-DD, not \"%.40s\"", col->name, value);
+    shown = shown_value(value, personal);
+    *detail = g_strdup_printf("%s must be a real date YYYY-MM-DD, not \"%s\"", col->name, shown);
     return NULL;
   case FIELD_STATEMENT_DAY: {
     guint64 day;
     if (g_ascii_string_to_unsigned(value, 10, 1, 28, &day, NULL))
       return g_strdup_printf("%u", (unsigned) day);
-    *detail = g_strdup_printf("%s must be a day from 1 to 28, not \"%.40s\"", col->name, value);
+    shown = shown_value(value, personal);
+    *detail = g_strdup_printf("%s must be a day from 1 to 28, not \"%s\"", col->name, shown);
     return NULL;
   }
   case FIELD_USER_STATUS:
     if (strcmp(value, "ACTIVE") == 0 || strcmp(value, "FROZEN") == 0)
       return g_strdup(value);
-    *detail = g_strdup_printf("%s must be ACTIVE or FROZEN, not \"%.40s\"", col->name, value);
+    shown = shown_value(value, personal);
+    *detail = g_strdup_printf("%s must be ACTIVE or FROZEN, not \"%s\"", col->name, shown);
     return NULL;
   case FIELD_CHANNEL:
-    for (gsize i = 0; i < len; i++)
-      if (!g_ascii_isalnum(value[i]) && value[i] != '_')
-        len = 0;
-    if (len >= 1 && len <= 32)
-      return g_strdup(value);
+    /* one channel, however a partner spells it: alipay = ALIPAY */
+    if (intake_valid_channel(value))
+      return g_ascii_strup(value, -1);
     *detail = g_strdup_printf("%s must be 1 to 32 letters, digits or '_'", col->name);
     return NULL;
   case FIELD_NAME: {
@@ -382,12 +447,8 @@ stage_ddl(const IntakeSpec *spec)
 static char *
 raw_value(const char *s, gsize len)
 {
-  if (len > 256) {
-    len = 256;
-    while (len > 0 && ((guchar) s[len] & 0xC0) == 0x80)
-      len--;
-  }
-  return g_strndup(s, len);
+  g_autofree char *all = g_strndup(s, MIN(len, 260));
+  return clip(all, 256);
 }
 
 /* One record into the COPY stream: checked fields, or the first bad one named. */
@@ -406,7 +467,7 @@ stage_record(DbCopy *copy, const IntakeSpec *spec, const CsvRecord *rec)
       values[i] = raw_value(rec->fields[i], rec->lengths[i]);
       continue;
     }
-    values[i] = check_field(&spec->columns[i], rec->fields[i], rec->lengths[i], &detail);
+    values[i] = check_field(&spec->columns[i], rec->fields[i], rec->lengths[i], spec->personal, &detail);
     if (!values[i]) {
       bad = spec->columns[i].name;
       values[i] = raw_value(rec->fields[i], rec->lengths[i]);
@@ -473,6 +534,7 @@ static const char sql_count_verdicts[] =
   "  FROM intake_verdict";
 static const char sql_reject_summary[] =
   "SELECT reason, count(*) FROM intake_verdict WHERE reason IS NOT NULL GROUP BY reason ORDER BY reason";
+static const char sql_cut_date[] = "SELECT " INTAKE_CUT "::text";
 static const char sql_file_counts[] =
   "UPDATE load_files SET rows_read = $2::int, rows_accepted = $3::int, rows_rejected = $4::int"
   " WHERE file_id = $1::bigint";
@@ -550,8 +612,15 @@ judge(PGconn *conn, const IntakeSpec *spec, const char *path, IntakeResult *r, G
   r->rows_accepted = g_ascii_strtoll(PQgetvalue(counts, 0, 1), NULL, 10);
   r->rows_rejected = g_ascii_strtoll(PQgetvalue(counts, 0, 2), NULL, 10);
   r->reject_counts = g_ptr_array_new_with_free_func(g_free);
-  for (int i = 0; i < PQntuples(summary); i++)
+  for (int i = 0; i < PQntuples(summary); i++) {
     g_ptr_array_add(r->reject_counts, g_strdup_printf("%s %s", PQgetvalue(summary, i, 0), PQgetvalue(summary, i, 1)));
+    if (strcmp(PQgetvalue(summary, i, 0), "DATE_CLOSED") == 0)
+      r->rows_date_closed = g_ascii_strtoll(PQgetvalue(summary, i, 1), NULL, 10);
+  }
+  g_autoptr(PGresult) cut = db_query_one(conn, "intake_cut_date", sql_cut_date, 0, NULL, error);
+  if (!cut)
+    return FALSE;
+  r->cut_date = PQgetisnull(cut, 0, 0) ? NULL : g_strdup(PQgetvalue(cut, 0, 0));
   g_autofree char *read = g_strdup_printf("%" G_GINT64_FORMAT, r->rows_read);
   g_autofree char *ok = g_strdup_printf("%" G_GINT64_FORMAT, r->rows_accepted);
   g_autofree char *bad = g_strdup_printf("%" G_GINT64_FORMAT, r->rows_rejected);
@@ -572,8 +641,8 @@ load_in_transaction(PGconn *conn, const IntakeSpec *spec, const char *channel, c
   return stage_file(conn, spec, path, &staged, error) && judge(conn, spec, path, r, error);
 }
 
-static gboolean
-valid_channel(const char *channel)
+gboolean
+intake_valid_channel(const char *channel)
 {
   gsize len = strlen(channel);
   for (gsize i = 0; i < len; i++)
@@ -587,7 +656,7 @@ static gboolean
 check_channel(const IntakeSpec *spec, const char *channel, GError **error)
 {
   gboolean settlement = strcmp(spec->kind, "settlement") == 0;
-  if (settlement && (!channel || !valid_channel(channel))) {
+  if (settlement && (!channel || !intake_valid_channel(channel))) {
     g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND,
                 "a settlement file needs its channel: 1 to 32 letters, digits or '_'");
     return FALSE;
@@ -600,6 +669,51 @@ check_channel(const IntakeSpec *spec, const char *channel, GError **error)
   return TRUE;
 }
 
+/* Only a regular file is read: a FIFO would block the load for ever, a directory or
+ * a device is not a partner file. Checked before anything is opened or stored. */
+static gboolean
+check_regular_file(const char *path, GError **error)
+{
+  GStatBuf st;
+  if (g_stat(path, &st) != 0) {
+    int e = errno;
+    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_FILE, "cannot open %s: %s", path, g_strerror(e));
+    return FALSE;
+  }
+  if (S_ISREG(st.st_mode))
+    return TRUE;
+  const char *what = S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO (named pipe)"
+                     : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device" : S_ISSOCK(st.st_mode) ? "a socket"
+                     : "not a regular file";
+  g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_FILE, "%s is %s: load reads regular files only, nothing was loaded",
+              path, what);
+  return FALSE;
+}
+
+/* One attempt: the whole file in one transaction. The cut's lock comes first, so the
+ * calendar every judging statement reads cannot move under the load (eod.c). */
+static gboolean
+load_once(PGconn *conn, const IntakeSpec *spec, const char *channel, const char *path, IntakeResult *r,
+          GError **error)
+{
+  if (!db_begin(conn, error))
+    return FALSE;
+  gboolean ok = db_xact_lock(conn, DB_LOCK_INTAKE_CUT, TRUE, error)
+                && load_in_transaction(conn, spec, channel, path, r, error);
+  if (ok)
+    fault_reached_in("before-commit");  /* the crash tests' points (fault.h) */
+  if (!ok || !db_commit(conn, error)) {
+    db_rollback(conn);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Two loads carrying the same id at the same moment: the second waits on the first's
+ * unique index entry and fails 23505 when the first commits. Judged again, it sees
+ * the first's row and rejects its own as a DUPLICATE_*. */
+#define INTAKE_ATTEMPTS 3
+
 gboolean
 intake_load_file(PGconn *conn, const char *kind, const char *channel, const char *path, IntakeResult *r,
                  GError **error)
@@ -610,14 +724,18 @@ intake_load_file(PGconn *conn, const char *kind, const char *channel, const char
                 "unknown file kind \"%s\": users, orders, repayments, refunds or settlement", kind);
     return FALSE;
   }
-  if (!check_channel(spec, channel, error) || !db_begin(conn, error))
+  if (!check_channel(spec, channel, error) || !check_regular_file(path, error))
     return FALSE;
-  gboolean ok = load_in_transaction(conn, spec, channel, path, r, error);
-  if (ok)
-    fault_reached_in("before-commit");  /* the crash tests' point (fault.h) */
-  if (!ok || !db_commit(conn, error)) {
-    db_rollback(conn);
-    return FALSE;
+  g_autofree char *upper_channel = channel ? g_ascii_strup(channel, -1) : NULL;
+  for (int attempt = 1;; attempt++) {
+    g_autoptr(GError) local = NULL;
+    if (load_once(conn, spec, upper_channel, path, r, &local))
+      return TRUE;
+    if (attempt >= INTAKE_ATTEMPTS || g_strcmp0(db_error_sqlstate(local), "23505") != 0) {
+      g_propagate_error(error, g_steal_pointer(&local));
+      return FALSE;
+    }
+    log_info("%s: an id of it was loaded by another load meanwhile; judging it again", path);
+    intake_result_clear(r);
   }
-  return TRUE;
 }

@@ -26,6 +26,8 @@ typedef struct {
   gint64 rows_accepted;
   gint64 rows_rejected;
   GPtrArray *reject_counts;  /* "REASON n" strings, for the summary */
+  gint64 rows_date_closed;   /* rows dated on or before the intake cut (DATE_CLOSED) */
+  char *cut_date;            /* the intake cut: latest date whose night started; NULL before any */
 } IntakeResult;
 
 void intake_result_clear(IntakeResult *r);
@@ -35,6 +37,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(IntakeResult, intake_result_clear)
  * repayment channel of a settlement file (required for it, NULL for the others). */
 gboolean intake_load_file(PGconn *conn, const char *kind, const char *channel, const char *path,
                           IntakeResult *result, GError **error);
+
+/* A channel name: 1 to 32 ASCII letters, digits or '_'. Channels are stored upper
+ * case (alipay and ALIPAY are one channel), in repayments and settlement files alike. */
+gboolean intake_valid_channel(const char *channel);
 
 /* Masking of personal data before it reaches the database: 张三 → 张*,
  * 13812341234 → 138****1234. Returns NULL for an empty input. */

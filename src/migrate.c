@@ -340,6 +340,11 @@ migrate_up(PGconn *conn, GPtrArray *files, gboolean dry_run, MigrateProgress pro
   *applied_count = 0;
   if (!db_lock_or_fail(conn, DB_LOCK_MIGRATE, "migration", error))
     return FALSE;
+  /* never under a running night: its steps would see the schema change mid-way */
+  if (!dry_run && !db_lock_free_or_fail(conn, DB_LOCK_NIGHT, "a night (eod)", error)) {
+    db_unlock(conn, DB_LOCK_MIGRATE);
+    return FALSE;
+  }
   gboolean ok = (dry_run || migrate_prepare(conn, error))
                 && apply_pending(conn, files, dry_run, progress, data, applied_count, error);
   db_unlock(conn, DB_LOCK_MIGRATE);

@@ -24,6 +24,11 @@ typedef enum {
   MONEY_ERROR_OVERFLOW,          /* outside gint64 fen */
 } MoneyError;
 
+/* The system's maximum for one amount or credit limit: 100 000 000.00 yuan (一亿元).
+ * Far above any consumer credit line, far below where sums of a portfolio could
+ * overflow int64 fen; an input above it is refused at load (BAD_FIELD). */
+#define MONEY_MAX_AMOUNT_FEN G_GINT64_CONSTANT(10000000000)
+
 /* Interchange format (CSV): optional '-', one or more ASCII digits, '.',
  * exactly two digits.  Leading zeros are accepted ("007.50"), "-0.00" is 0. */
 gboolean money_parse_yuan(const char *s, gint64 *out_fen, GError **error);

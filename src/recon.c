@@ -18,7 +18,7 @@
  *
  * Trigger bypass (R11): the marks cannot be deleted by the batch role, and a change
  * that left no mark is found by per-user checksums of users, loans and installments
- * (sql/0037) at the cost of three whole-table aggregates (docs/performance.md).
+ * (sql/0036) at the cost of three whole-table aggregates (docs/performance.md).
  * The full audit (recon --full, recon_full.c) trusts none of this: it recomputes
  * every user, reruns the day checks for every closed date, recomputes every
  * schedule (R13) and ties the journal to the GL (R14, R15) for every date.
@@ -223,7 +223,7 @@ static const char sql_r7_late_matches[] =
 /* The users to recompute: those changed since the last recon (marked with D, so a
  * rerun of D takes the same users again); rows of earlier dates are pruned. The
  * batch role can neither delete nor rewrite a mark: it takes them through the
- * owner's function (sql/0036, 0037). $1 D. */
+ * owner's function (sql/0035, 0036). $1 D. */
 static const char sql_changed_table[] =
   "CREATE TEMP TABLE recon_changed ON COMMIT DROP AS SELECT user_id FROM recon_take_changed_users($1::date)";
 /* The full audit recomputes every user. */
@@ -232,7 +232,7 @@ static const char sql_changed_all[] =
 
 /* R11, trigger bypass: taking the marks brought the checksums of the marked users
  * forward, so every other difference between the stored checksums and the rows is
- * a change no trigger recorded (sql/0037), key <table>:<user>; those users are
+ * a change no trigger recorded (sql/0036), key <table>:<user>; those users are
  * recomputed like marked ones, so R4/R8 see what the change did to the balances. */
 static const char sql_r11[] =
   "WITH f AS (SELECT table_name, user_id FROM recon_unmarked_changes()),"
@@ -367,6 +367,38 @@ static const char sql_r12[] =
 static const char sql_r12_head[] =
   "SELECT entries, encode(head_hash, 'hex') FROM journal_chain_heads WHERE business_date = $1::date";
 
+/* R10: intake complete. Per kind, the inbox rows of D received = applied + rejected,
+ * where a rejected row counts only with its rejects record (the reason it was given);
+ * key KIND:D. And no inbox row dated D or earlier is still PENDING (the night cut D's
+ * intake and its step intake_close rejected what was left): key KIND:ID. */
+#define R10_KIND(table, kind, id_col, date_col)                                                     \
+  "SELECT '" kind "' AS kind, " id_col " AS id, amount_fen, status, reject_reason, processed_date"    \
+  "  FROM " table " WHERE " date_col " = $1::date"
+#define R10_PENDING(table, kind, id_col, date_col)                                                  \
+  "SELECT '" kind ":' || " id_col ", amount_fen, 0::bigint FROM " table                              \
+  " WHERE status = 'PENDING' AND " date_col " <= $1::date"
+static const char sql_r10[] =
+  "WITH received AS ("
+  R10_KIND("inbox_orders", "orders", "order_id", "order_date") " UNION ALL "
+  R10_KIND("inbox_repayments", "repayments", "txn_id", "pay_date") " UNION ALL "
+  R10_KIND("inbox_refunds", "refunds", "refund_id", "refund_date") "),"
+  " judged AS (SELECT r.kind, r.amount_fen, r.status IN ('ACCEPTED', 'APPLIED') AS applied,"
+  "                   r.status = 'REJECTED' AND EXISTS ("
+  "                     SELECT 1 FROM rejects j WHERE j.business_date = r.processed_date"
+  "                        AND j.source_kind = r.kind AND j.external_id = r.id"
+  "                        AND j.reason_code = r.reject_reason) AS rejected"
+  "              FROM received r),"
+  " per_kind AS (SELECT kind || ':' || $1::date AS k, sum(amount_fen)::bigint AS e,"
+  "                     (coalesce(sum(amount_fen) FILTER (WHERE applied), 0)"
+  "                      + coalesce(sum(amount_fen) FILTER (WHERE rejected), 0))::bigint AS a"
+  "                FROM judged GROUP BY kind),"
+  " pending (k, e, a) AS ("
+  R10_PENDING("inbox_orders", "orders", "order_id", "order_date") " UNION ALL "
+  R10_PENDING("inbox_repayments", "repayments", "txn_id", "pay_date") " UNION ALL "
+  R10_PENDING("inbox_refunds", "refunds", "refund_id", "refund_date") "),"
+  " cmp AS (SELECT k, e, a FROM per_kind UNION ALL SELECT k, e, a FROM pending),"
+  FOUND("R10");
+
 /* ---- the pass ----------------------------------------------------------------- */
 
 static gboolean run_r7(ReconPass *p, ReconCheckSummary *out, GError **error);
@@ -384,6 +416,7 @@ static const ReconCheck checks[RECON_N_CHECKS] = {
   { "R7", "settlement files = repayments", CHECK_DAY, NULL, run_r7, FALSE },
   { "R8", "used limit = unpaid principal", CHECK_STATE, sql_r8, NULL, FALSE },
   { "R9", "sub-ledger roll-forward", CHECK_DAY, NULL, run_r9, TRUE },
+  { "R10", "intake complete: received = applied + rejected", CHECK_DAY, sql_r10, NULL, TRUE },
   { "R11", "no change behind the triggers", CHECK_STATE, NULL, NULL, FALSE },
   { "R12", "journal hash chain", CHECK_DAY, NULL, run_r12, FALSE },
   { "R13", "schedules = schedule engine", CHECK_FULL, NULL, recon_full_r13, FALSE },

@@ -21,7 +21,7 @@ typedef enum {
   RECON_ERROR_BREAK_ID,   /* explain/resolve: no such break, or already resolved */
 } ReconError;
 
-#define RECON_N_CHECKS 14
+#define RECON_N_CHECKS 15
 
 /* The nightly incremental pass, or the full audit (recon --full) that recomputes
  * every user, loan, journal day and GL day and reruns the day checks for every

@@ -10,6 +10,7 @@ extern CU_TestInfo itest_badinput_cases[];
 extern CU_TestInfo itest_chain_cases[];
 extern CU_TestInfo itest_cli_cases[];
 extern CU_TestInfo itest_crash_cases[];
+extern CU_TestInfo itest_cutoff_cases[];
 extern CU_TestInfo itest_eod_cases[];
 extern CU_TestInfo itest_finepoints_cases[];
 extern CU_TestInfo itest_gen_cases[];
@@ -39,6 +40,7 @@ main(int argc, char **argv)
     { "chain", NULL, NULL, NULL, NULL, itest_chain_cases },
     { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
     { "crash", NULL, NULL, NULL, NULL, itest_crash_cases },
+    { "cutoff", NULL, NULL, NULL, NULL, itest_cutoff_cases },
     { "eod", NULL, NULL, NULL, NULL, itest_eod_cases },
     { "finepoints", NULL, NULL, NULL, NULL, itest_finepoints_cases },
     { "gen", NULL, NULL, NULL, NULL, itest_gen_cases },

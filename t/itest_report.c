@@ -183,7 +183,7 @@ test_every_report_reads_back_and_ties(void)
 
   /* the rest open with their sheets and headers */
   assert_fact(facts, "sheet reconciliation_20260314.xlsx | 检查项");
-  assert_fact(facts, "rows reconciliation_20260314.xlsx | 检查项 | 10");
+  assert_fact(facts, "rows reconciliation_20260314.xlsx | 检查项 | 15");
   /* the journal chain heads: one row per sealed date 03-04 … 03-14 */
   assert_fact(facts, "rows reconciliation_20260314.xlsx | 凭证哈希链 | 11");
   assert_fact(facts, "sheet channel_settlement_20260314.xlsx | 分渠道核对");

@@ -101,7 +101,7 @@ test_ledger_refuses_unbalanced_entry(void)
   PQfinish(c);
 }
 
-/* The change marks recon trusts (sql/0031, 0036) and the checksums of R11 (0037):
+/* The change marks recon trusts (sql/0031, 0035) and the checksums of R11 (0036):
  * the batch role reads them and takes marks only through the owner's function. */
 static void
 test_recon_marks_are_tamper_proof(void)

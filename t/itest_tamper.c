@@ -305,7 +305,7 @@ test_clean_book_has_no_breaks(void)
   g_autofree char *runs = itest_query(c, "SELECT string_agg(mode || ':' || checks_run, ' ' ORDER BY recon_run_id)"
                                          "  FROM recon_runs WHERE business_date = '" NEWEST "'");
   /* the night's own pass, then the two above; the full audit runs every check */
-  ITEST_ASSERT_STR_EQ(runs, "NIGHTLY:10 NIGHTLY:10 FULL:13");
+  ITEST_ASSERT_STR_EQ(runs, "NIGHTLY:12 NIGHTLY:12 FULL:15");
   PQfinish(c);
 }
 
@@ -333,7 +333,7 @@ test_next_night_finds_bypass(void)
   PQfinish(c);
 }
 
-/* R11 hashes installments and loans column by column (sql/0037): every column of
+/* R11 hashes installments and loans column by column (sql/0036): every column of
  * the table must be in its hash, or a change to the one left out goes unseen. */
 static void
 assert_hash_covers(PGconn *c, const char *table, const char *alias, const char *columns)

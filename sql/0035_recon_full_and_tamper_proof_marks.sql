@@ -2,7 +2,7 @@
 -- trigger marked in recon_changed_users, and the batch role could DELETE (or
 -- UPDATE) those marks: a mark deleted behind the program's back hid a change
 -- for ever. Now the batch role can neither delete nor rewrite a mark; recon
--- consumes them only through recon_take_changed_users() (sql/0037), which runs
+-- consumes them only through recon_take_changed_users() (sql/0036), which runs
 -- with the owner's rights, only for the newest business date, never backwards,
 -- and logs every take.
 --
@@ -30,5 +30,5 @@ COMMENT ON TABLE recon_breaks IS
 -- the function below consumes them.
 REVOKE UPDATE, DELETE, TRUNCATE ON recon_changed_users FROM baitiao_batch;
 
--- recon takes the marks through recon_take_changed_users() (sql/0037, owner's
+-- recon takes the marks through recon_take_changed_users() (sql/0036, owner's
 -- rights), which also brings the R11 checksums of those users forward.
