@@ -79,6 +79,31 @@ print_breaks(PGconn *conn, GError **error)
   return TRUE;
 }
 
+/* The last full audit (recon --full, weekly from jobs/): when it ended, how, and what
+ * it found; a week without a successful one is said plainly. */
+static const char sql_last_audit[] =
+  "SELECT business_date::text, status, breaks_found,"
+  "       to_char(coalesce(ended_at, started_at), 'YYYY-MM-DD HH24:MI'),"
+  "       coalesce(ended_at, started_at) < now() - interval '8 days'"
+  "  FROM recon_runs WHERE mode = 'FULL' ORDER BY recon_run_id DESC LIMIT 1";
+
+static gboolean
+print_audit(PGconn *conn, GError **error)
+{
+  g_autoptr(PGresult) res = db_query(conn, "last_full_audit", sql_last_audit, 0, NULL, error);
+  if (!res)
+    return FALSE;
+  if (PQntuples(res) == 0) {
+    printf("audit:    no full audit yet — \"baitiao recon --full\" (weekly, jobs/baitiao-audit)\n");
+    return TRUE;
+  }
+  gboolean stale = g_str_equal(PQgetvalue(res, 0, 4), "t");
+  printf("audit:    last full audit of %s at %s: %s, %s break(s) found%s\n", PQgetvalue(res, 0, 0),
+         PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+         stale ? " — OVERDUE: more than a week ago" : "");
+  return TRUE;
+}
+
 /* Files of DATE refused by intake that no later file of the same kind and channel
  * replaced: the partner has to send them again. */
 static const char sql_refused[] =
@@ -177,8 +202,8 @@ cmd_status(int argc, char **argv, GError **error)
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx = cli_context_new("status", NULL,
-                                                  "Show the schema version, business dates, open reconciliation breaks, the expected\n"
-                                                  "files the next night waits for, and the last runs.",
+                                                  "Show the schema version, business dates, open reconciliation breaks, the last full\n"
+                                                  "audit, the expected files the next night waits for, and the last runs.",
                                                   &common);
   g_option_context_add_main_entries(ctx, entries, NULL);
   if (!cli_parse(ctx, "status", &argc, &argv, error))
@@ -198,5 +223,6 @@ cmd_status(int argc, char **argv, GError **error)
   g_autofree char *where = db_describe(conn);
   printf("database: %s\n", where);
   return print_schema(conn, config, error) && print_calendar(conn, error) && print_breaks(conn, error)
+         && print_audit(conn, error)
          && print_files(conn, config, error) && print_last_runs(conn, runs, error);
 }

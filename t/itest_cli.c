@@ -78,6 +78,7 @@ test_status_on_migrated_database(void)
   ITEST_ASSERT_CONTAINS(run->out, "as user \"baitiao_report\"");
   ITEST_ASSERT_CONTAINS(run->out, "business: 0 dates closed, last closed none, open none");
   ITEST_ASSERT_CONTAINS(run->out, "runs:     none yet");
+  ITEST_ASSERT_CONTAINS(run->out, "audit:    no full audit yet");
 
   /* a closed date and a failed run show up, with the first line of the error */
   PGconn *c = itest_connect(db, "baitiao_batch");

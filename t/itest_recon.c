@@ -475,6 +475,11 @@ test_full_audit_cli(void)
   g_autoptr(ItestRun) again = baitiao(config, (const char *[]) { "recon", "--full", NULL });
   expect_status(again, 3);
   ITEST_ASSERT_CONTAINS(again->out, "1 break(s), 0 new");
+  /* status shows the last full audit and what it found */
+  g_autoptr(ItestRun) status = baitiao(config, (const char *[]) { "status", NULL });
+  expect_status(status, 0);
+  ITEST_ASSERT_CONTAINS(status->out, "audit:    last full audit of 2026-03-18 at ");
+  ITEST_ASSERT_CONTAINS(status->out, ": SUCCEEDED, 1 break(s) found\n");
   g_autofree char *breaks = itest_query(c, "SELECT string_agg(concat_ws('/', business_date, check_id, break_key,"
                                            "                   expected_fen, actual_fen, diff_fen), ' ')"
                                            "  FROM recon_breaks");
