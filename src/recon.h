@@ -53,7 +53,7 @@ typedef struct {
   gint64 late_matches;    /* earlier R7 breaks resolved by a settlement line that came late */
 } ReconSummary;
 
-/* Runs R1–R9 for DATE in its own REPEATABLE READ transaction as the connection's
+/* Runs the nightly checks (R1–R12) for DATE in its own REPEATABLE READ transaction as the connection's
  * (batch) role, stores recon_runs + recon_breaks, fills SUMMARY. JOB_RUN_ID is 0
  * when standalone. DATE's gl_close step must have succeeded. */
 gboolean recon_run(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id,
