@@ -3,10 +3,13 @@
 
 #include "product.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 static int db_counter;
 
@@ -277,6 +280,40 @@ itest_books_diff(PGconn *conn, const char *date)
     fprintf(stderr, "\n  books diff failed: %s\n", PQresultErrorMessage(res));
   PQclear(res);
   return out;
+}
+
+/* ---- the binary in the background (crash, cut-off tests) -------------- */
+
+GPid
+itest_spawn_baitiao(const char *config, const char *const *args, const char *fault, const char *err_path)
+{
+  g_autoptr(GPtrArray) argv = itest_baitiao_argv(config, args);
+  g_auto(GStrv) envp = g_get_environ();
+  envp = fault ? g_environ_setenv(envp, "BAITIAO_FAULT", fault, TRUE) : g_environ_unsetenv(envp, "BAITIAO_FAULT");
+  int out = open("/dev/null", O_WRONLY);
+  int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  CU_ASSERT_FATAL(out >= 0 && err >= 0);
+  GPid pid = 0;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = g_spawn_async_with_fds(NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                       &pid, -1, out, err, &error);
+  close(out);
+  close(err);
+  if (!ok)
+    fprintf(stderr, "\n  cannot start baitiao: %s\n", error->message);
+  CU_ASSERT_FATAL(ok);
+  return pid;
+}
+
+int
+itest_wait_child(GPid pid, gboolean stopped)
+{
+  int st = 0;
+  while (waitpid(pid, &st, stopped ? WUNTRACED : 0) < 0)
+    CU_ASSERT_FATAL(errno == EINTR);
+  if (WIFSTOPPED(st))
+    return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 /* ---- digest of the business tables (crash tests) ------------------------ */

@@ -51,6 +51,13 @@ gboolean itest_run_step(PGconn *conn, const char *date, EodStepFn step, gint64 *
 /* The binary's argv: BAITIAO_BIN, ARGS, then "--config CONFIG"; NULL terminated
  * (the strings are borrowed), for the tests that start it in the background. */
 GPtrArray *itest_baitiao_argv(const char *config, const char *const *args);
+/* Starts baitiao with ARGS (--config CONFIG appended) and BAITIAO_FAULT=FAULT when
+ * given (unset otherwise), stdout to /dev/null, stderr to ERR_PATH; the caller reaps it
+ * with itest_wait_child. */
+GPid itest_spawn_baitiao(const char *config, const char *const *args, const char *fault, const char *err_path);
+/* Waits for PID to end (or, with STOPPED, to stop): -1 when stopped, else the exit
+ * status (128 + signal when killed), as ItestRun has it. */
+int itest_wait_child(GPid pid, gboolean stopped);
 /* DIR/NAME under the source tree (top_srcdir); NAME may be NULL. */
 char *itest_top_file(const char *dir, const char *name);
 /* How many entries DIR holds (0 when it cannot be read). */

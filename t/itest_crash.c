@@ -519,41 +519,6 @@ test_named_kill_points(void)
 
 /* ---- random kills ------------------------------------------------------------------ */
 
-/* Starts baitiao with ARGS (--config CONFIG appended) and BAITIAO_FAULT=FAULT when
- * given, stdout to /dev/null, stderr to ERR_PATH; the caller reaps it. */
-static GPid
-spawn_baitiao(const char *config, const char *const *args, const char *fault, const char *err_path)
-{
-  g_autoptr(GPtrArray) argv = itest_baitiao_argv(config, args);
-  g_auto(GStrv) envp = g_get_environ();
-  envp = fault ? g_environ_setenv(envp, "BAITIAO_FAULT", fault, TRUE) : g_environ_unsetenv(envp, "BAITIAO_FAULT");
-  int out = open("/dev/null", O_WRONLY);
-  int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  CU_ASSERT_FATAL(out >= 0 && err >= 0);
-  GPid pid = 0;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = g_spawn_async_with_fds(NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                       &pid, -1, out, err, &error);
-  close(out);
-  close(err);
-  if (!ok)
-    fprintf(stderr, "\n  cannot start baitiao: %s\n", error->message);
-  CU_ASSERT_FATAL(ok);
-  return pid;
-}
-
-/* Waits for PID to end (or, with STOPPED, to stop): its status as ItestRun has it. */
-static int
-wait_child(GPid pid, gboolean stopped)
-{
-  int st = 0;
-  while (waitpid(pid, &st, stopped ? WUNTRACED : 0) < 0)
-    CU_ASSERT_FATAL(errno == EINTR);
-  if (WIFSTOPPED(st))
-    return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 static const char sql_where_killed[] =
   "SELECT CASE"
   "  WHEN NOT EXISTS (SELECT 1 FROM job_runs WHERE pid = $1::int AND business_date = $2::date)"
@@ -617,14 +582,14 @@ random_kills(const char *db, const char *config, guint i, guint quota, double *s
   while (kills < quota) {
     gint64 window = (gint64) (time_left(db, i) * *slack);
     gint64 delay = prng_uniform(rng, 0, MAX(window, 1));
-    GPid pid = spawn_baitiao(config, (const char *[]) { "eod", "--date", n->date, "--quiet", NULL },
+    GPid pid = itest_spawn_baitiao(config, (const char *[]) { "eod", "--date", n->date, "--quiet", NULL },
                              "stop:run-start", err_path);
-    int status = wait_child(pid, TRUE);
+    int status = itest_wait_child(pid, TRUE);
     if (status == -1) {
       kill(pid, SIGCONT);
       g_usleep((gulong) delay);
       kill(pid, SIGKILL);
-      status = wait_child(pid, FALSE);
+      status = itest_wait_child(pid, FALSE);
     }
     if (status == EXIT_TEMPFAIL) {   /* the last killed run's backend still holds the lock */
       stats->lock_waits++;
@@ -722,12 +687,12 @@ run_with_pause(const char *config, const char *const *args, const char *fault, v
                const char *arg, char **err)
 {
   g_autofree char *err_path = g_strdup_printf("%s/crash-pause-%d.err", itest_tmpdir(), (int) getpid());
-  GPid pid = spawn_baitiao(config, args, fault, err_path);
-  int status = wait_child(pid, TRUE);
+  GPid pid = itest_spawn_baitiao(config, args, fault, err_path);
+  int status = itest_wait_child(pid, TRUE);
   if (status == -1) {
     while_stopped(arg);
     kill(pid, SIGCONT);
-    status = wait_child(pid, FALSE);
+    status = itest_wait_child(pid, FALSE);
   } else {
     fprintf(stderr, "\n  %s never stopped (exit %d)\n", fault, status);
     CU_FAIL("the stop point was not reached");

@@ -57,36 +57,6 @@ query(const char *db, const char *sql)
 
 /* ---- the binary stopped at a fault point ------------------------------------------ */
 
-static GPid
-spawn_stopping(const char *config, const char *const *args, const char *fault, const char *err_path)
-{
-  g_autoptr(GPtrArray) argv = itest_baitiao_argv(config, args);
-  g_auto(GStrv) envp = g_environ_setenv(g_get_environ(), "BAITIAO_FAULT", fault, TRUE);
-  int out = open("/dev/null", O_WRONLY);
-  int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  CU_ASSERT_FATAL(out >= 0 && err >= 0);
-  GPid pid = 0;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = g_spawn_async_with_fds(NULL, (char **) argv->pdata, envp, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                       &pid, -1, out, err, &error);
-  close(out);
-  close(err);
-  CU_ASSERT_FATAL(ok);
-  return pid;
-}
-
-/* -1 when stopped, else the exit status (128+signal when killed). */
-static int
-wait_child(GPid pid, gboolean stopped)
-{
-  int st = 0;
-  while (waitpid(pid, &st, stopped ? WUNTRACED : 0) < 0)
-    CU_ASSERT_FATAL(errno == EINTR);
-  if (WIFSTOPPED(st))
-    return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
 typedef void (*WhileStopped)(const char *db, const char *config);
 
 /* Runs ARGS until it stops at FAULT, runs WHILE_STOPPED, lets it go on: its status;
@@ -96,13 +66,13 @@ run_paused(const char *db, const char *config, const char *const *args, const ch
            char **err)
 {
   g_autofree char *err_path = g_strdup_printf("%s/cutoff-%d.err", itest_tmpdir(), (int) getpid());
-  GPid pid = spawn_stopping(config, args, fault, err_path);
-  int status = wait_child(pid, TRUE);
+  GPid pid = itest_spawn_baitiao(config, args, fault, err_path);
+  int status = itest_wait_child(pid, TRUE);
   CU_ASSERT_EQUAL(status, -1);
   if (status == -1) {
     fn(db, config);
     kill(pid, SIGCONT);
-    status = wait_child(pid, FALSE);
+    status = itest_wait_child(pid, FALSE);
   }
   CU_ASSERT_FATAL(g_file_get_contents(err_path, err, NULL, NULL));
   return status;
@@ -428,7 +398,7 @@ test_same_id_at_the_same_moment(void)
   PQfinish(watch);
   g_free(itest_query(other, "COMMIT"));
   PQfinish(other);
-  CU_ASSERT_EQUAL(wait_child(pid, FALSE), 0);
+  CU_ASSERT_EQUAL(itest_wait_child(pid, FALSE), 0);
   g_autofree char *text = NULL;
   CU_ASSERT_FATAL(g_file_get_contents(out_path, &text, NULL, NULL));
   ITEST_ASSERT_CONTAINS(text, "2 rows, 1 accepted, 1 rejected (DUPLICATE_TXN 1)");
