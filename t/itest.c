@@ -282,6 +282,44 @@ itest_books_diff(PGconn *conn, const char *date)
   return out;
 }
 
+/* ---- the example book (t/data) ------------------------------------------ */
+
+static void
+load_ok(const char *config, const char *const *args)
+{
+  g_autoptr(ItestRun) r = itest_baitiao_config(config, args, NULL);
+  if (r->status != 0)
+    fprintf(stderr, "\n  %s %s exited %d: %s\n", args[0], args[1], r->status, r->err);
+  CU_ASSERT_EQUAL_FATAL(r->status, 0);
+}
+
+char *
+itest_example_db(const char *prefix, const char *const *kinds, char **config)
+{
+  char *db = itest_create_db(prefix, TRUE);
+  *config = itest_write_config(db, NULL);
+  g_autofree char *products = itest_top_file("etc", "products.conf");
+  load_ok(*config, (const char *[]) { "products", "load", products, NULL });
+  for (gsize i = 0; kinds && kinds[i]; i++) {
+    g_autofree char *name = g_strdup_printf("%s.csv", kinds[i]);
+    g_autofree char *path = itest_top_file("t/data", name);
+    load_ok(*config, (const char *[]) { "load", kinds[i], path, NULL });
+  }
+  return db;
+}
+
+void
+itest_load_example_settlements(const char *config)
+{
+  g_autofree char *ali = itest_top_file("t/data", "settlement_ALIPAY_20260314.csv");
+  static int n;
+  g_autofree char *wx = g_strdup_printf("%s/settlement_WECHAT_20260314_%d_%d.csv", itest_tmpdir(), (int) getpid(), ++n);
+  CU_ASSERT_FATAL(g_file_set_contents(wx, "channel_txn_id,pay_date,amount\nWX202603140002,2026-03-14,500.00\n", -1,
+                                      NULL));
+  load_ok(config, (const char *[]) { "load", "settlement", "--channel", "ALIPAY", ali, NULL });
+  load_ok(config, (const char *[]) { "load", "settlement", "--channel", "WECHAT", wx, NULL });
+}
+
 /* ---- the binary in the background (crash, cut-off tests) -------------- */
 
 GPid

@@ -63,6 +63,16 @@ char *itest_top_file(const char *dir, const char *name);
 /* How many entries DIR holds (0 when it cannot be read). */
 guint itest_dir_entries(const char *dir);
 
+/* A migrated database with the shipped catalogue and the example partner files
+ * t/data/KIND.csv of each of KINDS (NULL terminated, loaded in that order) loaded by the
+ * binary; *CONFIG its configuration. */
+char *itest_example_db(const char *prefix, const char *const *kinds, char **config);
+/* The example kinds, in the order a book needs them. */
+#define ITEST_EXAMPLE_KINDS ((const char *const[]) { "users", "orders", "refunds", "repayments", NULL })
+/* Both channels' settlement files of 2026-03-14 (ALIPAY from t/data, WECHAT's one line),
+ * so the example book's R7 is clean. */
+void itest_load_example_settlements(const char *config);
+
 /* itest_baitiao with "--config CONFIG" appended to ARGS. */
 ItestRun *itest_baitiao_config(const char *config, const char *const *args, const char *const *env);
 

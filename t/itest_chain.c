@@ -20,12 +20,6 @@
 /* The day the tampering tests change: repayments, a refund's credit balance, several entries. */
 #define DAY "2026-03-14"
 
-static char *
-data_file(const char *name)
-{
-  return g_build_filename(g_getenv("top_srcdir"), "t/data", name, NULL);
-}
-
 static void
 expect_status(ItestRun *run, int status)
 {
@@ -45,23 +39,9 @@ run_ok(const char *config, const char *const *args)
 static char *
 demo_db(const char *prefix, const char *until)
 {
-  char *db = itest_create_db(prefix, TRUE);
-  g_autofree char *config = itest_write_config(db, NULL);
-  g_autofree char *products = itest_top_file("etc", "products.conf");
-  run_ok(config, (const char *[]) { "products", "load", products, NULL });
-  const char *kinds[] = { "users", "orders", "refunds", "repayments" };
-  for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++) {
-    g_autofree char *name = g_strdup_printf("%s.csv", kinds[i]);
-    g_autofree char *path = data_file(name);
-    run_ok(config, (const char *[]) { "load", kinds[i], path, NULL });
-  }
-  /* both channels settle 03-14, so the book is clean (no R7 break) */
-  g_autofree char *ali = data_file("settlement_ALIPAY_20260314.csv");
-  g_autofree char *wx = g_strdup_printf("%s/chain_WECHAT_20260314_%d.csv", itest_tmpdir(), (int) getpid());
-  CU_ASSERT_FATAL(g_file_set_contents(wx, "channel_txn_id,pay_date,amount\nWX202603140002,2026-03-14,500.00\n", -1,
-                                      NULL));
-  run_ok(config, (const char *[]) { "load", "settlement", "--channel", "ALIPAY", ali, NULL });
-  run_ok(config, (const char *[]) { "load", "settlement", "--channel", "WECHAT", wx, NULL });
+  g_autofree char *config = NULL;
+  char *db = itest_example_db(prefix, ITEST_EXAMPLE_KINDS, &config);
+  itest_load_example_settlements(config);   /* both channels settle 03-14: no R7 break */
   run_ok(config, (const char *[]) { "eod", "--date", "2026-03-04", "--catch-up", "--until", until, "--quiet", NULL });
   return db;
 }

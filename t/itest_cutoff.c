@@ -35,15 +35,7 @@ baitiao(const char *config, const char *const *args)
 static char *
 users_db(const char *prefix, char **config)
 {
-  char *db = itest_create_db(prefix, TRUE);
-  *config = itest_write_config(db, NULL);
-  g_autofree char *products = itest_top_file("etc", "products.conf");
-  g_autofree char *users = itest_top_file("t/data", "users.csv");
-  g_autoptr(ItestRun) p = baitiao(*config, (const char *[]) { "products", "load", products, NULL });
-  g_autoptr(ItestRun) u = baitiao(*config, (const char *[]) { "load", "users", users, NULL });
-  CU_ASSERT_EQUAL_FATAL(p->status, 0);
-  CU_ASSERT_EQUAL_FATAL(u->status, 0);
-  return db;
+  return itest_example_db(prefix, (const char *const[]) { "users", NULL }, config);
 }
 
 static char *

@@ -28,14 +28,7 @@ run(const char *config, const char *const *args)
 static char *
 new_world(const char *prefix, char **config)
 {
-  char *db = itest_create_db(prefix, TRUE);
-  *config = itest_write_config(db, NULL);
-  g_autofree char *products = itest_top_file("etc", "products.conf");
-  g_autofree char *users = itest_top_file("t/data", "users.csv");
-  g_autoptr(ItestRun) p = run(*config, (const char *[]) { "products", "load", products, NULL });
-  CU_ASSERT_EQUAL_FATAL(p->status, 0);
-  g_autoptr(ItestRun) u = run(*config, (const char *[]) { "load", "users", users, NULL });
-  CU_ASSERT_EQUAL_FATAL(u->status, 0);
+  char *db = itest_example_db(prefix, (const char *const[]) { "users", NULL }, config);
   PGconn *c = itest_connect(db, "baitiao_batch");
   g_autofree char *closed = itest_query(c, "INSERT INTO business_calendar (business_date, status, closed_at)"
                                            " VALUES ('2026-03-03', 'CLOSED', now())");

@@ -20,31 +20,11 @@ baitiao(const char *config, const char *const *args)
   return itest_baitiao_config(config, args, NULL);
 }
 
-static void
-load(const char *config, const char *kind, const char *file)
-{
-  g_autoptr(ItestRun) run = baitiao(config, (const char *[]) { "load", kind, file, NULL });
-  if (run->status != 0)
-    fprintf(stderr, "\n  load %s %s: %s\n", kind, file, run->err);
-  CU_ASSERT_EQUAL_FATAL(run->status, 0);
-}
-
 /* A database with the catalogue and the example partner files loaded. */
 static char *
 example_db(const char *prefix, char **config)
 {
-  char *db = itest_create_db(prefix, TRUE);
-  *config = itest_write_config(db, NULL);
-  g_autofree char *products = itest_top_file("etc", "products.conf");
-  g_autoptr(ItestRun) p = baitiao(*config, (const char *[]) { "products", "load", products, NULL });
-  CU_ASSERT_EQUAL_FATAL(p->status, 0);
-  const char *kinds[][2] = { { "users", "users.csv" }, { "orders", "orders.csv" },
-                             { "refunds", "refunds.csv" }, { "repayments", "repayments.csv" } };
-  for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++) {
-    g_autofree char *file = itest_top_file("t/data", kinds[i][1]);
-    load(*config, kinds[i][0], file);
-  }
-  return db;
+  return itest_example_db(prefix, ITEST_EXAMPLE_KINDS, config);
 }
 
 /* ---- the binary in the background ------------------------------------------ */

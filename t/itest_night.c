@@ -17,16 +17,7 @@ baitiao(const char *config, const char *const *args, const char *const *env)
 static char *
 night_db(const char *prefix, char **config)
 {
-  char *db = itest_create_db(prefix, TRUE);
-  *config = itest_write_config(db, NULL);
-  g_autofree char *products = itest_top_file("etc", "products.conf");
-  g_autofree char *users = itest_top_file("t/data", "users.csv");
-  g_autofree char *orders = itest_top_file("t/data", "orders.csv");
-  g_autoptr(ItestRun) p = baitiao(*config, (const char *[]) { "products", "load", products, NULL }, NULL);
-  g_autoptr(ItestRun) u = baitiao(*config, (const char *[]) { "load", "users", users, NULL }, NULL);
-  g_autoptr(ItestRun) o = baitiao(*config, (const char *[]) { "load", "orders", orders, NULL }, NULL);
-  CU_ASSERT_FATAL(p->status == 0 && u->status == 0 && o->status == 0);
-  return db;
+  return itest_example_db(prefix, (const char *const[]) { "users", "orders", NULL }, config);
 }
 
 static guint

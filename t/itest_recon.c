@@ -49,25 +49,10 @@ load(const char *config, const char *kind, const char *channel, const char *path
 static char *
 demo_db(const char *prefix, gboolean settlement, const char *until, int expect)
 {
-  char *db = itest_create_db(prefix, TRUE);
-  g_autofree char *config = itest_write_config(db, NULL);
-  g_autofree char *products = g_build_filename(g_getenv("top_srcdir"), "etc", "products.conf", NULL);
-  g_autoptr(ItestRun) p = baitiao(config, (const char *[]) { "products", "load", products, NULL });
-  expect_status(p, 0);
-  const char *kinds[] = { "users", "orders", "refunds", "repayments" };
-  for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++) {
-    g_autofree char *name = g_strdup_printf("%s.csv", kinds[i]);
-    g_autofree char *path = data_file(name);
-    load(config, kinds[i], NULL, path);
-  }
-  if (settlement) {
-    g_autofree char *ali = data_file("settlement_ALIPAY_20260314.csv");
-    g_autofree char *wx = g_strdup_printf("%s/settlement_WECHAT_20260314_%d.csv", itest_tmpdir(), (int) getpid());
-    CU_ASSERT_FATAL(g_file_set_contents(wx, "channel_txn_id,pay_date,amount\nWX202603140002,2026-03-14,500.00\n",
-                                        -1, NULL));
-    load(config, "settlement", "ALIPAY", ali);
-    load(config, "settlement", "WECHAT", wx);
-  }
+  g_autofree char *config = NULL;
+  char *db = itest_example_db(prefix, ITEST_EXAMPLE_KINDS, &config);
+  if (settlement)
+    itest_load_example_settlements(config);
   g_autoptr(ItestRun) run = baitiao(config, (const char *[]) { "eod", "--date", "2026-03-04", "--catch-up",
                                                                "--until", until, NULL });
   expect_status(run, expect);

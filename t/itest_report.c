@@ -39,18 +39,7 @@ demo_db(char **config_out)
 {
   static char *db, *config;
   if (!db) {
-    db = itest_create_db("report", TRUE);
-    config = itest_write_config(db, NULL);
-    const char *loads[][2] = { { "users", "users.csv" }, { "orders", "orders.csv" },
-                               { "refunds", "refunds.csv" }, { "repayments", "repayments.csv" } };
-    g_autofree char *products = itest_top_file("etc", "products.conf");
-    g_autoptr(ItestRun) p = baitiao(config, (const char *[]) { "products", "load", products, NULL });
-    CU_ASSERT_FATAL(p->status == 0);
-    for (gsize i = 0; i < G_N_ELEMENTS(loads); i++) {
-      g_autofree char *file = itest_top_file("t/data", loads[i][1]);
-      g_autoptr(ItestRun) l = baitiao(config, (const char *[]) { "load", loads[i][0], file, NULL });
-      CU_ASSERT_FATAL(l->status == 0);
-    }
+    db = itest_example_db("report", ITEST_EXAMPLE_KINDS, &config);
     g_autoptr(ItestRun) night = baitiao(config, (const char *[]) { "eod", "--date", "2026-03-04", "--catch-up",
                                                                     "--until", "2026-03-16", NULL });
     CU_ASSERT_FATAL(night->status == 0);

@@ -179,12 +179,6 @@ static const TamperCase cases[] = {
 
 static char *demo_base;
 
-static char *
-data_file(const char *name)
-{
-  return g_build_filename(g_getenv("top_srcdir"), "t/data", name, NULL);
-}
-
 static void
 run_ok(const char *config, const char *const *args)
 {
@@ -200,22 +194,9 @@ base(void)
 {
   if (demo_base)
     return demo_base;
-  demo_base = itest_create_db("tamper_base", TRUE);
-  g_autofree char *config = itest_write_config(demo_base, NULL);
-  g_autofree char *products = itest_top_file("etc", "products.conf");
-  run_ok(config, (const char *[]) { "products", "load", products, NULL });
-  const char *kinds[] = { "users", "orders", "refunds", "repayments" };
-  for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++) {
-    g_autofree char *name = g_strdup_printf("%s.csv", kinds[i]);
-    g_autofree char *path = data_file(name);
-    run_ok(config, (const char *[]) { "load", kinds[i], path, NULL });
-  }
-  g_autofree char *ali = data_file("settlement_ALIPAY_20260314.csv");
-  g_autofree char *wx = g_strdup_printf("%s/settlement_WECHAT_20260314_t%d.csv", itest_tmpdir(), (int) getpid());
-  CU_ASSERT_FATAL(g_file_set_contents(wx, "channel_txn_id,pay_date,amount\nWX202603140002,2026-03-14,500.00\n", -1,
-                                      NULL));
-  run_ok(config, (const char *[]) { "load", "settlement", "--channel", "ALIPAY", ali, NULL });
-  run_ok(config, (const char *[]) { "load", "settlement", "--channel", "WECHAT", wx, NULL });
+  g_autofree char *config = NULL;
+  demo_base = itest_example_db("tamper_base", ITEST_EXAMPLE_KINDS, &config);
+  itest_load_example_settlements(config);
   run_ok(config, (const char *[]) { "eod", "--date", "2026-03-04", "--catch-up", "--until", NEWEST, NULL });
   return demo_base;
 }
