@@ -60,12 +60,7 @@ cmd_load(int argc, char **argv, GError **error)
   if (!intake_load_file(conn, argv[1], channel, argv[2], &result, error))
     return FALSE;
   print_result(argv[2], &result);
-  /* the file is loaded (exit 0) like any file with rejected lines, but this is
-   * the one rejection a partner can only fix by sending the rows again */
-  if (result.rows_date_closed > 0)
-    log_warning("%s: %" G_GINT64_FORMAT " row(s) dated on or before %s rejected DATE_CLOSED: the night of %s"
-                " has started or ended, its intake is cut\nhint: such rows are never applied; send them again"
-                " dated on an open business date", argv[2], result.rows_date_closed, result.cut_date,
-                result.cut_date);
-  return TRUE;
+  /* the file is loaded like any file with rejected lines, but this is the one
+   * rejection a partner can only fix by sending the rows again: exit 5 says so */
+  return !intake_late_rows(&result, argv[2], error);
 }

@@ -739,3 +739,16 @@ intake_load_file(PGconn *conn, const char *kind, const char *channel, const char
     intake_result_clear(r);
   }
 }
+
+gboolean
+intake_late_rows(const IntakeResult *result, const char *file, GError **error)
+{
+  if (result->rows_date_closed == 0)
+    return FALSE;
+  g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_LATE,
+              "%s: %" G_GINT64_FORMAT " row(s) dated on or before %s rejected DATE_CLOSED: the night of %s"
+              " has started or ended, its intake is cut (the rest of the file is loaded)\n"
+              "hint: such rows are never applied; send them again dated on an open business date", file,
+              result->rows_date_closed, result->cut_date, result->cut_date);
+  return TRUE;
+}

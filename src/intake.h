@@ -16,6 +16,7 @@ GQuark intake_error_quark(void);
 typedef enum {
   INTAKE_ERROR_KIND,   /* unknown file kind */
   INTAKE_ERROR_FILE,   /* the file is refused as a whole (header, empty) */
+  INTAKE_ERROR_LATE,   /* loaded, but rows dated on or before the cut were rejected DATE_CLOSED */
 } IntakeError;
 
 typedef struct {
@@ -46,5 +47,10 @@ gboolean intake_valid_channel(const char *channel);
  * 13812341234 → 138****1234. Returns NULL for an empty input. */
 char *intake_mask_name(const char *name);
 char *intake_mask_phone(const char *phone);
+
+/* TRUE when RESULT has rows that came after their date's intake cut; sets ERROR
+ * (INTAKE_ERROR_LATE) naming FILE, the count and the cut: the file is stored, but the
+ * partner must send those rows again, dated on an open business date. */
+gboolean intake_late_rows(const IntakeResult *result, const char *file, GError **error);
 
 #endif

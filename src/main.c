@@ -39,7 +39,9 @@ print_usage(FILE *out)
     fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\n\"baitiao COMMAND --help\" describes a command and its options.\n"
                "Exit codes: 0 ok, 1 failure, 2 usage or configuration, 3 reconciliation breaks,\n"
-               "4 waiting for partner files, 75 temporary (lock held or database unreachable: retry later).\n");
+               "4 waiting for partner files, 5 file loaded but rows of a date already cut rejected\n"
+               "(DATE_CLOSED: the partner must resend them), 75 temporary (lock held or database\n"
+               "unreachable: retry later).\n");
 }
 
 static int
@@ -48,6 +50,8 @@ exit_code_for(const GError *error)
   if (error->domain == CLI_ERROR || error->domain == KEYFILE_ERROR || error->domain == G_OPTION_ERROR
       || (error->domain == INTAKE_ERROR && error->code == INTAKE_ERROR_KIND))
     return BT_EXIT_USAGE;
+  if (error->domain == INTAKE_ERROR && error->code == INTAKE_ERROR_LATE)
+    return BT_EXIT_LATE_ROWS;
   if (error->domain == RECON_ERROR && error->code == RECON_ERROR_BREAKS)
     return BT_EXIT_BREAKS;
   if (error->domain == SPOOL_ERROR)

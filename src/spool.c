@@ -432,6 +432,11 @@ take_file(PGconn *conn, const char *spool, const SpoolFile *f, SpoolIntakeSummar
   log_info("took %s/%s: %s", f->day, f->name, text);
   printf("%s/%s: done: %s\n", f->day, f->name, text);
   s->taken++;
+  g_autoptr(GError) late = NULL;
+  if (!r.already_loaded && intake_late_rows(&r, f->name, &late)) {
+    log_warning("%s/%s", f->day, late->message);
+    s->late++;
+  }
   return TRUE;
 }
 
@@ -471,6 +476,12 @@ spool_intake(PGconn *conn, const char *spool, SpoolIntakeSummary *s, GError **er
                 "%u of %u files refused (moved to %s/refused with a .reason file)\n"
                 "hint: have the partner send a corrected file into the spool", s->refused,
                 s->refused + s->taken, spool);
+    return FALSE;
+  }
+  if (ok && s->late > 0) {
+    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_LATE,
+                "%u of %u files taken had rows dated on a date whose intake is cut (rejected DATE_CLOSED)\n"
+                "hint: have the partner send those rows again, dated on an open business date", s->late, s->taken);
     return FALSE;
   }
   return ok;

@@ -33,6 +33,7 @@ typedef struct {
   guint taken;      /* files loaded (or already loaded before) and moved to done/ */
   guint refused;    /* files moved to refused/ */
   guint ignored;    /* names that are not partner files (.part, others): left alone */
+  guint late;       /* files taken with rows dated on or before the intake cut (DATE_CLOSED) */
 } SpoolIntakeSummary;
 
 /* Loads every file that arrived in DIR, oldest business day first, and moves each to

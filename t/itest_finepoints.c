@@ -81,7 +81,7 @@ test_rejected_order_ids_stay_used(void)
     "O8,U1001,2026-03-02,10.00,NOPE\n"     /* 12 DUPLICATE_ORDER before DATE_CLOSED */
     LONG_ID ",U1001,2026-03-04,10.00,FPP3\n"); /* 13 BAD_FIELD order_id */
   g_autoptr(ItestRun) l1 = run(config, (const char *[]) { "load", "orders", first, NULL });
-  CU_ASSERT_EQUAL(l1->status, 0);
+  CU_ASSERT_EQUAL(l1->status, 5);   /* loaded; its DATE_CLOSED rows say exit 5 */
   ITEST_ASSERT_CONTAINS(l1->out, "12 rows, 1 accepted, 11 rejected");
   g_autofree char *second = data_file("orders_2.csv",
     "order_id,user_id,order_date,amount,product_code\n"
@@ -142,7 +142,7 @@ test_rejected_refund_and_txn_ids_stay_used(void)
     ",O1,2026-03-04,1.00\n"        /* 4 BAD_FIELD refund_id */
     "R1,O1,2026-03-04,1.00\n");    /* 5 DUPLICATE_REFUND */
   g_autoptr(ItestRun) l1 = run(config, (const char *[]) { "load", "refunds", first, NULL });
-  CU_ASSERT_EQUAL(l1->status, 0);
+  CU_ASSERT_EQUAL(l1->status, 5);   /* loaded; its DATE_CLOSED row says exit 5 */
   g_autofree char *second = data_file("refunds_2.csv",
     "refund_id,order_id,refund_date,amount\n"
     "R1,O1,2026-03-04,1.00\n"      /* 2 DUPLICATE_REFUND */

@@ -220,6 +220,32 @@ test_intake_refuses_bad_files(void)
   ITEST_ASSERT_STR_EQ(n, "0 2");
 }
 
+/* A file delivered after its date's night cut the intake is taken (moved to done/),
+ * but its rows are rejected DATE_CLOSED and intake exits 5 naming the file. */
+static void
+test_intake_late_file_exits_5(void)
+{
+  g_auto(Setup) s = { 0 };
+  setup(&s, "spool_late", NULL);
+  deliver(&s, "20260304", "users.csv", users_csv);
+  g_autoptr(ItestRun) in = run(&s, (const char *[]) { "intake", NULL });
+  CU_ASSERT_EQUAL(in->status, 0);
+  PGconn *c = itest_connect(s.db, "baitiao_batch");   /* 03-04's night has run */
+  g_free(itest_query(c, "INSERT INTO business_calendar (business_date, status, closed_at)"
+                        " VALUES ('2026-03-04', 'CLOSED', now()) RETURNING 1"));
+  PQfinish(c);
+  deliver(&s, "20260304", "repayments_ALIPAY.csv",
+          "txn_id,user_id,pay_date,amount,channel,prepay_order_id\nLATE1,U1,2026-03-04,1.00,ALIPAY,\n");
+  g_autoptr(ItestRun) late = run(&s, (const char *[]) { "intake", NULL });
+  CU_ASSERT_EQUAL(late->status, 5);
+  ITEST_ASSERT_CONTAINS(late->err, "20260304/repayments_ALIPAY.csv: 1 row(s) dated on or before 2026-03-04 rejected"
+                                   " DATE_CLOSED");
+  ITEST_ASSERT_CONTAINS(late->err, "1 of 1 files taken had rows dated on a date whose intake is cut");
+  CU_ASSERT_TRUE(spool_has(&s, "done/20260304/repayments_ALIPAY.csv"));
+  g_autofree char *rejected = value(&s, "SELECT reason_code || ' ' || field FROM rejects WHERE external_id = 'LATE1'");
+  ITEST_ASSERT_STR_EQ(rejected, "DATE_CLOSED pay_date");
+}
+
 /* One intake per spool at a time (exit 75 while another holds SPOOL/.lock); a spool
  * folder that is not there is an error naming it. */
 static void
@@ -416,6 +442,7 @@ test_metrics_survive_a_failed_night(void)
 }
 
 CU_TestInfo itest_spool_cases[] = {
+  { "a late file is taken, its rows DATE_CLOSED, exit 5", test_intake_late_file_exits_5 },
   { "intake takes in order and moves to done", test_intake_takes_in_order_and_moves_to_done },
   { "intake control totals and partial files", test_intake_control_totals_and_partial_files },
   { "intake refuses bad files", test_intake_refuses_bad_files },
