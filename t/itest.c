@@ -282,6 +282,22 @@ itest_books_diff(PGconn *conn, const char *date)
   return out;
 }
 
+/* ---- the recon pass through the library ---------------------------------- */
+
+gboolean
+itest_recon(PGconn *conn, const char *date, ReconMode mode, ReconSummary *s)
+{
+  g_autoptr(Config) config = config_new_defaults();
+  GDate d;
+  g_date_clear(&d, 1);
+  g_date_set_parse(&d, date);
+  g_autoptr(GError) error = NULL;
+  if (recon_run_mode(conn, config, &d, 0, mode, s, &error))
+    return TRUE;
+  fprintf(stderr, "\n  recon of %s failed: %s\n", date, error->message);
+  return FALSE;
+}
+
 /* ---- the example book (t/data) ------------------------------------------ */
 
 static void

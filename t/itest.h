@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include "eod.h"
+#include "recon.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -47,6 +48,10 @@ ItestRun *itest_baitiao(const char *const *args, const char *const *env);
  * *ROWS and *AMOUNT_FEN (when not NULL) receive what the step reported. */
 gboolean itest_run_step(PGconn *conn, const char *date, EodStepFn step, gint64 *rows,
                         gint64 *amount_fen);
+
+/* The recon pass (MODE) for DATE through the library, default configuration, as the
+ * connection's role: FALSE, the error printed, when it failed; *S its summary. */
+gboolean itest_recon(PGconn *conn, const char *date, ReconMode mode, ReconSummary *s);
 
 /* The binary's argv: BAITIAO_BIN, ARGS, then "--config CONFIG"; NULL terminated
  * (the strings are borrowed), for the tests that start it in the background. */

@@ -99,16 +99,8 @@ static char *
 nightly_r12(const char *db, const char *date)
 {
   PGconn *c = itest_connect(db, "baitiao_batch");
-  g_autoptr(Config) config = config_new_defaults();
-  GDate d;
-  g_date_clear(&d, 1);
-  g_date_set_parse(&d, date);
   ReconSummary s;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = recon_run(c, config, &d, 0, &s, &error);
-  if (!ok)
-    fprintf(stderr, "\n  recon failed: %s\n", error->message);
-  CU_ASSERT_FATAL(ok);
+  CU_ASSERT_FATAL(itest_recon(c, date, RECON_NIGHTLY, &s));
   g_autofree char *sql = g_strdup_printf("SELECT coalesce(string_agg(break_key, ' | ' ORDER BY break_key), '')"
                                          "  FROM recon_breaks WHERE check_id = 'R12' AND business_date = '%s'",
                                          date);

@@ -89,16 +89,8 @@ clean_clone(void)
 static char *
 recon_breaks(PGconn *c, const char *date, gint64 *found)
 {
-  g_autoptr(Config) config = config_new_defaults();
-  GDate d;
-  g_date_clear(&d, 1);
-  g_date_set_parse(&d, date);
   ReconSummary s;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = recon_run(c, config, &d, 0, &s, &error);
-  if (!ok)
-    fprintf(stderr, "\n  recon failed: %s\n", error->message);
-  CU_ASSERT_FATAL(ok);
+  CU_ASSERT_FATAL(itest_recon(c, date, RECON_NIGHTLY, &s));
   if (found)
     *found = s.breaks;
   /* what the pass found is what the date holds: each break of the date, once */

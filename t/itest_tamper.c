@@ -205,16 +205,9 @@ base(void)
 static gboolean
 recon(PGconn *c, ReconMode mode, gint64 *breaks)
 {
-  g_autoptr(Config) config = config_new_defaults();
-  GDate d;
-  g_date_clear(&d, 1);
-  g_date_set_parse(&d, NEWEST);
   ReconSummary s;
-  g_autoptr(GError) error = NULL;
-  if (!recon_run_mode(c, config, &d, 0, mode, &s, &error)) {
-    fprintf(stderr, "\n  recon failed: %s\n", error->message);
+  if (!itest_recon(c, NEWEST, mode, &s))
     return FALSE;
-  }
   *breaks = s.breaks;
   return TRUE;
 }
