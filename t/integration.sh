@@ -28,4 +28,9 @@ config=$tmp/baitiao.conf
 printf '[database]\nhost=%s\nport=%s\ndbname=baitiao\n' "$PGHOST" "$PGPORT" >"$config"
 "$BAITIAO_BIN" migrate up --config "$config" --quiet
 
+# No suites named: the ones configure was given (ITEST_SUITES), else every suite.
+if [ $# -eq 0 ] && [ -n "${ITEST_SUITES:-}" ]; then
+  # shellcheck disable=SC2086  # a list of suite names, split on purpose
+  set -- $ITEST_SUITES
+fi
 "$top_builddir/t/integration_tests" "$@"
