@@ -99,11 +99,17 @@ test_every_report_reads_back_and_ties(void)
 {
   char *config = NULL;   /* demo_db keeps it */
   const char *db = demo_db(&config);
-  g_autofree char *out = fresh_dir("reports_all");
+  /* kept under the build dir with the PDFs, as the test's artefacts */
+  g_autofree char *out = g_build_filename(g_getenv("top_builddir"), "t", "report-xlsx", NULL);
+  g_autofree char *clean = g_strdup_printf("rm -rf '%s'", out);
+  CU_ASSERT_FATAL(system(clean) == 0);
+  CU_ASSERT_FATAL(g_mkdir_with_parents(out, 0755) == 0);
   g_autofree char *specs = itest_top_file("reports", NULL);
   /* 2026-03-14: both demo repayments were applied that day */
   g_autoptr(ItestRun) run = baitiao(config, (const char *[]) { "report", "--all", "--date", "2026-03-14", "--out", out,
                                                                "--specs", specs, NULL });
+  if (run->status != 0)
+    fprintf(stderr, "\n  report --all failed: %s\n", run->err);
   CU_ASSERT_EQUAL_FATAL(run->status, 0);
   const char *files[G_N_ELEMENTS(report_names) + 1] = { NULL };
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
