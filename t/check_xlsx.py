@@ -10,6 +10,7 @@ t/itest_report.c to assert on:
   format FILE | SHEET | LABEL | number format of the first data cell
   first FILE | SHEET | LABEL | VALUE the first data cell (a date-time as YYYY-MM-DD HH:MM:SS)
   kind FILE | SHEET | LABEL | int|float|str|datetime|none   the first data cell's type
+  cell FILE | SHEET | A8 | KIND | VALUE   each data cell of the first 50 rows
   freeze FILE | SHEET | CELL
   autofilter FILE | SHEET | RANGE
   page FILE | SHEET | ORIENTATION | fit WIDTHxHEIGHT | repeat ROWS
@@ -134,6 +135,10 @@ def describe_sheet(name, ws, values):
         last_data = first_data - 1
     print(f"rows {name} | {sheet} | {max(0, last_data - first_data + 1)}")
     vs = values[sheet]
+    for r in range(first_data, min(last_data, first_data + 49) + 1):
+        for c in range(1, len(labels) + 1):
+            cell = ws.cell(r, c)
+            print(f"cell {name} | {sheet} | {cell.coordinate} | {kind(cell.value)} | {shown(cell, cell.value)}")
     for c, label in enumerate(labels, start=1):
         if last_data >= first_data:
             cell = ws.cell(first_data, c)
