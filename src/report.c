@@ -744,8 +744,10 @@ set_page(Render *r, lxw_worksheet *ws, const char *what, gboolean repeat_header,
   g_autofree char *title = header_text(what);
   g_autofree char *header = g_strdup_printf("&L%s&R%s%s", title, label_business_date[lang], r->req->business_date);
   g_autofree char *footer = g_strconcat("&C", label_page[lang], NULL);
-  if (strlen(header) > LXW_HEADER_FOOTER_MAX)
-    header[LXW_HEADER_FOOTER_MAX] = '\0';
+  if (strlen(header) > LXW_HEADER_FOOTER_MAX) {   /* Excel's limit: a very long title gives way to the date */
+    g_free(header);
+    header = g_strdup_printf("&R%s%s", label_business_date[lang], r->req->business_date);
+  }
   return xlsx_ok(worksheet_set_header(ws, header), "page header", error)
          && xlsx_ok(worksheet_set_footer(ws, footer), "page footer", error)
          && (!repeat_header || xlsx_ok(worksheet_repeat_rows(ws, ROW_HEADER, ROW_HEADER), "repeat header rows", error));
