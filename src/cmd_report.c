@@ -180,6 +180,7 @@ cmd_report(int argc, char **argv, GError **error)
     .business_date = date,
     .out_dir = o.out_dir,
     .lang = o.lang && g_str_equal(o.lang, "en") ? REPORT_LANG_EN : REPORT_LANG_ZH,
+    .timezone = config->report_timezone,
   };
   return render_all(conn, specs, &req, error);
 }

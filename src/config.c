@@ -18,6 +18,7 @@ static const char *const paths_keys[] = { "sql_dir", "metrics_file", NULL };
 static const char *const recon_keys[] = { "breaks_block_close", "settlement_wait_days", NULL };
 static const char *const intake_keys[] = { "spool_dir", "expected", "wait_deadline", NULL };
 static const char *const calendar_keys[] = { "allow_future", NULL };
+static const char *const report_keys[] = { "timezone", NULL };
 
 Config *
 config_new_defaults(void)
@@ -34,6 +35,7 @@ config_new_defaults(void)
   c->recon_settlement_wait_days = 2;
   c->intake_spool_dir = g_strdup(CONFIG_DEFAULT_SPOOL_DIR);
   c->intake_wait_deadline_min = -1;
+  c->report_timezone = g_strdup(CONFIG_DEFAULT_REPORT_TIMEZONE);
   return c;
 }
 
@@ -54,6 +56,7 @@ config_free(Config *c)
   g_free(c->intake_spool_dir);
   g_strfreev(c->intake_expected);
   g_strfreev(c->intake_allow_missing);
+  g_free(c->report_timezone);
   g_free(c);
 }
 
@@ -81,7 +84,8 @@ check_groups(const Keyfile *k, GError **error)
                                : g_str_equal(groups[g], "paths") ? paths_keys
                                : g_str_equal(groups[g], "recon") ? recon_keys
                                : g_str_equal(groups[g], "intake") ? intake_keys
-                               : g_str_equal(groups[g], "calendar") ? calendar_keys : NULL;
+                               : g_str_equal(groups[g], "calendar") ? calendar_keys
+                               : g_str_equal(groups[g], "report") ? report_keys : NULL;
     if (!known) {
       g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_UNKNOWN, "%s:%d: unknown group [%s]", k->path,
                   keyfile_line(k, groups[g], NULL), groups[g]);
@@ -202,6 +206,24 @@ read_deadline(const Keyfile *k, Config *c, GError **error)
   return TRUE;
 }
 
+/* [report] timezone: an IANA zone name (tzdata), the zone of every time a report shows. */
+static gboolean
+read_report(const Keyfile *k, Config *c, GError **error)
+{
+  g_autofree char *zone = keyfile_string(k, "report", "timezone");
+  if (!zone)
+    return TRUE;
+  g_autoptr(GTimeZone) tz = *zone ? g_time_zone_new_identifier(zone) : NULL;
+  if (!tz) {
+    keyfile_value_error(error, k, "report", "timezone", "is not a time zone name (like Asia/Shanghai or UTC): \"%s\"",
+                        zone);
+    return FALSE;
+  }
+  g_free(c->report_timezone);
+  c->report_timezone = g_steal_pointer(&zone);
+  return TRUE;
+}
+
 /* Relative paths are relative to the configuration file, not the cwd of cron. */
 static void
 make_relative_to(const char *config_path, char **slot)
@@ -223,7 +245,7 @@ config_load(const char *path, GError **error)
   g_autoptr(Config) c = config_new_defaults();
   c->path = g_strdup(path);
   if (!read_database(k, c, error) || !read_recon(k, c, error) || !read_expected(k, c, error)
-      || !read_deadline(k, c, error)
+      || !read_deadline(k, c, error) || !read_report(k, c, error)
       || !read_boolean(k, "calendar", "allow_future", &c->calendar_allow_future, error))
     return NULL;
   take_string(k, "intake", "spool_dir", &c->intake_spool_dir);

@@ -5,6 +5,8 @@
 
 #include <glib.h>
 
+/* [report] timezone when the file does not set it */
+#define CONFIG_DEFAULT_REPORT_TIMEZONE "Asia/Shanghai"
 /* [intake] spool_dir when the file does not set it */
 #define CONFIG_DEFAULT_SPOOL_DIR "/var/lib/baitiao/spool"
 
@@ -32,6 +34,8 @@ typedef struct {
   char **intake_allow_missing;
   /* [calendar] */
   gboolean calendar_allow_future;      /* eod may run dates not yet ended (default false) */
+  /* [report] */
+  char *report_timezone;               /* IANA zone of the times reports show (default Asia/Shanghai) */
 } Config;
 
 Config *config_new_defaults(void);

@@ -25,6 +25,9 @@ typedef enum {
   REPORT_COL_PERCENT,  /* a fraction from SQL (0.125), shown 12.50% */
   REPORT_COL_DATE,     /* YYYY-MM-DD from SQL, a real date cell */
   REPORT_COL_TEXT,
+  REPORT_COL_ID,       /* an identifier: all digits (at most 15) a number cell shown 0, else text */
+  REPORT_COL_DATETIME, /* a timestamp (YYYY-MM-DD HH:MM:SS…) from SQL, a real date-time cell */
+  REPORT_COL_N_TYPES
 } ReportColumnType;
 
 typedef enum {
@@ -54,6 +57,8 @@ typedef struct {
   char *sql;
   int sql_line;     /* where sql= is set, for errors */
   gboolean totals;  /* a totals row after the data */
+  char *empty[2];   /* the line an empty sheet shows; NULL: the engine's default */
+  GArray *cover_cols;   /* guint column indexes whose totals are key figures on the cover */
   GPtrArray *columns;   /* ReportColumn */
   GPtrArray *charts;    /* ReportChart */
 } ReportSheet;
@@ -80,7 +85,10 @@ typedef struct {
   const char *business_date;   /* YYYY-MM-DD, a closed date */
   const char *out_dir;
   ReportLang lang;
+  const char *timezone;        /* IANA zone of the times shown ([report] timezone); NULL: REPORT_DEFAULT_TIMEZONE */
 } ReportRequest;
+
+#define REPORT_DEFAULT_TIMEZONE "Asia/Shanghai"
 
 /* Renders SPEC for REQ into OUT_DIR/NAME_YYYYMMDD.xlsx (mode 0640): written to a
  * temporary name in the same directory and renamed, so a reader never sees half a

@@ -15,7 +15,8 @@
 
 static const char *const report_keys[] = { "title_zh", "title_en", "description_zh", "description_en",
                                            "sheets", NULL };
-static const char *const sheet_keys[] = { "name_zh", "name_en", "sql", "columns", "totals", "charts", NULL };
+static const char *const sheet_keys[] = { "name_zh", "name_en", "sql",     "columns",  "totals",
+                                          "charts",  "cover",   "empty_zh", "empty_en", NULL };
 static const char *const column_keys[] = { "label_zh", "label_en", "type", "width", "total", NULL };
 static const char *const chart_keys[] = { "type", "title_zh", "title_en", "categories", "series", NULL };
 
@@ -24,8 +25,12 @@ static const struct {
   ReportColumnType type;
 } column_types[] = {
   { "money", REPORT_COL_MONEY }, { "count", REPORT_COL_COUNT }, { "percent", REPORT_COL_PERCENT },
-  { "date", REPORT_COL_DATE },   { "text", REPORT_COL_TEXT },
+  { "date", REPORT_COL_DATE },   { "text", REPORT_COL_TEXT },       { "id", REPORT_COL_ID },
+  { "datetime", REPORT_COL_DATETIME },
 };
+
+/* The cover sheet's names: no spec sheet may take them. */
+static const char *const cover_names[] = { "封面", "Cover" };
 
 static const struct {
   const char *name;
@@ -73,6 +78,10 @@ sheet_free(gpointer p)
   g_free(s->name[0]);
   g_free(s->name[1]);
   g_free(s->sql);
+  g_free(s->empty[0]);
+  g_free(s->empty[1]);
+  if (s->cover_cols)
+    g_array_unref(s->cover_cols);
   if (s->columns)
     g_ptr_array_unref(s->columns);
   if (s->charts)
@@ -158,6 +167,12 @@ valid_sheet_name(const Keyfile *k, const char *group, const char *key, const cha
                         "\"%s\" is not a worksheet name: at most 31 characters, none of []:*?/\\", name);
     return FALSE;
   }
+  for (gsize i = 0; i < G_N_ELEMENTS(cover_names); i++)
+    if (g_utf8_collate(name, cover_names[i]) == 0) {
+      keyfile_value_error(error, k, group, key, "\"%s\" is the name of the cover sheet every report starts with",
+                          name);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -190,7 +205,7 @@ load_column(const Keyfile *k, const char *sheet, const char *key, GError **error
     }
   if (!known) {
     keyfile_value_error(error, k, group, "type",
-                        "must be one of money, count, percent, date, text, not \"%s\"", type);
+                        "must be one of money, count, percent, date, datetime, id, text, not \"%s\"", type);
     return NULL;
   }
   gint64 width = c->type == REPORT_COL_TEXT ? 16 : 14;
@@ -200,6 +215,8 @@ load_column(const Keyfile *k, const char *sheet, const char *key, GError **error
   c->total = c->type == REPORT_COL_MONEY || c->type == REPORT_COL_COUNT;
   if (!optional_bool(k, group, "total", &c->total, error))
     return NULL;
+  if (c->type == REPORT_COL_ID)
+    c->width = g_key_file_has_key(k->kf, group, "width", NULL) ? c->width : 16;
   if (c->total && c->type != REPORT_COL_MONEY && c->type != REPORT_COL_COUNT) {
     keyfile_value_error(error, k, group, "total", "can only be true for money and count columns");
     return NULL;
@@ -268,7 +285,7 @@ load_chart(const Keyfile *k, const ReportSheet *s, const char *name, GError **er
       return NULL;
     }
     ReportColumnType t = ((ReportColumn *) s->columns->pdata[col])->type;
-    if (t == REPORT_COL_TEXT || t == REPORT_COL_DATE) {
+    if (t != REPORT_COL_MONEY && t != REPORT_COL_COUNT && t != REPORT_COL_PERCENT) {
       keyfile_value_error(error, k, group, "series", "names \"%s\", which is not a number column", series[i]);
       return NULL;
     }
@@ -276,6 +293,8 @@ load_chart(const Keyfile *k, const ReportSheet *s, const char *name, GError **er
   }
   return g_ptr_array_steal_index(hold, 0);
 }
+
+static gboolean load_cover(const Keyfile *k, const char *group, ReportSheet *s, GError **error);
 
 static ReportSheet *
 load_sheet(const Keyfile *k, const char *key, GError **error)
@@ -322,7 +341,48 @@ load_sheet(const Keyfile *k, const char *key, GError **error)
       g_ptr_array_add(s->charts, c);
     }
   }
+  s->empty[REPORT_LANG_ZH] = keyfile_string(k, group, "empty_zh");
+  s->empty[REPORT_LANG_EN] = keyfile_string(k, group, "empty_en");
+  if (!load_cover(k, group, s, error))
+    return NULL;
   return g_ptr_array_steal_index(hold, 0);
+}
+
+/* cover = the columns whose totals are the sheet's key figures on the cover (money or
+ * count columns with a total); without the key, every money column with a total; an
+ * empty value: none. */
+static gboolean
+load_cover(const Keyfile *k, const char *group, ReportSheet *s, GError **error)
+{
+  s->cover_cols = g_array_new(FALSE, FALSE, sizeof(guint));
+  g_autofree char *raw = keyfile_string(k, group, "cover");
+  if (!raw) {
+    for (guint c = 0; s->totals && c < s->columns->len; c++) {
+      const ReportColumn *col = s->columns->pdata[c];
+      if (col->type == REPORT_COL_MONEY && col->total)
+        g_array_append_val(s->cover_cols, c);
+    }
+    return TRUE;
+  }
+  if (!*g_strstrip(raw))
+    return TRUE;
+  g_auto(GStrv) keys = required_list(k, group, "cover", error);
+  if (!keys)
+    return FALSE;
+  for (int i = 0; keys[i]; i++) {
+    guint c;
+    if (!column_index(s, keys[i], &c)) {
+      keyfile_value_error(error, k, group, "cover", "names \"%s\", not a column of sheet %s", keys[i], s->key);
+      return FALSE;
+    }
+    if (!s->totals || !((ReportColumn *) s->columns->pdata[c])->total) {
+      keyfile_value_error(error, k, group, "cover", "names \"%s\", which has no total (the sheet needs totals = "
+                          "true and the column a total)", keys[i]);
+      return FALSE;
+    }
+    g_array_append_val(s->cover_cols, c);
+  }
+  return TRUE;
 }
 
 /* Is GROUP one that the spec's lists reach? A group nothing refers to is a typo. */

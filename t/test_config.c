@@ -143,7 +143,25 @@ test_calendar_allow_future(void)
   check_error("[calendar]\nallow_futur=true\n", KEYFILE_ERROR_UNKNOWN, ":2:", "allow_futur");
 }
 
+/* [report] timezone: Asia/Shanghai unless set; a name tzdata does not know is refused. */
+static void
+test_report_timezone(void)
+{
+  g_autoptr(Config) d = config_new_defaults();
+  CU_ASSERT_STRING_EQUAL(d->report_timezone, "Asia/Shanghai");
+  g_autofree char *path = write_temp("[report]\ntimezone = UTC\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Config) c = config_load(path, &error);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  CU_ASSERT_STRING_EQUAL(c->report_timezone, "UTC");
+  g_unlink(path);
+  check_error("[report]\n\ntimezone=Asia/Atlantis\n", KEYFILE_ERROR_VALUE, ":3:", "Asia/Atlantis");
+  check_error("[report]\ntimezone=\n", KEYFILE_ERROR_VALUE, ":2:", "not a time zone");
+  check_error("[report]\ntz=UTC\n", KEYFILE_ERROR_UNKNOWN, ":2:", "tz");
+}
+
 CU_TestInfo test_config_cases[] = {
+  { "report timezone", test_report_timezone },
   { "intake", test_intake },
   { "defaults", test_defaults },
   { "values", test_values },
