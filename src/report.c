@@ -18,6 +18,7 @@
 #include "db.h"
 #include "fault.h"
 #include "log.h"
+#include "report_foot.h"
 
 G_DEFINE_QUARK(report-error-quark, report_error)
 
@@ -47,6 +48,7 @@ typedef struct {
   lxw_format *cell[5];    /* by ReportColumnType */
   lxw_format *total_label;
   lxw_format *total[5];
+  ReportFootFormats foot;
 } Formats;
 
 typedef struct {
@@ -116,6 +118,7 @@ create_formats(lxw_workbook *wb, Formats *fmt)
     fmt->total[t] = cell_format(wb, t, TRUE);
   }
   fmt->total_label = fmt->total[REPORT_COL_TEXT];
+  report_foot_create_formats(wb, &fmt->foot);
 }
 
 static gboolean
@@ -428,7 +431,9 @@ render_sheet(Render *r, const ReportSheet *sheet, GError **error)
   /* the totals row, of every part's rows, ends the last part */
   gboolean ok = start_part(r, sheet, &part, error) && stream_rows(r, &part, sheet, totals, &n, error)
                 && finish_part(r, sheet, &part, TRUE, error)
-                && (!sheet->totals || write_totals(r, part.ws, sheet, ROW_FIRST_DATA + part.rows, totals, error));
+                && (!sheet->totals || write_totals(r, part.ws, sheet, ROW_FIRST_DATA + part.rows, totals, error))
+                && report_foot_write(r->conn, r->spec, sheet, r->req, &r->fmt.foot, part.ws,
+                                     ROW_FIRST_DATA + part.rows + 1, totals, NULL, error);
   r->rows += n;
   g_free(part.name);
   return ok;

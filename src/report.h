@@ -56,6 +56,9 @@ typedef struct {
   gboolean totals;  /* a totals row after the data */
   GPtrArray *columns;   /* ReportColumn */
   GPtrArray *charts;    /* ReportChart */
+  char *foot_sql;       /* optional: GL figures the totals foot to (src/report_foot.h) */
+  int foot_sql_line;
+  char *foot_label[2];  /* the difference row's label, NULL for the default */
 } ReportSheet;
 
 typedef struct {
