@@ -42,6 +42,31 @@ run_ok(const char *config, const char *const *args)
   CU_ASSERT_EQUAL_FATAL(run->status, 0);
 }
 
+/* Breaks of more than one type on one date (a few hundred users plant too few):
+ * the ALIPAY file of 2026-04-09's payments gets its first amount raised by 1.00
+ * (an amount mismatch) and a line we never received (长款, 12.34). */
+static void
+plant_breaks(const char *portfolio)
+{
+  g_autofree char *path = g_build_filename(portfolio, "20260410", "settlement_ALIPAY.csv", NULL);
+  g_autofree char *text = NULL;
+  CU_ASSERT_FATAL(g_file_get_contents(path, &text, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  CU_ASSERT_FATAL(g_strv_length(lines) >= 3);
+  g_auto(GStrv) first = g_strsplit(lines[1], ",", 3);
+  CU_ASSERT_FATAL(g_strv_length(first) == 3);
+  gint64 yuan = 0, fen = 0;
+  CU_ASSERT_FATAL(sscanf(first[2], "%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT, &yuan, &fen) == 2);
+  g_autoptr(GString) out = g_string_new(lines[0]);
+  g_string_append_printf(out, "\n%s,%s,%" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT "\n", first[0], first[1], yuan + 1,
+                         fen);
+  for (int i = 2; lines[i]; i++)
+    if (*lines[i])
+      g_string_append_printf(out, "%s\n", lines[i]);
+  g_string_append_printf(out, "FOOTING0000001,%s,12.34\n", first[1]);
+  CU_ASSERT_FATAL(g_file_set_contents(path, out->str, -1, NULL));
+}
+
 /* The generated book's database, loaded and run night by night by scripts/replay. */
 static const char *
 generated_db(char **config_out)
@@ -58,6 +83,7 @@ generated_db(char **config_out)
                                                              "--seed", "13", "--start", GEN_START, "--out", portfolio,
                                                              "--products", products, NULL }, NULL);
   CU_ASSERT_EQUAL_FATAL(gen->status, 0);
+  plant_breaks(portfolio);
   db = itest_create_db("footing_gen", TRUE);
   config = itest_write_config(db, NULL);
   run_ok(config, (const char *[]) { "products", "load", products, NULL });
@@ -435,8 +461,80 @@ test_ladder_worked_example(void)
   expect(bad, "flagged %s | 应收本金 | yes", f);
 }
 
+static char *
+render_one(const char *config, const char *report, const char *date, const char *name)
+{
+  char *dir = g_build_filename(itest_tmpdir(), name, NULL);
+  CU_ASSERT_FATAL(g_mkdir_with_parents(dir, 0755) == 0);
+  g_autofree char *specs = itest_top_file("reports", NULL);
+  run_ok(config, (const char *[]) { "report", report, "--date", date, "--out", dir, "--specs", specs, NULL });
+  return dir;
+}
+
+/* Breaks as of the report date: explaining a break today does not change the report
+ * of its (past) date, which still counts it open; amounts are gross per type. */
+static void
+test_breaks_as_of_the_report_date(void)
+{
+  char *config = NULL;   /* generated_db keeps it */
+  const char *db = generated_db(&config);
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  g_autofree char *date = q(c, "SELECT business_date FROM recon_breaks WHERE status = 'OPEN'"
+                               " GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1");
+  g_auto(GStrv) ymd = g_strsplit(date, "-", -1);
+  g_autofree char *compact = g_strjoinv("", ymd);
+  g_autofree char *file = g_strdup_printf("reconciliation_%s.xlsx", compact);
+  g_autofree char *n = q(c, "SELECT count(*) FROM recon_breaks WHERE business_date = '%s'", date);
+  g_autofree char *gross = q(c, "SELECT sum(abs(diff_fen)) FROM recon_breaks WHERE business_date = '%s'", date);
+  g_autofree char *types = q(c, "SELECT count(DISTINCT break_type) FROM recon_breaks WHERE business_date = '%s'", date);
+  CU_ASSERT_TRUE(atoi(n) >= 2);
+  CU_ASSERT_TRUE(atoi(types) >= 2);   /* a net figure would mix them */
+  g_autofree char *before_dir = render_one(config, "reconciliation", date, "footing-recon-before");
+  g_autofree char *before = read_feet(before_dir);
+
+  g_autofree char *id = q(c, "SELECT min(break_id) FROM recon_breaks WHERE business_date = '%s' AND status = 'OPEN'",
+                          date);
+  run_ok(config, (const char *[]) { "recon", "explain", id, "--note", "footing test: explained today", NULL });
+  g_autofree char *now = q(c, "SELECT status FROM recon_breaks WHERE break_id = %s", id);
+  ITEST_ASSERT_STR_EQ(now, "EXPLAINED");
+  g_autofree char *after_dir = render_one(config, "reconciliation", date, "footing-recon-after");
+  g_autofree char *after = read_feet(after_dir);
+
+  const char *facts[] = { before, after };
+  for (gsize i = 0; i < G_N_ELEMENTS(facts); i++) {
+    /* the break explained today was open at the end of its date */
+    expect(facts[i], "total %s | 检查项 | 差异数 | %s", file, n);
+    expect(facts[i], "total %s | 检查项 | 未处理 | %s", file, n);
+    expect(facts[i], "total %s | 检查项 | 已说明 | 0", file);
+    expect(facts[i], "total %s | 检查项 | 差异金额（绝对值） | %s", file, gross);
+    expect(facts[i], "total %s | 检查项 | 未处理金额 | %s", file, gross);
+    expect(facts[i], "total %s | 按差异类型 | 差异金额（绝对值） | %s", file, gross);
+    expect(facts[i], "total %s | 按差异类型 | 差异数 | %s", file, n);
+  }
+  /* per check and type: the gross of each, and no total of the signed net column */
+  g_autofree char *sql = g_strdup_printf("SELECT check_id, sum(abs(diff_fen)) FROM recon_breaks"
+                                         " WHERE business_date = '%s' GROUP BY check_id, break_type"
+                                         " ORDER BY 1, 2", date);
+  PGresult *per_type = PQexec(c, sql);
+  CU_ASSERT_EQUAL_FATAL(PQresultStatus(per_type), PGRES_TUPLES_OK);
+  for (int r = 0; r < PQntuples(per_type); r++)
+    expect(after, "cell %s | 按差异类型 | %s | 差异金额（绝对值） | %s", file, PQgetvalue(per_type, r, 0),
+           PQgetvalue(per_type, r, 1));
+  PQclear(per_type);
+  g_autofree char *net_total = g_strdup_printf("total %s | 按差异类型 | 差额净值（本类型） |", file);
+  CU_ASSERT_PTR_NULL(strstr(after, net_total));
+  /* the last date's open breaks: those not explained or resolved by the end of it */
+  g_autofree char *open_then = q(c, "SELECT count(*) FROM recon_breaks WHERE business_date <= '" GEN_LAST "'"
+                                    " AND coalesce(resolved_at, explained_at, 'infinity') >= '2026-05-04'::timestamptz");
+  g_autofree char *last_dir = render_one(config, "reconciliation", GEN_LAST, "footing-recon-last");
+  g_autofree char *last = read_feet(last_dir);
+  expect(last, "rows reconciliation_20260503.xlsx | 未处理差异 | %s", open_then);
+  PQfinish(c);
+}
+
 CU_TestInfo itest_footing_cases[] = {
   { "ladder worked example", test_ladder_worked_example },
   { "generated book foots", test_generated_book_foots },
+  { "breaks as of the report date", test_breaks_as_of_the_report_date },
   CU_TEST_INFO_NULL,
 };

@@ -1,7 +1,11 @@
--- Why: every balance report carries foot lines that reconcile its totals to the
--- GL account it belongs to (reports/README, "Footing"). The GL figure must come
--- from the ledger, never from the sub-ledger tables the report itself reads, and
--- be defined once: these two functions are what every spec's foot_sql calls.
+-- Why: rules the report specs share, defined once instead of in each spec.
+-- 1. Every balance report carries foot lines that reconcile its totals to the
+--    GL account it belongs to (reports/README, "Footing"). The GL figure must
+--    come from the ledger, never from the sub-ledger tables the report itself
+--    reads: gl_balance_fen and gl_foot_label are what every foot_sql calls.
+-- 2. A past date's report shows each break with its status as it was at the end
+--    of that business date (break_status_on), so rerunning history gives the
+--    same file whatever was explained or resolved since.
 
 -- The balance of ACCOUNT (and of its children: '1002' is every 1002.<channel>) at
 -- the end of business date P_DATE, in the account's normal direction: assets and
@@ -36,4 +40,20 @@ $$;
 COMMENT ON FUNCTION gl_foot_label(text, text) IS
     '对账行标签 / the label of a report foot line for a GL account, zh or en';
 
-GRANT EXECUTE ON FUNCTION gl_balance_fen(text, date), gl_foot_label(text, text) TO baitiao_report;
+-- The status a break had at the end of business date P_DATE (midnight after it,
+-- in the session's time zone): RESOLVED if resolved by then, else EXPLAINED if
+-- explained by then, else OPEN. Today's status is the latest of these.
+CREATE FUNCTION break_status_on(p_explained_at timestamptz, p_resolved_at timestamptz, p_date date)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = baitiao, pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN p_resolved_at < (p_date + 1)::timestamptz THEN 'RESOLVED'
+                WHEN p_explained_at < (p_date + 1)::timestamptz THEN 'EXPLAINED'
+                ELSE 'OPEN' END
+$$;
+COMMENT ON FUNCTION break_status_on(timestamptz, timestamptz, date) IS
+    '差异在某业务日结束时的状态 / a break''s status at the end of a business date: OPEN, EXPLAINED or RESOLVED';
+
+GRANT EXECUTE ON FUNCTION gl_balance_fen(text, date), gl_foot_label(text, text),
+                          break_status_on(timestamptz, timestamptz, date) TO baitiao_report;
