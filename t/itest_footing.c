@@ -523,6 +523,24 @@ test_breaks_as_of_the_report_date(void)
   PQclear(per_type);
   g_autofree char *net_total = g_strdup_printf("total %s | 按差异类型 | 差额净值（本类型） |", file);
   CU_ASSERT_PTR_NULL(strstr(after, net_total));
+  /* the channel sheet: the planted mismatch (1.00) and 长款 (12.34) of 2026-04-09 with their
+   * amounts, and the gross of every exception */
+  g_autofree char *ch_dir = render_one(config, "channel_settlement", "2026-04-09", "footing-channel");
+  g_autofree char *ch = read_feet(ch_dir);
+  g_autofree char *short_fen = q(c, "SELECT coalesce(sum(r.amount_fen), 0) FROM inbox_repayments r"
+                                    " WHERE r.pay_date = '2026-04-09' AND r.status <> 'REJECTED' AND NOT EXISTS"
+                                    " (SELECT 1 FROM settlement_lines s WHERE s.channel = r.channel"
+                                    "   AND s.channel_txn_id = r.txn_id)");
+  const char *cs = "channel_settlement_20260409.xlsx | 分渠道核对";
+  expect(ch, "cell %s | ALIPAY | 金额不符笔数 | 1", cs);
+  expect(ch, "cell %s | ALIPAY | 金额不符差额（绝对值） | 100", cs);
+  expect(ch, "total %s | 长款金额 | 1234", cs);
+  expect(ch, "total %s | 短款金额 | %s", cs, short_fen);
+  g_autofree char *exceptions = q(c, "SELECT 100 + 1234 + %s", short_fen);
+  expect(ch, "total %s | 异常金额合计（绝对值） | %s", cs, exceptions);
+  expect(ch, "total channel_settlement_20260409.xlsx | 未匹配明细 | 差额（绝对值） | %s", exceptions);
+  g_autofree char *no_net = g_strdup("total channel_settlement_20260409.xlsx | 未匹配明细 | 差额（清算−系统） |");
+  CU_ASSERT_PTR_NULL(strstr(ch, no_net));
   /* the last date's open breaks: those not explained or resolved by the end of it */
   g_autofree char *open_then = q(c, "SELECT count(*) FROM recon_breaks WHERE business_date <= '" GEN_LAST "'"
                                     " AND coalesce(resolved_at, explained_at, 'infinity') >= '2026-05-04'::timestamptz");
