@@ -550,9 +550,71 @@ test_breaks_as_of_the_report_date(void)
   PQfinish(c);
 }
 
+static ItestRun *
+report_with_spec(const char *config, const char *name, const char *text, char **path_out)
+{
+  g_autofree char *specs = g_build_filename(itest_tmpdir(), name, NULL);
+  CU_ASSERT_FATAL(g_mkdir_with_parents(specs, 0755) == 0);
+  g_autofree char *file = g_strconcat(name, ".report", NULL);
+  *path_out = g_build_filename(specs, file, NULL);
+  CU_ASSERT_FATAL(g_file_set_contents(*path_out, text, -1, NULL));
+  g_autofree char *out = g_build_filename(specs, "out", NULL);
+  CU_ASSERT_FATAL(g_mkdir_with_parents(out, 0755) == 0);
+  ItestRun *run = itest_baitiao_config(config, (const char *[]) { "report", name, "--date", GEN_LAST, "--out", out,
+                                                                  "--specs", specs, NULL }, NULL);
+  CU_ASSERT_EQUAL(itest_dir_entries(out), 0);   /* a failed report leaves nothing */
+  return run;
+}
+
+#define FOOT_SPEC_HEAD \
+  "[report]\ntitle_zh = 测试\ntitle_en = Test\nsheets = s\n\n" \
+  "[sheet s]\nname_zh = 表\nname_en = Sheet\n"
+#define FOOT_SPEC_COLUMNS \
+  "columns = code; amount\n" \
+  "sql = SELECT account_code, 1::bigint FROM gl_accounts\n\n" \
+  "[column s.code]\nlabel_zh = 代码\nlabel_en = Code\ntype = text\n\n" \
+  "[column s.amount]\nlabel_zh = 金额\nlabel_en = Amount\ntype = money\n"
+
+/* The loader and the engine name file, line and key for every foot mistake. */
+static void
+test_bad_foot_specs_name_file_and_key(void)
+{
+  char *config = NULL;   /* generated_db keeps it */
+  generated_db(&config);
+  g_autofree char *p1 = NULL, *p2 = NULL, *p3 = NULL;
+  /* foot lines reconcile the totals row: none, no foot */
+  g_autoptr(ItestRun) no_totals = report_with_spec(config, "foot_no_totals", FOOT_SPEC_HEAD
+                                                   "foot_sql = SELECT 'x', 1::bigint\n" FOOT_SPEC_COLUMNS, &p1);
+  CU_ASSERT_EQUAL(no_totals->status, 2);
+  g_autofree char *w1 = g_strdup_printf("%s:9: key \"foot_sql\" in group [sheet s]", p1);
+  ITEST_ASSERT_CONTAINS(no_totals->err, w1);
+  ITEST_ASSERT_CONTAINS(no_totals->err, "needs totals = true");
+  /* a label without the foot it labels */
+  g_autoptr(ItestRun) stray = report_with_spec(config, "foot_stray_label", FOOT_SPEC_HEAD
+                                               "totals = true\nfoot_label_en = Diff\n" FOOT_SPEC_COLUMNS, &p2);
+  CU_ASSERT_EQUAL(stray->status, 2);
+  g_autofree char *w2 = g_strdup_printf("%s:10: key \"foot_label_en\" in group [sheet s]", p2);
+  ITEST_ASSERT_CONTAINS(stray->err, w2);
+  /* a foot value in a column that is not totalled */
+  g_autoptr(ItestRun) untotalled = report_with_spec(config, "foot_untotalled", FOOT_SPEC_HEAD
+                                                    "totals = true\nfoot_sql = SELECT 'GL', 5::bigint\n"
+                                                    FOOT_SPEC_COLUMNS "total = false\n", &p3);
+  CU_ASSERT_EQUAL(untotalled->status, 1);
+  g_autofree char *w3 = g_strdup_printf("%s:10: key \"foot_sql\" in group [sheet s]: column amount got \"5\"", p3);
+  ITEST_ASSERT_CONTAINS(untotalled->err, w3);
+  g_autofree char *p4 = NULL;
+  g_autoptr(ItestRun) shape = report_with_spec(config, "foot_shape", FOOT_SPEC_HEAD
+                                               "totals = true\nfoot_sql = SELECT 'GL'\n" FOOT_SPEC_COLUMNS, &p4);
+  CU_ASSERT_EQUAL(shape->status, 1);
+  g_autofree char *w4 = g_strdup_printf("%s:10: key \"foot_sql\" in group [sheet s]: returns 1 columns but key "
+                                        "\"columns\" lists 2", p4);
+  ITEST_ASSERT_CONTAINS(shape->err, w4);
+}
+
 CU_TestInfo itest_footing_cases[] = {
   { "ladder worked example", test_ladder_worked_example },
   { "generated book foots", test_generated_book_foots },
   { "breaks as of the report date", test_breaks_as_of_the_report_date },
+  { "bad foot specs name file and key", test_bad_foot_specs_name_file_and_key },
   CU_TEST_INFO_NULL,
 };
