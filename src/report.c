@@ -22,6 +22,7 @@
 #include "db.h"
 #include "fault.h"
 #include "log.h"
+#include "report_foot.h"
 
 G_DEFINE_QUARK(report-error-quark, report_error)
 
@@ -69,6 +70,7 @@ typedef struct {
   lxw_format *cell[REPORT_COL_N_TYPES];
   lxw_format *total_label;
   lxw_format *total[REPORT_COL_N_TYPES];
+  ReportFootFormats foot;
 } Formats;
 
 /* A worksheet written, for the cover's contents and the totals' SUBTOTAL ranges. */
@@ -193,6 +195,7 @@ create_formats(lxw_workbook *wb, Formats *fmt)
   format_set_italic(fmt->empty);
   format_set_font_color(fmt->empty, 0x595959);
   fmt->link = workbook_get_default_url_format(wb);
+  report_foot_create_formats(wb, &fmt->foot);
 }
 
 static gboolean
@@ -823,8 +826,9 @@ render_sheet(Render *r, const ReportSheet *sheet, GError **error)
   /* the totals row, of every part's rows, ends the last part (after the empty line) */
   lxw_row_t totals_row = ROW_FIRST_DATA + MAX(part.rows, 1);
   ok = ok && (!sheet->totals || write_totals(r, &part, sheet, first_part, totals_row, totals, error));
-  /* Rows below the totals row (from totals_row + 1) are free for lines that explain
-   * the totals, e.g. the reconciling "foot" lines to the GL: they go here. */
+  /* below the totals: the reconciling foot lines to the GL (src/report_foot.c) */
+  ok = ok && report_foot_write(r->conn, r->spec, sheet, r->req, &r->fmt.foot, part.ws, totals_row + 1, totals,
+                               NULL, error);
   chart_data_free(r->chart_data, sheet->columns->len);
   r->chart_data = NULL;
   r->rows += n;

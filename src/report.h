@@ -61,6 +61,9 @@ typedef struct {
   GArray *cover_cols;   /* guint column indexes whose totals are key figures on the cover */
   GPtrArray *columns;   /* ReportColumn */
   GPtrArray *charts;    /* ReportChart */
+  char *foot_sql;       /* optional: GL figures the totals foot to (src/report_foot.h) */
+  int foot_sql_line;
+  char *foot_label[2];  /* the difference row's label, NULL for the default */
 } ReportSheet;
 
 typedef struct {

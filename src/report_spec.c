@@ -15,8 +15,9 @@
 
 static const char *const report_keys[] = { "title_zh", "title_en", "description_zh", "description_en",
                                            "sheets", NULL };
-static const char *const sheet_keys[] = { "name_zh", "name_en", "sql",     "columns",  "totals",
-                                          "charts",  "cover",   "empty_zh", "empty_en", NULL };
+static const char *const sheet_keys[] = { "name_zh",  "name_en",  "sql",      "columns",       "totals",
+                                          "charts",   "cover",    "empty_zh", "empty_en",      "foot_sql",
+                                          "foot_label_zh",        "foot_label_en", NULL };
 static const char *const column_keys[] = { "label_zh", "label_en", "type", "width", "total", NULL };
 static const char *const chart_keys[] = { "type", "title_zh", "title_en", "categories", "series", NULL };
 
@@ -82,6 +83,9 @@ sheet_free(gpointer p)
   g_free(s->empty[1]);
   if (s->cover_cols)
     g_array_unref(s->cover_cols);
+  g_free(s->foot_sql);
+  g_free(s->foot_label[0]);
+  g_free(s->foot_label[1]);
   if (s->columns)
     g_ptr_array_unref(s->columns);
   if (s->charts)
@@ -295,6 +299,28 @@ load_chart(const Keyfile *k, const ReportSheet *s, const char *name, GError **er
 }
 
 static gboolean load_cover(const Keyfile *k, const char *group, ReportSheet *s, GError **error);
+/* foot_sql reconciles the totals row to the GL: there must be one, and the labels
+ * only go with a foot_sql. */
+static gboolean
+load_foot(const Keyfile *k, const char *group, ReportSheet *s, GError **error)
+{
+  s->foot_label[REPORT_LANG_ZH] = keyfile_string(k, group, "foot_label_zh");
+  s->foot_label[REPORT_LANG_EN] = keyfile_string(k, group, "foot_label_en");
+  if (!g_key_file_has_key(k->kf, group, "foot_sql", NULL)) {
+    const char *stray = s->foot_label[0] ? "foot_label_zh" : s->foot_label[1] ? "foot_label_en" : NULL;
+    if (stray)
+      keyfile_value_error(error, k, group, stray, "needs a foot_sql in the same group");
+    return stray == NULL;
+  }
+  if (!(s->foot_sql = required_string(k, group, "foot_sql", error)))
+    return FALSE;
+  s->foot_sql_line = keyfile_line(k, group, "foot_sql");
+  if (!s->totals) {
+    keyfile_value_error(error, k, group, "foot_sql", "needs totals = true: foot lines reconcile the totals row");
+    return FALSE;
+  }
+  return TRUE;
+}
 
 static ReportSheet *
 load_sheet(const Keyfile *k, const char *key, GError **error)
@@ -330,6 +356,8 @@ load_sheet(const Keyfile *k, const char *key, GError **error)
       return NULL;
     g_ptr_array_add(s->columns, c);
   }
+  if (!load_foot(k, group, s, error))
+    return NULL;
   if (g_key_file_has_key(k->kf, group, "charts", NULL)) {
     g_auto(GStrv) charts = required_list(k, group, "charts", error);
     if (!charts)

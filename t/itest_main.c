@@ -13,6 +13,7 @@ extern CU_TestInfo itest_crash_cases[];
 extern CU_TestInfo itest_cutoff_cases[];
 extern CU_TestInfo itest_eod_cases[];
 extern CU_TestInfo itest_finepoints_cases[];
+extern CU_TestInfo itest_footing_cases[];
 extern CU_TestInfo itest_gen_cases[];
 extern CU_TestInfo itest_hardening_cases[];
 extern CU_TestInfo itest_intake_cases[];
@@ -43,6 +44,7 @@ main(int argc, char **argv)
     { "cutoff", NULL, NULL, NULL, NULL, itest_cutoff_cases },
     { "eod", NULL, NULL, NULL, NULL, itest_eod_cases },
     { "finepoints", NULL, NULL, NULL, NULL, itest_finepoints_cases },
+    { "footing", NULL, NULL, NULL, NULL, itest_footing_cases },
     { "gen", NULL, NULL, NULL, NULL, itest_gen_cases },
     { "hardening", NULL, NULL, NULL, NULL, itest_hardening_cases },
     { "intake", NULL, NULL, NULL, NULL, itest_intake_cases },

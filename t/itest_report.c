@@ -148,30 +148,32 @@ test_every_report_reads_back_and_ties(void)
   CU_ASSERT_EQUAL(itest_dir_entries(out), G_N_ELEMENTS(report_names));   /* no temporary files left */
   g_autofree char *facts = read_back(out, files);
 
-  /* trial balance: Chinese labels, money format, frozen header, filter, debits = credits = the GL's */
-  const char *tb = "trial_balance_20260314.xlsx | 试算平衡";
-  assert_fact(facts, "property trial_balance_20260314.xlsx | title | 试算平衡表");
-  assert_fact(facts, "header %s | 科目代码|科目名称|类别|期初余额|借方发生额|贷方发生额|期末余额", tb);
-  assert_fact(facts, "format %s | 借方发生额 | #,##0.00", tb);
+  /* trial balance (科目余额表): Chinese labels, money format, frozen header, filter,
+   * debits = credits = the GL's; t/itest_footing.c checks every column */
+  const char *tb = "trial_balance_20260314.xlsx | 科目余额表";
+  assert_fact(facts, "property trial_balance_20260314.xlsx | title | 科目余额表");
+  assert_fact(facts, "header %s | 科目代码|科目名称|期初借方余额|期初贷方余额|本日借方发生额|本日贷方发生额|期末借方余额|"
+                     "期末贷方余额|方向|期末余额|较上日增减|上月末余额|较上月末增减|本月借方累计|本月贷方累计|本年借方累计|"
+                     "本年贷方累计", tb);
+  assert_fact(facts, "format %s | 本日借方发生额 | #,##0.00", tb);
   assert_fact(facts, "freeze %s | A8", tb);
-  assert_fact(facts, "autofilter %s | A7:G18", tb);
+  assert_fact(facts, "autofilter %s | A7:Q18", tb);
   assert_fact(facts, "unit %s | 金额单位：人民币元", tb);
   /* printed: landscape, one page wide, the header row on every page, report and date on
    * top, the page number at the bottom */
   assert_fact(facts, "page %s | landscape | fit 1x0 | repeat $7:$7", tb);
-  assert_fact(facts, "pageheader %s | 试算平衡表 — 试算平衡 | 业务日期：2026-03-14", tb);
+  assert_fact(facts, "pageheader %s | 科目余额表 — 科目余额表 | 业务日期：2026-03-14", tb);
   assert_fact(facts, "pagefooter %s | 第 &P 页 / 共 &N 页", tb);
   /* totals follow the autofilter (SUBTOTAL 109 over the data rows), their value cached */
-  assert_fact(facts, "formula %s | 借方发生额 | =SUBTOTAL(109,E8:E18)", tb);
-  assert_fact(facts, "formula %s | 期末余额 | =SUBTOTAL(109,G8:G18)", tb);
+  assert_fact(facts, "formula %s | 本日借方发生额 | =SUBTOTAL(109,E8:E18)", tb);
+  assert_fact(facts, "formula %s | 本日贷方发生额 | =SUBTOTAL(109,F8:F18)", tb);
   g_autofree char *debits = db_value(db, "SELECT sum(debit_fen) FROM gl_daily_balances WHERE business_date = '2026-03-14'");
   g_autofree char *credits = db_value(db, "SELECT sum(credit_fen) FROM gl_daily_balances WHERE business_date = '2026-03-14'");
   ITEST_ASSERT_STR_EQ(debits, credits);
   CU_ASSERT_STRING_NOT_EQUAL(debits, "0");
-  assert_fact(facts, "total %s | 借方发生额 | %s", tb, debits);
-  assert_fact(facts, "total %s | 贷方发生额 | %s", tb, credits);
-  assert_fact(facts, "total %s | 期末余额 | 0", tb);
-  assert_fact(facts, "sum %s | 借方发生额 | %s", tb, debits);
+  assert_fact(facts, "total %s | 本日借方发生额 | %s", tb, debits);
+  assert_fact(facts, "total %s | 本日贷方发生额 | %s", tb, credits);
+  assert_fact(facts, "sum %s | 本日借方发生额 | %s", tb, debits);
 
   /* the cover comes first: title, date, cut-off and times in Asia/Shanghai, the key
    * figures linked to the totals they repeat, and the contents with links */
@@ -253,12 +255,12 @@ test_every_report_reads_back_and_ties(void)
   assert_fact(facts, "total %s | 还款金额 | 58833", ch);
   assert_fact(facts, "charts %s | 1", ch);
 
-  /* maturity ladder: past due + 12 months, with its chart; inflows = what ACTIVE loans still owe */
+  /* maturity ladder: past due (memo) + 12 months + beyond, with its chart; principal = what ACTIVE loans still owe */
   const char *ml = "maturity_ladder_20260314.xlsx | 到期结构";
   g_autofree char *owed = db_value(db, "SELECT sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen"
                                        " - i.writeoff_principal_fen) FROM installments i JOIN loans l USING (loan_id)"
                                        " WHERE l.status = 'ACTIVE' AND i.status IN ('UNBILLED', 'BILLED')");
-  assert_fact(facts, "rows %s | 13", ml);
+  assert_fact(facts, "rows %s | 14", ml);
   assert_fact(facts, "charts %s | 1", ml);
   assert_fact(facts, "total %s | 应收本金 | %s", ml, owed);
 
@@ -353,9 +355,15 @@ test_default_date_english_and_rerun(void)
   g_autofree char *facts = read_back(out, (const char *[]) { "trial_balance_20260316.xlsx", NULL });
   assert_fact(facts, "sheet trial_balance_20260316.xlsx | Trial balance");
   assert_fact(facts, "header trial_balance_20260316.xlsx | Trial balance | "
-                     "Account|Account name|Type|Opening|Debits|Credits|Closing");
-  assert_fact(facts, "total trial_balance_20260316.xlsx | Trial balance | Opening | 0");
-  assert_fact(facts, "total trial_balance_20260316.xlsx | Trial balance | Closing | 0");
+                     "Account|Account name|Opening debit|Opening credit|Debits (day)|Credits (day)|Closing debit|"
+                     "Closing credit|Dr/Cr|Closing balance|Change vs D-1|Last month end|Change vs month end|MTD debits|"
+                     "MTD credits|YTD debits|YTD credits");
+  /* a 科目余额表 ties pairwise: Σ debit balances = Σ credit balances */
+  g_autofree char *opening = db_value(demo_db(&config), "SELECT sum(greatest(closing_fen, 0)) FROM gl_daily_balances"
+                                                      " WHERE business_date = '2026-03-15'");
+  CU_ASSERT_STRING_NOT_EQUAL(opening, "0");
+  assert_fact(facts, "total trial_balance_20260316.xlsx | Trial balance | Opening debit | %s", opening);
+  assert_fact(facts, "total trial_balance_20260316.xlsx | Trial balance | Opening credit | %s", opening);
   assert_fact(facts, "sheet trial_balance_20260316.xlsx | Cover");
   assert_fact(facts, "cover trial_balance_20260316.xlsx | Business date: 2026-03-16");
   assert_fact(facts, "cover trial_balance_20260316.xlsx | Amounts in CNY yuan");
