@@ -17,6 +17,7 @@ Money cells (#,##0.00) are given in fen, others as whole numbers. A sheet whose
 totals row is missing or a foot block without its difference row is an error
 (exit 1), so a report that lost its footing cannot pass unnoticed.
 """
+import datetime
 import os
 import sys
 from decimal import Decimal
@@ -36,6 +37,14 @@ def number(cell):
     return int(v)
 
 
+def row_name(cell):
+    """A row is named by its first cell; a date cell by its date (YYYY-MM-DD)."""
+    v = cell.value
+    if isinstance(v, datetime.datetime) and v.time() == datetime.time(0):
+        return v.date().isoformat()
+    return v
+
+
 def flagged(cell):
     fill = cell.fill
     return fill is not None and fill.fgColor is not None and fill.fgColor.rgb not in (None, "00000000") \
@@ -44,7 +53,9 @@ def flagged(cell):
 
 def describe(path, out):
     name = os.path.basename(path)
-    wb = openpyxl.load_workbook(path)
+    # totals are SUBTOTAL formulas: their cached values are what a reader without
+    # recalculation sees, and what must foot
+    wb = openpyxl.load_workbook(path, data_only=True)
     ok = True
     for ws in wb.worksheets:
         sheet = ws.title
@@ -71,7 +82,7 @@ def describe(path, out):
                 out.append(f"sum {name} | {sheet} | {label} | {sum(v for v in values if v is not None)}")
             for r, v in zip(range(first, total_row), values):
                 if v is not None:
-                    out.append(f"cell {name} | {sheet} | {ws.cell(r, 1).value} | {label} | {v}")
+                    out.append(f"cell {name} | {sheet} | {row_name(ws.cell(r, 1))} | {label} | {v}")
             t = number(ws.cell(total_row, c))
             if t is not None:
                 out.append(f"total {name} | {sheet} | {label} | {t}")

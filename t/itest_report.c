@@ -178,7 +178,7 @@ test_every_report_reads_back_and_ties(void)
   /* the cover comes first: title, date, cut-off and times in Asia/Shanghai, the key
    * figures linked to the totals they repeat, and the contents with links */
   const char *tbf = "trial_balance_20260314.xlsx";
-  assert_fact(facts, "property %s | title | 试算平衡表\nsheet %s | 封面\ncover %s | 试算平衡表", tbf, tbf, tbf);
+  assert_fact(facts, "property %s | title | 科目余额表\nsheet %s | 封面\ncover %s | 科目余额表", tbf, tbf, tbf);
   assert_fact(facts, "cover %s | 业务日期：2026-03-14", tbf);
   assert_fact(facts, "cover %s | 金额单位：人民币元", tbf);
   g_autofree char *cut = db_value(db, "SELECT to_char(opened_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
@@ -187,10 +187,10 @@ test_every_report_reads_back_and_ties(void)
                                       " FROM business_calendar WHERE business_date = '2026-03-14'");
   assert_fact(facts, "cover %s | 数据截止：2026-03-14 日终（入账截止 %s", tbf, cut);
   ITEST_ASSERT_CONTAINS(facts, " +08:00 (Asia/Shanghai)\n");
-  assert_fact(facts, "figure %s | 试算平衡 | 借方发生额 | %s | ='试算平衡'!E19", tbf, debits);
-  assert_fact(facts, "figurecell %s | 试算平衡 | 借方发生额 | %s", tbf, debits);
-  assert_fact(facts, "figure %s | 试算平衡 | 期末余额 | 0 | ='试算平衡'!G19", tbf);
-  assert_fact(facts, "link %s | 试算平衡 | '试算平衡'!A1 | 11", tbf);
+  assert_fact(facts, "figure %s | 科目余额表 | 本日借方发生额 | %s | ='科目余额表'!E19", tbf, debits);
+  assert_fact(facts, "figurecell %s | 科目余额表 | 本日借方发生额 | %s", tbf, debits);
+  assert_fact(facts, "figure %s | 科目余额表 | 本日贷方发生额 | %s | ='科目余额表'!F19", tbf, credits);
+  assert_fact(facts, "link %s | 科目余额表 | '科目余额表'!A1 | 11", tbf);
   /* every sheet of every report has the cover's link and the unit */
   assert_fact(facts, "link reconciliation_20260314.xlsx | 凭证哈希链 | '凭证哈希链'!A1 | 11");
   assert_fact(facts, "unit aging_20260314.xlsx | 五级分类 | 金额单位：人民币元");
