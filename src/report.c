@@ -439,11 +439,31 @@ static const char sql_begin_snapshot[] = "BEGIN ISOLATION LEVEL REPEATABLE READ 
 static const char sql_plan_for_all_rows[] = "SET LOCAL cursor_tuple_fraction = 1.0";
 static const char sql_data_as_of[] = "SELECT to_char(now(), 'YYYY-MM-DD HH24:MI:SS TZ')";
 
+/* SET TRANSACTION SNAPSHOT takes no parameter: the id (pg_export_snapshot's
+ * "0000000A-0000001B-1") is checked to be hex digits and dashes before it is quoted. */
+static gboolean
+import_snapshot(Render *r, GError **error)
+{
+  const char *id = r->req->snapshot;
+  if (!id)
+    return TRUE;
+  if (!*id || strspn(id, "0123456789ABCDEFabcdef-") != strlen(id) || strlen(id) > 64) {
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_SQL, "\"%s\" is not a snapshot id", id);
+    return FALSE;
+  }
+  g_autofree char *sql = g_strdup_printf("SET TRANSACTION SNAPSHOT '%s'", id);
+  return db_exec(r->conn, "report_import_snapshot", sql, 0, NULL, error);
+}
+
 static gboolean
 render_sheets(Render *r, GError **error)
 {
   if (!db_exec(r->conn, "report_begin", sql_begin_snapshot, 0, NULL, error))
     return FALSE;
+  if (!import_snapshot(r, error)) {
+    db_rollback(r->conn);
+    return FALSE;
+  }
   if (!db_exec(r->conn, "report_plan_for_all_rows", sql_plan_for_all_rows, 0, NULL, error)) {
     db_rollback(r->conn);
     return FALSE;

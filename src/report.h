@@ -80,12 +80,15 @@ typedef struct {
   const char *business_date;   /* YYYY-MM-DD, a closed date */
   const char *out_dir;
   ReportLang lang;
+  const char *snapshot;        /* NULL: a snapshot of its own; else one exported by
+                                * pg_export_snapshot() (`report --jobs`), read instead */
 } ReportRequest;
 
 /* Renders SPEC for REQ into OUT_DIR/NAME_YYYYMMDD.xlsx (mode 0640): written to a
  * temporary name in the same directory and renamed, so a reader never sees half a
  * file and a rerun replaces the file; on any failure nothing is left behind. All
- * sheets' SQL runs as CONN's role in one REPEATABLE READ READ ONLY snapshot.
+ * sheets' SQL runs as CONN's role in one REPEATABLE READ READ ONLY snapshot (REQ's
+ * exported one when given, so parallel reports read the same data).
  * *PATH_OUT (optional) receives the final path, *ROWS_OUT the data rows written. */
 gboolean report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest *req,
                        char **path_out, gint64 *rows_out, GError **error);
