@@ -59,8 +59,8 @@ date_not_closed(GError **error, const char *asked, const PGresult *res)
   g_autofree char *after = *last ? g_strdup_printf("; the last closed date is %s", last)
                                  : g_strdup(": no night has closed yet");
   if (g_str_equal(state, "OPEN"))
-    g_set_error(error, REPORT_ERROR, REPORT_ERROR_DATE, "business date %s has not been run yet: its night is "
-                "open (started, not finished), its reports would be incomplete%s", asked, after);
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_DATE, "business date %s has not been run yet: %s is not "
+                "closed, its night is open (started, not finished)%s", asked, asked, after);
   else if (*first && strcmp(asked, first) < 0)
     g_set_error(error, REPORT_ERROR, REPORT_ERROR_DATE, "business date %s is before the first business date %s: "
                 "there is nothing to report", asked, first);

@@ -108,12 +108,12 @@ output_csv_field(GString *buf, const char *s)
 }
 
 static void
-text_cell(GString *line, const OutputColumn *col, guint c, const char *value)
+text_cell(GString *line, const OutputColumn *col, guint c, const char *value, gboolean header)
 {
   g_autofree char *money = NULL;
   if (!value)
     value = "-";
-  else if (col->type == OUTPUT_COL_MONEY)
+  else if (col->type == OUTPUT_COL_MONEY && !header)
     value = money = money_format_fen(g_ascii_strtoll(value, NULL, 10));
   if (c > 0)
     for (int i = 0; i < (col->gap > 0 ? col->gap : 1); i++)
@@ -129,13 +129,14 @@ print_text(const OutputTable *t, GString *out)
 {
   g_autoptr(GString) line = g_string_new(NULL);
   for (guint c = 0; c < t->n_columns; c++)
-    text_cell(line, &t->columns[c], c, t->columns[c].text_name ? t->columns[c].text_name : t->columns[c].name);
+    text_cell(line, &t->columns[c], c, t->columns[c].text_name ? t->columns[c].text_name : t->columns[c].name,
+              TRUE);
   g_string_append_printf(out, "%s\n", line->str);
   for (guint r = 0; r < output_table_rows(t); r++) {
     char **row = row_at(t, r);
     g_string_truncate(line, 0);
     for (guint c = 0; c < t->n_columns; c++)
-      text_cell(line, &t->columns[c], c, row[c]);
+      text_cell(line, &t->columns[c], c, row[c], FALSE);
     g_string_append_printf(out, "%s\n", line->str);
   }
 }
