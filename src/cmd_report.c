@@ -65,7 +65,8 @@ date_not_closed(GError **error, const char *asked, const PGresult *res)
     g_set_error(error, REPORT_ERROR, REPORT_ERROR_DATE, "business date %s is before the first business date %s: "
                 "there is nothing to report", asked, first);
   else
-    g_set_error(error, REPORT_ERROR, REPORT_ERROR_DATE, "business date %s has not been run yet%s", asked, after);
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_DATE, "business date %s has not been run yet: %s is not "
+                "closed, no night of it has started%s", asked, asked, after);
 }
 
 /* The business date to report: the one asked for, which must be closed (an open

@@ -275,8 +275,8 @@ test_report_lists_names_and_dates(void)
   g_autoptr(ItestRun) later = itest_baitiao_config(config, (const char *[]) { "report", "aging", "--date",
                                                                               "2026-03-09", NULL }, NULL);
   expect_status(later, 1);
-  ITEST_ASSERT_CONTAINS(later->err, "business date 2026-03-09 has not been run yet; the last closed date is "
-                                    "2026-03-04\n");
+  ITEST_ASSERT_CONTAINS(later->err, "business date 2026-03-09 has not been run yet: 2026-03-09 is not closed, "
+                                    "no night of it has started; the last closed date is 2026-03-04\n");
   g_autoptr(ItestRun) open = itest_baitiao_config(config, (const char *[]) { "report", "aging", "--date",
                                                                              "2026-03-05", NULL }, NULL);
   expect_status(open, 1);
