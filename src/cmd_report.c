@@ -1,7 +1,8 @@
 /* baitiao report — renders the finance reports (reports/NAME.report) of a closed
  * business date into NAME_YYYYMMDD.xlsx files, as the read-only report role; lists
  * the reports (no NAME, or --list); --all renders them --jobs at a time, each in a
- * child process of its own that reads the snapshot the parent exported. */
+ * child process of its own that reads the snapshot the parent exported; --format csv
+ * writes each sheet as a CSV file instead (report_csv.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -246,12 +247,16 @@ report_result_clear(gpointer p)
   g_free(r->message);
 }
 
+/* How a report is written: the workbook, or one CSV file per sheet (--format csv). */
+typedef gboolean (*RenderFn)(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, char **paths_out,
+                             gint64 *rows_out, GError **error);
+
 static void
-render_one(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, ReportResult *res)
+render_one(RenderFn render, PGconn *conn, const ReportSpec *spec, const ReportRequest *req, ReportResult *res)
 {
   g_autoptr(GError) local = NULL;
   gint64 t0 = g_get_monotonic_time();
-  res->ok = report_render(conn, spec, req, &res->path, &res->rows, &local);
+  res->ok = render(conn, spec, req, &res->path, &res->rows, &local);
   if (res->ok) {
     double secs = (double) (g_get_monotonic_time() - t0) / 1e6;
     log_info("%s: %" G_GINT64_FORMAT " rows in %.2f s", spec->name, res->rows, secs);
@@ -307,12 +312,12 @@ results_new(guint n)
 }
 
 static gboolean
-render_sequential(PGconn *conn, GPtrArray *specs, const ReportRequest *req, GError **error)
+render_sequential(RenderFn render, PGconn *conn, GPtrArray *specs, const ReportRequest *req, GError **error)
 {
   g_autoptr(GArray) results = results_new(specs->len);
   for (guint i = 0; i < specs->len; i++) {
     ReportResult *r = &g_array_index(results, ReportResult, i);
-    render_one(conn, specs->pdata[i], req, r);
+    render_one(render, conn, specs->pdata[i], req, r);
     if (r->unreachable)   /* the others would fail the same way */
       break;
   }
@@ -331,7 +336,7 @@ render_sequential(PGconn *conn, GPtrArray *specs, const ReportRequest *req, GErr
 #define CHILD_MESSAGE_MAX 4000
 
 static void G_GNUC_NORETURN
-child_main(const Config *config, const ReportSpec *spec, const ReportRequest *req, int fd)
+child_main(RenderFn render, const Config *config, const ReportSpec *spec, const ReportRequest *req, int fd)
 {
   /* a report whose parent was killed stops too; its temporary file is then removed
    * by the next run (report_remove_stale_temps) */
@@ -341,7 +346,7 @@ child_main(const Config *config, const ReportSpec *spec, const ReportRequest *re
   PGconn *conn = db_connect(config, DB_ROLE_REPORT, "report", &local);
   if (conn) {
     db_cancel_on_signal(conn);
-    render_one(conn, spec, req, &r);
+    render_one(render, conn, spec, req, &r);
     PQfinish(conn);
   } else {
     r.unreachable = local->domain == DB_ERROR && local->code == DB_ERROR_UNREACHABLE;
@@ -390,7 +395,7 @@ typedef struct {
 } Child;
 
 static gboolean
-start_child(const Config *config, const ReportSpec *spec, const ReportRequest *req, Child *child,
+start_child(RenderFn render, const Config *config, const ReportSpec *spec, const ReportRequest *req, Child *child,
             GError **error)
 {
   int p[2];
@@ -412,7 +417,7 @@ start_child(const Config *config, const ReportSpec *spec, const ReportRequest *r
   }
   if (pid == 0) {
     close(p[0]);
-    child_main(config, spec, req, p[1]);
+    child_main(render, config, spec, req, p[1]);
   }
   close(p[1]);
   *child = (Child) { .pid = pid, .fd = p[0] };
@@ -444,8 +449,8 @@ reap_child(Child *running, guint *n, GArray *slots, GArray *results)
  * a time, all reading the snapshot CONN exported (the set is consistent, as one
  * report is); CONN keeps its transaction open until the last child has finished. */
 static gboolean
-render_parallel(PGconn *conn, const Config *config, GPtrArray *specs, const ReportRequest *req, guint jobs,
-                GError **error)
+render_parallel(RenderFn render, PGconn *conn, const Config *config, GPtrArray *specs, const ReportRequest *req,
+                guint jobs, GError **error)
 {
   if (!db_exec(conn, "report_begin_export", sql_begin_export, 0, NULL, error))
     return FALSE;
@@ -465,7 +470,7 @@ render_parallel(PGconn *conn, const Config *config, GPtrArray *specs, const Repo
   while (next < specs->len || n > 0) {
     if (ok && next < specs->len && n < jobs) {
       g_array_index(slots, guint, n) = next;
-      if (start_child(config, specs->pdata[next], &child_req, &running[n], error)) {
+      if (start_child(render, config, specs->pdata[next], &child_req, &running[n], error)) {
         n++;
         next++;
         continue;
@@ -494,7 +499,8 @@ cmd_report(int argc, char **argv, GError **error)
   GOptionEntry entries[] = {
     { "all", 'a', 0, G_OPTION_ARG_NONE, &o.all, "Every report in the specs directory", NULL },
     { "list", 0, 0, G_OPTION_ARG_NONE, &o.list, "List the reports (also: no NAME)", NULL },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &o.format, "--list: text (default), csv or json", "text|csv|json" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &o.format,
+      "Reports: xlsx (default) or csv (a file per sheet); --list: text (default), csv or json", "FORMAT" },
     { "jobs", 'j', 0, G_OPTION_ARG_INT, &o.jobs, "--all: reports rendered at once (default: the cores)", "N" },
     { "date", 'd', 0, G_OPTION_ARG_STRING, &o.date, "Business date (default: the last closed one)", "YYYY-MM-DD" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out_dir,
@@ -517,13 +523,15 @@ cmd_report(int argc, char **argv, GError **error)
     return FALSE;
   }
   gboolean listing = o.list || (argc == 1 && !o.all);
-  OutputFormat format;
-  if (o.format && !listing) {
-    cli_usage_error(error, "report", "--format goes with --list");
+  OutputFormat format = OUTPUT_TEXT;
+  if (listing && !output_parse_format(o.format, "report", &format, error))
+    return FALSE;
+  if (!listing && o.format && !g_str_equal(o.format, "xlsx") && !g_str_equal(o.format, "csv")) {
+    cli_usage_error(error, "report", "--format takes xlsx or csv (text, csv or json with --list), not \"%s\"",
+                    o.format);
     return FALSE;
   }
-  if (!output_parse_format(o.format, "report", &format, error))
-    return FALSE;
+  RenderFn render = o.format && g_str_equal(o.format, "csv") ? report_render_csv : report_render;
   if (o.jobs != -1 && (!o.all || o.jobs < 1 || o.jobs > 64)) {
     cli_usage_error(error, "report", o.all ? "--jobs takes a number from 1 to 64" : "--jobs goes with --all");
     return FALSE;
@@ -570,6 +578,6 @@ cmd_report(int argc, char **argv, GError **error)
   };
   guint jobs = o.jobs > 0 ? (guint) o.jobs : g_get_num_processors();
   if (jobs > 1 && specs->len > 1)
-    return render_parallel(conn, config, specs, &req, MIN(jobs, specs->len), error);
-  return render_sequential(conn, specs, &req, error);
+    return render_parallel(render, conn, config, specs, &req, MIN(jobs, specs->len), error);
+  return render_sequential(render, conn, specs, &req, error);
 }

@@ -518,8 +518,8 @@ create_temp(const char *out_dir, const char *final_name, GError **error)
   return g_steal_pointer(&tmpl);
 }
 
-/* The temporary names create_temp makes; group 1 is the writer's pid. */
-#define REPORT_TEMP_PATTERN "^\\.[A-Za-z0-9_]+_[0-9]{8}\\.xlsx\\.([0-9]{1,9})\\.[A-Za-z0-9]{6}$"
+/* The temporary names create_temp makes (xlsx, and report_csv.c's csv); group 1 is the writer's pid. */
+#define REPORT_TEMP_PATTERN "^\\.[A-Za-z0-9_]+_[0-9]{8}\\.(?:xlsx|csv)\\.([0-9]{1,9})\\.[A-Za-z0-9]{6}$"
 
 static gboolean
 process_alive(pid_t pid)
@@ -644,4 +644,58 @@ report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, ch
   if (ok && rows_out)
     *rows_out = r.rows;
   return ok;
+}
+
+/* ---- for other writers of the same rows (report_csv.c) ----------------------- */
+
+gboolean
+report_snapshot_begin(PGconn *conn, const ReportRequest *req, GError **error)
+{
+  Render r = { .conn = conn, .req = req };
+  if (!db_exec(conn, "report_begin", sql_begin_snapshot, 0, NULL, error))
+    return FALSE;
+  if (import_snapshot(&r, error) && db_exec(conn, "report_plan_for_all_rows", sql_plan_for_all_rows, 0, NULL, error))
+    return TRUE;
+  db_rollback(conn);
+  return FALSE;
+}
+
+gboolean
+report_each_row(PGconn *conn, const ReportSpec *spec, const ReportSheet *sheet, const ReportRequest *req,
+                ReportRowFn fn, gpointer data, gint64 *rows_out, GError **error)
+{
+  Render r = { .conn = conn, .spec = spec, .req = req };
+  gint64 n = 0;
+  if (!declare_cursor(&r, sheet, error))
+    return FALSE;
+  for (;;) {
+    g_autoptr(PGresult) res = PQexecParams(conn, sql_fetch, 0, NULL, NULL, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+      return statement_failed(&r, sheet, res, error);
+    if (!check_shape(&r, sheet, res, error))
+      return FALSE;
+    int rows = PQntuples(res);
+    for (int i = 0; i < rows; i++, n++)
+      if (!fn(sheet, res, i, data, error))
+        return FALSE;
+    if (rows < FETCH_ROWS)
+      break;
+    log_progress("%s/%s: %" G_GINT64_FORMAT " rows", spec->name, sheet->key, n);
+  }
+  log_progress_done();
+  *rows_out = n;
+  g_autoptr(PGresult) closed = PQexecParams(conn, sql_close, 0, NULL, NULL, NULL, NULL, 0);
+  return PQresultStatus(closed) == PGRES_COMMAND_OK || statement_failed(&r, sheet, closed, error);
+}
+
+char *
+report_temp_create(const char *out_dir, const char *final_name, GError **error)
+{
+  return create_temp(out_dir, final_name, error);
+}
+
+gboolean
+report_temp_publish(const char *tmp, const char *path, GError **error)
+{
+  return publish(tmp, path, error);
 }

@@ -98,4 +98,24 @@ gboolean report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest
  * logging each; *REMOVED counts them. Files of a running report are left alone. */
 gboolean report_remove_stale_temps(const char *out_dir, guint *removed, GError **error);
 
+/* The same rows for writers other than the workbook (report_csv.c): a REPEATABLE
+ * READ READ ONLY transaction (REQ's snapshot when given) for CONN, ended by the
+ * caller (db_commit / db_rollback); then each sheet's SQL through the engine's
+ * cursor, FN called for each row of each batch; *ROWS_OUT the rows. */
+typedef gboolean (*ReportRowFn)(const ReportSheet *sheet, const PGresult *res, int row, gpointer data,
+                                GError **error);
+gboolean report_snapshot_begin(PGconn *conn, const ReportRequest *req, GError **error);
+gboolean report_each_row(PGconn *conn, const ReportSpec *spec, const ReportSheet *sheet, const ReportRequest *req,
+                         ReportRowFn fn, gpointer data, gint64 *rows_out, GError **error);
+/* The engine's temporary file OUT_DIR/.FINAL_NAME.PID.XXXXXX (mode 0640, removed by
+ * report_remove_stale_temps once its writer is gone) and its rename to PATH after fsync. */
+char *report_temp_create(const char *out_dir, const char *final_name, GError **error);
+gboolean report_temp_publish(const char *tmp, const char *path, GError **error);
+
+/* Writes SPEC for REQ as one CSV file per sheet, OUT_DIR/NAME_SHEET_YYYYMMDD.csv
+ * (docs/formats.md, "Report CSV"), each through a temporary file like the workbook;
+ * all sheets from one snapshot. *PATHS_OUT gets the paths, one a line. */
+gboolean report_render_csv(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, char **paths_out,
+                           gint64 *rows_out, GError **error);
+
 #endif

@@ -375,7 +375,55 @@ test_jobs_write_the_same_cells(void)
   ITEST_ASSERT_CONTAINS(cells_one, " \"1122\"\n");
 }
 
+/* ---- report --format csv ------------------------------------------------------ */
+
+static void
+test_csv_report_equals_the_workbook(void)
+{
+  g_autofree char *out = fresh_dir("csv");
+  g_autofree char *specs = itest_top_file("reports", NULL);
+  const char *const names[] = { "loan_listing", "trial_balance" };
+  for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+    g_autoptr(ItestRun) xlsx = itest_baitiao_config(book_config(), (const char *[]) { "report", names[i], "--date",
+                                                                                      "2026-03-14", "--out", out,
+                                                                                      "--specs", specs, NULL }, NULL);
+    expect_status(xlsx, 0);
+    g_autoptr(ItestRun) csv = itest_baitiao_config(book_config(), (const char *[]) { "report", names[i], "--date",
+                                                                                     "2026-03-14", "--out", out,
+                                                                                     "--specs", specs, "--format",
+                                                                                     "csv", NULL }, NULL);
+    expect_status(csv, 0);
+    const char *sheet = i == 0 ? "loans" : "balances";
+    g_autofree char *csv_path = g_strdup_printf("%s/%s_%s_20260314.csv", out, names[i], sheet);
+    g_autofree char *printed = g_strconcat(csv_path, "\n", NULL);
+    ITEST_ASSERT_STR_EQ(csv->out, printed);
+    g_autofree char *xlsx_path = g_strdup_printf("%s/%s_20260314.xlsx", out, names[i]);
+    g_autofree char *from_csv = parse_back("csv", NULL, csv_path);
+    g_autofree char *from_xlsx = parse_back("rows", NULL, xlsx_path);
+    /* a BOM for Excel, then the same header and cells as the workbook's */
+    CU_ASSERT_TRUE(g_str_has_prefix(from_csv, "bom\n"));
+    ITEST_ASSERT_STR_EQ(from_csv + strlen("bom\n"), from_xlsx);
+    CU_ASSERT_TRUE(count_lines(from_xlsx) > 2);
+  }
+  /* RFC 4180 records end CRLF */
+  g_autofree char *raw = NULL;
+  g_autofree char *listing = g_strdup_printf("%s/loan_listing_loans_20260314.csv", out);
+  CU_ASSERT_FATAL(g_file_get_contents(listing, &raw, NULL, NULL));
+  CU_ASSERT_PTR_NOT_NULL(strstr(raw, "\r\n"));
+  CU_ASSERT_EQUAL(itest_dir_entries(out), 4);
+}
+
 /* ---- failures leave nothing -------------------------------------------------- */
+
+static guint
+hidden_entries(const char *dir)
+{
+  guint n = 0;
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  for (const char *name; d && (name = g_dir_read_name(d));)
+    n += name[0] == '.';
+  return n;
+}
 
 /* Runs in the child between fork and exec: a disk that is full after LIMIT bytes of
  * any one file (EFBIG), as far as the process and its children can tell. */
@@ -389,12 +437,15 @@ limit_file_size(gpointer data)
 }
 
 static ItestRun *
-report_all_full_disk(const char *out, const char *jobs)
+report_all_full_disk(const char *out, const char *jobs, const char *format)
 {
+  /* the example book's workbooks are a few KiB, its CSV files a few hundred bytes */
+  static rlim_t limit;
+  limit = g_str_equal(format, "csv") ? 300 : 2048;
   g_autofree char *specs = itest_top_file("reports", NULL);
   g_autoptr(GPtrArray) argv = itest_baitiao_argv(book_config(), (const char *[]) {
-    "report", "--all", "--jobs", jobs, "--date", "2026-03-14", "--out", out, "--specs", specs, NULL });
-  static rlim_t limit = 2048;
+    "report", "--all", "--jobs", jobs, "--date", "2026-03-14", "--out", out, "--specs", specs, "--format", format,
+    NULL });
   ItestRun *run = g_new0(ItestRun, 1);
   int status = 0;
   gboolean ok = g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, limit_file_size, &limit, &run->out,
@@ -407,17 +458,28 @@ report_all_full_disk(const char *out, const char *jobs)
 static void
 test_full_disk_and_kill_leave_nothing(void)
 {
-  const char *const jobs[] = { "1", "2" };
+  const char *const jobs[] = { "1", "2", "2" };
+  const char *const formats[] = { "xlsx", "xlsx", "csv" };
   for (gsize j = 0; j < G_N_ELEMENTS(jobs); j++) {
     g_autofree char *out = fresh_dir("full");
-    g_autoptr(ItestRun) full = report_all_full_disk(out, jobs[j]);
+    g_autoptr(ItestRun) full = report_all_full_disk(out, jobs[j], formats[j]);
     expect_status(full, 1);
-    g_autofree char *first = g_strdup_printf("10 of 10 reports failed; first: report aging: cannot write "
-                                             "%s/aging_20260314.xlsx: ", out);
+    gboolean csv = g_str_equal(formats[j], "csv");
+    g_autofree char *first = csv ? g_strdup_printf("5 of 10 reports failed; first: report aging: cannot write "
+                                                   "%s/aging_buckets_20260314.csv: File too large", out)
+                                 : g_strdup_printf("10 of 10 reports failed; first: report aging: cannot write "
+                                                   "%s/aging_20260314.xlsx: ", out);
     ITEST_ASSERT_CONTAINS(full->err, first);
-    g_autofree char *last = g_strdup_printf("report vintage: cannot write %s/vintage_20260314.xlsx: ", out);
+    g_autofree char *last = csv ? g_strdup_printf("report trial_balance: cannot write %s/trial_balance_balances_"
+                                                  "20260314.csv: File too large", out)
+                                : g_strdup_printf("report vintage: cannot write %s/vintage_20260314.xlsx: ", out);
     ITEST_ASSERT_CONTAINS(full->err, last);
-    CU_ASSERT_EQUAL(itest_dir_entries(out), 0);   /* no file, hidden or not */
+    /* no file, hidden or not (csv: the reports whose every sheet fits are written whole) */
+    if (!csv)
+      CU_ASSERT_EQUAL(itest_dir_entries(out), 0);
+    CU_ASSERT_EQUAL(hidden_entries(out), 0);
+    g_autofree char *aging = g_strdup_printf("%s/aging_classes_20260314.csv", out);
+    CU_ASSERT_FALSE(g_file_test(aging, G_FILE_TEST_EXISTS));   /* not one sheet of a failed report */
   }
   /* every child killed before it renamed its file: the parent removes what they left */
   g_autofree char *out = fresh_dir("killed");
@@ -435,6 +497,7 @@ CU_TestInfo itest_output_cases[] = {
   { "status in every format", test_status_in_every_format },
   { "report lists, names and dates", test_report_lists_names_and_dates },
   { "--jobs 2 writes the same cells as --jobs 1", test_jobs_write_the_same_cells },
+  { "csv report equals the workbook", test_csv_report_equals_the_workbook },
   { "full disk and kill leave nothing", test_full_disk_and_kill_leave_nothing },
   CU_TEST_INFO_NULL,
 };

@@ -7,6 +7,9 @@ tests in t/itest_output.c to assert on, one record per line:
                and "bom" printed when there was one
   json FILE    each object of a JSON array (or of the "runs" array and the "facts"
                object of baitiao status): its values as JSON, joined by a space
+  rows FILE    the data rows of the first sheet with frozen panes (header down to
+               the totals row), each cell as the text a CSV export holds (money
+               0.00 from the yuan, counts whole, dates YYYY-MM-DD), like csv FILE
   xlsx FILE    every cell from the header row down of every sheet: "SHEET!CELL
                JSON", the cells an independent reader sees (openpyxl)
 
@@ -56,11 +59,40 @@ def read_xlsx(path):
                     print(f"{ws.title}!{cell.coordinate} {json.dumps(v if isinstance(v, (int, float, str)) else str(v), ensure_ascii=False)}")
 
 
+def as_csv_text(cell):
+    from decimal import Decimal
+    v = cell.value
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if hasattr(v, "strftime"):
+        return v.strftime("%Y-%m-%d")
+    if cell.number_format == "#,##0.00":
+        return str(Decimal(repr(v)).quantize(Decimal("0.01")))
+    if cell.number_format == "#,##0":
+        return str(int(v))
+    return repr(v)
+
+
+def read_rows(path):
+    import openpyxl
+    wb = openpyxl.load_workbook(path)
+    ws = next(w for w in wb.worksheets if w.freeze_panes)
+    header = ws[ws.freeze_panes].row - 1
+    width = sum(1 for c in ws[header] if c.value is not None)
+    for row in ws.iter_rows(min_row=header, max_col=width):
+        if row[0].value in ("合计", "Total"):
+            break
+        show([as_csv_text(c) for c in row])
+
+
 def main(argv):
-    if len(argv) != 3 or argv[1] not in ("csv", "json", "xlsx"):
-        print("usage: parse_output.py csv|json|xlsx FILE", file=sys.stderr)
+    modes = {"csv": read_csv, "json": read_json, "rows": read_rows, "xlsx": read_xlsx}
+    if len(argv) != 3 or argv[1] not in modes:
+        print("usage: parse_output.py csv|json|rows|xlsx FILE", file=sys.stderr)
         return 2
-    {"csv": read_csv, "json": read_json, "xlsx": read_xlsx}[argv[1]](argv[2])
+    modes[argv[1]](argv[2])
     return 0
 
 
