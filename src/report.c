@@ -458,16 +458,8 @@ import_snapshot(Render *r, GError **error)
 static gboolean
 render_sheets(Render *r, GError **error)
 {
-  if (!db_exec(r->conn, "report_begin", sql_begin_snapshot, 0, NULL, error))
+  if (!report_snapshot_begin(r->conn, r->req, error))
     return FALSE;
-  if (!import_snapshot(r, error)) {
-    db_rollback(r->conn);
-    return FALSE;
-  }
-  if (!db_exec(r->conn, "report_plan_for_all_rows", sql_plan_for_all_rows, 0, NULL, error)) {
-    db_rollback(r->conn);
-    return FALSE;
-  }
   g_autoptr(PGresult) asof = db_query_one(r->conn, "report_data_as_of", sql_data_as_of, 0, NULL, error);
   gboolean ok = asof != NULL;
   if (ok)
@@ -648,6 +640,7 @@ report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, ch
 
 /* ---- for other writers of the same rows (report_csv.c) ----------------------- */
 
+/* The transaction every writer reads in: the workbook (render_sheets) and the CSV. */
 gboolean
 report_snapshot_begin(PGconn *conn, const ReportRequest *req, GError **error)
 {
