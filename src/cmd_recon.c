@@ -11,11 +11,13 @@
 #include "eod_run.h"
 #include "log.h"
 #include "money.h"
+#include "output.h"
 #include "recon.h"
 
 typedef struct {
   char *date;
   char *note;
+  char *format;
   gboolean open_only;
   gboolean full;
 } ReconArgs;
@@ -25,6 +27,7 @@ recon_args_clear(ReconArgs *a)
 {
   g_free(a->date);
   g_free(a->note);
+  g_free(a->format);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ReconArgs, recon_args_clear)
 
@@ -84,22 +87,29 @@ action_run(PGconn *conn, const Config *config, const ReconArgs *a, GError **erro
 
 static const char sql_list_breaks[] =
   "SELECT break_id, business_date::text, check_id, break_type, break_key, expected_fen, actual_fen, diff_fen,"
-  "       severity, status, coalesce(replace(note, E'\\n', ' | '), '')"
+  "       severity, status, note, coalesce(replace(note, E'\\n', ' | '), '')"
   "  FROM recon_breaks"
   " WHERE ($1::boolean IS NOT TRUE OR status = 'OPEN')"
   "   AND ($2::date IS NULL OR business_date = $2::date)"
   " ORDER BY business_date, check_id, break_type, break_key";
 
-static char *
-fen_cell(PGresult *res, int row, int col)
-{
-  if (PQgetisnull(res, row, col))
-    return g_strdup("-");
-  return money_format_fen(g_ascii_strtoll(PQgetvalue(res, row, col), NULL, 10));
-}
+/* The listing's columns; text is the operators' layout of before (notes on one line). */
+static const OutputColumn break_columns[] = {
+  { "break_id", OUTPUT_COL_INT, 6, 0, "id" },
+  { "business_date", OUTPUT_COL_TEXT, -10, 2, "date" },
+  { "check_id", OUTPUT_COL_TEXT, -5, 1, "check" },
+  { "break_type", OUTPUT_COL_TEXT, -15, 1, "type" },
+  { "break_key", OUTPUT_COL_TEXT, -32, 1, "key" },
+  { "expected_fen", OUTPUT_COL_MONEY, 14, 1, "expected" },
+  { "actual_fen", OUTPUT_COL_MONEY, 14, 1, "actual" },
+  { "diff_fen", OUTPUT_COL_MONEY, 14, 1, "diff" },
+  { "severity", OUTPUT_COL_TEXT, -6, 2, "sev" },
+  { "status", OUTPUT_COL_TEXT, -9, 1, NULL },
+  { "note", OUTPUT_COL_TEXT, 0, 1, NULL },
+};
 
 static gboolean
-action_breaks(PGconn *conn, const ReconArgs *a, GError **error)
+action_breaks(PGconn *conn, const ReconArgs *a, OutputFormat format, GError **error)
 {
   GDate date;
   if (a->date && !parse_date_arg(a->date, &date, error))
@@ -108,17 +118,18 @@ action_breaks(PGconn *conn, const ReconArgs *a, GError **error)
   g_autoptr(PGresult) res = db_query(conn, "recon_list_breaks", sql_list_breaks, 2, params, error);
   if (!res)
     return FALSE;
-  printf("%6s  %-10s %-5s %-15s %-32s %14s %14s %14s  %-6s %-9s %s\n", "id", "date", "check", "type", "key",
-         "expected", "actual", "diff", "sev", "status", "note");
+  g_autoptr(OutputTable) t = output_table_new(break_columns, G_N_ELEMENTS(break_columns));
   for (int r = 0; r < PQntuples(res); r++) {
-    g_autofree char *expected = fen_cell(res, r, 5);
-    g_autofree char *actual = fen_cell(res, r, 6);
-    g_autofree char *diff = fen_cell(res, r, 7);
-    printf("%6s  %-10s %-5s %-15s %-32s %14s %14s %14s  %-6s %-9s %s\n", PQgetvalue(res, r, 0),
-           PQgetvalue(res, r, 1), PQgetvalue(res, r, 2), PQgetvalue(res, r, 3), PQgetvalue(res, r, 4), expected,
-           actual, diff, PQgetvalue(res, r, 8), PQgetvalue(res, r, 9), PQgetvalue(res, r, 10));
+    const char *v[G_N_ELEMENTS(break_columns)];
+    for (int c = 0; c < (int) G_N_ELEMENTS(break_columns); c++)
+      v[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
+    if (format == OUTPUT_TEXT)
+      v[10] = PQgetvalue(res, r, 11);
+    output_table_add_row(t, v);
   }
-  printf("%d break(s)\n", PQntuples(res));
+  output_table_print(t, format, stdout);
+  if (format == OUTPUT_TEXT)
+    printf("%d break(s)\n", PQntuples(res));
   return TRUE;
 }
 
@@ -162,14 +173,18 @@ check_action(int argc, char **argv, const ReconArgs *a, const char **action, gin
       cli_usage_error(error, "recon", "explain needs --note TEXT: say why the break is what it is");
       return FALSE;
     }
-    if (a->date || a->open_only || a->full) {
-      cli_usage_error(error, "recon", "--date, --open and --full go with run or breaks");
+    if (a->date || a->open_only || a->full || a->format) {
+      cli_usage_error(error, "recon", "--date, --open, --full and --format go with run or breaks");
       return FALSE;
     }
     return TRUE;
   }
   if (argc > 2) {
     cli_usage_error(error, "recon", "unexpected argument \"%s\"", argv[2]);
+    return FALSE;
+  }
+  if (a->format && strcmp(*action, "breaks") != 0) {
+    cli_usage_error(error, "recon", "--format goes with breaks");
     return FALSE;
   }
   if (a->full && strcmp(*action, "run") != 0) {
@@ -196,6 +211,8 @@ cmd_recon(int argc, char **argv, GError **error)
     { "full", 0, 0, G_OPTION_ARG_NONE, &a.full,
       "run: the full audit, everything recomputed from the detail rows (weekly; see docs/operations.md)", NULL },
     { "note", 0, 0, G_OPTION_ARG_STRING, &a.note, "explain/resolve: what was found or done", "TEXT" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &a.format,
+      "breaks: text (default), csv or json (money in fen; docs/formats.md)", "text|csv|json" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx = cli_context_new("recon", "[run|breaks|explain ID|resolve ID]",
@@ -211,6 +228,9 @@ cmd_recon(int argc, char **argv, GError **error)
   gint64 id = 0;
   if (!check_action(argc, argv, &a, &action, &id, error))
     return FALSE;
+  OutputFormat format;
+  if (!output_parse_format(a.format, "recon", &format, error))
+    return FALSE;
   GDate date_arg;  /* a date that does not exist is refused before connecting */
   if (a.date && !parse_date_arg(a.date, &date_arg, error))
     return FALSE;
@@ -221,6 +241,6 @@ cmd_recon(int argc, char **argv, GError **error)
   if (strcmp(action, "run") == 0)
     return action_run(conn, config, &a, error);
   if (strcmp(action, "breaks") == 0)
-    return action_breaks(conn, &a, error);
+    return action_breaks(conn, &a, format, error);
   return action_change(conn, strcmp(action, "resolve") == 0, id, &a, error);
 }

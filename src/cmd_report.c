@@ -1,25 +1,43 @@
 /* baitiao report — renders the finance reports (reports/NAME.report) of a closed
- * business date into NAME_YYYYMMDD.xlsx files, as the read-only report role. */
+ * business date into NAME_YYYYMMDD.xlsx files, as the read-only report role; lists
+ * the reports (no NAME, or --list); --all renders them --jobs at a time, each in a
+ * child process of its own that reads the snapshot the parent exported; --format csv
+ * writes each sheet as a CSV file instead (report_csv.c). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "db.h"
 #include "log.h"
+#include "output.h"
 #include "report.h"
 
 static const char sql_last_closed[] =
   "SELECT coalesce(max(business_date)::text, '') FROM business_calendar WHERE status = 'CLOSED'";
+/* The date's state, and the calendar's first and last dates, to say why it cannot be reported. */
 static const char sql_date_status[] =
-  "SELECT coalesce((SELECT status FROM business_calendar WHERE business_date = $1::date), 'NONE')";
+  "SELECT coalesce((SELECT status FROM business_calendar WHERE business_date = $1::date), 'NONE'),"
+  "       coalesce((SELECT min(business_date)::text FROM business_calendar), ''),"
+  "       coalesce((SELECT max(business_date)::text FROM business_calendar WHERE status = 'CLOSED'), '')";
+/* The parent's snapshot, which every child imports (report --jobs). */
+static const char sql_begin_export[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+static const char sql_export_snapshot[] = "SELECT pg_export_snapshot()";
 
 typedef struct {
   gboolean all;
+  gboolean list;
+  int jobs;
   char *date;
   char *out_dir;
   char *lang;
   char *specs_dir;
+  char *format;
 } ReportOptions;
 
 static void
@@ -29,8 +47,28 @@ report_options_clear(ReportOptions *o)
   g_free(o->out_dir);
   g_free(o->lang);
   g_free(o->specs_dir);
+  g_free(o->format);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ReportOptions, report_options_clear)
+
+/* Why ASKED cannot be reported: not run yet (its night is open, or it has not
+ * started) or it is before the book's first business date. */
+static void
+date_not_closed(GError **error, const char *asked, const PGresult *res)
+{
+  const char *state = PQgetvalue(res, 0, 0), *first = PQgetvalue(res, 0, 1), *last = PQgetvalue(res, 0, 2);
+  g_autofree char *after = *last ? g_strdup_printf("; the last closed date is %s", last)
+                                 : g_strdup(": no night has closed yet");
+  if (g_str_equal(state, "OPEN"))
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_DATE, "business date %s has not been run yet: %s is not "
+                "closed, its night is open (started, not finished)%s", asked, asked, after);
+  else if (*first && strcmp(asked, first) < 0)
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_DATE, "business date %s is before the first business date %s: "
+                "there is nothing to report", asked, first);
+  else
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_DATE, "business date %s has not been run yet: %s is not "
+                "closed, no night of it has started%s", asked, asked, after);
+}
 
 /* The business date to report: the one asked for, which must be closed (an open
  * night's data is half written), or else the last closed one. */
@@ -52,8 +90,7 @@ resolve_date(PGconn *conn, const char *asked, GError **error)
   if (!res)
     return NULL;
   if (strcmp(PQgetvalue(res, 0, 0), "CLOSED") != 0) {
-    g_set_error(error, REPORT_ERROR, REPORT_ERROR_DATE, "business date %s is not closed (%s): its night has "
-                "not finished, so its reports would be incomplete", asked, PQgetvalue(res, 0, 0));
+    date_not_closed(error, asked, res);
     return NULL;
   }
   return g_strdup(asked);
@@ -67,10 +104,82 @@ valid_date(const char *s)
   return strlen(s) == 10 && sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &rest) == 3 && g_date_valid_dmy(d, m, y);
 }
 
+static int
+compare_names(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The report names DIR holds (its *.report files), sorted. */
+static GPtrArray *
+known_names(const char *dir)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  for (const char *f; d && (f = g_dir_read_name(d));)
+    if (g_str_has_suffix(f, ".report"))
+      g_ptr_array_add(names, g_strndup(f, strlen(f) - strlen(".report")));
+  g_ptr_array_sort(names, compare_names);
+  return names;
+}
+
+/* Edit distance (insert, delete, substitute) of two short names. */
+static guint
+distance(const char *a, const char *b)
+{
+  size_t n = strlen(b);
+  g_autofree guint *row = g_new(guint, n + 1);
+  for (size_t j = 0; j <= n; j++)
+    row[j] = (guint) j;
+  for (size_t i = 1; a[i - 1]; i++) {
+    guint diag = row[0];
+    row[0] = (guint) i;
+    for (size_t j = 1; j <= n; j++) {
+      guint up = row[j];
+      guint sub = diag + (a[i - 1] != b[j - 1]);
+      row[j] = MIN(MIN(row[j - 1] + 1, up + 1), sub);
+      diag = up;
+    }
+  }
+  return row[n];
+}
+
+/* The known name NAME was most likely meant as (a typo, or a part of it), or NULL. */
+static const char *
+closest_name(const GPtrArray *names, const char *name)
+{
+  const char *best = NULL;
+  guint best_d = G_MAXUINT;
+  for (guint i = 0; i < names->len; i++) {
+    const char *k = names->pdata[i];
+    guint d = strstr(k, name) && strlen(name) >= 3 ? 1 : distance(name, k);
+    if (d < best_d) {
+      best_d = d;
+      best = k;
+    }
+  }
+  return best_d <= MAX(2, strlen(name) / 3) ? best : NULL;
+}
+
+static void
+unknown_report(GError **error, const char *dir, const char *name)
+{
+  g_autoptr(GPtrArray) names = known_names(dir);
+  if (names->len == 0) {
+    cli_usage_error(error, "report", "no report \"%s\": %s holds no report specs (*.report)", name, dir);
+    return;
+  }
+  const char *guess = closest_name(names, name);
+  g_ptr_array_add(names, NULL);
+  g_autofree char *list = g_strjoinv(", ", (char **) names->pdata);
+  g_autofree char *hint = guess ? g_strdup_printf(" (did you mean \"%s\"?)", guess) : g_strdup("");
+  cli_usage_error(error, "report", "no report \"%s\"%s; the reports are: %s", name, hint, list);
+}
+
 static GPtrArray *
 load_specs(const ReportOptions *o, const char *name, GError **error)
 {
-  if (o->all)
+  if (!name)
     return report_spec_load_dir(o->specs_dir, error);
   if (strpbrk(name, "/\\") || name[0] == '.') {
     cli_usage_error(error, "report", "\"%s\" is not a report name", name);
@@ -79,7 +188,7 @@ load_specs(const ReportOptions *o, const char *name, GError **error)
   g_autofree char *file = g_strconcat(name, ".report", NULL);
   g_autofree char *path = g_build_filename(o->specs_dir, file, NULL);
   if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
-    cli_usage_error(error, "report", "no report \"%s\" (no %s)", name, path);
+    unknown_report(error, o->specs_dir, name);
     return NULL;
   }
   ReportSpec *spec = report_spec_load(path, error);
@@ -90,60 +199,341 @@ load_specs(const ReportOptions *o, const char *name, GError **error)
   return specs;
 }
 
-/* Renders every spec; one failing report does not stop the others (the night's
- * other files are still useful), but the command fails with the first error. */
+static const OutputColumn list_columns[] = {
+  { "name", OUTPUT_COL_TEXT, -22, 0, NULL },
+  { "title_en", OUTPUT_COL_TEXT, -34, 1, NULL },
+  { "title_zh", OUTPUT_COL_TEXT, -14, 1, NULL },
+  { "sheets", OUTPUT_COL_TEXT, 0, 2, NULL },
+};
+
+/* The reports of the specs directory: no database needed. */
 static gboolean
-render_all(PGconn *conn, GPtrArray *specs, const ReportRequest *req, GError **error)
+list_reports(const ReportOptions *o, OutputFormat format, GError **error)
 {
-  guint failed = 0;
+  g_autoptr(GPtrArray) specs = report_spec_load_dir(o->specs_dir, error);
+  if (!specs)
+    return FALSE;
+  g_autoptr(OutputTable) t = output_table_new(list_columns, G_N_ELEMENTS(list_columns));
   for (guint i = 0; i < specs->len; i++) {
     const ReportSpec *spec = specs->pdata[i];
-    g_autoptr(GError) local = NULL;
-    g_autofree char *path = NULL;
-    gint64 rows = 0;
-    gint64 t0 = g_get_monotonic_time();
-    if (report_render(conn, spec, req, &path, &rows, &local)) {
-      double secs = (double) (g_get_monotonic_time() - t0) / 1e6;
-      log_info("%s: %" G_GINT64_FORMAT " rows in %.2f s", spec->name, rows, secs);
+    g_autoptr(GString) sheets = g_string_new(NULL);
+    for (guint s = 0; s < spec->sheets->len; s++) {
+      const ReportSheet *sh = spec->sheets->pdata[s];
+      g_string_append_printf(sheets, "%s%s", s ? ", " : "", sh->key);
+    }
+    const char *v[] = { spec->name, spec->title[REPORT_LANG_EN], spec->title[REPORT_LANG_ZH], sheets->str };
+    output_table_add_row(t, v);
+  }
+  output_table_print(t, format, stdout);
+  if (format == OUTPUT_TEXT)
+    printf("%u report(s) in %s: \"baitiao report NAME\" writes one, --all every one\n", specs->len, o->specs_dir);
+  return TRUE;
+}
+
+/* What rendering one report came to, told in spec order whatever order they ran in. */
+typedef struct {
+  gboolean ok;
+  gboolean unreachable;   /* the connection was lost: the whole command is a temporary failure */
+  gint64 rows;
+  char *path;
+  char *message;
+} ReportResult;
+
+static void
+report_result_clear(gpointer p)
+{
+  ReportResult *r = p;
+  g_free(r->path);
+  g_free(r->message);
+}
+
+/* How a report is written: the workbook, or one CSV file per sheet (--format csv). */
+typedef gboolean (*RenderFn)(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, char **paths_out,
+                             gint64 *rows_out, GError **error);
+
+static void
+render_one(RenderFn render, PGconn *conn, const ReportSpec *spec, const ReportRequest *req, ReportResult *res)
+{
+  g_autoptr(GError) local = NULL;
+  gint64 t0 = g_get_monotonic_time();
+  res->ok = render(conn, spec, req, &res->path, &res->rows, &local);
+  if (res->ok) {
+    double secs = (double) (g_get_monotonic_time() - t0) / 1e6;
+    log_info("%s: %" G_GINT64_FORMAT " rows in %.2f s", spec->name, res->rows, secs);
+    return;
+  }
+  res->unreachable = local->domain == DB_ERROR && local->code == DB_ERROR_UNREACHABLE;
+  res->message = g_strdup(local->message);
+}
+
+/* Prints the paths written; one failing report does not stop the others (the night's
+ * other files are still useful), but the command fails with the first error, or with
+ * the lost connection (exit 75: retry) when one was lost. */
+static gboolean
+tell_results(GPtrArray *specs, GArray *results, GError **error)
+{
+  guint failed = 0, first = G_MAXUINT;
+  for (guint i = 0; i < specs->len; i++) {
+    const ReportResult *r = &g_array_index(results, ReportResult, i);
+    if (r->ok) {
       if (!cli_quiet())
-        printf("%s\n", path);
+        printf("%s\n", r->path);
       continue;
     }
-    if (local->domain == DB_ERROR && local->code == DB_ERROR_UNREACHABLE) {
-      g_propagate_error(error, g_steal_pointer(&local));
-      return FALSE;
-    }
-    if (failed++ == 0)
-      g_propagate_prefixed_error(error, g_steal_pointer(&local), "report %s: ", spec->name);
-    else
-      log_error("report %s: %s", spec->name, local->message);
+    failed++;
+    if (first == G_MAXUINT || (r->unreachable && !g_array_index(results, ReportResult, first).unreachable))
+      first = i;
   }
+  if (failed == 0)
+    return TRUE;
+  for (guint i = 0; i < specs->len; i++) {
+    const ReportResult *r = &g_array_index(results, ReportResult, i);
+    const ReportSpec *spec = specs->pdata[i];
+    if (!r->ok && i != first)
+      log_error("report %s: %s", spec->name, r->message);
+  }
+  const ReportResult *r = &g_array_index(results, ReportResult, first);
+  const ReportSpec *spec = specs->pdata[first];
+  g_set_error(error, r->unreachable ? DB_ERROR : REPORT_ERROR,
+              r->unreachable ? (int) DB_ERROR_UNREACHABLE : (int) REPORT_ERROR_OUTPUT, "report %s: %s", spec->name,
+              r->message);
   if (failed > 1)
     g_prefix_error(error, "%u of %u reports failed; first: ", failed, specs->len);
-  return failed == 0;
+  return FALSE;
+}
+
+static GArray *
+results_new(guint n)
+{
+  GArray *results = g_array_sized_new(FALSE, TRUE, sizeof(ReportResult), n);
+  g_array_set_size(results, n);
+  g_array_set_clear_func(results, report_result_clear);
+  return results;
+}
+
+static gboolean
+render_sequential(RenderFn render, PGconn *conn, GPtrArray *specs, const ReportRequest *req, GError **error)
+{
+  g_autoptr(GArray) results = results_new(specs->len);
+  for (guint i = 0; i < specs->len; i++) {
+    ReportResult *r = &g_array_index(results, ReportResult, i);
+    render_one(render, conn, specs->pdata[i], req, r);
+    if (r->unreachable)   /* the others would fail the same way */
+      break;
+  }
+  for (guint i = 0; i < specs->len; i++) {
+    ReportResult *r = &g_array_index(results, ReportResult, i);
+    if (!r->ok && !r->message) {
+      r->unreachable = TRUE;
+      r->message = g_strdup("not rendered: the database connection was lost");
+    }
+  }
+  return tell_results(specs, results, error);
+}
+
+/* A child's report: "OK\tROWS\tPATH" or "ERR\tLOST\tMESSAGE" (LOST 1 when its
+ * connection was lost), one write smaller than a pipe's buffer. */
+#define CHILD_MESSAGE_MAX 4000
+
+static void G_GNUC_NORETURN
+child_main(RenderFn render, const Config *config, const ReportSpec *spec, const ReportRequest *req, int fd)
+{
+  /* a report whose parent was killed stops too; its temporary file is then removed
+   * by the next run (report_remove_stale_temps) */
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  ReportResult r = { 0 };
+  GError *local = NULL;
+  PGconn *conn = db_connect(config, DB_ROLE_REPORT, "report", &local);
+  if (conn) {
+    db_cancel_on_signal(conn);
+    render_one(render, conn, spec, req, &r);
+    PQfinish(conn);
+  } else {
+    r.unreachable = local->domain == DB_ERROR && local->code == DB_ERROR_UNREACHABLE;
+    r.message = g_strdup(local->message);
+    g_error_free(local);
+  }
+  g_autofree char *msg = r.ok ? g_strdup_printf("OK\t%" G_GINT64_FORMAT "\t%s", r.rows, r.path)
+                              : g_strdup_printf("ERR\t%d\t%s", r.unreachable, r.message);
+  size_t n = MIN(strlen(msg), CHILD_MESSAGE_MAX);
+  ssize_t w = write(fd, msg, n);
+  _exit(w == (ssize_t) n ? 0 : 1);
+}
+
+static void
+read_child(int fd, int status, ReportResult *r)
+{
+  char buf[CHILD_MESSAGE_MAX + 1];
+  ssize_t n, got = 0;
+  while (got < CHILD_MESSAGE_MAX && (n = read(fd, buf + got, (size_t) (CHILD_MESSAGE_MAX - got))) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      break;
+    got += n;
+  }
+  buf[got] = '\0';
+  g_auto(GStrv) f = g_strsplit(buf, "\t", 3);
+  if (g_strv_length(f) == 3 && g_str_equal(f[0], "OK")) {
+    r->ok = TRUE;
+    r->rows = g_ascii_strtoll(f[1], NULL, 10);
+    r->path = g_strdup(f[2]);
+  } else if (g_strv_length(f) == 3 && g_str_equal(f[0], "ERR")) {
+    r->unreachable = g_str_equal(f[1], "1");
+    r->message = g_strdup(f[2]);
+  } else if (WIFSIGNALED(status)) {
+    r->message = g_strdup_printf("its process was killed by signal %d (%s)", WTERMSIG(status),
+                                 g_strsignal(WTERMSIG(status)));
+  } else {
+    r->message = g_strdup_printf("its process ended with status %d without saying why", WEXITSTATUS(status));
+  }
+}
+
+typedef struct {
+  pid_t pid;
+  int fd;
+} Child;
+
+static gboolean
+start_child(RenderFn render, const Config *config, const ReportSpec *spec, const ReportRequest *req, Child *child,
+            GError **error)
+{
+  int p[2];
+  if (pipe(p) != 0) {
+    int err = errno;
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_OUTPUT, "cannot start report %s: pipe: %s", spec->name,
+                g_strerror(err));
+    return FALSE;
+  }
+  fflush(NULL);   /* nothing buffered is written twice */
+  pid_t pid = fork();
+  if (pid < 0) {
+    int err = errno;
+    close(p[0]);
+    close(p[1]);
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_OUTPUT, "cannot start report %s: fork: %s", spec->name,
+                g_strerror(err));
+    return FALSE;
+  }
+  if (pid == 0) {
+    close(p[0]);
+    child_main(render, config, spec, req, p[1]);
+  }
+  close(p[1]);
+  *child = (Child) { .pid = pid, .fd = p[0] };
+  return TRUE;
+}
+
+/* Waits for one of the N running children, records its result and closes its pipe. */
+static void
+reap_child(Child *running, guint *n, GArray *slots, GArray *results)
+{
+  int status = 0;
+  pid_t pid;
+  while ((pid = waitpid(-1, &status, 0)) < 0 && errno == EINTR)
+    ;
+  for (guint i = 0; i < *n; i++) {
+    if (running[i].pid != pid)
+      continue;
+    guint index = g_array_index(slots, guint, i);
+    read_child(running[i].fd, status, &g_array_index(results, ReportResult, index));
+    close(running[i].fd);
+    running[i] = running[*n - 1];
+    g_array_index(slots, guint, i) = g_array_index(slots, guint, *n - 1);
+    (*n)--;
+    return;
+  }
+}
+
+/* --jobs N: each report in a child process with a connection of its own, at most N at
+ * a time, all reading the snapshot CONN exported (the set is consistent, as one
+ * report is); CONN keeps its transaction open until the last child has finished. */
+static gboolean
+render_parallel(RenderFn render, PGconn *conn, const Config *config, GPtrArray *specs, const ReportRequest *req,
+                guint jobs, GError **error)
+{
+  if (!db_exec(conn, "report_begin_export", sql_begin_export, 0, NULL, error))
+    return FALSE;
+  g_autoptr(PGresult) snap = db_query_one(conn, "report_export_snapshot", sql_export_snapshot, 0, NULL, error);
+  if (!snap) {
+    db_rollback(conn);
+    return FALSE;
+  }
+  ReportRequest child_req = *req;
+  child_req.snapshot = PQgetvalue(snap, 0, 0);
+  g_autoptr(GArray) results = results_new(specs->len);
+  g_autofree Child *running = g_new0(Child, jobs);
+  g_autoptr(GArray) slots = g_array_sized_new(FALSE, TRUE, sizeof(guint), jobs);
+  g_array_set_size(slots, jobs);
+  guint n = 0, next = 0;
+  gboolean ok = TRUE;
+  while (next < specs->len || n > 0) {
+    if (ok && next < specs->len && n < jobs) {
+      g_array_index(slots, guint, n) = next;
+      if (start_child(render, config, specs->pdata[next], &child_req, &running[n], error)) {
+        n++;
+        next++;
+        continue;
+      }
+      ok = FALSE;   /* no more children: wait for the running ones, then fail */
+    }
+    if (n == 0)
+      break;
+    reap_child(running, &n, slots, results);
+  }
+  db_rollback(conn);   /* read only: ends the exported snapshot */
+  guint stale = 0;
+  g_autoptr(GError) cleanup = NULL;
+  if (!report_remove_stale_temps(req->out_dir, &stale, &cleanup))
+    log_warning("%s", cleanup->message);
+  if (!ok)
+    return FALSE;
+  return tell_results(specs, results, error);
 }
 
 gboolean
 cmd_report(int argc, char **argv, GError **error)
 {
   g_auto(CliCommon) common = { 0 };
-  g_auto(ReportOptions) o = { 0 };
+  g_auto(ReportOptions) o = { .jobs = -1 };
   GOptionEntry entries[] = {
     { "all", 'a', 0, G_OPTION_ARG_NONE, &o.all, "Every report in the specs directory", NULL },
+    { "list", 0, 0, G_OPTION_ARG_NONE, &o.list, "List the reports (also: no NAME)", NULL },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &o.format,
+      "Reports: xlsx (default) or csv (a file per sheet); --list: text (default), csv or json", "FORMAT" },
+    { "jobs", 'j', 0, G_OPTION_ARG_INT, &o.jobs, "--all: reports rendered at once (default: the cores)", "N" },
     { "date", 'd', 0, G_OPTION_ARG_STRING, &o.date, "Business date (default: the last closed one)", "YYYY-MM-DD" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out_dir, "Directory for the files (default: .)", "DIR" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out_dir,
+      "Directory for the files (default: [paths] reports_dir, else .)", "DIR" },
     { "lang", 'l', 0, G_OPTION_ARG_STRING, &o.lang, "Labels in zh (default) or en", "zh|en" },
     { "specs", 0, 0, G_OPTION_ARG_FILENAME, &o.specs_dir,
-      "Directory of the report specs (default: $BAITIAO_REPORTS_DIR or the installed reports)", "DIR" },
+      "Directory of the report specs (default: [paths] report_specs, $BAITIAO_REPORTS_DIR or the installed reports)",
+      "DIR" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx = cli_context_new(
-    "report", "NAME | --all", "Write the finance reports of a closed business date as NAME_YYYYMMDD.xlsx.", &common);
+    "report", "[NAME | --all | --list]",
+    "Write the finance reports of a closed business date as NAME_YYYYMMDD.xlsx.\n"
+    "Without NAME (or with --list) it lists the reports.", &common);
   g_option_context_add_main_entries(ctx, entries, NULL);
   if (!cli_parse(ctx, "report", &argc, &argv, error))
     return FALSE;
-  if ((argc == 2) == o.all || argc > 2) {
-    cli_usage_error(error, "report", "give one report NAME or --all");
+  if (argc > 2 || (argc == 2 && (o.all || o.list)) || (o.all && o.list)) {
+    cli_usage_error(error, "report", "give one report NAME, --all or --list");
+    return FALSE;
+  }
+  gboolean listing = o.list || (argc == 1 && !o.all);
+  OutputFormat format = OUTPUT_TEXT;
+  if (listing && !output_parse_format(o.format, "report", &format, error))
+    return FALSE;
+  if (!listing && o.format && !g_str_equal(o.format, "xlsx") && !g_str_equal(o.format, "csv")) {
+    cli_usage_error(error, "report", "--format takes xlsx or csv (text, csv or json with --list), not \"%s\"",
+                    o.format);
+    return FALSE;
+  }
+  RenderFn render = o.format && g_str_equal(o.format, "csv") ? report_render_csv : report_render;
+  if (o.jobs != -1 && (!o.all || o.jobs < 1 || o.jobs > 64)) {
+    cli_usage_error(error, "report", o.all ? "--jobs takes a number from 1 to 64" : "--jobs goes with --all");
     return FALSE;
   }
   if (o.date && !valid_date(o.date)) {
@@ -154,10 +544,15 @@ cmd_report(int argc, char **argv, GError **error)
     cli_usage_error(error, "report", "--lang takes zh or en, not \"%s\"", o.lang);
     return FALSE;
   }
+  g_autoptr(Config) config = cli_setup(&common, error);
+  if (!config)
+    return FALSE;
   if (!o.specs_dir)
-    o.specs_dir = g_strdup(report_default_dir());
+    o.specs_dir = g_strdup(config->report_specs ? config->report_specs : report_default_dir());
   if (!o.out_dir)
-    o.out_dir = g_strdup(".");
+    o.out_dir = g_strdup(config->reports_dir ? config->reports_dir : ".");
+  if (listing)
+    return list_reports(&o, format, error);
   g_autoptr(GPtrArray) specs = load_specs(&o, o.all ? NULL : argv[1], error);
   if (!specs)
     return FALSE;
@@ -169,10 +564,10 @@ cmd_report(int argc, char **argv, GError **error)
   guint stale = 0;
   if (!report_remove_stale_temps(o.out_dir, &stale, error))
     return FALSE;
-  g_autoptr(Config) config = NULL;
-  g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_REPORT, "report", &config, error);
+  g_autoptr(PGconn) conn = db_connect(config, DB_ROLE_REPORT, "report", error);
   if (!conn)
     return FALSE;
+  db_cancel_on_signal(conn);
   g_autofree char *date = resolve_date(conn, o.date, error);
   if (!date)
     return FALSE;
@@ -182,5 +577,8 @@ cmd_report(int argc, char **argv, GError **error)
     .lang = o.lang && g_str_equal(o.lang, "en") ? REPORT_LANG_EN : REPORT_LANG_ZH,
     .timezone = config->report_timezone,
   };
-  return render_all(conn, specs, &req, error);
+  guint jobs = o.jobs > 0 ? (guint) o.jobs : g_get_num_processors();
+  if (jobs > 1 && specs->len > 1)
+    return render_parallel(render, conn, config, specs, &req, MIN(jobs, specs->len), error);
+  return render_sequential(render, conn, specs, &req, error);
 }

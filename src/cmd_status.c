@@ -10,10 +10,55 @@
 #include "eod_run.h"
 #include "log.h"
 #include "migrate.h"
+#include "money.h"
+#include "output.h"
 #include "spool.h"
 
+/* What status found: printed as it goes in text; in csv and json collected as typed
+ * facts (key, value) and the runs table, printed at the end (docs/formats.md). */
+typedef struct {
+  OutputFormat format;
+  GPtrArray *keys;       /* char * */
+  GPtrArray *values;     /* char *, NULL = null */
+  GArray *types;         /* OutputColumnType */
+  OutputTable *runs;
+} Status;
+
+static void
+status_clear(Status *st)
+{
+  g_clear_pointer(&st->keys, g_ptr_array_unref);
+  g_clear_pointer(&st->values, g_ptr_array_unref);
+  g_clear_pointer(&st->types, g_array_unref);
+  g_clear_pointer(&st->runs, output_table_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Status, status_clear)
+
 static gboolean
-print_schema(PGconn *conn, const Config *config, GError **error)
+text(const Status *st)
+{
+  return st->format == OUTPUT_TEXT;
+}
+
+static void
+fact(Status *st, const char *key, OutputColumnType type, const char *value)
+{
+  if (text(st))
+    return;
+  g_ptr_array_add(st->keys, g_strdup(key));
+  g_ptr_array_add(st->values, g_strdup(value));
+  g_array_append_val(st->types, type);
+}
+
+static void
+fact_uint(Status *st, const char *key, guint value)
+{
+  g_autofree char *v = g_strdup_printf("%u", value);
+  fact(st, key, OUTPUT_COL_INT, v);
+}
+
+static gboolean
+print_schema(Status *st, PGconn *conn, const Config *config, GError **error)
 {
   g_autoptr(GPtrArray) files = migrate_scan(config->sql_dir, error);
   if (!files)
@@ -26,7 +71,14 @@ print_schema(PGconn *conn, const Config *config, GError **error)
   guint pending = 0;
   for (guint i = 0; i < statuses->len; i++)
     pending += g_array_index(statuses, MigrationStatus, i).state == MIGRATION_PENDING;
-  if (!migrate_check_drift(statuses, &drift))
+  gboolean ok = migrate_check_drift(statuses, &drift);
+  fact_uint(st, "schema_version", applied->len);
+  fact_uint(st, "schema_files", files->len);
+  fact_uint(st, "schema_pending", pending);
+  fact(st, "schema_drift", OUTPUT_COL_TEXT, ok ? NULL : drift->message);
+  if (!text(st))
+    return TRUE;
+  if (!ok)
     printf("schema:   DRIFT — %s\n", drift->message);
   else
     printf("schema:   version %04u of %04u (%u pending)%s\n", applied->len, files->len, pending,
@@ -51,12 +103,17 @@ static const char sql_last_runs[] =
   "  FROM job_runs r ORDER BY r.run_id DESC LIMIT $1::int";
 
 static gboolean
-print_calendar(PGconn *conn, GError **error)
+print_calendar(Status *st, PGconn *conn, GError **error)
 {
   g_autoptr(PGresult) cal = db_query_one(conn, "calendar_summary", sql_calendar, 0, NULL, error);
   if (!cal)
     return FALSE;
-  printf("business: %s dates closed, last closed %s, open %s\n", PQgetvalue(cal, 0, 0),
+  const char *last = PQgetvalue(cal, 0, 1), *open = PQgetvalue(cal, 0, 2);
+  fact(st, "dates_closed", OUTPUT_COL_INT, PQgetvalue(cal, 0, 0));
+  fact(st, "last_closed", OUTPUT_COL_TEXT, g_str_equal(last, "none") ? NULL : last);
+  fact(st, "open_date", OUTPUT_COL_TEXT, g_str_equal(open, "none") ? NULL : open);
+  if (text(st))
+    printf("business: %s dates closed, last closed %s, open %s\n", PQgetvalue(cal, 0, 0),
          PQgetvalue(cal, 0, 1), PQgetvalue(cal, 0, 2));
   return TRUE;
 }
@@ -66,11 +123,15 @@ static const char sql_open_breaks[] =
   "  FROM recon_breaks WHERE status = 'OPEN'";
 
 static gboolean
-print_breaks(PGconn *conn, GError **error)
+print_breaks(Status *st, PGconn *conn, GError **error)
 {
   g_autoptr(PGresult) res = db_query_one(conn, "open_breaks", sql_open_breaks, 0, NULL, error);
   if (!res)
     return FALSE;
+  fact(st, "open_breaks", OUTPUT_COL_INT, PQgetvalue(res, 0, 0));
+  fact(st, "oldest_open_break", OUTPUT_COL_TEXT, *PQgetvalue(res, 0, 1) ? PQgetvalue(res, 0, 1) : NULL);
+  if (!text(st))
+    return TRUE;
   if (g_str_equal(PQgetvalue(res, 0, 0), "0"))
     printf("breaks:   none open\n");
   else
@@ -88,12 +149,20 @@ static const char sql_last_audit[] =
   "  FROM recon_runs WHERE mode = 'FULL' ORDER BY recon_run_id DESC LIMIT 1";
 
 static gboolean
-print_audit(PGconn *conn, GError **error)
+print_audit(Status *st, PGconn *conn, GError **error)
 {
   g_autoptr(PGresult) res = db_query(conn, "last_full_audit", sql_last_audit, 0, NULL, error);
   if (!res)
     return FALSE;
-  if (PQntuples(res) == 0) {
+  gboolean any = PQntuples(res) > 0;
+  fact(st, "audit_date", OUTPUT_COL_TEXT, any ? PQgetvalue(res, 0, 0) : NULL);
+  fact(st, "audit_at", OUTPUT_COL_TEXT, any ? PQgetvalue(res, 0, 3) : NULL);
+  fact(st, "audit_status", OUTPUT_COL_TEXT, any ? PQgetvalue(res, 0, 1) : NULL);
+  fact(st, "audit_breaks", OUTPUT_COL_INT, any ? PQgetvalue(res, 0, 2) : NULL);
+  fact(st, "audit_overdue", OUTPUT_COL_BOOL, any ? PQgetvalue(res, 0, 4) : "t");
+  if (!text(st))
+    return TRUE;
+  if (!any) {
     printf("audit:    no full audit yet — \"baitiao recon --full\" (weekly, jobs/baitiao-audit)\n");
     return TRUE;
   }
@@ -116,13 +185,18 @@ static const char sql_refused[] =
   " ORDER BY a.arrival_id";
 
 static gboolean
-print_refused(PGconn *conn, const char *date, GError **error)
+print_refused(Status *st, PGconn *conn, const char *date, GError **error)
 {
   const char *params[] = { date };
   g_autoptr(PGresult) res = db_query(conn, "refused_files", sql_refused, 1, params, error);
   if (!res)
     return FALSE;
-  for (int i = 0; i < PQntuples(res); i++)
+  fact_uint(st, "files_refused", (guint) PQntuples(res));
+  for (int i = 0; i < PQntuples(res); i++) {
+    g_autofree char *key = g_strdup_printf("refused.%s", PQgetvalue(res, i, 0));
+    fact(st, key, OUTPUT_COL_TEXT, PQgetvalue(res, i, 1));
+  }
+  for (int i = 0; text(st) && i < PQntuples(res); i++)
     printf("refused:  %s %s: %s\n", date, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
   return TRUE;
 }
@@ -130,10 +204,12 @@ print_refused(PGconn *conn, const char *date, GError **error)
 /* The expected files of the next date to run that have not arrived: waiting once the
  * date has ended, OVERDUE past [intake] wait_deadline. */
 static gboolean
-print_files(PGconn *conn, const Config *config, GError **error)
+print_files(Status *st, PGconn *conn, const Config *config, GError **error)
 {
   if (!config->intake_expected || !config->intake_expected[0]) {
-    printf("files:    no expected files configured ([intake] expected)\n");
+    fact(st, "files_state", OUTPUT_COL_TEXT, "not_configured");
+    if (text(st))
+      printf("files:    no expected files configured ([intake] expected)\n");
     return TRUE;
   }
   GDate next;
@@ -141,7 +217,9 @@ print_files(PGconn *conn, const Config *config, GError **error)
   if (!eod_next_date(conn, &next, &found, error))
     return FALSE;
   if (!found) {
-    printf("files:    no night has run yet\n");
+    fact(st, "files_state", OUTPUT_COL_TEXT, "no_night_yet");
+    if (text(st))
+      printf("files:    no night has run yet\n");
     return TRUE;
   }
   char date[11];
@@ -149,32 +227,74 @@ print_files(PGconn *conn, const Config *config, GError **error)
   g_autoptr(GPtrArray) missing = spool_missing(conn, config, date, error);
   if (!missing)
     return FALSE;
-  if (missing->len == 0) {
-    printf("files:    %s: every expected file has arrived\n", date);
-    return print_refused(conn, date, error);
-  }
   GDate today;
   g_date_clear(&today, 1);
   g_date_set_time_t(&today, time(NULL));
   gboolean ended = g_date_compare(&next, &today) < 0;
-  printf("files:    %s: %s %u expected file(s):", date, ended ? "WAITING for" : "not ended yet, still to come:",
-         missing->len);
-  for (guint i = 0; i < missing->len; i++) {
-    g_auto(GStrv) kv = g_strsplit(missing->pdata[i], ":", 2);
-    printf("%s %s%s%s", i ? "," : "", kv[0], *kv[1] ? " " : "", kv[1]);
+  gboolean overdue = missing->len > 0 && ended && spool_overdue(config, date);
+  g_ptr_array_add(missing, NULL);
+  g_autofree char *list = g_strjoinv(",", (char **) missing->pdata);
+  g_ptr_array_remove_index(missing, missing->len - 1);
+  fact(st, "files_date", OUTPUT_COL_TEXT, date);
+  fact(st, "files_state", OUTPUT_COL_TEXT, missing->len == 0 ? "complete" : ended ? "waiting" : "not_ended");
+  fact_uint(st, "files_missing", missing->len);
+  fact(st, "files_missing_list", OUTPUT_COL_TEXT, list);
+  fact(st, "files_overdue", OUTPUT_COL_BOOL, overdue ? "t" : "f");
+  if (text(st) && missing->len == 0)
+    printf("files:    %s: every expected file has arrived\n", date);
+  if (text(st) && missing->len > 0) {
+    printf("files:    %s: %s %u expected file(s):", date, ended ? "WAITING for" : "not ended yet, still to come:",
+           missing->len);
+    for (guint i = 0; i < missing->len; i++) {
+      g_auto(GStrv) kv = g_strsplit(missing->pdata[i], ":", 2);
+      printf("%s %s%s%s", i ? "," : "", kv[0], *kv[1] ? " " : "", kv[1]);
+    }
+    printf("%s\n", overdue ? " — OVERDUE (past [intake] wait_deadline)" : "");
   }
-  printf("%s\n", ended && spool_overdue(config, date) ? " — OVERDUE (past [intake] wait_deadline)" : "");
-  return print_refused(conn, date, error);
+  return print_refused(st, conn, date, error);
+}
+
+static const OutputColumn run_columns[] = {
+  { "run_id", OUTPUT_COL_INT, 0, 0, NULL },
+  { "command", OUTPUT_COL_TEXT, 0, 0, NULL },
+  { "business_date", OUTPUT_COL_TEXT, 0, 0, NULL },
+  { "status", OUTPUT_COL_TEXT, 0, 0, NULL },
+  { "started_at", OUTPUT_COL_TEXT, 0, 0, NULL },
+  { "took", OUTPUT_COL_TEXT, 0, 0, NULL },
+  { "where", OUTPUT_COL_TEXT, 0, 0, NULL },
+  { "steps_succeeded", OUTPUT_COL_INT, 0, 0, NULL },
+  { "steps", OUTPUT_COL_INT, 0, 0, NULL },
+  { "error", OUTPUT_COL_TEXT, 0, 0, NULL },
+};
+
+static void
+collect_runs(Status *st, PGresult *runs)
+{
+  st->runs = output_table_new(run_columns, G_N_ELEMENTS(run_columns));
+  for (int i = 0; i < PQntuples(runs); i++) {
+    const char *v[G_N_ELEMENTS(run_columns)];
+    for (int c = 0; c < (int) G_N_ELEMENTS(run_columns); c++)
+      v[c] = *PQgetvalue(runs, i, c) ? PQgetvalue(runs, i, c) : NULL;
+    output_table_add_row(st->runs, v);
+    for (int c = 1; st->format == OUTPUT_CSV && c < (int) G_N_ELEMENTS(run_columns); c++) {
+      g_autofree char *key = g_strdup_printf("run.%s.%s", v[0], run_columns[c].name);
+      fact(st, key, run_columns[c].type, v[c]);
+    }
+  }
 }
 
 static gboolean
-print_last_runs(PGconn *conn, int limit, GError **error)
+print_last_runs(Status *st, PGconn *conn, int limit, GError **error)
 {
   g_autofree char *n = g_strdup_printf("%d", limit);
   const char *params[] = { n };
   g_autoptr(PGresult) runs = db_query(conn, "last_runs", sql_last_runs, 1, params, error);
   if (!runs)
     return FALSE;
+  if (!text(st)) {
+    collect_runs(st, runs);
+    return TRUE;
+  }
   if (PQntuples(runs) == 0) {
     printf("runs:     none yet\n");
     return TRUE;
@@ -192,13 +312,92 @@ print_last_runs(PGconn *conn, int limit, GError **error)
   return TRUE;
 }
 
+/* Settlement items of the window R7 has not judged yet ($1 = the last closed date D,
+ * $2 = [recon] settlement_wait_days): repayments paid after D - wait - 1 that no line
+ * of the channel's settlement file matches (channel, txn id, amount) yet, and lines
+ * with no repayment of ours. They are not breaks: recon judges each from the night
+ * of its pay date + wait + 1 on (src/recon.c, R7). */
+static const char sql_settlement_waiting[] =
+  "WITH w AS (SELECT $1::date - $2::int - 1 AS cutoff, $1::date AS d)"
+  " SELECT count(*), coalesce(sum(fen), 0)::bigint FROM ("
+  "  SELECT r.amount_fen AS fen FROM inbox_repayments r CROSS JOIN w"
+  "   WHERE r.status = 'APPLIED' AND r.pay_date > w.cutoff AND r.pay_date <= w.d"
+  "     AND NOT EXISTS (SELECT 1 FROM settlement_lines s WHERE s.channel = r.channel"
+  "                        AND s.channel_txn_id = r.txn_id AND s.amount_fen = r.amount_fen)"
+  "  UNION ALL"
+  "  SELECT s.amount_fen FROM settlement_lines s CROSS JOIN w"
+  "   WHERE s.pay_date > w.cutoff AND s.pay_date <= w.d"
+  "     AND NOT EXISTS (SELECT 1 FROM inbox_repayments r WHERE r.channel = s.channel"
+  "                        AND r.txn_id = s.channel_txn_id AND r.status = 'APPLIED'"
+  "                        AND r.amount_fen = s.amount_fen)) x";
+
+static gboolean
+print_settlement(Status *st, PGconn *conn, const Config *config, GError **error)
+{
+  g_autoptr(PGresult) last = db_query_one(conn, "calendar_summary", sql_calendar, 0, NULL, error);
+  if (!last)
+    return FALSE;
+  const char *d = PQgetvalue(last, 0, 1);
+  if (g_str_equal(d, "none"))
+    return TRUE;
+  g_autofree char *wait = g_strdup_printf("%d", config->recon_settlement_wait_days);
+  const char *params[] = { d, wait };
+  g_autoptr(PGresult) res = db_query_one(conn, "settlement_waiting", sql_settlement_waiting, 2, params, error);
+  if (!res)
+    return FALSE;
+  fact(st, "settlement_waiting", OUTPUT_COL_INT, PQgetvalue(res, 0, 0));
+  fact(st, "settlement_waiting_fen", OUTPUT_COL_MONEY, PQgetvalue(res, 0, 1));
+  fact(st, "settlement_wait_days", OUTPUT_COL_INT, wait);
+  if (text(st)) {
+    g_autofree char *yuan = money_format_fen_grouped(g_ascii_strtoll(PQgetvalue(res, 0, 1), NULL, 10));
+    printf("settle:   %s item(s), %s yuan, of the last %d day(s) to %s not matched yet: inside the settlement\n"
+           "          window ([recon] settlement_wait_days), not breaks yet\n", PQgetvalue(res, 0, 0), yuan,
+           config->recon_settlement_wait_days + 1, d);
+  }
+  return TRUE;
+}
+
+/* csv: one "key,value" record per fact, each run as run.ID.COLUMN; json: one object
+ * {"facts": {...}, "runs": [...]}. */
+static void
+print_machine(const Status *st)
+{
+  g_autoptr(GString) out = g_string_new(NULL);
+  if (st->format == OUTPUT_CSV) {
+    g_string_append(out, "key,value\r\n");
+    for (guint i = 0; i < st->keys->len; i++) {
+      output_csv_field(out, st->keys->pdata[i]);
+      g_string_append_c(out, ',');
+      if (st->values->pdata[i])
+        output_csv_field(out, st->values->pdata[i]);
+      g_string_append(out, "\r\n");
+    }
+  } else {
+    g_string_append(out, "{\"facts\": {");
+    for (guint i = 0; i < st->keys->len; i++) {
+      g_string_append(out, i ? ",\n  " : "\n  ");
+      output_json_string(out, st->keys->pdata[i]);
+      g_string_append(out, ": ");
+      output_json_value(out, g_array_index(st->types, OutputColumnType, i), st->values->pdata[i]);
+    }
+    g_string_append(out, "},\n\"runs\": ");
+    output_table_append(st->runs, OUTPUT_JSON, out);
+    g_string_truncate(out, out->len - 1);
+    g_string_append(out, "}\n");
+  }
+  fputs(out->str, stdout);
+}
+
 gboolean
 cmd_status(int argc, char **argv, GError **error)
 {
   g_auto(CliCommon) common = { 0 };
   int runs = 10;
+  g_autofree char *format_arg = NULL;
   GOptionEntry entries[] = {
     { "runs", 'r', 0, G_OPTION_ARG_INT, &runs, "How many of the last runs to show (default 10)", "N" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format_arg, "text (default), csv or json (docs/formats.md)",
+      "text|csv|json" },
     G_OPTION_ENTRY_NULL,
   };
   g_autoptr(GOptionContext) ctx = cli_context_new("status", NULL,
@@ -216,13 +415,25 @@ cmd_status(int argc, char **argv, GError **error)
     cli_usage_error(error, "status", "--runs takes a number from 0 to 1000");
     return FALSE;
   }
+  g_auto(Status) st = { 0 };
+  if (!output_parse_format(format_arg, "status", &st.format, error))
+    return FALSE;
+  st.keys = g_ptr_array_new_with_free_func(g_free);
+  st.values = g_ptr_array_new_with_free_func(g_free);
+  st.types = g_array_new(FALSE, FALSE, sizeof(OutputColumnType));
   g_autoptr(Config) config = NULL;
   g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_REPORT, "status", &config, error);
   if (!conn)
     return FALSE;
   g_autofree char *where = db_describe(conn);
-  printf("database: %s\n", where);
-  return print_schema(conn, config, error) && print_calendar(conn, error) && print_breaks(conn, error)
-         && print_audit(conn, error)
-         && print_files(conn, config, error) && print_last_runs(conn, runs, error);
+  fact(&st, "database", OUTPUT_COL_TEXT, where);
+  if (text(&st))
+    printf("database: %s\n", where);
+  if (!(print_schema(&st, conn, config, error) && print_calendar(&st, conn, error) && print_breaks(&st, conn, error)
+        && print_settlement(&st, conn, config, error) && print_audit(&st, conn, error)
+        && print_files(&st, conn, config, error) && print_last_runs(&st, conn, runs, error)))
+    return FALSE;
+  if (!text(&st))
+    print_machine(&st);
+  return TRUE;
 }

@@ -14,7 +14,7 @@ static const char *const database_keys[] = {
   "host", "port", "dbname", "connect_timeout",
   "owner_user", "batch_user", "report_user", NULL,
 };
-static const char *const paths_keys[] = { "sql_dir", "metrics_file", NULL };
+static const char *const paths_keys[] = { "sql_dir", "metrics_file", "reports_dir", "report_specs", NULL };
 static const char *const recon_keys[] = { "breaks_block_close", "settlement_wait_days", NULL };
 static const char *const intake_keys[] = { "spool_dir", "expected", "wait_deadline", NULL };
 static const char *const calendar_keys[] = { "allow_future", NULL };
@@ -53,6 +53,8 @@ config_free(Config *c)
   g_free(c->report_user);
   g_free(c->sql_dir);
   g_free(c->metrics_file);
+  g_free(c->reports_dir);
+  g_free(c->report_specs);
   g_free(c->intake_spool_dir);
   g_strfreev(c->intake_expected);
   g_strfreev(c->intake_allow_missing);
@@ -254,6 +256,10 @@ config_load(const char *path, GError **error)
   take_string(k, "paths", "metrics_file", &c->metrics_file);
   make_relative_to(path, &c->sql_dir);
   make_relative_to(path, &c->metrics_file);
+  take_string(k, "paths", "reports_dir", &c->reports_dir);
+  take_string(k, "paths", "report_specs", &c->report_specs);
+  make_relative_to(path, &c->reports_dir);
+  make_relative_to(path, &c->report_specs);
   return g_steal_pointer(&c);
 }
 

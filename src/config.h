@@ -23,6 +23,8 @@ typedef struct {
   /* [paths] */
   char *sql_dir;        /* the migrations */
   char *metrics_file;   /* Prometheus textfile, NULL: none */
+  char *reports_dir;    /* where `report` writes its files when no --out (NULL: the cwd) */
+  char *report_specs;   /* the report specs (NULL: $BAITIAO_REPORTS_DIR or the installed ones) */
   /* [recon] */
   gboolean recon_breaks_block_close;   /* breaks keep the date from closing (default false) */
   int recon_settlement_wait_days;      /* days an unmatched settlement item waits (default 2) */

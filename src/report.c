@@ -858,18 +858,11 @@ cutoff_text(ReportLang lang, const char *date, const char *cut, const char *clos
   return g_strdup_printf("%s 日终（入账截止 %s，关账 %s）", date, cut, closed);
 }
 
-/* The snapshot's settings and the times the title blocks show. */
+/* The times the title blocks show, read in the snapshot (report_snapshot_begin). */
 static gboolean
 start_snapshot(Render *r, GError **error)
 {
-  const char *tz[] = { r->tz_name };
   const char *date[] = { r->req->business_date };
-  if (!db_exec(r->conn, "report_plan_for_all_rows", sql_plan_for_all_rows, 0, NULL, error)
-      || !db_exec(r->conn, "report_iso_dates", sql_iso_dates, 0, NULL, error))
-    return FALSE;
-  g_autoptr(PGresult) zone = db_query_one(r->conn, "report_set_timezone", sql_set_timezone, 1, tz, error);
-  if (!zone)
-    return FALSE;
   g_autoptr(PGresult) asof = db_query_one(r->conn, "report_data_as_of", sql_data_as_of, 0, NULL, error);
   if (!asof)
     return FALSE;
@@ -881,10 +874,26 @@ start_snapshot(Render *r, GError **error)
   return TRUE;
 }
 
+/* SET TRANSACTION SNAPSHOT takes no parameter: the id (pg_export_snapshot's
+ * "0000000A-0000001B-1") is checked to be hex digits and dashes before it is quoted. */
+static gboolean
+import_snapshot(Render *r, GError **error)
+{
+  const char *id = r->req->snapshot;
+  if (!id)
+    return TRUE;
+  if (!*id || strspn(id, "0123456789ABCDEFabcdef-") != strlen(id) || strlen(id) > 64) {
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_SQL, "\"%s\" is not a snapshot id", id);
+    return FALSE;
+  }
+  g_autofree char *sql = g_strdup_printf("SET TRANSACTION SNAPSHOT '%s'", id);
+  return db_exec(r->conn, "report_import_snapshot", sql, 0, NULL, error);
+}
+
 static gboolean
 render_sheets(Render *r, GError **error)
 {
-  if (!db_exec(r->conn, "report_begin", sql_begin_snapshot, 0, NULL, error))
+  if (!report_snapshot_begin(r->conn, r->req, error))
     return FALSE;
   gboolean ok = start_snapshot(r, error);
   for (guint i = 0; ok && i < r->spec->sheets->len; i++)
@@ -1025,8 +1034,8 @@ create_temp(const char *out_dir, const char *final_name, GError **error)
   return g_steal_pointer(&tmpl);
 }
 
-/* The temporary names create_temp makes; group 1 is the writer's pid. */
-#define REPORT_TEMP_PATTERN "^\\.[A-Za-z0-9_]+_[0-9]{8}\\.xlsx\\.([0-9]{1,9})\\.[A-Za-z0-9]{6}$"
+/* The temporary names create_temp makes (xlsx, and report_csv.c's csv); group 1 is the writer's pid. */
+#define REPORT_TEMP_PATTERN "^\\.[A-Za-z0-9_]+_[0-9]{8}\\.(?:xlsx|csv)\\.([0-9]{1,9})\\.[A-Za-z0-9]{6}$"
 
 static gboolean
 process_alive(pid_t pid)
@@ -1166,4 +1175,64 @@ report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, ch
   if (ok && rows_out)
     *rows_out = r.rows;
   return ok;
+}
+
+/* ---- for other writers of the same rows (report_csv.c) ----------------------- */
+
+/* The transaction every writer reads in: the workbook (render_sheets) and the CSV. */
+gboolean
+report_snapshot_begin(PGconn *conn, const ReportRequest *req, GError **error)
+{
+  Render r = { .conn = conn, .req = req };
+  const char *tz[] = { req->timezone ? req->timezone : REPORT_DEFAULT_TIMEZONE };
+  if (!db_exec(conn, "report_begin", sql_begin_snapshot, 0, NULL, error))
+    return FALSE;
+  if (import_snapshot(&r, error) && db_exec(conn, "report_plan_for_all_rows", sql_plan_for_all_rows, 0, NULL, error)
+      && db_exec(conn, "report_iso_dates", sql_iso_dates, 0, NULL, error)) {
+    g_autoptr(PGresult) zone = db_query_one(conn, "report_set_timezone", sql_set_timezone, 1, tz, error);
+    if (zone)
+      return TRUE;
+  }
+  db_rollback(conn);
+  return FALSE;
+}
+
+gboolean
+report_each_row(PGconn *conn, const ReportSpec *spec, const ReportSheet *sheet, const ReportRequest *req,
+                ReportRowFn fn, gpointer data, gint64 *rows_out, GError **error)
+{
+  Render r = { .conn = conn, .spec = spec, .req = req };
+  gint64 n = 0;
+  if (!declare_cursor(&r, sheet, error))
+    return FALSE;
+  for (;;) {
+    g_autoptr(PGresult) res = PQexecParams(conn, sql_fetch, 0, NULL, NULL, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+      return statement_failed(&r, sheet, res, error);
+    if (!check_shape(&r, sheet, res, error))
+      return FALSE;
+    int rows = PQntuples(res);
+    for (int i = 0; i < rows; i++, n++)
+      if (!fn(sheet, res, i, data, error))
+        return FALSE;
+    if (rows < FETCH_ROWS)
+      break;
+    log_progress("%s/%s: %" G_GINT64_FORMAT " rows", spec->name, sheet->key, n);
+  }
+  log_progress_done();
+  *rows_out = n;
+  g_autoptr(PGresult) closed = PQexecParams(conn, sql_close, 0, NULL, NULL, NULL, NULL, 0);
+  return PQresultStatus(closed) == PGRES_COMMAND_OK || statement_failed(&r, sheet, closed, error);
+}
+
+char *
+report_temp_create(const char *out_dir, const char *final_name, GError **error)
+{
+  return create_temp(out_dir, final_name, error);
+}
+
+gboolean
+report_temp_publish(const char *tmp, const char *path, GError **error)
+{
+  return publish(tmp, path, error);
 }

@@ -89,6 +89,8 @@ typedef struct {
   const char *out_dir;
   ReportLang lang;
   const char *timezone;        /* IANA zone of the times shown ([report] timezone); NULL: REPORT_DEFAULT_TIMEZONE */
+  const char *snapshot;        /* NULL: a snapshot of its own; else one exported by
+                                * pg_export_snapshot() (`report --jobs`), read instead */
 } ReportRequest;
 
 #define REPORT_DEFAULT_TIMEZONE "Asia/Shanghai"
@@ -96,7 +98,8 @@ typedef struct {
 /* Renders SPEC for REQ into OUT_DIR/NAME_YYYYMMDD.xlsx (mode 0640): written to a
  * temporary name in the same directory and renamed, so a reader never sees half a
  * file and a rerun replaces the file; on any failure nothing is left behind. All
- * sheets' SQL runs as CONN's role in one REPEATABLE READ READ ONLY snapshot.
+ * sheets' SQL runs as CONN's role in one REPEATABLE READ READ ONLY snapshot (REQ's
+ * exported one when given, so parallel reports read the same data).
  * *PATH_OUT (optional) receives the final path, *ROWS_OUT the data rows written. */
 gboolean report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest *req,
                        char **path_out, gint64 *rows_out, GError **error);
@@ -105,5 +108,25 @@ gboolean report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest
  * killed before it renamed its file: ".NAME.xlsx.PID.XXXXXX" with PID not running),
  * logging each; *REMOVED counts them. Files of a running report are left alone. */
 gboolean report_remove_stale_temps(const char *out_dir, guint *removed, GError **error);
+
+/* The same rows for writers other than the workbook (report_csv.c): a REPEATABLE
+ * READ READ ONLY transaction (REQ's snapshot when given) for CONN, ended by the
+ * caller (db_commit / db_rollback); then each sheet's SQL through the engine's
+ * cursor, FN called for each row of each batch; *ROWS_OUT the rows. */
+typedef gboolean (*ReportRowFn)(const ReportSheet *sheet, const PGresult *res, int row, gpointer data,
+                                GError **error);
+gboolean report_snapshot_begin(PGconn *conn, const ReportRequest *req, GError **error);
+gboolean report_each_row(PGconn *conn, const ReportSpec *spec, const ReportSheet *sheet, const ReportRequest *req,
+                         ReportRowFn fn, gpointer data, gint64 *rows_out, GError **error);
+/* The engine's temporary file OUT_DIR/.FINAL_NAME.PID.XXXXXX (mode 0640, removed by
+ * report_remove_stale_temps once its writer is gone) and its rename to PATH after fsync. */
+char *report_temp_create(const char *out_dir, const char *final_name, GError **error);
+gboolean report_temp_publish(const char *tmp, const char *path, GError **error);
+
+/* Writes SPEC for REQ as one CSV file per sheet, OUT_DIR/NAME_SHEET_YYYYMMDD.csv
+ * (docs/formats.md, "Report CSV"), each through a temporary file like the workbook;
+ * all sheets from one snapshot. *PATHS_OUT gets the paths, one a line. */
+gboolean report_render_csv(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, char **paths_out,
+                           gint64 *rows_out, GError **error);
 
 #endif

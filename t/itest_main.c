@@ -21,6 +21,7 @@ extern CU_TestInfo itest_migrate_cases[];
 extern CU_TestInfo itest_night_cases[];
 extern CU_TestInfo itest_recon_cases[];
 extern CU_TestInfo itest_repay_cases[];
+extern CU_TestInfo itest_output_cases[];
 extern CU_TestInfo itest_report_cases[];
 extern CU_TestInfo itest_roles_cases[];
 extern CU_TestInfo itest_tamper_cases[];
@@ -49,6 +50,7 @@ main(int argc, char **argv)
     { "hardening", NULL, NULL, NULL, NULL, itest_hardening_cases },
     { "intake", NULL, NULL, NULL, NULL, itest_intake_cases },
     { "migrate", NULL, NULL, NULL, NULL, itest_migrate_cases },
+    { "output", NULL, NULL, NULL, NULL, itest_output_cases },
     { "repay", NULL, NULL, NULL, NULL, itest_repay_cases },
     { "report", NULL, NULL, NULL, NULL, itest_report_cases },
     { "night", NULL, NULL, NULL, NULL, itest_night_cases },

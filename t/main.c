@@ -10,6 +10,7 @@ main(int argc, char **argv)
     { "csv", NULL, NULL, NULL, NULL, test_csv_cases },
     { "migrate", NULL, NULL, NULL, NULL, test_migrate_cases },
     { "money", NULL, NULL, NULL, NULL, test_money_cases },
+    { "output", NULL, NULL, NULL, NULL, test_output_cases },
     { "product", NULL, NULL, NULL, NULL, test_product_cases },
     { "schedule", NULL, NULL, NULL, NULL, test_schedule_cases },
     { "schedule properties", NULL, NULL, NULL, NULL, test_schedule_property_cases },

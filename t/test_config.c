@@ -62,6 +62,22 @@ test_values(void)
   g_autofree char *dir = g_path_get_dirname(path);
   g_autofree char *expect = g_build_filename(dir, "migrations", NULL);
   CU_ASSERT_STRING_EQUAL(c->sql_dir, expect);
+  CU_ASSERT_PTR_NULL(c->reports_dir);
+  CU_ASSERT_PTR_NULL(c->report_specs);
+  g_unlink(path);
+}
+
+static void
+test_report_paths(void)
+{
+  g_autofree char *path = write_temp("[paths]\nreports_dir=out\nreport_specs=/opt/specs\n");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Config) c = config_load(path, &error);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+  g_autofree char *dir = g_path_get_dirname(path);
+  g_autofree char *expect = g_build_filename(dir, "out", NULL);
+  CU_ASSERT_STRING_EQUAL(c->reports_dir, expect);   /* relative to the file, as every path */
+  CU_ASSERT_STRING_EQUAL(c->report_specs, "/opt/specs");
   g_unlink(path);
 }
 
@@ -165,6 +181,7 @@ CU_TestInfo test_config_cases[] = {
   { "intake", test_intake },
   { "defaults", test_defaults },
   { "values", test_values },
+  { "report paths", test_report_paths },
   { "errors name file and line", test_errors_name_file_and_line },
   { "unreadable file", test_unreadable_file },
   { "secret value not echoed", test_secret_value_not_echoed },

@@ -8,6 +8,7 @@ extern CU_TestInfo test_config_cases[];
 extern CU_TestInfo test_csv_cases[];
 extern CU_TestInfo test_migrate_cases[];
 extern CU_TestInfo test_money_cases[];
+extern CU_TestInfo test_output_cases[];
 extern CU_TestInfo test_product_cases[];
 extern CU_TestInfo test_schedule_cases[];
 extern CU_TestInfo test_schedule_property_cases[];
