@@ -218,7 +218,8 @@ cmd_recon(int argc, char **argv, GError **error)
   g_autoptr(GOptionContext) ctx = cli_context_new("recon", "[run|breaks|explain ID|resolve ID]",
     "Reconcile (对账) a business date: checks R1-R11 of product-rules §9; every difference\n"
     "is stored as a break. Exit 3 when breaks are found. \"run --full\" is the full audit:\n"
-    "every user, loan (R13 schedules), journal day (R14) and GL day (R15) recomputed.\n"
+    "every user, loan (R13 schedules), journal day (R14), GL day (R15) and the risk\n"
+    "reports' aggregates (R16) recomputed.\n"
     "\"breaks\" lists them; \"explain\" and \"resolve\" record what was found and done\n"
     "(a break is never deleted).", &common);
   g_option_context_add_main_entries(ctx, entries, NULL);

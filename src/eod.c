@@ -26,6 +26,7 @@ static const EodStep steps[] = {
   { "billing", "installments billed on D, statements", eod_step_billing },
   { "aging", "penalty accrual, DPD, bucket, class, loan snapshots", eod_step_aging },
   { "writeoff", "write-off of loans past writeoff_dpd", eod_step_writeoff },
+  { "risk", "aggregates of vintage, aging and roll rates", eod_step_risk },
   { "gl_close", "daily balances per GL account", eod_step_gl_close },
   { "intake_close", "inbox rows of D still pending are rejected DATE_CLOSED", eod_step_intake_close },
   { "recon", "reconciliation R1-R10: breaks are stored, the step does not fail on them", eod_step_recon },

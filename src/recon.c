@@ -422,6 +422,7 @@ static const ReconCheck checks[RECON_N_CHECKS] = {
   { "R13", "schedules = schedule engine", CHECK_FULL, NULL, recon_full_r13, FALSE },
   { "R14", "journal = GL daily debits/credits", CHECK_FULL, NULL, recon_full_r14, FALSE },
   { "R15", "GL opening = previous closing", CHECK_FULL, NULL, recon_full_r15, FALSE },
+  { "R16", "risk aggregates = recompute from the book", CHECK_FULL, NULL, recon_full_r16, FALSE },
 };
 
 static ReconCheckSummary *

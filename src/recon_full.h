@@ -4,7 +4,8 @@
  *   R13  every loan's schedule recomputed by the schedule engine (src/schedule.c)
  *        from the loan's own terms = its installments, installment by installment
  *   R14  every date's journal lines, per account = gl_daily_balances' debits/credits
- *   R15  every account's GL opening of a closed date = its closing of the previous one */
+ *   R15  every account's GL opening of a closed date = its closing of the previous one
+ *   R16  the risk reports' aggregates (vintage, roll rates, aging) = a recompute from the book */
 #ifndef BAITIAO_RECON_FULL_H
 #define BAITIAO_RECON_FULL_H
 
@@ -29,5 +30,6 @@ gboolean recon_check_sql(ReconPass *pass, const char *name, const char *sql, int
 gboolean recon_full_r13(ReconPass *pass, ReconCheckSummary *out, GError **error);
 gboolean recon_full_r14(ReconPass *pass, ReconCheckSummary *out, GError **error);
 gboolean recon_full_r15(ReconPass *pass, ReconCheckSummary *out, GError **error);
+gboolean recon_full_r16(ReconPass *pass, ReconCheckSummary *out, GError **error);
 
 #endif

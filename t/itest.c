@@ -500,3 +500,111 @@ itest_business_digest(const char *db)
   PQfinish(c);
   return g_string_free(digest, FALSE);
 }
+
+/* ---- generated portfolios --------------------------------------------------- */
+
+char *
+itest_write_products(const char *name, int writeoff_dpd, guint every)
+{
+  g_autofree char *src = g_build_filename(g_getenv("top_srcdir"), "etc", "products.conf", NULL);
+  g_autofree char *text = NULL;
+  CU_ASSERT_FATAL(g_file_get_contents(src, &text, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  g_autoptr(GString) out = g_string_new(NULL);
+  guint product = 0;
+  gboolean mine = FALSE;
+  for (guint i = 0; lines[i]; i++) {
+    if (g_str_has_prefix(lines[i], "[product "))
+      mine = product++ % every == 0;
+    if (mine && g_str_has_prefix(lines[i], "writeoff_dpd="))
+      continue;
+    g_string_append_printf(out, "%s\n", lines[i]);
+    if (mine && g_str_has_prefix(lines[i], "[product "))
+      g_string_append_printf(out, "writeoff_dpd=%d\n", writeoff_dpd);
+  }
+  char *path = g_strdup_printf("%s/%s-products-%d.conf", itest_tmpdir(), name, (int) getpid());
+  CU_ASSERT_FATAL(g_file_set_contents(path, out->str, -1, NULL));
+  return path;
+}
+
+char *
+itest_gen_portfolio(const char *name, guint users, guint days, guint64 seed, const char *start,
+                    const char *products)
+{
+  char *out = g_strdup_printf("%s/%s-%d", itest_tmpdir(), name, (int) getpid());
+  g_autofree char *u = g_strdup_printf("%u", users);
+  g_autofree char *d = g_strdup_printf("%u", days);
+  g_autofree char *s = g_strdup_printf("%" G_GUINT64_FORMAT, seed);
+  g_autoptr(ItestRun) run = itest_baitiao((const char *[]) { "gen", "--users", u, "--days", d, "--seed", s,
+                                                             "--start", start, "--out", out,
+                                                             "--products", products, NULL }, NULL);
+  if (run->status != 0)
+    fprintf(stderr, "\n  gen failed: %s\n", run->err);
+  CU_ASSERT_EQUAL_FATAL(run->status, 0);
+  return out;
+}
+
+static gint
+compare_names(gconstpointer a, gconstpointer b)
+{
+  return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Every day's NAME.csv of the portfolio as one file (one header): a partner file may
+ * carry several dates, and one load per kind keeps the setup short. */
+static char *
+concat_days(const char *portfolio, const char *name)
+{
+  g_autoptr(GDir) dir = g_dir_open(portfolio, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+  g_autoptr(GPtrArray) days = g_ptr_array_new_with_free_func(g_free);
+  for (const char *n; (n = g_dir_read_name(dir));)
+    if (g_ascii_isdigit(n[0]))
+      g_ptr_array_add(days, g_strdup(n));
+  g_ptr_array_sort(days, compare_names);
+  g_autoptr(GString) all = g_string_new(NULL);
+  for (guint i = 0; i < days->len; i++) {
+    g_autofree char *path = g_strdup_printf("%s/%s/%s.csv", portfolio, (char *) days->pdata[i], name);
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+      continue;
+    const char *body = all->len ? strchr(text, '\n') : text;
+    if (body)
+      g_string_append(all, all->len ? body + 1 : body);
+  }
+  char *out = g_strdup_printf("%s/all-%s.csv", portfolio, name);
+  CU_ASSERT_FATAL(g_file_set_contents(out, all->str, -1, NULL));
+  return out;
+}
+
+static void
+load_file(const char *config, const char *kind, const char *channel, const char *path)
+{
+  g_autoptr(ItestRun) run = channel
+    ? itest_baitiao_config(config, (const char *[]) { "load", kind, "--channel", channel, path, NULL }, NULL)
+    : itest_baitiao_config(config, (const char *[]) { "load", kind, path, NULL }, NULL);
+  if (run->status != 0)
+    fprintf(stderr, "\n  load %s %s: %s\n", kind, path, run->err);
+  CU_ASSERT_EQUAL_FATAL(run->status, 0);
+}
+
+void
+itest_load_portfolio(const char *config, const char *portfolio, const char *products)
+{
+  g_autoptr(ItestRun) p = itest_baitiao_config(config, (const char *[]) { "products", "load", products, NULL },
+                                               NULL);
+  CU_ASSERT_EQUAL_FATAL(p->status, 0);
+  g_autofree char *users = g_build_filename(portfolio, "users.csv", NULL);
+  load_file(config, "users", NULL, users);
+  const char *kinds[] = { "orders", "refunds", "repayments" };
+  for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++) {
+    g_autofree char *path = concat_days(portfolio, kinds[i]);
+    load_file(config, kinds[i], NULL, path);
+  }
+  const char *channels[] = { "ALIPAY", "WECHAT", "UNIONPAY" };
+  for (gsize i = 0; i < G_N_ELEMENTS(channels); i++) {
+    g_autofree char *name = g_strdup_printf("settlement_%s", channels[i]);
+    g_autofree char *path = concat_days(portfolio, name);
+    load_file(config, "settlement", channels[i], path);
+  }
+}

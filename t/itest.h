@@ -93,6 +93,18 @@ char *itest_books_diff(PGconn *conn, const char *date);
  * must give the same text as a clean one. */
 char *itest_business_digest(const char *db);
 
+/* The shipped catalogue (etc/products.conf) with writeoff_dpd=WRITEOFF_DPD on every
+ * EVERY-th product (1: all), so the write-off step has work within a short portfolio;
+ * path in the temp dir, NAME in it. */
+char *itest_write_products(const char *name, int writeoff_dpd, guint every);
+/* baitiao gen: USERS users over DAYS days from START (YYYY-MM-DD), catalogue PRODUCTS,
+ * into a directory NAME-PID of the temp dir (returned). */
+char *itest_gen_portfolio(const char *name, guint users, guint days, guint64 seed, const char *start,
+                          const char *products);
+/* Loads the catalogue PRODUCTS and every file of a gen PORTFOLIO (users, each kind's
+ * days as one file, each channel's settlements) through the binary. */
+void itest_load_portfolio(const char *config, const char *portfolio, const char *products);
+
 /* A copy of the project's sql directory in the temp dir, to tamper with. */
 char *itest_copy_sql_dir(void);
 /* A directory for this test run's files. */

@@ -100,107 +100,10 @@ env_uint(const char *name, guint fallback)
 
 /* ---- the portfolio ---------------------------------------------------------- */
 
-/* The shipped catalogue with every product written off at DPD > 3, so that the
- * write-off step has work within a short portfolio. */
-static char *
-write_products(void)
-{
-  g_autofree char *src = g_build_filename(g_getenv("top_srcdir"), "etc", "products.conf", NULL);
-  g_autofree char *text = NULL;
-  CU_ASSERT_FATAL(g_file_get_contents(src, &text, NULL, NULL));
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  g_autoptr(GString) out = g_string_new(NULL);
-  for (guint i = 0; lines[i]; i++) {
-    if (g_str_has_prefix(lines[i], "writeoff_dpd="))
-      continue;
-    g_string_append_printf(out, "%s\n", lines[i]);
-    if (g_str_has_prefix(lines[i], "[product "))
-      g_string_append(out, "writeoff_dpd=3\n");
-  }
-  char *path = g_strdup_printf("%s/crash-products-%d.conf", itest_tmpdir(), (int) getpid());
-  CU_ASSERT_FATAL(g_file_set_contents(path, out->str, -1, NULL));
-  return path;
-}
-
 static char *
 generate(guint users, guint days, guint64 seed)
 {
-  char *out = g_strdup_printf("%s/crash-portfolio-%d", itest_tmpdir(), (int) getpid());
-  g_autofree char *u = g_strdup_printf("%u", users);
-  g_autofree char *d = g_strdup_printf("%u", days);
-  g_autofree char *s = g_strdup_printf("%" G_GUINT64_FORMAT, seed);
-  g_autoptr(ItestRun) run = itest_baitiao((const char *[]) { "gen", "--users", u, "--days", d, "--seed", s,
-                                                             "--start", START_DATE, "--out", out,
-                                                             "--products", fx.products, NULL }, NULL);
-  if (run->status != 0)
-    fprintf(stderr, "\n  gen failed: %s\n", run->err);
-  CU_ASSERT_EQUAL_FATAL(run->status, 0);
-  return out;
-}
-
-static gint
-compare_names(gconstpointer a, gconstpointer b)
-{
-  return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-/* Every day's NAME.csv of the portfolio as one file (one header): a partner file may
- * carry several dates, and one load per kind keeps the setup short. */
-static char *
-concat_days(const char *portfolio, const char *name)
-{
-  g_autoptr(GDir) dir = g_dir_open(portfolio, 0, NULL);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
-  g_autoptr(GPtrArray) days = g_ptr_array_new_with_free_func(g_free);
-  for (const char *n; (n = g_dir_read_name(dir));)
-    if (g_ascii_isdigit(n[0]))
-      g_ptr_array_add(days, g_strdup(n));
-  g_ptr_array_sort(days, compare_names);
-  g_autoptr(GString) all = g_string_new(NULL);
-  for (guint i = 0; i < days->len; i++) {
-    g_autofree char *path = g_strdup_printf("%s/%s/%s.csv", portfolio, (char *) days->pdata[i], name);
-    g_autofree char *text = NULL;
-    if (!g_file_get_contents(path, &text, NULL, NULL))
-      continue;
-    const char *body = all->len ? strchr(text, '\n') : text;
-    if (body)
-      g_string_append(all, all->len ? body + 1 : body);
-  }
-  char *out = g_strdup_printf("%s/all-%s.csv", portfolio, name);
-  CU_ASSERT_FATAL(g_file_set_contents(out, all->str, -1, NULL));
-  return out;
-}
-
-static void
-load(const char *config, const char *kind, const char *channel, const char *path)
-{
-  g_autoptr(ItestRun) run = channel
-    ? itest_baitiao_config(config, (const char *[]) { "load", kind, "--channel", channel, path, NULL }, NULL)
-    : itest_baitiao_config(config, (const char *[]) { "load", kind, path, NULL }, NULL);
-  if (run->status != 0)
-    fprintf(stderr, "\n  load %s %s: %s\n", kind, path, run->err);
-  CU_ASSERT_EQUAL_FATAL(run->status, 0);
-}
-
-static void
-load_portfolio(const char *config, const char *portfolio)
-{
-  g_autoptr(ItestRun) p = itest_baitiao_config(config, (const char *[]) { "products", "load", fx.products, NULL },
-                                               NULL);
-  CU_ASSERT_EQUAL_FATAL(p->status, 0);
-  g_autofree char *users = g_build_filename(portfolio, "users.csv", NULL);
-  load(config, "users", NULL, users);
-  const char *kinds[] = { "orders", "refunds", "repayments" };
-  for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++) {
-    g_autofree char *path = concat_days(portfolio, kinds[i]);
-    load(config, kinds[i], NULL, path);
-  }
-  const char *channels[] = { "ALIPAY", "WECHAT", "UNIONPAY" };
-  for (gsize i = 0; i < G_N_ELEMENTS(channels); i++) {
-    g_autofree char *name = g_strdup_printf("settlement_%s", channels[i]);
-    g_autofree char *path = concat_days(portfolio, name);
-    load(config, "settlement", channels[i], path);
-  }
+  return itest_gen_portfolio("crash-portfolio", users, days, seed, START_DATE, fx.products);
 }
 
 /* ---- running nights ---------------------------------------------------------- */
@@ -320,11 +223,11 @@ fixture_setup(void)
   fx.n_nights = MAX(nights, 3);
   fx.n_random = env_uint("BT_CRASH_RANDOM", 12);
   fx.seed = env_uint("BT_CRASH_SEED", 1);
-  fx.products = write_products();
+  fx.products = itest_write_products("crash", 3, 1);
   g_autofree char *portfolio = generate(fx.users, SETUP_NIGHTS + fx.n_nights, fx.seed);
   g_autofree char *db = itest_create_db("crash_clean", TRUE);
   g_autofree char *config = itest_write_config(db, NULL);
-  load_portfolio(config, portfolio);
+  itest_load_portfolio(config, portfolio, fx.products);
   g_autofree char *last_setup = start_plus(SETUP_NIGHTS - 1);
   g_autoptr(ItestRun) setup = itest_baitiao_config(config, (const char *[]) { "eod", "--date", START_DATE,
                                                    "--catch-up", "--until", last_setup, "--quiet", NULL }, NULL);

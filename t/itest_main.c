@@ -23,6 +23,7 @@ extern CU_TestInfo itest_recon_cases[];
 extern CU_TestInfo itest_repay_cases[];
 extern CU_TestInfo itest_output_cases[];
 extern CU_TestInfo itest_report_cases[];
+extern CU_TestInfo itest_risk_cases[];
 extern CU_TestInfo itest_roles_cases[];
 extern CU_TestInfo itest_tamper_cases[];
 extern CU_TestInfo itest_schedule_cases[];
@@ -55,6 +56,7 @@ main(int argc, char **argv)
     { "report", NULL, NULL, NULL, NULL, itest_report_cases },
     { "night", NULL, NULL, NULL, NULL, itest_night_cases },
     { "recon", NULL, NULL, NULL, NULL, itest_recon_cases },
+    { "risk", NULL, NULL, NULL, NULL, itest_risk_cases },
     { "roles", NULL, NULL, NULL, NULL, itest_roles_cases },
     { "tamper", NULL, NULL, NULL, NULL, itest_tamper_cases },
     { "schedule", NULL, NULL, NULL, NULL, itest_schedule_cases },
