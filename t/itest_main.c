@@ -15,6 +15,7 @@ extern CU_TestInfo itest_eod_cases[];
 extern CU_TestInfo itest_finepoints_cases[];
 extern CU_TestInfo itest_gen_cases[];
 extern CU_TestInfo itest_hardening_cases[];
+extern CU_TestInfo itest_import_cases[];
 extern CU_TestInfo itest_intake_cases[];
 extern CU_TestInfo itest_migrate_cases[];
 extern CU_TestInfo itest_night_cases[];
@@ -45,6 +46,7 @@ main(int argc, char **argv)
     { "finepoints", NULL, NULL, NULL, NULL, itest_finepoints_cases },
     { "gen", NULL, NULL, NULL, NULL, itest_gen_cases },
     { "hardening", NULL, NULL, NULL, NULL, itest_hardening_cases },
+    { "import", NULL, NULL, NULL, NULL, itest_import_cases },
     { "intake", NULL, NULL, NULL, NULL, itest_intake_cases },
     { "migrate", NULL, NULL, NULL, NULL, itest_migrate_cases },
     { "repay", NULL, NULL, NULL, NULL, itest_repay_cases },
