@@ -39,3 +39,28 @@ COMMENT ON TABLE import_refusals IS
     '迁移拒绝 / rows a portfolio import refused: file:line:field and reason; a refused loan refuses its user';
 
 REVOKE UPDATE, DELETE ON import_runs, import_refusals FROM baitiao_batch;
+
+-- The import books the whole portfolio in one transaction and then reconciles it in
+-- the same one: the planner must know the tables are no longer empty (the statistics
+-- collector sees the rows only after the commit), or the recon's per-user lookups
+-- become scans of the book per user. ANALYZE counts the transaction's own new rows.
+-- Owner's rights: only the owner may ANALYZE these tables.
+CREATE FUNCTION import_refresh_statistics()
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = baitiao, pg_catalog, pg_temp
+AS $$
+BEGIN
+    ANALYZE baitiao.users;
+    ANALYZE baitiao.loans;
+    ANALYZE baitiao.installments;
+    ANALYZE baitiao.credit_balance_movements;
+    ANALYZE baitiao.penalty_accruals;
+    ANALYZE baitiao.loan_snapshots;
+    ANALYZE baitiao.writeoffs;
+    ANALYZE baitiao.recon_changed_users;
+END
+$$;
+REVOKE ALL ON FUNCTION import_refresh_statistics() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION import_refresh_statistics() TO baitiao_batch;

@@ -671,7 +671,10 @@ judge_all(Imp *imp)
 
 /* ---- booking ------------------------------------------------------------------ */
 
+/* The staging tables live in local buffers: give the session room for them (allowed
+ * only before its first temporary table). */
 static const char sql_staging[] =
+  "SET temp_buffers = '1GB';"
   "CREATE TEMP TABLE imp_users (user_id text, credit_limit_fen bigint, statement_day smallint, status text,"
   "  name_masked text, phone_masked text, used_limit_fen bigint, credit_balance_fen bigint) ON COMMIT DROP;"
   "CREATE TEMP TABLE imp_loans (order_id text, user_id text, product_code text, principal_fen bigint,"
@@ -711,7 +714,8 @@ static const char sql_book_loans[] =
   " SELECT s.order_id, s.user_id, s.product_code, s.principal_fen, s.term, s.method, s.rate_ppm, s.grace_days,"
   "        s.penalty_ppm, s.writeoff_dpd, s.prepay_fee_policy, p.apr_bp, s.statement_day, s.origination_date,"
   "        s.first_billing_date, s.status, s.status_date, s.written_off_date"
-  "   FROM pg_temp.imp_loans s JOIN products p USING (product_code)";
+  "   FROM pg_temp.imp_loans s JOIN products p USING (product_code)"
+  "  ORDER BY s.user_id, s.origination_date";
 
 /* billed_date: the billing date of every installment billed by the cut-over (or, for a
  * written-off loan, by its write-off: later ones were never billed). */
@@ -728,7 +732,8 @@ static const char sql_book_installments[] =
   "             THEN s.billing_date END,"
   "        CASE WHEN s.status = 'PAID' THEN s.paid_date END,"
   "        CASE WHEN s.status = 'WRITTEN_OFF' THEN l.written_off_date END"
-  "   FROM pg_temp.imp_installments s JOIN loans l USING (order_id)";
+  "   FROM pg_temp.imp_installments s JOIN loans l USING (order_id)"
+  "  ORDER BY l.loan_id, s.installment_no";   /* the primary key and the foreign key, in order */
 
 static const char sql_book_credit[] =
   "INSERT INTO credit_balance_movements (user_id, business_date, amount_fen, reason)"
@@ -823,6 +828,8 @@ static const char sql_step_done[] =
   "INSERT INTO job_step_runs (run_id, step_name, business_date, status, ended_at, rows_processed, amount_fen,"
   "                           host, pid)"
   " VALUES ($1::bigint, $2, $3::date, 'SUCCEEDED', clock_timestamp(), $4::bigint, $5::bigint, $6, $7::int)";
+
+static const char sql_statistics[] = "SELECT import_refresh_statistics()";
 
 static const char sql_close_date[] =
   "UPDATE business_calendar SET status = 'CLOSED', closed_at = clock_timestamp(), closed_by_run_id = $2::bigint"
@@ -1082,6 +1089,13 @@ opening_sums(PGconn *conn, const char *d, ImportSummary *s, GError **error)
 }
 
 static gboolean
+refresh_statistics(PGconn *conn, GError **error)
+{
+  g_autoptr(PGresult) res = db_query_one(conn, "import_refresh_statistics", sql_statistics, 0, NULL, error);
+  return res != NULL;
+}
+
+static gboolean
 book_rows(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
 {
   const char *d = imp->cutover_str;
@@ -1095,7 +1109,8 @@ book_rows(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
          && exec1(conn, "import_credit_balances", sql_book_credit, d, error)
          && exec1(conn, "import_writeoffs", sql_book_writeoffs, d, error)
          && exec1(conn, "import_penalty_accruals", sql_book_accruals, d, error)
-         && exec1(conn, "import_snapshots", sql_book_snapshots, d, error);
+         && exec1(conn, "import_snapshots", sql_book_snapshots, d, error)
+         && refresh_statistics(conn, error);
 }
 
 /* Books the judged rows, then closes the cut-over date as a night would: the opening
