@@ -10,6 +10,8 @@
 typedef struct {
   int users;
   int days;
+  int book;
+  char *as_of;
   gint64 seed;
   char *start;
   char *out;
@@ -20,6 +22,7 @@ static void
 gen_args_clear(GenArgs *a)
 {
   g_free(a->start);
+  g_free(a->as_of);
   g_free(a->out);
   g_free(a->products);
 }
@@ -43,17 +46,65 @@ print_summary(const GenOptions *o, const GenSummary *s)
          s->settlement_lines, s->channel_only, s->system_only, s->amount_mismatch);
 }
 
+static void
+print_book_summary(const char *dir, const GenBookSummary *s)
+{
+  if (cli_quiet())
+    return;
+  g_autofree char *p = money_format_fen_grouped(s->principal_fen);
+  printf("%s: an import set of %" G_GINT64_FORMAT " users\n"
+         "  loans         %10" G_GINT64_FORMAT "  %s yuan (%" G_GINT64_FORMAT " active, %" G_GINT64_FORMAT
+         " overdue, %" G_GINT64_FORMAT " paid off, %" G_GINT64_FORMAT " written off)\n"
+         "  installments  %10" G_GINT64_FORMAT "\n"
+         "  credit balances %8" G_GINT64_FORMAT " users\n",
+         dir, s->users, s->loans, p, s->active, s->overdue, s->paid_off, s->written_off, s->installments,
+         s->credit_users);
+}
+
+/* gen --book: the import set in OUT/book, then (with --days) the day files after the
+ * cut-over in OUT, which pay the book's performing installments too. */
+static gboolean
+gen_with_book(GenArgs *a, const ProductSet *products, GError **error)
+{
+  const char *out = a->out ? a->out : "portfolio";
+  g_autofree char *book_dir = g_build_filename(out, "book", NULL);
+  GenBookOptions bo = { .seed = (guint64) a->seed, .users = a->book, .out_dir = book_dir, .products = products };
+  if (!a->as_of || !eod_parse_date(a->as_of, &bo.as_of)) {
+    cli_usage_error(error, "gen", "--book needs --as-of, a valid YYYY-MM-DD cut-over date");
+    return FALSE;
+  }
+  GenBookSummary bs;
+  if (!gen_book(&bo, &bs, error))
+    return FALSE;
+  print_book_summary(book_dir, &bs);
+  gboolean ok = TRUE;
+  if (a->days > 0) {
+    GenOptions o = { .seed = (guint64) a->seed, .users = a->book, .days = a->days, .out_dir = out,
+                     .start = bo.as_of, .products = products, .book_dues = bs.dues, .book_used_fen = bs.used_fen };
+    g_date_add_days(&o.start, 1);
+    GenSummary s;
+    ok = gen_portfolio(&o, &s, error);
+    if (ok)
+      print_summary(&o, &s);
+  }
+  g_array_unref(bs.dues);
+  g_free(bs.used_fen);
+  return ok;
+}
+
 gboolean
 cmd_gen(int argc, char **argv, GError **error)
 {
   g_auto(CliCommon) common = { 0 };
-  g_auto(GenArgs) a = { .users = 1000, .days = 30, .seed = 1 };
+  g_auto(GenArgs) a = { .users = 1000, .days = -1, .seed = 1 };
   GOptionEntry entries[] = {
     { "users", 'u', 0, G_OPTION_ARG_INT, &a.users, "Number of users (default 1000)", "N" },
     { "days", 'd', 0, G_OPTION_ARG_INT, &a.days, "Number of business days (default 30)", "D" },
     { "seed", 's', 0, G_OPTION_ARG_INT64, &a.seed, "Random seed: the same seed gives the same files (default 1)", "S" },
     { "start", 0, 0, G_OPTION_ARG_STRING, &a.start, "First business date (default 2026-03-01)", "YYYY-MM-DD" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &a.out, "Output folder (default ./portfolio)", "DIR" },
+    { "book", 0, 0, G_OPTION_ARG_INT, &a.book, "Write an opening book of N users to OUT/book for 'import book' (with --as-of; day files after it with --days)", "N" },
+    { "as-of", 0, 0, G_OPTION_ARG_STRING, &a.as_of, "The book's cut-over business date (with --book)", "YYYY-MM-DD" },
     { "products", 'p', 0, G_OPTION_ARG_FILENAME, &a.products, "Product catalogue (default etc/products.conf)", "FILE" },
     G_OPTION_ENTRY_NULL,
   };
@@ -64,8 +115,11 @@ cmd_gen(int argc, char **argv, GError **error)
   g_option_context_add_main_entries(ctx, entries, NULL);
   if (!cli_parse(ctx, "gen", &argc, &argv, error))
     return FALSE;
-  if (argc != 1 || a.users < 1 || a.users > 10000000 || a.days < 1 || a.days > 3660) {
-    cli_usage_error(error, "gen", "--users must be 1 to 10 000 000 and --days 1 to 3660");
+  if (a.days < 0)
+    a.days = a.book > 0 ? 0 : 30;
+  if (argc != 1 || a.users < 1 || a.users > 10000000 || a.days < (a.book > 0 ? 0 : 1) || a.days > 3660
+      || a.book < 0 || a.book > 10000000) {
+    cli_usage_error(error, "gen", "--users and --book must be 1 to 10 000 000 and --days 1 to 3660");
     return FALSE;
   }
   GenOptions o = { .seed = (guint64) a.seed, .users = a.users, .days = a.days,
@@ -77,6 +131,8 @@ cmd_gen(int argc, char **argv, GError **error)
   g_autoptr(ProductSet) products = product_set_load(a.products ? a.products : "etc/products.conf", error);
   if (!products)
     return FALSE;
+  if (a.book > 0)
+    return gen_with_book(&a, products, error);
   o.products = products;
   GenSummary s;
   if (!gen_portfolio(&o, &s, error))

@@ -6,6 +6,7 @@
 
 gboolean cmd_eod(int argc, char **argv, GError **error);
 gboolean cmd_gen(int argc, char **argv, GError **error);
+gboolean cmd_import(int argc, char **argv, GError **error);
 gboolean cmd_intake(int argc, char **argv, GError **error);
 gboolean cmd_load(int argc, char **argv, GError **error);
 gboolean cmd_migrate(int argc, char **argv, GError **error);

@@ -450,6 +450,20 @@ write_day(Gen *g, int day, GPtrArray **paid_yesterday, GError **error)
   return ok;
 }
 
+/* The book's installments still to pay, planned like the day files' own. */
+static void
+plan_book(Gen *g)
+{
+  for (int u = 0; g->o->book_used_fen && u < g->o->users; u++)
+    g->users[u].used_fen = g->o->book_used_fen[u];
+  for (guint k = 0; g->o->book_dues && k < g->o->book_dues->len; k++) {
+    const GenDue *d = &g_array_index(g->o->book_dues, GenDue, k);
+    SchedInstallment inst = { .principal_fen = d->principal_fen, .fee_fen = d->fee_fen };
+    int due_day = (int) g_date_days_between(&g->o->start, &d->due_date);
+    plan_installment(g, d->user, due_day, &inst, d->penalty_ppm);
+  }
+}
+
 static void
 gen_clear(Gen *g)
 {
@@ -484,6 +498,8 @@ gen_portfolio(const GenOptions *o, GenSummary *s, GError **error)
   }
   GPtrArray *paid = NULL;
   gboolean ok = write_users(&g, error);
+  if (ok)
+    plan_book(&g);
   for (int d = 0; ok && d < o->days; d++)
     ok = write_day(&g, d, &paid, error);
   /* the last day's settlement files arrive the day after */
@@ -495,5 +511,309 @@ gen_portfolio(const GenOptions *o, GenSummary *s, GError **error)
   if (paid)
     g_ptr_array_unref(paid);
   gen_clear(&g);
+  return ok;
+}
+
+/* ---- the opening book (gen --book) --------------------------------------------- */
+
+typedef struct {
+  FILE *f;
+  gint64 rows;
+  gint64 total_fen;
+} BookFile;
+
+typedef struct {
+  Gen *g;
+  const GenBookOptions *bo;
+  GenBookSummary *bs;
+  BookFile loans, inst, credit;
+  gint64 limit_total_fen;
+  gboolean billed_unpaid;   /* the current user owes a billed item */
+} Book;
+
+static void
+book_date(FILE *f, const GDate *d)
+{
+  char s[11];
+  g_date_strftime(s, sizeof s, "%Y-%m-%d", d);
+  fputs(s, f);
+}
+
+/* One installment's state on the cut-over date. DELINQUENT: unpaid from its due date
+ * (penalty every night after it, to AS_OF or to the write-off night WO). */
+typedef struct {
+  const char *status;
+  gint64 paid_p, paid_f, penalty, fee_waived, wo_p, wo_f, wo_pen;
+  GDate paid;
+} InstState;
+
+static void
+write_installment(Book *b, const char *order_id, const SchedInstallment *s, const InstState *st)
+{
+  FILE *f = b->inst.f;
+  fprintf(f, "%s,%d,", order_id, s->no);
+  book_date(f, &s->billing_date);
+  fputc(',', f);
+  book_date(f, &s->due_date);
+  const gint64 amounts[] = { s->principal_fen, s->fee_fen };
+  for (gsize k = 0; k < G_N_ELEMENTS(amounts); k++) {
+    fputc(',', f);
+    write_money(f, amounts[k]);
+  }
+  fprintf(f, ",%s", st->status);
+  const gint64 v[] = { st->paid_p, st->paid_f, st->penalty, 0, st->fee_waived, 0, st->wo_p, st->wo_f, st->wo_pen, 0 };
+  for (gsize k = 0; k < G_N_ELEMENTS(v); k++) {
+    fputc(',', f);
+    write_money(f, v[k]);
+  }
+  fputc(',', f);
+  if (g_date_valid(&st->paid))
+    book_date(f, &st->paid);
+  fputc('\n', f);
+  b->inst.rows++;
+  b->inst.total_fen += s->principal_fen;
+}
+
+/* Nights of penalty an installment unpaid since DUE has accrued by END. */
+static gint64
+penalty_by(const SchedInstallment *s, const GDate *end, gint64 ppm)
+{
+  gint64 nights = g_date_days_between(&s->due_date, end);
+  return nights > 0 ? nights * money_mul_ppm_round(s->principal_fen + s->fee_fen, ppm) : 0;
+}
+
+typedef struct {
+  int first_unpaid;     /* index of the first installment left unpaid; term = none */
+  gboolean written_off;
+  GDate wo;             /* the write-off night */
+  GDate last_paid;
+} LoanPlan;
+
+static InstState
+installment_state(const Book *b, const Product *p, const SchedInstallment *s, int k, const LoanPlan *lp)
+{
+  InstState st = { .status = "UNBILLED" };
+  g_date_clear(&st.paid, 1);
+  const GDate *as_of = &b->bo->as_of;
+  gboolean billed = g_date_compare(&s->billing_date, lp->written_off ? &lp->wo : as_of) <= 0;
+  if (k < lp->first_unpaid && g_date_compare(&s->due_date, as_of) < 0) {
+    st.status = "PAID";
+    st.paid_p = s->principal_fen;
+    st.paid_f = s->fee_fen;
+    st.paid = s->due_date;
+    g_date_subtract_days(&st.paid, (guint) ((s->no * 7) % 5));
+    if (g_date_compare(&st.paid, &s->billing_date) < 0)
+      st.paid = s->billing_date;
+    return st;
+  }
+  if (lp->written_off) {
+    st.status = "WRITTEN_OFF";
+    st.wo_p = s->principal_fen;
+    st.wo_f = billed ? s->fee_fen : 0;
+    st.fee_waived = billed ? 0 : s->fee_fen;
+    st.penalty = billed ? penalty_by(s, &lp->wo, p->penalty_ppm) : 0;
+    st.wo_pen = st.penalty;
+    return st;
+  }
+  if (billed) {
+    st.status = "BILLED";
+    st.penalty = penalty_by(s, as_of, p->penalty_ppm);
+  }
+  return st;
+}
+
+static void
+write_loan_row(Book *b, const char *order_id, int user, gint64 amount, const Product *p, const GDate *orig,
+               const char *status, const GDate *status_date, const LoanPlan *lp)
+{
+  FILE *f = b->loans.f;
+  fprintf(f, "%s,U%07d,%s,", order_id, user + 1, p->code);
+  book_date(f, orig);
+  fputc(',', f);
+  write_money(f, amount);
+  fprintf(f, ",%d,%s,%" G_GINT64_FORMAT ",%d,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ",%s,%d,%s,", p->terms.term,
+          sched_method_to_string(p->terms.method), p->terms.rate_ppm, p->terms.grace_days, p->penalty_ppm,
+          p->writeoff_dpd, product_prepay_policy_to_string(p->prepay_fee_policy),
+          b->g->users[user].statement_day, status);
+  book_date(f, status_date);
+  fputc(',', f);
+  if (lp->written_off)
+    book_date(f, &lp->wo);
+  fputc('\n', f);
+  b->loans.rows++;
+  b->loans.total_fen += amount;
+}
+
+/* Who stops paying, and from which installment: users who never pay from the first,
+ * a share of the late and partial payers from a recent one (DPD up to about 90). */
+static void
+plan_loan(Book *b, int user, const Product *p, const SchedInstallment *s, LoanPlan *lp)
+{
+  Gen *g = b->g;
+  const GDate *as_of = &b->bo->as_of;
+  int due_before = 0;
+  while (due_before < p->terms.term && g_date_compare(&s[due_before].due_date, as_of) < 0)
+    due_before++;
+  Behaviour bh = g->users[user].behaviour;
+  lp->first_unpaid = p->terms.term;
+  lp->written_off = FALSE;
+  if (due_before > 0 && (bh == PAY_NEVER || ((bh == PAY_LATE || bh == PAY_PARTIAL)
+                                             && prng_uniform(&g->rng, 0, 99) < 20))) {
+    lp->first_unpaid = bh == PAY_NEVER ? 0 : due_before - 1 - (int) prng_uniform(&g->rng, 0, MIN(2, due_before - 1));
+    lp->wo = s[lp->first_unpaid].due_date;
+    g_date_add_days(&lp->wo, (guint) p->writeoff_dpd + 1);
+    lp->written_off = g_date_compare(&lp->wo, as_of) <= 0;
+  }
+}
+
+static gboolean
+book_loan(Book *b, int user, gint64 amount, const Product *p, const GDate *orig, GError **error)
+{
+  Gen *g = b->g;
+  SchedInstallment s[SCHED_TERM_MAX];
+  if (!sched_build(amount, &p->terms, orig, g->users[user].statement_day, s, error))
+    return FALSE;
+  LoanPlan lp;
+  plan_loan(b, user, p, s, &lp);
+  char order_id[32];
+  g_snprintf(order_id, sizeof order_id, "B%09" G_GINT64_FORMAT, ++g->order_seq);
+  InstState st[SCHED_TERM_MAX];
+  gboolean live = FALSE, overdue = FALSE;
+  GDate status_date = *orig;
+  for (int k = 0; k < p->terms.term; k++) {
+    st[k] = installment_state(b, p, &s[k], k, &lp);
+    live |= strcmp(st[k].status, "BILLED") == 0 || strcmp(st[k].status, "UNBILLED") == 0;
+    overdue |= strcmp(st[k].status, "BILLED") == 0 && g_date_compare(&s[k].due_date, &b->bo->as_of) < 0;
+    b->billed_unpaid |= strcmp(st[k].status, "BILLED") == 0;
+    if (g_date_valid(&st[k].paid) && g_date_compare(&st[k].paid, &status_date) > 0)
+      status_date = st[k].paid;
+  }
+  const char *status = lp.written_off ? "WRITTEN_OFF" : live ? "ACTIVE" : "PAID_OFF";
+  if (lp.written_off)
+    status_date = lp.wo;
+  else if (live)
+    status_date = *orig;
+  write_loan_row(b, order_id, user, amount, p, orig, status, &status_date, &lp);
+  for (int k = 0; k < p->terms.term; k++) {
+    write_installment(b, order_id, &s[k], &st[k]);
+    if (!lp.written_off && live && !overdue && strcmp(st[k].status, "PAID") != 0) {
+      GenDue d = { user, s[k].due_date, s[k].principal_fen, s[k].fee_fen, p->penalty_ppm };
+      g_array_append_val(b->bs->dues, d);
+    }
+    if (strcmp(status, "ACTIVE") == 0)
+      b->bs->used_fen[user] += s[k].principal_fen - st[k].paid_p;
+  }
+  b->bs->loans++;
+  b->bs->installments += p->terms.term;
+  b->bs->principal_fen += amount;
+  b->bs->active += live && !lp.written_off;
+  b->bs->paid_off += !live && !lp.written_off;
+  b->bs->overdue += overdue;
+  b->bs->written_off += lp.written_off;
+  return TRUE;
+}
+
+/* 0–3 loans per user, originated up to 18 months before the cut-over, within the limit;
+ * a small credit balance for some users who owe nothing billed. */
+static gboolean
+book_user(Book *b, int user, GError **error)
+{
+  Gen *g = b->g;
+  gint64 n = prng_uniform(&g->rng, 0, 99);
+  int loans = n < 20 ? 0 : n < 65 ? 1 : n < 90 ? 2 : 3;
+  gint64 used = 0;
+  b->billed_unpaid = FALSE;
+  gboolean owes = FALSE;
+  for (int k = 0; k < loans; k++) {
+    gint64 amount = draw_amount(&g->rng);
+    const Product *p = draw_product(g);
+    GDate orig = b->bo->as_of;
+    g_date_subtract_days(&orig, (guint) prng_uniform(&g->rng, 0, 540));
+    if (used + amount > g->users[user].limit_fen)
+      continue;
+    used += amount;
+    gint64 overdue_before = b->bs->overdue + b->bs->written_off;
+    if (!book_loan(b, user, amount, p, &orig, error))
+      return FALSE;
+    owes |= b->bs->overdue + b->bs->written_off > overdue_before;
+  }
+  if (!owes && !b->billed_unpaid && prng_uniform(&g->rng, 0, 99) < 3) {
+    gint64 fen = prng_uniform(&g->rng, 1, 50000);
+    fprintf(b->credit.f, "U%07d,", user + 1);
+    write_money(b->credit.f, fen);
+    fputc('\n', b->credit.f);
+    b->credit.rows++;
+    b->credit.total_fen += fen;
+    b->bs->credit_users++;
+  }
+  return TRUE;
+}
+
+static gboolean
+write_manifest(Book *b, GError **error)
+{
+  FILE *f = open_out(b->bo->out_dir, "manifest.csv", "cutover_date,file,rows,total", error);
+  if (!f)
+    return FALSE;
+  const struct { const char *name; gint64 rows, total; } lines[] = {
+    { "users.csv", b->bs->users, b->limit_total_fen },
+    { "loans.csv", b->loans.rows, b->loans.total_fen },
+    { "installments.csv", b->inst.rows, b->inst.total_fen },
+    { "credit_balances.csv", b->credit.rows, b->credit.total_fen },
+  };
+  for (gsize k = 0; k < G_N_ELEMENTS(lines); k++) {
+    book_date(f, &b->bo->as_of);
+    fprintf(f, ",%s,%" G_GINT64_FORMAT ",", lines[k].name, lines[k].rows);
+    write_money(f, lines[k].total);
+    fputc('\n', f);
+  }
+  return close_out(f, "manifest.csv", error);
+}
+
+gboolean
+gen_book(const GenBookOptions *o, GenBookSummary *s, GError **error)
+{
+  memset(s, 0, sizeof *s);
+  if (g_mkdir_with_parents(o->out_dir, 0755) != 0) {
+    g_set_error(error, GEN_ERROR, 0, "cannot create %s: %s", o->out_dir, g_strerror(errno));
+    return FALSE;
+  }
+  /* the users are gen_portfolio's own: same seed, same draws, same users.csv */
+  GenSummary gs = { 0 };
+  GenOptions go = { .seed = o->seed, .users = o->users, .days = 0, .out_dir = o->out_dir,
+                    .products = o->products };
+  Gen g = { .o = &go, .s = &gs, .rng = o->seed };
+  g.users = g_new0(GenUser, o->users);
+  s->dues = g_array_new(FALSE, FALSE, sizeof(GenDue));
+  s->used_fen = g_new0(gint64, o->users);
+  Book b = { .g = &g, .bo = o, .bs = s };
+  gboolean ok = write_users(&g, error);
+  g.rng ^= G_GUINT64_CONSTANT(0xB00C0B00C);
+  s->users = gs.users;
+  for (int u = 0; u < o->users; u++)
+    b.limit_total_fen += g.users[u].limit_fen;
+  ok = ok && (b.loans.f = open_out(o->out_dir, "loans.csv",
+                                   "order_id,user_id,product_code,origination_date,principal,term,method,rate_ppm,"
+                                   "grace_days,penalty_ppm,writeoff_dpd,prepay_fee_policy,statement_day,status,"
+                                   "status_date,written_off_date", error));
+  ok = ok && (b.inst.f = open_out(o->out_dir, "installments.csv",
+                                  "order_id,installment_no,billing_date,due_date,principal,fee,status,"
+                                  "paid_principal,paid_fee,penalty_accrued,paid_penalty,fee_waived,penalty_waived,"
+                                  "writeoff_principal,writeoff_fee,writeoff_penalty,recovered,paid_date", error));
+  ok = ok && (b.credit.f = open_out(o->out_dir, "credit_balances.csv", "user_id,amount", error));
+  for (int u = 0; ok && u < o->users; u++)
+    ok = book_user(&b, u, error);
+  BookFile *files[] = { &b.loans, &b.inst, &b.credit };
+  for (gsize k = 0; k < G_N_ELEMENTS(files); k++)
+    if (files[k]->f && !close_out(files[k]->f, "the book", ok ? error : NULL))
+      ok = FALSE;
+  ok = ok && write_manifest(&b, error);
+  g_free(g.users);
+  if (!ok) {
+    g_array_unref(s->dues);
+    g_free(s->used_fen);
+    s->dues = NULL;
+    s->used_fen = NULL;
+  }
   return ok;
 }

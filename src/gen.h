@@ -18,7 +18,41 @@ typedef struct {
   GDate start;              /* first business date */
   const char *out_dir;
   const ProductSet *products;
+  /* After a book (gen_book): the book's performing installments still to pay, paid by
+   * the day files as the user's behaviour says, and each user's used limit at the start. */
+  const GArray *book_dues;       /* GenDue, or NULL */
+  const gint64 *book_used_fen;   /* per user, or NULL */
 } GenOptions;
+
+typedef struct {
+  int user;                 /* 0-based */
+  GDate due_date;
+  gint64 principal_fen;
+  gint64 fee_fen;
+  gint64 penalty_ppm;
+} GenDue;
+
+typedef struct {
+  guint64 seed;
+  int users;
+  GDate as_of;              /* the cut-over business date */
+  const char *out_dir;      /* the import set is written here */
+  const ProductSet *products;
+} GenBookOptions;
+
+typedef struct {
+  gint64 users;
+  gint64 loans;
+  gint64 installments;
+  gint64 principal_fen;     /* original principal of every loan */
+  gint64 active;
+  gint64 paid_off;
+  gint64 overdue;           /* ACTIVE loans with DPD > 0 on the cut-over date */
+  gint64 written_off;
+  gint64 credit_users;
+  GArray *dues;             /* GenDue: for GenOptions.book_dues (caller frees) */
+  gint64 *used_fen;         /* per user: for GenOptions.book_used_fen (caller frees) */
+} GenBookSummary;
 
 typedef struct {
   gint64 users;
@@ -37,5 +71,11 @@ typedef struct {
  * settlement_CHANNEL}.csv for each day. A settlement file in the folder of day D
  * carries the channel's lines of day D−1 (files arrive a day late). */
 gboolean gen_portfolio(const GenOptions *options, GenSummary *summary, GError **error);
+
+/* Writes an import set (docs/formats.md "Portfolio import") of a book as of AS_OF to
+ * OUT_DIR: manifest.csv, users.csv (the very users gen_portfolio writes for the same
+ * seed and count), loans.csv, installments.csv, credit_balances.csv. Loans are of every
+ * product and stage: paid off, current, overdue at various DPD, written off. */
+gboolean gen_book(const GenBookOptions *options, GenBookSummary *summary, GError **error);
 
 #endif

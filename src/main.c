@@ -20,6 +20,7 @@
 static const CliCommand commands[] = {
   { "eod", "run the night for the next business date (or catch up)", cmd_eod },
   { "gen", "write a synthetic portfolio as partner files (demo, benchmarks)", cmd_gen },
+  { "import", "book an opening portfolio from a previous system (import book DIR)", cmd_import },
   { "intake", "take in every partner file delivered to the spool folder", cmd_intake },
   { "load", "take in a partner file (users, orders, repayments, refunds)", cmd_load },
   { "migrate", "show, apply or verify the SQL migrations", cmd_migrate },

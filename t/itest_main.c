@@ -16,6 +16,7 @@ extern CU_TestInfo itest_finepoints_cases[];
 extern CU_TestInfo itest_footing_cases[];
 extern CU_TestInfo itest_gen_cases[];
 extern CU_TestInfo itest_hardening_cases[];
+extern CU_TestInfo itest_import_cases[];
 extern CU_TestInfo itest_intake_cases[];
 extern CU_TestInfo itest_migrate_cases[];
 extern CU_TestInfo itest_night_cases[];
@@ -49,6 +50,7 @@ main(int argc, char **argv)
     { "footing", NULL, NULL, NULL, NULL, itest_footing_cases },
     { "gen", NULL, NULL, NULL, NULL, itest_gen_cases },
     { "hardening", NULL, NULL, NULL, NULL, itest_hardening_cases },
+    { "import", NULL, NULL, NULL, NULL, itest_import_cases },
     { "intake", NULL, NULL, NULL, NULL, itest_intake_cases },
     { "migrate", NULL, NULL, NULL, NULL, itest_migrate_cases },
     { "output", NULL, NULL, NULL, NULL, itest_output_cases },
