@@ -2,7 +2,7 @@
  * origination month, aging by status × bucket × class, roll rates by bucket then
  * × status and bucket now — brought to business date D, after aging and writeoff
  * have written D's loan_snapshots rows. The work is one call of the function of
- * sql/0046 (set-based, reviewed with the tables it fills): it rewrites D's rows,
+ * sql/0044 (set-based, reviewed with the tables it fills): it rewrites D's rows,
  * so a rerun of the same date is idempotent, and its cost is the day's changes
  * except for aging (the live loans) and the month's first night (month-end rows).
  * recon --full recomputes the aggregates from the book (R16, recon_full.c). */

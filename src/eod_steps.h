@@ -21,7 +21,7 @@ gboolean eod_step_billing(EodContext *ctx, GError **error);
 gboolean eod_step_aging(EodContext *ctx, GError **error);
 /* eod_writeoff.c: write-off at DPD > writeoff_dpd (§7, §11). */
 gboolean eod_step_writeoff(EodContext *ctx, GError **error);
-/* eod_risk.c: the risk reports' aggregates of D (vintage, aging, roll rates; sql/0046). */
+/* eod_risk.c: the risk reports' aggregates of D (vintage, aging, roll rates; sql/0044). */
 gboolean eod_step_risk(EodContext *ctx, GError **error);
 /* eod_glclose.c: daily balances per account (§8). */
 gboolean eod_step_gl_close(EodContext *ctx, GError **error);

@@ -179,7 +179,7 @@ recon_full_r15(ReconPass *p, ReconCheckSummary *out, GError **error)
   return recon_check_sql(p, "recon_R15", sql_r15, 1, d, out, error);
 }
 
-/* R16: the risk reports' aggregates (sql/0045) = their definition recomputed from
+/* R16: the risk reports' aggregates (sql/0043) = their definition recomputed from
  * the whole book (the same functions with no bound on the snapshots read): of
  * DATE, the vintage rows its report reads (DATE's and the month ends' before it),
  * the roll-rate cells and, when DATE is the newest date (aging's balances are the

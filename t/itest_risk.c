@@ -1,4 +1,4 @@
-/* The risk aggregates (sql/0045, sql/0046; step risk, src/eod_risk.c): on a
+/* The risk aggregates (sql/0043, sql/0044; step risk, src/eod_risk.c): on a
  * generated book run across month ends, with write-offs (half the products at
  * writeoff_dpd 3) and recoveries, the vintage, aging and roll-rate reports read
  * from the aggregates give exactly the figures of their former queries over the
