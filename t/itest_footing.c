@@ -429,6 +429,12 @@ test_ladder_worked_example(void)
   expect(facts, "total %s | 已出账服务费/利息 | 0", f);
   expect(facts, "total %s | 未出账服务费/利息 | 26922", f);
   expect(facts, "foot %s | 总账 1122 应收本金 余额 | 应收本金 | 360128", f);
+  PGconn *c = itest_connect(db, "baitiao_report");
+  g_autofree char *gl1122 = gl(c, "1122", "2026-03-16");
+  g_autofree char *gl2241 = gl(c, "2241", "2026-03-16");
+  PQfinish(c);
+  ITEST_ASSERT_STR_EQ(gl1122, "360128");
+  ITEST_ASSERT_STR_EQ(gl2241, "14461");
   expect(facts, "difference %s | 应收本金 | 0", f);
   expect(facts, "flagged %s | 应收本金 | no", f);
   /* the credit balance on the trial balance: 2241 Cr 144.61 */
