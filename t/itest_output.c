@@ -311,7 +311,7 @@ book_config(void)
 {
   static char *config;
   if (!config) {
-    g_autofree char *db = itest_example_db("out_book", ITEST_EXAMPLE_KINDS, &config);
+    g_free(itest_example_db("out_book", ITEST_EXAMPLE_KINDS, &config));
     g_autoptr(ItestRun) night = itest_baitiao_config(config, (const char *[]) { "eod", "--date", "2026-03-04",
                                                                                 "--catch-up", "--until",
                                                                                 "2026-03-14", NULL }, NULL);
