@@ -78,6 +78,16 @@ AS $$
                 WHEN dpd >= 30 THEN outstanding_principal_fen ELSE 0 END
 $$;
 
+-- The first cohort a vintage of D shows: twelve whole origination months, D's
+-- month and the eleven before it (the one spelling of that window: the
+-- aggregates, their night step, R16 and the report).
+CREATE FUNCTION risk_vintage_first_cohort(d date)
+RETURNS date
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT (date_trunc('month', d) - interval '11 months')::date
+$$;
+
 -- Vintage from the base tables: the rows the report of D reads (the cohorts
 -- of the twelve months up to D, observed at each of their month ends before
 -- D's month and on D). SINCE bounds the snapshots read: '-infinity' for the
@@ -91,7 +101,7 @@ AS $$
     WITH v AS (
         SELECT loan_id, principal_fen, date_trunc('month', origination_date)::date AS vm
           FROM loans
-         WHERE origination_date <= d AND origination_date > date_trunc('month', d) - interval '12 months'),
+         WHERE origination_date <= d AND origination_date >= risk_vintage_first_cohort(d)),
     obs AS (
         SELECT v.loan_id, v.vm, v.principal_fen,
                least((v.vm + (k.mob + 1) * interval '1 month')::date - 1, d) AS at
@@ -171,6 +181,7 @@ AS $$
      GROUP BY book, from_bucket, to_status, to_bucket
 $$;
 
+GRANT EXECUTE ON FUNCTION risk_vintage_first_cohort(date) TO baitiao_batch, baitiao_report;
 GRANT EXECUTE ON FUNCTION risk_vintage_bad_fen(date, bigint, integer, bigint, date) TO baitiao_batch;
 GRANT EXECUTE ON FUNCTION risk_vintage_compute(date, date) TO baitiao_batch;
 GRANT EXECUTE ON FUNCTION risk_aging_compute(date, date) TO baitiao_batch;

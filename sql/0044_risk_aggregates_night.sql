@@ -51,10 +51,10 @@ AS $$
                               WHERE x.loan_id = c.loan_id AND x.snapshot_date <= p AND x.snapshot_date >= lo.since
                               ORDER BY x.snapshot_date DESC LIMIT 1) sp ON true
          WHERE l.origination_date <= d
-           AND l.origination_date > date_trunc('month', d) - interval '12 months'),
+           AND l.origination_date >= risk_vintage_first_cohort(d)),
     kept AS (
         SELECT cohort_month AS vm, loans, principal_fen, bad_fen FROM risk_vintage
-         WHERE obs_date = p AND cohort_month > date_trunc('month', d) - interval '12 months'),
+         WHERE obs_date = p AND cohort_month >= risk_vintage_first_cohort(d)),
     written AS (
         INSERT INTO risk_vintage (obs_date, cohort_month, loans, principal_fen, bad_fen)
         SELECT d, vm, sum(loans), sum(principal_fen), sum(bad_fen)

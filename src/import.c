@@ -1114,7 +1114,7 @@ book_rows(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
 }
 
 /* Books the judged rows, then closes the cut-over date as a night would: the opening
- * entry, gl_close, a clean recon, the date CLOSED. */
+ * entry, the risk aggregates, gl_close, a clean recon, the date CLOSED. */
 static gboolean
 book(PGconn *conn, const Config *config, Imp *imp, ImportSummary *s, GError **error)
 {
@@ -1131,6 +1131,7 @@ book(PGconn *conn, const Config *config, Imp *imp, ImportSummary *s, GError **er
   if (!book_rows(conn, imp, s, error) || !record_import(conn, imp, &ctx, s, error)
       || !gl_post_query(&ctx, "OPENING", "import", "opening", "期初余额 / opening balances of the imported book",
                         sql_opening_lines, 0, NULL, &posted, error)
+      || !eod_step_risk(&ctx, error) || !record_step(&ctx, "risk", host, pid, error)
       || !eod_step_gl_close(&ctx, error) || !record_step(&ctx, "gl_close", host, pid, error)
       || !reconcile_cutover(&ctx, error) || !record_step(&ctx, "recon", host, pid, error)
       || !opening_sums(conn, ctx.date_str, s, error))

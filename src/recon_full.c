@@ -190,7 +190,7 @@ recon_full_r15(ReconPass *p, ReconCheckSummary *out, GError **error)
 static const char sql_r16[] =
   "WITH vf AS (SELECT * FROM risk_vintage_compute($1::date, '-infinity')),"
   " vs AS (SELECT obs_date, cohort_month, loans, principal_fen, bad_fen FROM risk_vintage"
-  "         WHERE cohort_month > date_trunc('month', $1::date) - interval '12 months'"
+  "         WHERE cohort_month >= risk_vintage_first_cohort($1::date)"
   "           AND (obs_date = $1::date"
   "                OR (obs_date >= cohort_month AND obs_date < date_trunc('month', $1::date)"
   "                    AND extract(day FROM obs_date + 1) = 1))),"

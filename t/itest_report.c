@@ -234,8 +234,8 @@ test_every_report_reads_back_and_ties(void)
   assert_fact(facts, "chart %s | val_max | 1", rc);
   assert_fact(facts, "chart %s | cat_cache | C .. M7+", rc);
   /* a line of shares is not capped: only a stack adds up to 100 % */
-  assert_fact(facts, "chart vintage_20260314.xlsx | 逾期30+本金占比（按账龄月） | val_max | auto");
-  assert_fact(facts, "chart vintage_20260314.xlsx | 逾期30+本金占比（按账龄月） | val_format | 0%%");
+  assert_fact(facts, "chart vintage_20260314.xlsx | 逾期30+本金占比（账龄曲线，每条线为一个放款月） | val_max | auto");
+  assert_fact(facts, "chart vintage_20260314.xlsx | 逾期30+本金占比（账龄曲线，每条线为一个放款月） | val_format | 0%%");
   assert_fact(facts, "chart aging_20260314.xlsx | 各账龄未还本金 | cat_cache | C .. M7+");
 
   /* aging: every bucket listed, a chart, principal equal to GL 1122 on the date */

@@ -20,12 +20,14 @@
 #define DATEOID 1082
 #define TEXTOID 25
 
-/* ---- the former queries, verbatim (the report specs before the aggregates) ---- */
+/* ---- the former queries, verbatim (the report specs before the aggregates), except the
+ * vintage window: twelve whole origination months, where the former one also took the
+ * days after the 1st of the month twelve months back ---- */
 
 static const char old_vintage_0[] =
   "WITH v AS (\n"
   "        SELECT loan_id, principal_fen, date_trunc('month', origination_date)::date AS vm\n"
-  "          FROM loans WHERE origination_date <= $1 AND origination_date > date_trunc('month', $1) - interval '12 months'),\n"
+  "          FROM loans WHERE origination_date <= $1 AND origination_date >= date_trunc('month', $1) - interval '11 months'),\n"
   "      obs AS (\n"
   "        SELECT v.loan_id, v.vm, k.mob,\n"
   "               least((v.vm + (k.mob + 1) * interval '1 month')::date - 1, $1) AS at\n"
