@@ -298,7 +298,8 @@ typedef struct {
   gint64 aging_rows, penalty_fen, writeoff_rows, writeoff_fen;
 } Night;
 
-/* The part of a night under test: billing (simulated), aging, write-off, invariants. */
+/* The part of a night under test: billing (simulated), aging, write-off, the risk
+ * reports' aggregates, invariants. */
 static Night
 night(PGconn *c, const char *date)
 {
@@ -306,6 +307,7 @@ night(PGconn *c, const char *date)
   bill_through(c, date);
   CU_ASSERT_FATAL(itest_run_step(c, date, eod_step_aging, &n.aging_rows, &n.penalty_fen));
   CU_ASSERT_FATAL(itest_run_step(c, date, eod_step_writeoff, &n.writeoff_rows, &n.writeoff_fen));
+  CU_ASSERT_FATAL(itest_run_step(c, date, eod_step_risk, NULL, NULL));
   assert_invariants(c, date);
   return n;
 }
