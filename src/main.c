@@ -26,7 +26,7 @@ static const CliCommand commands[] = {
   { "migrate", "show, apply or verify the SQL migrations", cmd_migrate },
   { "products", "check or load the product catalogue", cmd_products },
   { "recon", "reconcile a business date (R1-R12 nightly, R1-R16 with --full); list, explain, resolve breaks", cmd_recon },
-  { "report", "write the finance reports (XLSX) of a closed business date", cmd_report },
+  { "report", "write the finance reports (XLSX or CSV) of a closed business date, or list them", cmd_report },
   { "schedule", "print the installment schedule and APR of one purchase", cmd_schedule },
   { "status", "show the schema, business dates, open breaks, waiting files and last runs", cmd_status },
 };

@@ -1111,16 +1111,23 @@ rows_per_part(void)
   return n > 0 && n < most ? (lxw_row_t) n : most;
 }
 
+char *
+report_compact_date(const char *date)
+{
+  char *compact = g_strdup(date);
+  char *w = compact;
+  for (const char *p = date; *p; p++)
+    if (*p != '-')
+      *w++ = *p;
+  *w = '\0';
+  return compact;
+}
+
 gboolean
 report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, char **path_out,
               gint64 *rows_out, GError **error)
 {
-  g_autofree char *compact = g_strdup(req->business_date);
-  char *w = compact;
-  for (const char *p = req->business_date; *p; p++)
-    if (*p != '-')
-      *w++ = *p;
-  *w = '\0';
+  g_autofree char *compact = report_compact_date(req->business_date);
   g_autofree char *final_name = g_strdup_printf("%s_%s.xlsx", spec->name, compact);
   g_autofree char *path = g_build_filename(req->out_dir, final_name, NULL);
   g_autofree char *tmp = create_temp(req->out_dir, final_name, error);

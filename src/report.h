@@ -101,6 +101,9 @@ typedef struct {
  * sheets' SQL runs as CONN's role in one REPEATABLE READ READ ONLY snapshot (REQ's
  * exported one when given, so parallel reports read the same data).
  * *PATH_OUT (optional) receives the final path, *ROWS_OUT the data rows written. */
+/* YYYYMMDD of a YYYY-MM-DD date, as report file names carry it (newly allocated). */
+char *report_compact_date(const char *date);
+
 gboolean report_render(PGconn *conn, const ReportSpec *spec, const ReportRequest *req,
                        char **path_out, gint64 *rows_out, GError **error);
 

@@ -103,12 +103,7 @@ gboolean
 report_render_csv(PGconn *conn, const ReportSpec *spec, const ReportRequest *req, char **paths_out,
                   gint64 *rows_out, GError **error)
 {
-  g_autofree char *compact = g_strdup(req->business_date);
-  char *w = compact;
-  for (const char *p = req->business_date; *p; p++)
-    if (*p != '-')
-      *w++ = *p;
-  *w = '\0';
+  g_autofree char *compact = report_compact_date(req->business_date);
   guint n = spec->sheets->len;
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GPtrArray) temps = g_ptr_array_new_with_free_func(g_free);

@@ -51,7 +51,11 @@ def read_xlsx(path):
     import openpyxl
     wb = openpyxl.load_workbook(path)
     for ws in wb.worksheets:
-        first = ws[ws.freeze_panes].row - 1 if ws.freeze_panes else 1
+        # from the header row down; the cover (no frozen header) shows this run's
+        # times and repeats the sheets' totals, so it is not compared
+        if not ws.freeze_panes:
+            continue
+        first = ws[ws.freeze_panes].row - 1
         for row in ws.iter_rows(min_row=first):
             for cell in row:
                 if cell.value is not None:
