@@ -60,6 +60,15 @@ itest_query(PGconn *conn, const char *sql)
   return v;
 }
 
+char *
+itest_db_value(const char *db, const char *role, const char *sql)
+{
+  PGconn *c = itest_connect(db, role);
+  char *v = itest_query(c, sql);
+  PQfinish(c);
+  return v;
+}
+
 void
 itest_load_products(PGconn *conn)
 {

@@ -26,6 +26,8 @@ PGconn *itest_connect(const char *db, const char *user);
 char *itest_sql(PGconn *conn, const char *sql, char *sqlstate_out);
 /* Like itest_sql, but a failure prints the statement and the server's message. */
 char *itest_query(PGconn *conn, const char *sql);
+/* One value of SQL in DB, read on a connection of its own as ROLE. */
+char *itest_db_value(const char *db, const char *role, const char *sql);
 /* Loads the shipped product catalogue (etc/products.conf) through CONN. */
 void itest_load_products(PGconn *conn);
 /* A configuration file pointing at DB (EXTRA appended verbatim); path in the temp dir. */

@@ -63,15 +63,6 @@ count_lines(const char *s)
   return n;
 }
 
-static char *
-one_value(const char *db, const char *sql)
-{
-  PGconn *c = itest_connect(db, "baitiao_batch");
-  char *v = itest_query(c, sql);
-  PQfinish(c);
-  return v;
-}
-
 /* ---- recon breaks ------------------------------------------------------------ */
 
 /* Two breaks: a 长款 whose key and note hold every character CSV and JSON must quote
@@ -169,11 +160,11 @@ test_status_in_every_format(void)
 {
   g_autofree char *db = itest_create_db("out_status", TRUE);
   g_autofree char *config = itest_write_config(db, NULL);
-  g_autofree char *run_id = one_value(db,
+  g_autofree char *run_id = itest_db_value(db, "baitiao_batch",
     "INSERT INTO job_runs (command, business_date, status, ended_at, host, pid, exit_code, error)"
     " VALUES ('eod', '2026-03-05', 'FAILED', now(), 'batch1', 4242, 1, 'step bill failed, \"x\"\nmore')"
     " RETURNING run_id");
-  g_free(one_value(db, "INSERT INTO business_calendar (business_date, status, closed_at)"
+  g_free(itest_db_value(db, "baitiao_batch", "INSERT INTO business_calendar (business_date, status, closed_at)"
                        " VALUES ('2026-03-04', 'CLOSED', now())"));
 
   g_autoptr(ItestRun) json = itest_baitiao_config(config, (const char *[]) { "status", "--format", "json", NULL },
@@ -269,9 +260,9 @@ test_report_lists_names_and_dates(void)
   g_autoptr(ItestRun) nothing = itest_baitiao_config(config, (const char *[]) { "report", "aging", NULL }, NULL);
   expect_status(nothing, 1);
   ITEST_ASSERT_CONTAINS(nothing->err, "no business date is closed yet");
-  g_free(one_value(db, "INSERT INTO business_calendar (business_date, status, closed_at) VALUES"
+  g_free(itest_db_value(db, "baitiao_batch", "INSERT INTO business_calendar (business_date, status, closed_at) VALUES"
                        " ('2026-03-04', 'CLOSED', now())"));
-  g_free(one_value(db, "INSERT INTO business_calendar (business_date, status) VALUES ('2026-03-05', 'OPEN')"));
+  g_free(itest_db_value(db, "baitiao_batch", "INSERT INTO business_calendar (business_date, status) VALUES ('2026-03-05', 'OPEN')"));
   g_autoptr(ItestRun) later = itest_baitiao_config(config, (const char *[]) { "report", "aging", "--date",
                                                                               "2026-03-09", NULL }, NULL);
   expect_status(later, 1);

@@ -57,15 +57,6 @@ demo_db(char **config_out)
   return db;
 }
 
-static char *
-db_value(const char *db, const char *sql)
-{
-  PGconn *c = itest_connect(db, "baitiao_report");
-  char *v = itest_query(c, sql);
-  PQfinish(c);
-  return v;
-}
-
 /* check_xlsx.py's facts about FILES (NULL terminated), one per line. */
 static char *
 read_back(const char *dir, const char *const *files)
@@ -167,8 +158,8 @@ test_every_report_reads_back_and_ties(void)
   /* totals follow the autofilter (SUBTOTAL 109 over the data rows), their value cached */
   assert_fact(facts, "formula %s | 本日借方发生额 | =SUBTOTAL(109,E8:E19)", tb);
   assert_fact(facts, "formula %s | 本日贷方发生额 | =SUBTOTAL(109,F8:F19)", tb);
-  g_autofree char *debits = db_value(db, "SELECT sum(debit_fen) FROM gl_daily_balances WHERE business_date = '2026-03-14'");
-  g_autofree char *credits = db_value(db, "SELECT sum(credit_fen) FROM gl_daily_balances WHERE business_date = '2026-03-14'");
+  g_autofree char *debits = itest_db_value(db, "baitiao_report", "SELECT sum(debit_fen) FROM gl_daily_balances WHERE business_date = '2026-03-14'");
+  g_autofree char *credits = itest_db_value(db, "baitiao_report", "SELECT sum(credit_fen) FROM gl_daily_balances WHERE business_date = '2026-03-14'");
   ITEST_ASSERT_STR_EQ(debits, credits);
   CU_ASSERT_STRING_NOT_EQUAL(debits, "0");
   assert_fact(facts, "total %s | 本日借方发生额 | %s", tb, debits);
@@ -181,7 +172,7 @@ test_every_report_reads_back_and_ties(void)
   assert_fact(facts, "property %s | title | 科目余额表\nsheet %s | 封面\ncover %s | 科目余额表", tbf, tbf, tbf);
   assert_fact(facts, "cover %s | 业务日期：2026-03-14", tbf);
   assert_fact(facts, "cover %s | 金额单位：人民币元", tbf);
-  g_autofree char *cut = db_value(db, "SELECT to_char(opened_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
+  g_autofree char *cut = itest_db_value(db, "baitiao_report", "SELECT to_char(opened_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
                                       " || ' +08:00，关账 ' || to_char(closed_at AT TIME ZONE 'Asia/Shanghai',"
                                       " 'YYYY-MM-DD HH24:MI:SS') || ' +08:00）'"
                                       " FROM business_calendar WHERE business_date = '2026-03-14'");
@@ -202,8 +193,8 @@ test_every_report_reads_back_and_ties(void)
   /* ids and timestamps: a numeric id is a number shown 0, others stay text; a
    * timestamp is a date-time cell in Asia/Shanghai */
   const char *runs = "reconciliation_20260314.xlsx | 对账运行";
-  g_autofree char *run_id = db_value(db, "SELECT min(recon_run_id) FROM recon_runs WHERE business_date = '2026-03-14'");
-  g_autofree char *started = db_value(db, "SELECT to_char(started_at AT TIME ZONE 'Asia/Shanghai',"
+  g_autofree char *run_id = itest_db_value(db, "baitiao_report", "SELECT min(recon_run_id) FROM recon_runs WHERE business_date = '2026-03-14'");
+  g_autofree char *started = itest_db_value(db, "baitiao_report", "SELECT to_char(started_at AT TIME ZONE 'Asia/Shanghai',"
                                           " 'YYYY-MM-DD HH24:MI:SS') FROM recon_runs"
                                           " WHERE business_date = '2026-03-14' ORDER BY recon_run_id LIMIT 1");
   assert_fact(facts, "format %s | 运行号 | 0", runs);
@@ -217,7 +208,7 @@ test_every_report_reads_back_and_ties(void)
   /* charts carry their values cached; a date category axis is formatted as dates (the
    * cache holds the date serials, never text), a stack of shares stops at 100 % */
   const char *sc = "statements_summary_20260314.xlsx | 各账单日应还构成";
-  g_autofree char *serials = db_value(db, "SELECT (min(statement_date) - date '1899-12-30') || ' .. '"
+  g_autofree char *serials = itest_db_value(db, "baitiao_report", "SELECT (min(statement_date) - date '1899-12-30') || ' .. '"
                                           " || (max(statement_date) - date '1899-12-30') || '|' || count(*)"
                                           " FROM (SELECT DISTINCT statement_date FROM statements"
                                           " WHERE statement_date BETWEEN '2026-03-01' AND '2026-03-14') d");
@@ -240,7 +231,7 @@ test_every_report_reads_back_and_ties(void)
 
   /* aging: every bucket listed, a chart, principal equal to GL 1122 on the date */
   const char *ag = "aging_20260314.xlsx | 账龄分布";
-  g_autofree char *gl1122 = db_value(db, "SELECT closing_fen FROM gl_daily_balances"
+  g_autofree char *gl1122 = itest_db_value(db, "baitiao_report", "SELECT closing_fen FROM gl_daily_balances"
                                          " WHERE business_date = '2026-03-14' AND account_code = '1122'");
   assert_fact(facts, "rows %s | 8", ag);
   assert_fact(facts, "charts %s | 1", ag);
@@ -257,7 +248,7 @@ test_every_report_reads_back_and_ties(void)
 
   /* maturity ladder: past due (memo) + 12 months + beyond, with its chart; principal = what ACTIVE loans still owe */
   const char *ml = "maturity_ladder_20260314.xlsx | 到期结构";
-  g_autofree char *owed = db_value(db, "SELECT sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen"
+  g_autofree char *owed = itest_db_value(db, "baitiao_report", "SELECT sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen"
                                        " - i.writeoff_principal_fen) FROM installments i JOIN loans l USING (loan_id)"
                                        " WHERE l.status = 'ACTIVE' AND i.status IN ('UNBILLED', 'BILLED')");
   assert_fact(facts, "rows %s | 14", ml);
@@ -321,7 +312,7 @@ test_every_report_reads_back_and_ties(void)
   ITEST_ASSERT_CONTAINS(statements_pdf, "第1页/共3页");
   g_autofree char *first_serial = g_strndup(serial_parts[0], 5);
   CU_ASSERT_PTR_NULL(strstr(statements_pdf, first_serial));
-  g_autofree char *first_date = db_value(db, "SELECT min(statement_date) FROM statements"
+  g_autofree char *first_date = itest_db_value(db, "baitiao_report", "SELECT min(statement_date) FROM statements"
                                              " WHERE statement_date BETWEEN '2026-03-01' AND '2026-03-14'");
   g_autofree char *axis_line = NULL;
   g_auto(GStrv) lines = g_strsplit(statements_pdf, "\n", -1);
@@ -359,7 +350,7 @@ test_default_date_english_and_rerun(void)
                      "Closing credit|Dr/Cr|Closing balance|Change vs D-1|Last month end|Change vs month end|MTD debits|"
                      "MTD credits|YTD debits|YTD credits");
   /* a 科目余额表 ties pairwise: Σ debit balances = Σ credit balances */
-  g_autofree char *opening = db_value(demo_db(&config), "SELECT sum(greatest(closing_fen, 0)) FROM gl_daily_balances"
+  g_autofree char *opening = itest_db_value(demo_db(&config), "baitiao_report", "SELECT sum(greatest(closing_fen, 0)) FROM gl_daily_balances"
                                                       " WHERE business_date = '2026-03-15'");
   CU_ASSERT_STRING_NOT_EQUAL(opening, "0");
   assert_fact(facts, "total trial_balance_20260316.xlsx | Trial balance | Opening debit | %s", opening);
@@ -387,7 +378,7 @@ test_time_zone_from_config(void)
                                                                              out, "--specs", specs, NULL }, NULL);
   CU_ASSERT_EQUAL_FATAL(run->status, 0);
   g_autofree char *facts = read_back(out, (const char *[]) { "reconciliation_20260314.xlsx", NULL });
-  g_autofree char *started = db_value(db, "SELECT to_char(started_at AT TIME ZONE 'Asia/Kolkata',"
+  g_autofree char *started = itest_db_value(db, "baitiao_report", "SELECT to_char(started_at AT TIME ZONE 'Asia/Kolkata',"
                                           " 'YYYY-MM-DD HH24:MI:SS') FROM recon_runs"
                                           " WHERE business_date = '2026-03-14' ORDER BY recon_run_id LIMIT 1");
   assert_fact(facts, "first reconciliation_20260314.xlsx | Runs | Started | %s", started);
@@ -522,8 +513,8 @@ test_long_sheet_continues_on_more_worksheets(void)
                                                                             "2026-03-16", "--out", out, "--specs",
                                                                             specs, NULL }, env);
   CU_ASSERT_EQUAL_FATAL(run->status, 0);
-  g_autofree char *loans = db_value(db, "SELECT count(*) FROM loans WHERE origination_date <= '2026-03-16'");
-  g_autofree char *principal = db_value(db, "SELECT sum(principal_fen) FROM loans"
+  g_autofree char *loans = itest_db_value(db, "baitiao_report", "SELECT count(*) FROM loans WHERE origination_date <= '2026-03-16'");
+  g_autofree char *principal = itest_db_value(db, "baitiao_report", "SELECT sum(principal_fen) FROM loans"
                                             " WHERE origination_date <= '2026-03-16'");
   int n = atoi(loans);
   CU_ASSERT_FATAL(n >= 2);
