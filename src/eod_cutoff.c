@@ -7,30 +7,14 @@
  * waiting for ever. Recon R10 proves it. */
 #include "db.h"
 #include "eod_steps.h"
+#include "stmt.h"
 
-/* One kind: the PENDING rows dated D or earlier become REJECTED DATE_CLOSED, each with
- * its rejects row (file, line, field, reason, detail); returns (rows, amount). */
-#define SWEEP(table, kind, id_col, date_col)                                                        \
-  "WITH swept AS ("                                                                                 \
-  "  UPDATE " table " SET status = 'REJECTED', reject_reason = 'DATE_CLOSED', processed_date = $1::date" \
-  "   WHERE status = 'PENDING' AND " date_col " <= $1::date"                                         \
-  "  RETURNING " id_col " AS external_id, user_id, amount_fen, file_id, line_no, " date_col " AS d),"  \
-  " ins AS ("                                                                                       \
-  "  INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code," \
-  "                       detail, amount_fen, business_date)"                                       \
-  "  SELECT s.file_id, f.file_name, s.line_no, '" kind "', s.external_id, s.user_id, '" date_col "',"  \
-  "         'DATE_CLOSED', '" kind " dated ' || s.d || ' still pending at the end of the night of '"   \
-  "         || $1::date || ': it reached the inbox after its step', s.amount_fen, $1::date"           \
-  "    FROM swept s LEFT JOIN load_files f ON f.file_id = s.file_id)"                                \
-  " SELECT count(*), coalesce(sum(amount_fen), 0)::bigint FROM swept"
-
-static const struct {
-  const char *name;
-  const char *sql;
-} sweeps[] = {
-  { "intake_close_orders", SWEEP("inbox_orders", "orders", "order_id", "order_date") },
-  { "intake_close_repayments", SWEEP("inbox_repayments", "repayments", "txn_id", "pay_date") },
-  { "intake_close_refunds", SWEEP("inbox_refunds", "refunds", "refund_id", "refund_date") },
+/* One statement a kind (sql/steps/intake_close/): the PENDING rows dated D or earlier
+ * become REJECTED DATE_CLOSED, each with its rejects row; each returns (rows, amount). */
+static const char *const sweeps[] = {
+  "steps/intake_close/10_sweep_orders",
+  "steps/intake_close/20_sweep_repayments",
+  "steps/intake_close/30_sweep_refunds",
 };
 
 gboolean
@@ -38,7 +22,7 @@ eod_step_intake_close(EodContext *ctx, GError **error)
 {
   const char *params[] = { ctx->date_str };
   for (gsize i = 0; i < G_N_ELEMENTS(sweeps); i++) {
-    g_autoptr(PGresult) res = db_query_one(ctx->conn, sweeps[i].name, sweeps[i].sql, 1, params, error);
+    g_autoptr(PGresult) res = stmt_query_one(ctx->conn, sweeps[i], 1, params, error);
     if (!res)
       return FALSE;
     ctx->rows += g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
