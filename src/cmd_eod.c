@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
 #include "commands.h"
+#include "date.h"
 #include "db.h"
 #include "eod_run.h"
 #include "log.h"
@@ -13,23 +13,35 @@
 #include "recon.h"
 #include "spool.h"
 
+static char *opt_date;
+static char *opt_until;
+static gboolean opt_catch_up;
+static char **opt_allow_missing;
+static gboolean opt_allow_future;
+
+static const GOptionEntry options[] = {
+  { "date", 'd', 0, G_OPTION_ARG_STRING, &opt_date, "Business date to run (default: the next open date)", "YYYY-MM-DD" },
+  { "catch-up", 0, 0, G_OPTION_ARG_NONE, &opt_catch_up, "Run every open date up to --until (default yesterday), oldest first", NULL },
+  { "until", 0, 0, G_OPTION_ARG_STRING, &opt_until, "Last date for --catch-up", "YYYY-MM-DD" },
+  { "allow-missing", 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_allow_missing,
+    "Close the date without this expected file (repeatable; recorded on the run)", "KIND[:CHANNEL]" },
+  { "allow-future", 0, 0, G_OPTION_ARG_NONE, &opt_allow_future,
+    "Run dates that have not ended yet (simulations, replays; also [calendar] allow_future)", NULL },
+  G_OPTION_ENTRY_NULL,
+};
+
+/* What validate made of the options. */
 typedef struct {
-  char *date;
-  char *until;
+  gboolean has_date, has_until;
+  GDate date, until;
   gboolean catch_up;
   gboolean dry_run;
-  char **allow_missing;
   gboolean allow_future;
 } EodArgs;
 
-static void
-eod_args_clear(EodArgs *a)
-{
-  g_free(a->date);
-  g_free(a->until);
-  g_strfreev(a->allow_missing);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(EodArgs, eod_args_clear)
+static EodArgs args;
+static char **allow_missing;   /* canonical KIND:CHANNEL */
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(EodReport, eod_report_clear)
 
 /* The batch refuses to run on a schema that is not exactly the one it was built for. */
@@ -94,9 +106,9 @@ check_date_ended(const GDate *last, gboolean allowed, GError **error)
   today(&now);
   if (allowed || g_date_compare(last, &now) < 0)
     return TRUE;
-  char last_str[11], now_str[11];
-  g_date_strftime(last_str, sizeof last_str, "%Y-%m-%d", last);
-  g_date_strftime(now_str, sizeof now_str, "%Y-%m-%d", &now);
+  char last_str[DATE_TEXT_SIZE], now_str[DATE_TEXT_SIZE];
+  date_format(last, last_str);
+  date_format(&now, now_str);
   g_set_error(error, CLI_ERROR, CLI_ERROR_USAGE,
               "cannot run %s: the date has not ended yet (today is %s)\n"
               "hint: a simulation or replay may set [calendar] allow_future = true or pass --allow-future",
@@ -112,7 +124,7 @@ first_date(PGconn *conn, const EodArgs *a, GDate *date, GError **error)
   gboolean found;
   if (!eod_next_date(conn, &next, &found, error))
     return FALSE;
-  if (!a->date) {
+  if (!a->has_date) {
     if (!found) {
       g_set_error(error, EOD_ERROR, EOD_ERROR_DATE,
                   "no night has run yet: give the first business date with --date YYYY-MM-DD");
@@ -121,20 +133,18 @@ first_date(PGconn *conn, const EodArgs *a, GDate *date, GError **error)
     *date = next;
     return TRUE;
   }
-  if (!eod_parse_date(a->date, date)) {
-    g_set_error(error, EOD_ERROR, EOD_ERROR_DATE, "--date must be a valid YYYY-MM-DD date, not \"%s\"", a->date);
-    return FALSE;
-  }
+  *date = a->date;
   if (found && a->catch_up && g_date_compare(date, &next) < 0) {
     *date = next;  /* catching up from a date already closed: start at the next open one */
     return TRUE;
   }
   if (found && g_date_compare(date, &next) > 0) {
-    char want[11];
-    g_date_strftime(want, sizeof want, "%Y-%m-%d", &next);
+    char want[DATE_TEXT_SIZE], asked[DATE_TEXT_SIZE];
+    date_format(&next, want);
+    date_format(date, asked);
     g_set_error(error, EOD_ERROR, EOD_ERROR_DATE,
                 "cannot run %s: the next date to run is %s (a night never runs before the previous one closed)\n"
-                "hint: run \"baitiao eod --catch-up --until %s\"", a->date, want, a->date);
+                "hint: run \"baitiao eod --catch-up --until %s\"", asked, want, asked);
     return FALSE;
   }
   return TRUE;
@@ -162,12 +172,9 @@ run_nights(PGconn *conn, const Config *config, const EodArgs *a, GError **error)
   GDate date, until;
   if (!first_date(conn, a, &date, error))
     return FALSE;
-  if (a->until) {
-    if (!eod_parse_date(a->until, &until)) {
-      g_set_error(error, EOD_ERROR, EOD_ERROR_DATE, "--until must be a valid YYYY-MM-DD date");
-      return FALSE;
-    }
-  } else if (a->catch_up || !a->date) {
+  if (a->has_until) {
+    until = a->until;
+  } else if (a->catch_up || !a->has_date) {
     yesterday(&until);
   } else {
     until = date;
@@ -175,16 +182,16 @@ run_nights(PGconn *conn, const Config *config, const EodArgs *a, GError **error)
   if (!check_date_ended(&until, a->allow_future || config->calendar_allow_future, error))
     return FALSE;
   if (g_date_compare(&date, &until) > 0) {
-    char d[11];
-    g_date_strftime(d, sizeof d, "%Y-%m-%d", &date);
+    char d[DATE_TEXT_SIZE];
+    date_format(&date, d);
     log_info("nothing to do: the next business date %s has not ended yet", d);
     return TRUE;
   }
   for (;;) {
     g_auto(EodReport) report;
     eod_report_init(&report);
-    char day[11];
-    g_date_strftime(day, sizeof day, "%Y-%m-%d", &date);
+    char day[DATE_TEXT_SIZE];
+    date_format(&date, day);
     if (!spool_night_gate(conn, config, day, error)) {
       if (broken->len)
         log_warning("reconciliation left open breaks: %s", broken->str);
@@ -211,84 +218,48 @@ run_nights(PGconn *conn, const Config *config, const EodArgs *a, GError **error)
 /* --allow-missing KIND[:CHANNEL], each in the canonical KIND:CHANNEL form. It closes
  * one date: with --catch-up it would close every date of the run without the file. */
 static gboolean
-parse_allow_missing(const EodArgs *a, char ***out, GError **error)
+parse_allow_missing(GError **error)
 {
-  if (!a->allow_missing)
+  if (!opt_allow_missing)
     return TRUE;
-  if (a->catch_up) {
-    cli_usage_error(error, "eod", "--allow-missing closes one date: it does not go with --catch-up");
+  if (opt_catch_up) {
+    cli_usage_error(error, "--allow-missing closes one date: it does not go with --catch-up");
     return FALSE;
   }
   g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(g_free);
-  for (guint i = 0; a->allow_missing[i]; i++) {
+  for (guint i = 0; opt_allow_missing[i]; i++) {
     g_autoptr(GError) local = NULL;
-    char *spec = spool_parse_file_spec(a->allow_missing[i], &local);
+    char *spec = spool_parse_file_spec(opt_allow_missing[i], &local);
     if (!spec) {
-      cli_usage_error(error, "eod", "--allow-missing %s", local->message);
+      cli_usage_error(error, "--allow-missing %s", local->message);
       return FALSE;
     }
     g_ptr_array_add(specs, spec);
   }
   g_ptr_array_add(specs, NULL);
-  *out = (char **) g_ptr_array_free(g_steal_pointer(&specs), FALSE);
+  allow_missing = (char **) g_ptr_array_free(g_steal_pointer(&specs), FALSE);
   return TRUE;
 }
 
 /* A date that does not exist is a usage error, found before connecting (exit 2). */
 static gboolean
-check_date_args(const EodArgs *a, GError **error)
+validate(CliRun *run, GError **error)
 {
-  GDate d;
-  const char *bad = a->date && !eod_parse_date(a->date, &d) ? "--date" : NULL;
-  if (!bad && a->until && !eod_parse_date(a->until, &d))
-    bad = "--until";
-  if (bad)
-    cli_usage_error(error, "eod", "%s must be a real date YYYY-MM-DD, not \"%s\"", bad,
-                    g_str_equal(bad, "--date") ? a->date : a->until);
-  return bad == NULL;
+  if (opt_until && !opt_catch_up) {
+    cli_usage_error(error, "--until goes with --catch-up");
+    return FALSE;
+  }
+  args = (EodArgs) { .has_date = opt_date != NULL, .has_until = opt_until != NULL, .catch_up = opt_catch_up,
+                     .dry_run = run->dry_run, .allow_future = opt_allow_future };
+  return (!opt_date || cli_parse_date("--date", opt_date, &args.date, error))
+         && (!opt_until || cli_parse_date("--until", opt_until, &args.until, error)) && parse_allow_missing(error);
 }
 
-gboolean
-cmd_eod(int argc, char **argv, GError **error)
+static gboolean
+body(CliRun *run, GError **error)
 {
-  g_auto(CliCommon) common = { 0 };
-  g_auto(EodArgs) a = { 0 };
-  GOptionEntry entries[] = {
-    { "date", 'd', 0, G_OPTION_ARG_STRING, &a.date, "Business date to run (default: the next open date)", "YYYY-MM-DD" },
-    { "catch-up", 0, 0, G_OPTION_ARG_NONE, &a.catch_up, "Run every open date up to --until (default yesterday), oldest first", NULL },
-    { "until", 0, 0, G_OPTION_ARG_STRING, &a.until, "Last date for --catch-up", "YYYY-MM-DD" },
-    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &a.dry_run, "Compute and print the night's totals; commit nothing", NULL },
-    { "allow-missing", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.allow_missing,
-      "Close the date without this expected file (repeatable; recorded on the run)", "KIND[:CHANNEL]" },
-    { "allow-future", 0, 0, G_OPTION_ARG_NONE, &a.allow_future,
-      "Run dates that have not ended yet (simulations, replays; also [calendar] allow_future)", NULL },
-    G_OPTION_ENTRY_NULL,
-  };
-  g_autoptr(GOptionContext) ctx = cli_context_new("eod", NULL,
-    "Run the night (日终) for a business date: originate, refunds, repayments, billing,\n"
-    "penalty and aging, write-off, GL close, reconciliation; then close the date. A rerun\n"
-    "resumes. Exit 3 when reconciliation leaves open breaks (see [recon] in the config); exit 4\n"
-    "when an expected partner file of the date has not arrived ([intake] expected).", &common);
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!cli_parse(ctx, "eod", &argc, &argv, error))
-    return FALSE;
-  if (argc != 1) {
-    cli_usage_error(error, "eod", "unexpected argument \"%s\"", argv[1]);
-    return FALSE;
-  }
-  if (a.until && !a.catch_up) {
-    cli_usage_error(error, "eod", "--until goes with --catch-up");
-    return FALSE;
-  }
-  if (!check_date_args(&a, error))
-    return FALSE;
-  g_auto(GStrv) allow_missing = NULL;
-  if (!parse_allow_missing(&a, &allow_missing, error))
-    return FALSE;
-  g_autoptr(Config) config = NULL;
-  g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_BATCH, "eod", &config, error);
-  if (!conn)
-    return FALSE;
+  PGconn *conn = run->conn;
+  Config *config = run->config;
   config->intake_allow_missing = g_steal_pointer(&allow_missing);
   if (!db_lock_or_fail(conn, DB_LOCK_NIGHT, "night (eod)", error))
     return FALSE;
@@ -297,7 +268,22 @@ cmd_eod(int argc, char **argv, GError **error)
     db_unlock(conn, DB_LOCK_NIGHT);
     return FALSE;
   }
-  gboolean ok = check_schema(conn, config, error) && run_nights(conn, config, &a, error);
+  gboolean ok = check_schema(conn, config, error) && run_nights(conn, config, &args, error);
   db_unlock(conn, DB_LOCK_NIGHT);
   return ok;
 }
+
+const CliCommand cmd_eod = {
+  .name = "eod",
+  .summary = "run the night for the next business date (or catch up)",
+  .description =
+    "Run the night (日终) for a business date: originate, refunds, repayments, billing,\n"
+    "penalty and aging, write-off, GL close, reconciliation; then close the date. A rerun\n"
+    "resumes. Exit 3 when reconciliation leaves open breaks (see [recon] in the config); exit 4\n"
+    "when an expected partner file of the date has not arrived ([intake] expected).",
+  .db = CLI_DB_BATCH,
+  .options = options,
+  .dry_run = "Compute and print the night's totals; commit nothing",
+  .validate = validate,
+  .body = body,
+};

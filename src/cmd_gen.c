@@ -1,9 +1,8 @@
 /* baitiao gen — write a deterministic synthetic portfolio as partner files. */
 #include <stdio.h>
 
-#include "cli.h"
 #include "commands.h"
-#include "eod_run.h"
+#include "date.h"
 #include "gen.h"
 #include "money.h"
 
@@ -16,17 +15,22 @@ typedef struct {
   char *start;
   char *out;
   char *products;
+  GDate start_date, as_of_date;   /* validated */
 } GenArgs;
 
-static void
-gen_args_clear(GenArgs *a)
-{
-  g_free(a->start);
-  g_free(a->as_of);
-  g_free(a->out);
-  g_free(a->products);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GenArgs, gen_args_clear)
+static GenArgs a = { .users = 1000, .days = -1, .seed = 1 };
+
+static const GOptionEntry options[] = {
+  { "users", 'u', 0, G_OPTION_ARG_INT, &a.users, "Number of users (default 1000)", "N" },
+  { "days", 'd', 0, G_OPTION_ARG_INT, &a.days, "Number of business days (default 30)", "D" },
+  { "seed", 's', 0, G_OPTION_ARG_INT64, &a.seed, "Random seed: the same seed gives the same files (default 1)", "S" },
+  { "start", 0, 0, G_OPTION_ARG_STRING, &a.start, "First business date (default 2026-03-01)", "YYYY-MM-DD" },
+  { "out", 'o', 0, G_OPTION_ARG_FILENAME, &a.out, "Output folder (default ./portfolio)", "DIR" },
+  { "book", 0, 0, G_OPTION_ARG_INT, &a.book, "Write an opening book of N users to OUT/book for 'import book' (with --as-of; day files after it with --days)", "N" },
+  { "as-of", 0, 0, G_OPTION_ARG_STRING, &a.as_of, "The book's cut-over business date (with --book)", "YYYY-MM-DD" },
+  { "products", 'p', 0, G_OPTION_ARG_FILENAME, &a.products, "Product catalogue (default etc/products.conf)", "FILE" },
+  G_OPTION_ENTRY_NULL,
+};
 
 static void
 print_summary(const GenOptions *o, const GenSummary *s)
@@ -64,22 +68,19 @@ print_book_summary(const char *dir, const GenBookSummary *s)
 /* gen --book: the import set in OUT/book, then (with --days) the day files after the
  * cut-over in OUT, which pay the book's performing installments too. */
 static gboolean
-gen_with_book(GenArgs *a, const ProductSet *products, GError **error)
+gen_with_book(const ProductSet *products, GError **error)
 {
-  const char *out = a->out ? a->out : "portfolio";
+  const char *out = a.out ? a.out : "portfolio";
   g_autofree char *book_dir = g_build_filename(out, "book", NULL);
-  GenBookOptions bo = { .seed = (guint64) a->seed, .users = a->book, .out_dir = book_dir, .products = products };
-  if (!a->as_of || !eod_parse_date(a->as_of, &bo.as_of)) {
-    cli_usage_error(error, "gen", "--book needs --as-of, a valid YYYY-MM-DD cut-over date");
-    return FALSE;
-  }
+  GenBookOptions bo = { .seed = (guint64) a.seed, .users = a.book, .out_dir = book_dir, .products = products,
+                        .as_of = a.as_of_date };
   GenBookSummary bs;
   if (!gen_book(&bo, &bs, error))
     return FALSE;
   print_book_summary(book_dir, &bs);
   gboolean ok = TRUE;
-  if (a->days > 0) {
-    GenOptions o = { .seed = (guint64) a->seed, .users = a->book, .days = a->days, .out_dir = out,
+  if (a.days > 0) {
+    GenOptions o = { .seed = (guint64) a.seed, .users = a.book, .days = a.days, .out_dir = out,
                      .start = bo.as_of, .products = products, .book_dues = bs.dues, .book_used_fen = bs.used_fen };
     g_date_add_days(&o.start, 1);
     GenSummary s;
@@ -92,51 +93,52 @@ gen_with_book(GenArgs *a, const ProductSet *products, GError **error)
   return ok;
 }
 
-gboolean
-cmd_gen(int argc, char **argv, GError **error)
+static gboolean
+validate(CliRun *run, GError **error)
 {
-  g_auto(CliCommon) common = { 0 };
-  g_auto(GenArgs) a = { .users = 1000, .days = -1, .seed = 1 };
-  GOptionEntry entries[] = {
-    { "users", 'u', 0, G_OPTION_ARG_INT, &a.users, "Number of users (default 1000)", "N" },
-    { "days", 'd', 0, G_OPTION_ARG_INT, &a.days, "Number of business days (default 30)", "D" },
-    { "seed", 's', 0, G_OPTION_ARG_INT64, &a.seed, "Random seed: the same seed gives the same files (default 1)", "S" },
-    { "start", 0, 0, G_OPTION_ARG_STRING, &a.start, "First business date (default 2026-03-01)", "YYYY-MM-DD" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &a.out, "Output folder (default ./portfolio)", "DIR" },
-    { "book", 0, 0, G_OPTION_ARG_INT, &a.book, "Write an opening book of N users to OUT/book for 'import book' (with --as-of; day files after it with --days)", "N" },
-    { "as-of", 0, 0, G_OPTION_ARG_STRING, &a.as_of, "The book's cut-over business date (with --book)", "YYYY-MM-DD" },
-    { "products", 'p', 0, G_OPTION_ARG_FILENAME, &a.products, "Product catalogue (default etc/products.conf)", "FILE" },
-    G_OPTION_ENTRY_NULL,
-  };
-  g_autoptr(GOptionContext) ctx = cli_context_new("gen", NULL,
-    "Write a synthetic portfolio as the partner files the intake reads: users.csv, then\n"
-    "per day YYYYMMDD/orders.csv, refunds.csv, repayments.csv and the channels'\n"
-    "settlement_CHANNEL.csv of the day before.", &common);
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!cli_parse(ctx, "gen", &argc, &argv, error))
-    return FALSE;
+  (void) run;
   if (a.days < 0)
     a.days = a.book > 0 ? 0 : 30;
-  if (argc != 1 || a.users < 1 || a.users > 10000000 || a.days < (a.book > 0 ? 0 : 1) || a.days > 3660
-      || a.book < 0 || a.book > 10000000) {
-    cli_usage_error(error, "gen", "--users and --book must be 1 to 10 000 000 and --days 1 to 3660");
+  if (a.users < 1 || a.users > 10000000 || a.days < (a.book > 0 ? 0 : 1) || a.days > 3660 || a.book < 0
+      || a.book > 10000000) {
+    cli_usage_error(error, "--users and --book must be 1 to 10 000 000 and --days 1 to 3660");
     return FALSE;
   }
-  GenOptions o = { .seed = (guint64) a.seed, .users = a.users, .days = a.days,
-                   .out_dir = a.out ? a.out : "portfolio" };
-  if (!eod_parse_date(a.start ? a.start : "2026-03-01", &o.start)) {
-    cli_usage_error(error, "gen", "--start must be a valid YYYY-MM-DD date");
+  if (a.book > 0 && !a.as_of) {
+    cli_usage_error(error, "--book needs --as-of, the cut-over date YYYY-MM-DD");
     return FALSE;
   }
+  return cli_parse_date("--start", a.start ? a.start : "2026-03-01", &a.start_date, error)
+         && (!a.as_of || cli_parse_date("--as-of", a.as_of, &a.as_of_date, error));
+}
+
+static gboolean
+body(CliRun *run, GError **error)
+{
+  (void) run;
   g_autoptr(ProductSet) products = product_set_load(a.products ? a.products : "etc/products.conf", error);
   if (!products)
     return FALSE;
   if (a.book > 0)
-    return gen_with_book(&a, products, error);
-  o.products = products;
+    return gen_with_book(products, error);
+  GenOptions o = { .seed = (guint64) a.seed, .users = a.users, .days = a.days,
+                   .out_dir = a.out ? a.out : "portfolio", .start = a.start_date, .products = products };
   GenSummary s;
   if (!gen_portfolio(&o, &s, error))
     return FALSE;
   print_summary(&o, &s);
   return TRUE;
 }
+
+const CliCommand cmd_gen = {
+  .name = "gen",
+  .summary = "write a synthetic portfolio as partner files (demo, benchmarks)",
+  .description =
+    "Write a synthetic portfolio as the partner files the intake reads: users.csv, then\n"
+    "per day YYYYMMDD/orders.csv, refunds.csv, repayments.csv and the channels'\n"
+    "settlement_CHANNEL.csv of the day before.",
+  .db = CLI_DB_NONE,
+  .options = options,
+  .validate = validate,
+  .body = body,
+};

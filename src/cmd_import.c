@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
 #include "commands.h"
 #include "import.h"
 #include "money.h"
@@ -31,28 +30,38 @@ print_summary(const char *dir, const ImportSummary *s, const GPtrArray *refusals
          s->installments, p, f, pen, c);
 }
 
-gboolean
-cmd_import(int argc, char **argv, GError **error)
+static gboolean
+validate(CliRun *run, GError **error)
 {
-  g_auto(CliCommon) common = { 0 };
-  g_autoptr(GOptionContext) ctx = cli_context_new("import", "book DIR",
-    "Book an opening portfolio from a previous system: DIR holds manifest.csv, users.csv,\n"
-    "loans.csv, installments.csv and credit_balances.csv (docs/formats.md, \"Portfolio\n"
-    "import\"). Only onto a database without business dates; a rerun is a no-op.", &common);
-  if (!cli_parse(ctx, "import", &argc, &argv, error))
-    return FALSE;
-  if (argc != 3 || strcmp(argv[1], "book") != 0) {
-    cli_usage_error(error, "import", "expected: import book DIR");
-    return FALSE;
-  }
-  g_autoptr(Config) config = NULL;
-  g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_BATCH, "import", &config, error);
-  if (!conn)
-    return FALSE;
+  if (strcmp(run->argv[0], "book") == 0)
+    return TRUE;
+  cli_usage_error(error, "unknown kind of import \"%s\": expected \"import book DIR\"", run->argv[0]);
+  return FALSE;
+}
+
+static gboolean
+body(CliRun *run, GError **error)
+{
+  const char *dir = run->argv[1];
   ImportSummary s;
   g_autoptr(GPtrArray) refusals = NULL;
-  if (!import_book(conn, config, argv[2], &s, &refusals, error))
+  if (!import_book(run->conn, run->config, dir, &s, &refusals, error))
     return FALSE;
-  print_summary(argv[2], &s, refusals);
+  print_summary(dir, &s, refusals);
   return TRUE;
 }
+
+const CliCommand cmd_import = {
+  .name = "import",
+  .summary = "book an opening portfolio from a previous system (import book DIR)",
+  .description =
+    "Book an opening portfolio from a previous system: DIR holds manifest.csv, users.csv,\n"
+    "loans.csv, installments.csv and credit_balances.csv (docs/formats.md, \"Portfolio\n"
+    "import\"). Only onto a database without business dates; a rerun is a no-op.",
+  .args = "book DIR",
+  .min_args = 2,
+  .max_args = 2,
+  .db = CLI_DB_BATCH,
+  .validate = validate,
+  .body = body,
+};

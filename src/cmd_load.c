@@ -2,7 +2,6 @@
  * FILE.csv — partner files into the inbox (settlement lines: for recon R7). */
 #include <stdio.h>
 
-#include "cli.h"
 #include "commands.h"
 #include "db.h"
 #include "intake.h"
@@ -24,43 +23,50 @@ print_result(const char *path, const IntakeResult *r)
   printf("%s\n", r->reject_counts && r->reject_counts->len ? ")" : "");
 }
 
-gboolean
-cmd_load(int argc, char **argv, GError **error)
+static char *opt_channel;
+
+static const GOptionEntry options[] = {
+  { "channel", 0, 0, G_OPTION_ARG_STRING, &opt_channel, "The channel of a settlement file (required for it)",
+    "NAME" },
+  G_OPTION_ENTRY_NULL,
+};
+
+static gboolean
+validate(CliRun *run, GError **error)
 {
-  g_auto(CliCommon) common = { 0 };
-  g_autofree char *channel = NULL;
-  GOptionEntry entries[] = {
-    { "channel", 0, 0, G_OPTION_ARG_STRING, &channel, "The channel of a settlement file (required for it)",
-      "NAME" },
-    G_OPTION_ENTRY_NULL,
-  };
-  g_autoptr(GOptionContext) ctx = cli_context_new(
-    "load", "users|orders|repayments|refunds|settlement FILE.csv",
-    "Take in a partner file: good rows go to the inbox, bad rows to rejects (file, line,\n"
-    "field, reason). The same file twice loads nothing new. A channel's settlement file\n"
-    "(load settlement --channel NAME FILE.csv) feeds reconciliation R7. See docs/formats.md.", &common);
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!cli_parse(ctx, "load", &argc, &argv, error))
-    return FALSE;
-  if (argc != 3) {
-    cli_usage_error(error, "load", "expected a kind (users, orders, repayments, refunds, settlement) and a file");
-    return FALSE;
-  }
-  gboolean settlement = g_str_equal(argv[1], "settlement");
-  if (settlement != (channel != NULL)) {
-    cli_usage_error(error, "load", settlement ? "a settlement file needs --channel NAME"
-                                              : "--channel goes with settlement files only");
-    return FALSE;
-  }
-  g_autoptr(Config) config = NULL;
-  g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_BATCH, "load", &config, error);
-  if (!conn)
-    return FALSE;
+  gboolean settlement = g_str_equal(run->argv[0], "settlement");
+  if (settlement == (opt_channel != NULL))
+    return TRUE;
+  cli_usage_error(error, settlement ? "a settlement file needs --channel NAME"
+                                    : "--channel goes with settlement files only");
+  return FALSE;
+}
+
+static gboolean
+body(CliRun *run, GError **error)
+{
+  const char *kind = run->argv[0], *path = run->argv[1];
   g_auto(IntakeResult) result = { 0 };
-  if (!intake_load_file(conn, argv[1], channel, argv[2], &result, error))
+  if (!intake_load_file(run->conn, kind, opt_channel, path, &result, error))
     return FALSE;
-  print_result(argv[2], &result);
+  print_result(path, &result);
   /* the file is loaded like any file with rejected lines, but this is the one
    * rejection a partner can only fix by sending the rows again: exit 5 says so */
-  return !intake_late_rows(&result, argv[2], error);
+  return !intake_late_rows(&result, path, error);
 }
+
+const CliCommand cmd_load = {
+  .name = "load",
+  .summary = "take in a partner file (users, orders, repayments, refunds)",
+  .description =
+    "Take in a partner file: good rows go to the inbox, bad rows to rejects (file, line,\n"
+    "field, reason). The same file twice loads nothing new. A channel's settlement file\n"
+    "(load settlement --channel NAME FILE.csv) feeds reconciliation R7. See docs/formats.md.",
+  .args = "users|orders|repayments|refunds|settlement FILE.csv",
+  .min_args = 2,
+  .max_args = 2,
+  .db = CLI_DB_BATCH,
+  .options = options,
+  .validate = validate,
+  .body = body,
+};

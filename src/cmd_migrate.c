@@ -1,7 +1,6 @@
 /* baitiao migrate status | up | verify — the DBA's view of the schema. */
 #include <stdio.h>
 
-#include "cli.h"
 #include "commands.h"
 #include "db.h"
 #include "log.h"
@@ -94,32 +93,35 @@ migrate_action(const char *action, PGconn *conn, const Config *config, gboolean 
   return TRUE;
 }
 
-
-gboolean
-cmd_migrate(int argc, char **argv, GError **error)
+static gboolean
+validate(CliRun *run, GError **error)
 {
-  g_auto(CliCommon) common = { 0 };
-  gboolean dry_run = FALSE;
-  GOptionEntry entries[] = {
-    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "With up: print what would be applied", NULL },
-    G_OPTION_ENTRY_NULL,
-  };
-  g_autoptr(GOptionContext) ctx = cli_context_new("migrate", "status|up|verify",
-                                                  "Show, apply or verify the SQL migrations.", &common);
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!cli_parse(ctx, "migrate", &argc, &argv, error))
-    return FALSE;
-  if (argc != 2 || !g_strv_contains((const char *const[]) { "status", "up", "verify", NULL }, argv[1])) {
-    cli_usage_error(error, "migrate", "expected one action: status, up or verify");
+  if (!g_strv_contains((const char *const[]) { "status", "up", "verify", NULL }, run->argv[0])) {
+    cli_usage_error(error, "expected one action: status, up or verify");
     return FALSE;
   }
-  if (dry_run && !g_str_equal(argv[1], "up")) {
-    cli_usage_error(error, "migrate", "--dry-run goes with \"up\"");
+  if (run->dry_run && !g_str_equal(run->argv[0], "up")) {
+    cli_usage_error(error, "--dry-run goes with \"up\"");
     return FALSE;
   }
-  g_autoptr(Config) config = NULL;
-  g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_OWNER, "migrate", &config, error);
-  if (!conn)
-    return FALSE;
-  return migrate_action(argv[1], conn, config, dry_run, error);
+  return TRUE;
 }
+
+static gboolean
+body(CliRun *run, GError **error)
+{
+  return migrate_action(run->argv[0], run->conn, run->config, run->dry_run, error);
+}
+
+const CliCommand cmd_migrate = {
+  .name = "migrate",
+  .summary = "show, apply or verify the SQL migrations",
+  .description = "Show, apply or verify the SQL migrations.",
+  .args = "status|up|verify",
+  .min_args = 1,
+  .max_args = 1,
+  .db = CLI_DB_OWNER,
+  .dry_run = "With up: print what would be applied",
+  .validate = validate,
+  .body = body,
+};

@@ -1,7 +1,6 @@
 /* baitiao products check|load FILE — the product catalogue (product-rules §2, §12). */
 #include <stdio.h>
 
-#include "cli.h"
 #include "commands.h"
 #include "db.h"
 #include "log.h"
@@ -25,10 +24,26 @@ print_products(const ProductSet *set)
 }
 
 static gboolean
-load_products(const CliCommon *common, const ProductSet *set, GError **error)
+validate(CliRun *run, GError **error)
 {
-  g_autoptr(Config) config = NULL;
-  g_autoptr(PGconn) conn = cli_connect(common, DB_ROLE_BATCH, "products", &config, error);
+  if (g_strv_contains((const char *const[]) { "check", "load", NULL }, run->argv[0]))
+    return TRUE;
+  cli_usage_error(error, "expected \"check FILE\" or \"load FILE\"");
+  return FALSE;
+}
+
+/* check needs neither the configuration nor the database: it connects for load only. */
+static gboolean
+body(CliRun *run, GError **error)
+{
+  g_autoptr(ProductSet) set = product_set_load(run->argv[1], error);
+  if (!set)
+    return FALSE;
+  if (g_str_equal(run->argv[0], "check")) {
+    print_products(set);
+    return TRUE;
+  }
+  PGconn *conn = cli_connect(run, error);
   if (!conn)
     return FALSE;
   guint changed = 0;
@@ -38,26 +53,17 @@ load_products(const CliCommon *common, const ProductSet *set, GError **error)
   return TRUE;
 }
 
-gboolean
-cmd_products(int argc, char **argv, GError **error)
-{
-  g_auto(CliCommon) common = { 0 };
-  g_autoptr(GOptionContext) ctx = cli_context_new(
-    "products", "check|load FILE",
+const CliCommand cmd_products = {
+  .name = "products",
+  .summary = "check or load the product catalogue",
+  .description =
     "Validate (check) or load (load) the product catalogue: a GKeyFile with one\n"
-    "[product CODE] group per product and an optional [policy] apr_cap=24.00.", &common);
-  if (!cli_parse(ctx, "products", &argc, &argv, error))
-    return FALSE;
-  if (argc != 3 || !g_strv_contains((const char *const[]) { "check", "load", NULL }, argv[1])) {
-    cli_usage_error(error, "products", "expected \"check FILE\" or \"load FILE\"");
-    return FALSE;
-  }
-  g_autoptr(ProductSet) set = product_set_load(argv[2], error);
-  if (!set)
-    return FALSE;
-  if (g_str_equal(argv[1], "check")) {
-    print_products(set);
-    return TRUE;
-  }
-  return load_products(&common, set, error);
-}
+    "[product CODE] group per product and an optional [policy] apr_cap=24.00.",
+  .args = "check|load FILE",
+  .min_args = 2,
+  .max_args = 2,
+  .db = CLI_DB_BATCH,
+  .flags = CLI_FLAG_CONNECT_IN_BODY,
+  .validate = validate,
+  .body = body,
+};

@@ -5,10 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
 #include "commands.h"
 #include "db.h"
-#include "eod_run.h"
 #include "log.h"
 #include "money.h"
 #include "output.h"
@@ -20,16 +18,25 @@ typedef struct {
   char *format;
   gboolean open_only;
   gboolean full;
+  GDate date_value;       /* validated: */
+  OutputFormat output;
+  const char *action;
+  gint64 id;
 } ReconArgs;
 
-static void
-recon_args_clear(ReconArgs *a)
-{
-  g_free(a->date);
-  g_free(a->note);
-  g_free(a->format);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ReconArgs, recon_args_clear)
+static ReconArgs args;
+
+static const GOptionEntry options[] = {
+  { "date", 'd', 0, G_OPTION_ARG_STRING, &args.date,
+    "Business date (run: default the latest whose GL is closed; breaks: only that date)", "YYYY-MM-DD" },
+  { "open", 0, 0, G_OPTION_ARG_NONE, &args.open_only, "breaks: only the OPEN ones", NULL },
+  { "full", 0, 0, G_OPTION_ARG_NONE, &args.full,
+    "run: the full audit, everything recomputed from the detail rows (weekly; see docs/operations.md)", NULL },
+  { "note", 0, 0, G_OPTION_ARG_STRING, &args.note, "explain/resolve: what was found or done", "TEXT" },
+  { "format", 0, 0, G_OPTION_ARG_STRING, &args.format,
+    "breaks: text (default), csv or json (money in fen; docs/formats.md)", "text|csv|json" },
+  G_OPTION_ENTRY_NULL,
+};
 
 static void
 print_summary(const ReconSummary *s)
@@ -58,19 +65,10 @@ print_summary(const ReconSummary *s)
 }
 
 static gboolean
-parse_date_arg(const char *text, GDate *date, GError **error)
-{
-  if (eod_parse_date(text, date))
-    return TRUE;
-  cli_usage_error(error, "recon", "--date must be a valid YYYY-MM-DD date, not \"%s\"", text);
-  return FALSE;
-}
-
-static gboolean
 action_run(PGconn *conn, const Config *config, const ReconArgs *a, GError **error)
 {
-  GDate date;
-  if (a->date ? !parse_date_arg(a->date, &date, error) : !recon_default_date(conn, &date, error))
+  GDate date = a->date_value;
+  if (!a->date && !recon_default_date(conn, &date, error))
     return FALSE;
   ReconSummary s;
   if (!recon_run_mode(conn, config, &date, 0, a->full ? RECON_FULL : RECON_NIGHTLY, &s, error))
@@ -109,11 +107,8 @@ static const OutputColumn break_columns[] = {
 };
 
 static gboolean
-action_breaks(PGconn *conn, const ReconArgs *a, OutputFormat format, GError **error)
+action_breaks(PGconn *conn, const ReconArgs *a, GError **error)
 {
-  GDate date;
-  if (a->date && !parse_date_arg(a->date, &date, error))
-    return FALSE;
   const char *params[] = { a->open_only ? "true" : "false", a->date };
   g_autoptr(PGresult) res = db_query(conn, "recon_list_breaks", sql_list_breaks, 2, params, error);
   if (!res)
@@ -123,12 +118,12 @@ action_breaks(PGconn *conn, const ReconArgs *a, OutputFormat format, GError **er
     const char *v[G_N_ELEMENTS(break_columns)];
     for (int c = 0; c < (int) G_N_ELEMENTS(break_columns); c++)
       v[c] = PQgetisnull(res, r, c) ? NULL : PQgetvalue(res, r, c);
-    if (format == OUTPUT_TEXT)
+    if (a->output == OUTPUT_TEXT)
       v[10] = PQgetvalue(res, r, 11);
     output_table_add_row(t, v);
   }
-  output_table_print(t, format, stdout);
-  if (format == OUTPUT_TEXT)
+  output_table_print(t, a->output, stdout);
+  if (a->output == OUTPUT_TEXT)
     printf("%d break(s)\n", PQntuples(res));
   return TRUE;
 }
@@ -137,8 +132,8 @@ static gboolean
 parse_break_id(int argc, char **argv, gint64 *id, GError **error)
 {
   guint64 value = 0;
-  if (argc != 3 || !g_ascii_string_to_unsigned(argv[2], 10, 1, G_MAXINT64, &value, NULL)) {
-    cli_usage_error(error, "recon", "%s needs one break id (see \"baitiao recon breaks\")", argv[1]);
+  if (argc != 2 || !g_ascii_string_to_unsigned(argv[1], 10, 1, G_MAXINT64, &value, NULL)) {
+    cli_usage_error(error, "%s needs one break id (see \"baitiao recon breaks\")", argv[0]);
     return FALSE;
   }
   *id = (gint64) value;
@@ -160,88 +155,79 @@ action_change(PGconn *conn, gboolean resolve, gint64 id, const ReconArgs *a, GEr
 static gboolean
 check_action(int argc, char **argv, const ReconArgs *a, const char **action, gint64 *id, GError **error)
 {
-  *action = argc >= 2 ? argv[1] : "run";
+  *action = argc >= 1 ? argv[0] : "run";
   gboolean change = strcmp(*action, "explain") == 0 || strcmp(*action, "resolve") == 0;
   if (strcmp(*action, "run") != 0 && strcmp(*action, "breaks") != 0 && !change) {
-    cli_usage_error(error, "recon", "unknown action \"%s\": run, breaks, explain or resolve", *action);
+    cli_usage_error(error, "unknown action \"%s\": run, breaks, explain or resolve", *action);
     return FALSE;
   }
   if (change) {
     if (!parse_break_id(argc, argv, id, error))
       return FALSE;
     if (strcmp(*action, "explain") == 0 && (!a->note || !*a->note)) {
-      cli_usage_error(error, "recon", "explain needs --note TEXT: say why the break is what it is");
+      cli_usage_error(error, "explain needs --note TEXT: say why the break is what it is");
       return FALSE;
     }
     if (a->date || a->open_only || a->full || a->format) {
-      cli_usage_error(error, "recon", "--date, --open, --full and --format go with run or breaks");
+      cli_usage_error(error, "--date, --open, --full and --format go with run or breaks");
       return FALSE;
     }
     return TRUE;
   }
-  if (argc > 2) {
-    cli_usage_error(error, "recon", "unexpected argument \"%s\"", argv[2]);
+  if (argc > 1) {
+    cli_usage_error(error, "unexpected argument \"%s\"", argv[1]);
     return FALSE;
   }
   if (a->format && strcmp(*action, "breaks") != 0) {
-    cli_usage_error(error, "recon", "--format goes with breaks");
+    cli_usage_error(error, "--format goes with breaks");
     return FALSE;
   }
   if (a->full && strcmp(*action, "run") != 0) {
-    cli_usage_error(error, "recon", "--full goes with run");
+    cli_usage_error(error, "--full goes with run");
     return FALSE;
   }
   if (a->note || (a->open_only && strcmp(*action, "breaks") != 0)) {
-    cli_usage_error(error, "recon", "%s goes with %s", a->note ? "--note" : "--open",
+    cli_usage_error(error, "%s goes with %s", a->note ? "--note" : "--open",
                     a->note ? "explain or resolve" : "breaks");
     return FALSE;
   }
   return TRUE;
 }
 
-gboolean
-cmd_recon(int argc, char **argv, GError **error)
+/* The action, its options and the date are checked before anything connects. */
+static gboolean
+validate(CliRun *run, GError **error)
 {
-  g_auto(CliCommon) common = { 0 };
-  g_auto(ReconArgs) a = { 0 };
-  GOptionEntry entries[] = {
-    { "date", 'd', 0, G_OPTION_ARG_STRING, &a.date,
-      "Business date (run: default the latest whose GL is closed; breaks: only that date)", "YYYY-MM-DD" },
-    { "open", 0, 0, G_OPTION_ARG_NONE, &a.open_only, "breaks: only the OPEN ones", NULL },
-    { "full", 0, 0, G_OPTION_ARG_NONE, &a.full,
-      "run: the full audit, everything recomputed from the detail rows (weekly; see docs/operations.md)", NULL },
-    { "note", 0, 0, G_OPTION_ARG_STRING, &a.note, "explain/resolve: what was found or done", "TEXT" },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &a.format,
-      "breaks: text (default), csv or json (money in fen; docs/formats.md)", "text|csv|json" },
-    G_OPTION_ENTRY_NULL,
-  };
-  g_autoptr(GOptionContext) ctx = cli_context_new("recon", "[run|breaks|explain ID|resolve ID]",
+  return check_action(run->argc, run->argv, &args, &args.action, &args.id, error)
+         && output_parse_format(args.format, &args.output, error)
+         && (!args.date || cli_parse_date("--date", args.date, &args.date_value, error));
+}
+
+static gboolean
+body(CliRun *run, GError **error)
+{
+  if (strcmp(args.action, "run") == 0)
+    return action_run(run->conn, run->config, &args, error);
+  if (strcmp(args.action, "breaks") == 0)
+    return action_breaks(run->conn, &args, error);
+  return action_change(run->conn, strcmp(args.action, "resolve") == 0, args.id, &args, error);
+}
+
+const CliCommand cmd_recon = {
+  .name = "recon",
+  .summary = "reconcile a business date (R1-R12 nightly, R1-R16 with --full); list, explain, resolve breaks",
+  .description =
     "Reconcile (对账) a business date: checks R1-R11 of product-rules §9; every difference\n"
     "is stored as a break. Exit 3 when breaks are found. \"run --full\" is the full audit:\n"
     "every user, loan (R13 schedules), journal day (R14), GL day (R15) and the risk\n"
     "reports' aggregates (R16) recomputed.\n"
     "\"breaks\" lists them; \"explain\" and \"resolve\" record what was found and done\n"
-    "(a break is never deleted).", &common);
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!cli_parse(ctx, "recon", &argc, &argv, error))
-    return FALSE;
-  const char *action = NULL;
-  gint64 id = 0;
-  if (!check_action(argc, argv, &a, &action, &id, error))
-    return FALSE;
-  OutputFormat format;
-  if (!output_parse_format(a.format, "recon", &format, error))
-    return FALSE;
-  GDate date_arg;  /* a date that does not exist is refused before connecting */
-  if (a.date && !parse_date_arg(a.date, &date_arg, error))
-    return FALSE;
-  g_autoptr(Config) config = NULL;
-  g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_BATCH, "recon", &config, error);
-  if (!conn)
-    return FALSE;
-  if (strcmp(action, "run") == 0)
-    return action_run(conn, config, &a, error);
-  if (strcmp(action, "breaks") == 0)
-    return action_breaks(conn, &a, format, error);
-  return action_change(conn, strcmp(action, "resolve") == 0, id, &a, error);
-}
+    "(a break is never deleted).",
+  .args = "[run|breaks|explain ID|resolve ID]",
+  .min_args = 0,
+  .max_args = 2,
+  .db = CLI_DB_BATCH,
+  .options = options,
+  .validate = validate,
+  .body = body,
+};

@@ -11,7 +11,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "cli.h"
 #include "commands.h"
 #include "db.h"
 #include "log.h"
@@ -38,18 +37,27 @@ typedef struct {
   char *lang;
   char *specs_dir;
   char *format;
+  gboolean listing;       /* validated: */
+  OutputFormat list_format;
 } ReportOptions;
 
-static void
-report_options_clear(ReportOptions *o)
-{
-  g_free(o->date);
-  g_free(o->out_dir);
-  g_free(o->lang);
-  g_free(o->specs_dir);
-  g_free(o->format);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ReportOptions, report_options_clear)
+static ReportOptions opts = { .jobs = -1 };
+
+static const GOptionEntry options[] = {
+  { "all", 'a', 0, G_OPTION_ARG_NONE, &opts.all, "Every report in the specs directory", NULL },
+  { "list", 0, 0, G_OPTION_ARG_NONE, &opts.list, "List the reports (also: no NAME)", NULL },
+  { "format", 0, 0, G_OPTION_ARG_STRING, &opts.format,
+    "Reports: xlsx (default) or csv (a file per sheet); --list: text (default), csv or json", "FORMAT" },
+  { "jobs", 'j', 0, G_OPTION_ARG_INT, &opts.jobs, "--all: reports rendered at once (default: the cores)", "N" },
+  { "date", 'd', 0, G_OPTION_ARG_STRING, &opts.date, "Business date (default: the last closed one)", "YYYY-MM-DD" },
+  { "out", 'o', 0, G_OPTION_ARG_FILENAME, &opts.out_dir,
+    "Directory for the files (default: [paths] reports_dir, else .)", "DIR" },
+  { "lang", 'l', 0, G_OPTION_ARG_STRING, &opts.lang, "Labels in zh (default) or en", "zh|en" },
+  { "specs", 0, 0, G_OPTION_ARG_FILENAME, &opts.specs_dir,
+    "Directory of the report specs (default: [paths] report_specs, $BAITIAO_REPORTS_DIR or the installed reports)",
+    "DIR" },
+  G_OPTION_ENTRY_NULL,
+};
 
 /* Why ASKED cannot be reported: not run yet (its night is open, or it has not
  * started) or it is before the book's first business date. */
@@ -96,14 +104,6 @@ resolve_date(PGconn *conn, const char *asked, GError **error)
   return g_strdup(asked);
 }
 
-static gboolean
-valid_date(const char *s)
-{
-  unsigned y, m, d;
-  char rest;
-  return strlen(s) == 10 && sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &rest) == 3 && g_date_valid_dmy(d, m, y);
-}
-
 static int
 compare_names(gconstpointer a, gconstpointer b)
 {
@@ -123,57 +123,19 @@ known_names(const char *dir)
   return names;
 }
 
-/* Edit distance (insert, delete, substitute) of two short names. */
-static guint
-distance(const char *a, const char *b)
-{
-  size_t n = strlen(b);
-  g_autofree guint *row = g_new(guint, n + 1);
-  for (size_t j = 0; j <= n; j++)
-    row[j] = (guint) j;
-  for (size_t i = 1; a[i - 1]; i++) {
-    guint diag = row[0];
-    row[0] = (guint) i;
-    for (size_t j = 1; j <= n; j++) {
-      guint up = row[j];
-      guint sub = diag + (a[i - 1] != b[j - 1]);
-      row[j] = MIN(MIN(row[j - 1] + 1, up + 1), sub);
-      diag = up;
-    }
-  }
-  return row[n];
-}
-
-/* The known name NAME was most likely meant as (a typo, or a part of it), or NULL. */
-static const char *
-closest_name(const GPtrArray *names, const char *name)
-{
-  const char *best = NULL;
-  guint best_d = G_MAXUINT;
-  for (guint i = 0; i < names->len; i++) {
-    const char *k = names->pdata[i];
-    guint d = strstr(k, name) && strlen(name) >= 3 ? 1 : distance(name, k);
-    if (d < best_d) {
-      best_d = d;
-      best = k;
-    }
-  }
-  return best_d <= MAX(2, strlen(name) / 3) ? best : NULL;
-}
-
 static void
 unknown_report(GError **error, const char *dir, const char *name)
 {
   g_autoptr(GPtrArray) names = known_names(dir);
   if (names->len == 0) {
-    cli_usage_error(error, "report", "no report \"%s\": %s holds no report specs (*.report)", name, dir);
+    cli_usage_error(error, "no report \"%s\": %s holds no report specs (*.report)", name, dir);
     return;
   }
-  const char *guess = closest_name(names, name);
+  const char *guess = cli_closest_name((const char *const *) names->pdata, names->len, name);
   g_ptr_array_add(names, NULL);
   g_autofree char *list = g_strjoinv(", ", (char **) names->pdata);
   g_autofree char *hint = guess ? g_strdup_printf(" (did you mean \"%s\"?)", guess) : g_strdup("");
-  cli_usage_error(error, "report", "no report \"%s\"%s; the reports are: %s", name, hint, list);
+  cli_usage_error(error, "no report \"%s\"%s; the reports are: %s", name, hint, list);
 }
 
 static GPtrArray *
@@ -182,7 +144,7 @@ load_specs(const ReportOptions *o, const char *name, GError **error)
   if (!name)
     return report_spec_load_dir(o->specs_dir, error);
   if (strpbrk(name, "/\\") || name[0] == '.') {
-    cli_usage_error(error, "report", "\"%s\" is not a report name", name);
+    cli_usage_error(error, "\"%s\" is not a report name", name);
     return NULL;
   }
   g_autofree char *file = g_strconcat(name, ".report", NULL);
@@ -336,16 +298,15 @@ render_sequential(RenderFn render, PGconn *conn, GPtrArray *specs, const ReportR
 #define CHILD_MESSAGE_MAX 4000
 
 static void G_GNUC_NORETURN
-child_main(RenderFn render, const Config *config, const ReportSpec *spec, const ReportRequest *req, int fd)
+child_main(RenderFn render, const CliRun *run, const ReportSpec *spec, const ReportRequest *req, int fd)
 {
   /* a report whose parent was killed stops too; its temporary file is then removed
    * by the next run (report_remove_stale_temps) */
   prctl(PR_SET_PDEATHSIG, SIGTERM);
   ReportResult r = { 0 };
   GError *local = NULL;
-  PGconn *conn = db_connect(config, DB_ROLE_REPORT, "report", &local);
+  PGconn *conn = cli_connect_new(run, &local);
   if (conn) {
-    db_cancel_on_signal(conn);
     render_one(render, conn, spec, req, &r);
     PQfinish(conn);
   } else {
@@ -395,7 +356,7 @@ typedef struct {
 } Child;
 
 static gboolean
-start_child(RenderFn render, const Config *config, const ReportSpec *spec, const ReportRequest *req, Child *child,
+start_child(RenderFn render, const CliRun *run, const ReportSpec *spec, const ReportRequest *req, Child *child,
             GError **error)
 {
   int p[2];
@@ -417,7 +378,7 @@ start_child(RenderFn render, const Config *config, const ReportSpec *spec, const
   }
   if (pid == 0) {
     close(p[0]);
-    child_main(render, config, spec, req, p[1]);
+    child_main(render, run, spec, req, p[1]);
   }
   close(p[1]);
   *child = (Child) { .pid = pid, .fd = p[0] };
@@ -449,9 +410,10 @@ reap_child(Child *running, guint *n, GArray *slots, GArray *results)
  * a time, all reading the snapshot CONN exported (the set is consistent, as one
  * report is); CONN keeps its transaction open until the last child has finished. */
 static gboolean
-render_parallel(RenderFn render, PGconn *conn, const Config *config, GPtrArray *specs, const ReportRequest *req,
-                guint jobs, GError **error)
+render_parallel(RenderFn render, const CliRun *run, GPtrArray *specs, const ReportRequest *req, guint jobs,
+                GError **error)
 {
+  PGconn *conn = run->conn;
   if (!db_exec(conn, "report_begin_export", sql_begin_export, 0, NULL, error))
     return FALSE;
   g_autoptr(PGresult) snap = db_query_one(conn, "report_export_snapshot", sql_export_snapshot, 0, NULL, error);
@@ -470,7 +432,7 @@ render_parallel(RenderFn render, PGconn *conn, const Config *config, GPtrArray *
   while (next < specs->len || n > 0) {
     if (ok && next < specs->len && n < jobs) {
       g_array_index(slots, guint, n) = next;
-      if (start_child(render, config, specs->pdata[next], &child_req, &running[n], error)) {
+      if (start_child(render, run, specs->pdata[next], &child_req, &running[n], error)) {
         n++;
         next++;
         continue;
@@ -491,94 +453,92 @@ render_parallel(RenderFn render, PGconn *conn, const Config *config, GPtrArray *
   return tell_results(specs, results, error);
 }
 
-gboolean
-cmd_report(int argc, char **argv, GError **error)
+/* Every option combination and value, before the specs are read or anything connects. */
+static gboolean
+validate(CliRun *run, GError **error)
 {
-  g_auto(CliCommon) common = { 0 };
-  g_auto(ReportOptions) o = { .jobs = -1 };
-  GOptionEntry entries[] = {
-    { "all", 'a', 0, G_OPTION_ARG_NONE, &o.all, "Every report in the specs directory", NULL },
-    { "list", 0, 0, G_OPTION_ARG_NONE, &o.list, "List the reports (also: no NAME)", NULL },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &o.format,
-      "Reports: xlsx (default) or csv (a file per sheet); --list: text (default), csv or json", "FORMAT" },
-    { "jobs", 'j', 0, G_OPTION_ARG_INT, &o.jobs, "--all: reports rendered at once (default: the cores)", "N" },
-    { "date", 'd', 0, G_OPTION_ARG_STRING, &o.date, "Business date (default: the last closed one)", "YYYY-MM-DD" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out_dir,
-      "Directory for the files (default: [paths] reports_dir, else .)", "DIR" },
-    { "lang", 'l', 0, G_OPTION_ARG_STRING, &o.lang, "Labels in zh (default) or en", "zh|en" },
-    { "specs", 0, 0, G_OPTION_ARG_FILENAME, &o.specs_dir,
-      "Directory of the report specs (default: [paths] report_specs, $BAITIAO_REPORTS_DIR or the installed reports)",
-      "DIR" },
-    G_OPTION_ENTRY_NULL,
-  };
-  g_autoptr(GOptionContext) ctx = cli_context_new(
-    "report", "[NAME | --all | --list]",
-    "Write the finance reports of a closed business date as NAME_YYYYMMDD.xlsx.\n"
-    "Without NAME (or with --list) it lists the reports.", &common);
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!cli_parse(ctx, "report", &argc, &argv, error))
-    return FALSE;
-  if (argc > 2 || (argc == 2 && (o.all || o.list)) || (o.all && o.list)) {
-    cli_usage_error(error, "report", "give one report NAME, --all or --list");
+  ReportOptions *o = &opts;
+  if ((run->argc == 1 && (o->all || o->list)) || (o->all && o->list)) {
+    cli_usage_error(error, "give one report NAME, --all or --list");
     return FALSE;
   }
-  gboolean listing = o.list || (argc == 1 && !o.all);
-  OutputFormat format = OUTPUT_TEXT;
-  if (listing && !output_parse_format(o.format, "report", &format, error))
+  o->listing = o->list || (run->argc == 0 && !o->all);
+  if (o->listing && !output_parse_format(o->format, &o->list_format, error))
     return FALSE;
-  if (!listing && o.format && !g_str_equal(o.format, "xlsx") && !g_str_equal(o.format, "csv")) {
-    cli_usage_error(error, "report", "--format takes xlsx or csv (text, csv or json with --list), not \"%s\"",
-                    o.format);
+  if (!o->listing && o->format && !g_str_equal(o->format, "xlsx") && !g_str_equal(o->format, "csv")) {
+    cli_usage_error(error, "--format takes xlsx or csv (text, csv or json with --list), not \"%s\"", o->format);
     return FALSE;
   }
-  RenderFn render = o.format && g_str_equal(o.format, "csv") ? report_render_csv : report_render;
-  if (o.jobs != -1 && (!o.all || o.jobs < 1 || o.jobs > 64)) {
-    cli_usage_error(error, "report", o.all ? "--jobs takes a number from 1 to 64" : "--jobs goes with --all");
+  if (o->jobs != -1 && (!o->all || o->jobs < 1 || o->jobs > 64)) {
+    cli_usage_error(error, o->all ? "--jobs takes a number from 1 to 64" : "--jobs goes with --all");
     return FALSE;
   }
-  if (o.date && !valid_date(o.date)) {
-    cli_usage_error(error, "report", "--date takes a date YYYY-MM-DD, not \"%s\"", o.date);
+  GDate date;
+  if (o->date && !cli_parse_date("--date", o->date, &date, error))
+    return FALSE;
+  if (o->lang && !g_str_equal(o->lang, "zh") && !g_str_equal(o->lang, "en")) {
+    cli_usage_error(error, "--lang takes zh or en, not \"%s\"", o->lang);
     return FALSE;
   }
-  if (o.lang && !g_str_equal(o.lang, "zh") && !g_str_equal(o.lang, "en")) {
-    cli_usage_error(error, "report", "--lang takes zh or en, not \"%s\"", o.lang);
-    return FALSE;
-  }
-  g_autoptr(Config) config = cli_setup(&common, error);
+  return TRUE;
+}
+
+/* The specs and the output directory are checked before connecting; a listing never connects. */
+static gboolean
+body(CliRun *run, GError **error)
+{
+  ReportOptions *o = &opts;
+  Config *config = cli_config(run, error);
   if (!config)
     return FALSE;
-  if (!o.specs_dir)
-    o.specs_dir = g_strdup(config->report_specs ? config->report_specs : report_default_dir());
-  if (!o.out_dir)
-    o.out_dir = g_strdup(config->reports_dir ? config->reports_dir : ".");
-  if (listing)
-    return list_reports(&o, format, error);
-  g_autoptr(GPtrArray) specs = load_specs(&o, o.all ? NULL : argv[1], error);
+  if (!o->specs_dir)
+    o->specs_dir = g_strdup(config->report_specs ? config->report_specs : report_default_dir());
+  if (!o->out_dir)
+    o->out_dir = g_strdup(config->reports_dir ? config->reports_dir : ".");
+  if (o->listing)
+    return list_reports(o, o->list_format, error);
+  g_autoptr(GPtrArray) specs = load_specs(o, o->all ? NULL : run->argv[0], error);
   if (!specs)
     return FALSE;
-  if (!g_file_test(o.out_dir, G_FILE_TEST_IS_DIR)) {
+  if (!g_file_test(o->out_dir, G_FILE_TEST_IS_DIR)) {
     g_set_error(error, REPORT_ERROR, REPORT_ERROR_OUTPUT, "output directory %s does not exist or is not a directory",
-                o.out_dir);
+                o->out_dir);
     return FALSE;
   }
   guint stale = 0;
-  if (!report_remove_stale_temps(o.out_dir, &stale, error))
+  if (!report_remove_stale_temps(o->out_dir, &stale, error))
     return FALSE;
-  g_autoptr(PGconn) conn = db_connect(config, DB_ROLE_REPORT, "report", error);
+  PGconn *conn = cli_connect(run, error);
   if (!conn)
     return FALSE;
-  db_cancel_on_signal(conn);
-  g_autofree char *date = resolve_date(conn, o.date, error);
+  g_autofree char *date = resolve_date(conn, o->date, error);
   if (!date)
     return FALSE;
   ReportRequest req = {
     .business_date = date,
-    .out_dir = o.out_dir,
-    .lang = o.lang && g_str_equal(o.lang, "en") ? REPORT_LANG_EN : REPORT_LANG_ZH,
+    .out_dir = o->out_dir,
+    .lang = o->lang && g_str_equal(o->lang, "en") ? REPORT_LANG_EN : REPORT_LANG_ZH,
     .timezone = config->report_timezone,
   };
-  guint jobs = o.jobs > 0 ? (guint) o.jobs : g_get_num_processors();
+  RenderFn render = o->format && g_str_equal(o->format, "csv") ? report_render_csv : report_render;
+  guint jobs = o->jobs > 0 ? (guint) o->jobs : g_get_num_processors();
   if (jobs > 1 && specs->len > 1)
-    return render_parallel(render, conn, config, specs, &req, MIN(jobs, specs->len), error);
+    return render_parallel(render, run, specs, &req, MIN(jobs, specs->len), error);
   return render_sequential(render, conn, specs, &req, error);
 }
+
+const CliCommand cmd_report = {
+  .name = "report",
+  .summary = "write the finance reports (XLSX or CSV) of a closed business date, or list them",
+  .description =
+    "Write the finance reports of a closed business date as NAME_YYYYMMDD.xlsx.\n"
+    "Without NAME (or with --list) it lists the reports.",
+  .args = "[NAME | --all | --list]",
+  .min_args = 0,
+  .max_args = 1,
+  .db = CLI_DB_REPORT,
+  .flags = CLI_FLAG_CONNECT_IN_BODY,
+  .options = options,
+  .validate = validate,
+  .body = body,
+};

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
 #include "commands.h"
 #include "money.h"
 #include "product.h"
@@ -22,31 +21,22 @@ typedef struct {
   int grace_days;
 } ScheduleArgs;
 
-static void
-schedule_args_clear(ScheduleArgs *a)
-{
-  g_free(a->amount);
-  g_free(a->method);
-  g_free(a->date);
-  g_free(a->product);
-  g_free(a->products_file);
-  g_free(a->format);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ScheduleArgs, schedule_args_clear)
+static ScheduleArgs args = { .term = 1, .statement_day = 0, .grace_days = PRODUCT_DEFAULT_GRACE_DAYS };
 
-static gboolean
-parse_date(const char *text, GDate *out)
-{
-  unsigned y, m, d;
-  char tail;
-  g_date_clear(out, 1);
-  if (!text || sscanf(text, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 || strlen(text) != 10)
-    return FALSE;
-  if (!g_date_valid_dmy((GDateDay) d, (GDateMonth) m, (GDateYear) y))
-    return FALSE;
-  g_date_set_dmy(out, (GDateDay) d, (GDateMonth) m, (GDateYear) y);
-  return TRUE;
-}
+static const GOptionEntry options[] = {
+  { "amount", 'a', 0, G_OPTION_ARG_STRING, &args.amount, "Purchase amount in yuan, e.g. 1000.00", "YUAN" },
+  { "method", 'm', 0, G_OPTION_ARG_STRING, &args.method,
+    "INTEREST_FREE, FEE_PER_PERIOD, EQUAL_PRINCIPAL or ANNUITY", "METHOD" },
+  { "term", 't', 0, G_OPTION_ARG_INT, &args.term, "Number of installments (default 1)", "N" },
+  { "rate-ppm", 'r', 0, G_OPTION_ARG_INT64, &args.rate_ppm, "Monthly rate in ppm (5000 = 0.5 %)", "PPM" },
+  { "grace-days", 'g', 0, G_OPTION_ARG_INT, &args.grace_days, "Days from billing to due date (default 9)", "DAYS" },
+  { "product", 'p', 0, G_OPTION_ARG_STRING, &args.product, "Take the terms of this product (with --products)", "CODE" },
+  { "products", 0, 0, G_OPTION_ARG_FILENAME, &args.products_file, "Product catalogue file", "FILE" },
+  { "date", 'd', 0, G_OPTION_ARG_STRING, &args.date, "Purchase date", "YYYY-MM-DD" },
+  { "statement-day", 's', 0, G_OPTION_ARG_INT, &args.statement_day, "The user's statement day, 1 to 28", "S" },
+  { "format", 'f', 0, G_OPTION_ARG_STRING, &args.format, "text (default) or csv", "FORMAT" },
+  G_OPTION_ENTRY_NULL,
+};
 
 /* Terms from --product (looked up in --products) or from --method/--term/--rate-ppm. */
 static gboolean
@@ -54,7 +44,7 @@ resolve_terms(const ScheduleArgs *a, SchedTerms *t, GError **error)
 {
   if (a->product) {
     if (!a->products_file) {
-      cli_usage_error(error, "schedule", "--product needs --products FILE");
+      cli_usage_error(error, "--product needs --products FILE");
       return FALSE;
     }
     g_autoptr(ProductSet) set = product_set_load(a->products_file, error);
@@ -62,14 +52,14 @@ resolve_terms(const ScheduleArgs *a, SchedTerms *t, GError **error)
       return FALSE;
     const Product *p = product_set_find(set, a->product);
     if (!p) {
-      cli_usage_error(error, "schedule", "no product \"%s\" in %s", a->product, a->products_file);
+      cli_usage_error(error, "no product \"%s\" in %s", a->product, a->products_file);
       return FALSE;
     }
     *t = p->terms;
     return TRUE;
   }
   if (!a->method || !sched_method_from_string(a->method, &t->method, NULL)) {
-    cli_usage_error(error, "schedule",
+    cli_usage_error(error,
                     "--method must be INTEREST_FREE, FEE_PER_PERIOD, EQUAL_PRINCIPAL or ANNUITY");
     return FALSE;
   }
@@ -137,16 +127,18 @@ run_schedule(const ScheduleArgs *a, GError **error)
   gint64 principal;
   g_autoptr(GError) local = NULL;
   if (!a->amount || !money_parse_yuan_lenient(a->amount, &principal, &local)) {
-    cli_usage_error(error, "schedule", "--amount: %s", local ? local->message : "is required (yuan, e.g. 1000.00)");
+    cli_usage_error(error, "--amount: %s", local ? local->message : "is required (yuan, e.g. 1000.00)");
     return FALSE;
   }
   GDate purchase;
-  if (!parse_date(a->date, &purchase)) {
-    cli_usage_error(error, "schedule", "--date must be a valid YYYY-MM-DD date");
+  if (!a->date) {
+    cli_usage_error(error, "--date is required: the purchase date YYYY-MM-DD");
     return FALSE;
   }
+  if (!cli_parse_date("--date", a->date, &purchase, error))
+    return FALSE;
   if (a->format && !g_str_equal(a->format, "text") && !g_str_equal(a->format, "csv")) {
-    cli_usage_error(error, "schedule", "--format must be text or csv");
+    cli_usage_error(error, "--format must be text or csv");
     return FALSE;
   }
   SchedTerms t = { 0 };
@@ -156,7 +148,7 @@ run_schedule(const ScheduleArgs *a, GError **error)
   gint64 apr_bp = 0;
   if (!sched_build(principal, &t, &purchase, a->statement_day, s, &local)
       || !sched_apr_bp(principal, s, t.term, &apr_bp, &local)) {
-    cli_usage_error(error, "schedule", "%s", local->message);
+    cli_usage_error(error, "%s", local->message);
     return FALSE;
   }
   if (a->format && g_str_equal(a->format, "csv"))
@@ -166,34 +158,18 @@ run_schedule(const ScheduleArgs *a, GError **error)
   return TRUE;
 }
 
-gboolean
-cmd_schedule(int argc, char **argv, GError **error)
+static gboolean
+body(CliRun *run, GError **error)
 {
-  g_auto(CliCommon) common = { 0 };
-  g_auto(ScheduleArgs) a = { .term = 1, .statement_day = 0, .grace_days = PRODUCT_DEFAULT_GRACE_DAYS };
-  GOptionEntry entries[] = {
-    { "amount", 'a', 0, G_OPTION_ARG_STRING, &a.amount, "Purchase amount in yuan, e.g. 1000.00", "YUAN" },
-    { "method", 'm', 0, G_OPTION_ARG_STRING, &a.method,
-      "INTEREST_FREE, FEE_PER_PERIOD, EQUAL_PRINCIPAL or ANNUITY", "METHOD" },
-    { "term", 't', 0, G_OPTION_ARG_INT, &a.term, "Number of installments (default 1)", "N" },
-    { "rate-ppm", 'r', 0, G_OPTION_ARG_INT64, &a.rate_ppm, "Monthly rate in ppm (5000 = 0.5 %)", "PPM" },
-    { "grace-days", 'g', 0, G_OPTION_ARG_INT, &a.grace_days, "Days from billing to due date (default 9)", "DAYS" },
-    { "product", 'p', 0, G_OPTION_ARG_STRING, &a.product, "Take the terms of this product (with --products)", "CODE" },
-    { "products", 0, 0, G_OPTION_ARG_FILENAME, &a.products_file, "Product catalogue file", "FILE" },
-    { "date", 'd', 0, G_OPTION_ARG_STRING, &a.date, "Purchase date", "YYYY-MM-DD" },
-    { "statement-day", 's', 0, G_OPTION_ARG_INT, &a.statement_day, "The user's statement day, 1 to 28", "S" },
-    { "format", 'f', 0, G_OPTION_ARG_STRING, &a.format, "text (default) or csv", "FORMAT" },
-    G_OPTION_ENTRY_NULL,
-  };
-  g_autoptr(GOptionContext) ctx = cli_context_new("schedule", NULL,
-                                                  "Print the installment schedule and APR of one purchase.",
-                                                  &common);
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!cli_parse(ctx, "schedule", &argc, &argv, error))
-    return FALSE;
-  if (argc != 1) {
-    cli_usage_error(error, "schedule", "unexpected argument \"%s\"", argv[1]);
-    return FALSE;
-  }
-  return run_schedule(&a, error);
+  (void) run;
+  return run_schedule(&args, error);
 }
+
+const CliCommand cmd_schedule = {
+  .name = "schedule",
+  .summary = "print the installment schedule and APR of one purchase",
+  .description = "Print the installment schedule and APR of one purchase.",
+  .db = CLI_DB_NONE,
+  .options = options,
+  .body = body,
+};

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
 #include "commands.h"
 #include "db.h"
 #include "eod_run.h"
@@ -13,6 +12,7 @@
 #include "money.h"
 #include "output.h"
 #include "spool.h"
+#include "stmt.h"
 
 /* What status found: printed as it goes in text; in csv and json collected as typed
  * facts (key, value) and the runs table, printed at the end (docs/formats.md). */
@@ -86,26 +86,10 @@ print_schema(Status *st, PGconn *conn, const Config *config, GError **error)
   return TRUE;
 }
 
-static const char sql_calendar[] =
-  "SELECT count(*) FILTER (WHERE status = 'CLOSED'),"
-  "       coalesce(max(business_date) FILTER (WHERE status = 'CLOSED')::text, 'none'),"
-  "       coalesce(max(business_date) FILTER (WHERE status = 'OPEN')::text, 'none')"
-  "  FROM business_calendar";
-
-static const char sql_last_runs[] =
-  "SELECT r.run_id, r.command, coalesce(r.business_date::text, ''), r.status,"
-  "       to_char(r.started_at, 'YYYY-MM-DD HH24:MI:SS'),"
-  "       coalesce(to_char(r.ended_at - r.started_at, 'HH24:MI:SS'), 'running'),"
-  "       coalesce(r.host || ':' || r.pid, ''),"
-  "       (SELECT count(*) FROM job_step_runs s WHERE s.run_id = r.run_id AND s.status = 'SUCCEEDED'),"
-  "       (SELECT count(*) FROM job_step_runs s WHERE s.run_id = r.run_id),"
-  "       coalesce(split_part(r.error, E'\\n', 1), '')"
-  "  FROM job_runs r ORDER BY r.run_id DESC LIMIT $1::int";
-
 static gboolean
 print_calendar(Status *st, PGconn *conn, GError **error)
 {
-  g_autoptr(PGresult) cal = db_query_one(conn, "calendar_summary", sql_calendar, 0, NULL, error);
+  g_autoptr(PGresult) cal = stmt_query_one(conn, "queries/status/10_calendar", 0, NULL, error);
   if (!cal)
     return FALSE;
   const char *last = PQgetvalue(cal, 0, 1), *open = PQgetvalue(cal, 0, 2);
@@ -118,14 +102,10 @@ print_calendar(Status *st, PGconn *conn, GError **error)
   return TRUE;
 }
 
-static const char sql_open_breaks[] =
-  "SELECT count(*), coalesce(min(business_date)::text, '')"
-  "  FROM recon_breaks WHERE status = 'OPEN'";
-
 static gboolean
 print_breaks(Status *st, PGconn *conn, GError **error)
 {
-  g_autoptr(PGresult) res = db_query_one(conn, "open_breaks", sql_open_breaks, 0, NULL, error);
+  g_autoptr(PGresult) res = stmt_query_one(conn, "queries/status/20_open_breaks", 0, NULL, error);
   if (!res)
     return FALSE;
   fact(st, "open_breaks", OUTPUT_COL_INT, PQgetvalue(res, 0, 0));
@@ -142,16 +122,10 @@ print_breaks(Status *st, PGconn *conn, GError **error)
 
 /* The last full audit (recon --full, weekly from jobs/): when it ended, how, and what
  * it found; a week without a successful one is said plainly. */
-static const char sql_last_audit[] =
-  "SELECT business_date::text, status, breaks_found,"
-  "       to_char(coalesce(ended_at, started_at), 'YYYY-MM-DD HH24:MI'),"
-  "       coalesce(ended_at, started_at) < now() - interval '8 days'"
-  "  FROM recon_runs WHERE mode = 'FULL' ORDER BY recon_run_id DESC LIMIT 1";
-
 static gboolean
 print_audit(Status *st, PGconn *conn, GError **error)
 {
-  g_autoptr(PGresult) res = db_query(conn, "last_full_audit", sql_last_audit, 0, NULL, error);
+  g_autoptr(PGresult) res = stmt_query(conn, "queries/status/40_last_audit", 0, NULL, error);
   if (!res)
     return FALSE;
   gboolean any = PQntuples(res) > 0;
@@ -175,20 +149,11 @@ print_audit(Status *st, PGconn *conn, GError **error)
 
 /* Files of DATE refused by intake that no later file of the same kind and channel
  * replaced: the partner has to send them again. */
-static const char sql_refused[] =
-  "SELECT a.file_name, coalesce(split_part(a.reason, E'\\n', 1), '')"
-  "  FROM spool_arrivals a"
-  " WHERE a.business_date = $1::date AND a.outcome = 'REFUSED'"
-  "   AND NOT EXISTS (SELECT 1 FROM spool_arrivals b WHERE b.business_date = a.business_date"
-  "                      AND b.kind = a.kind AND b.channel = a.channel AND b.outcome <> 'REFUSED'"
-  "                      AND b.arrival_id > a.arrival_id)"
-  " ORDER BY a.arrival_id";
-
 static gboolean
 print_refused(Status *st, PGconn *conn, const char *date, GError **error)
 {
   const char *params[] = { date };
-  g_autoptr(PGresult) res = db_query(conn, "refused_files", sql_refused, 1, params, error);
+  g_autoptr(PGresult) res = stmt_query(conn, "queries/status/50_refused_files", 1, params, error);
   if (!res)
     return FALSE;
   fact_uint(st, "files_refused", (guint) PQntuples(res));
@@ -288,7 +253,7 @@ print_last_runs(Status *st, PGconn *conn, int limit, GError **error)
 {
   g_autofree char *n = g_strdup_printf("%d", limit);
   const char *params[] = { n };
-  g_autoptr(PGresult) runs = db_query(conn, "last_runs", sql_last_runs, 1, params, error);
+  g_autoptr(PGresult) runs = stmt_query(conn, "queries/status/60_last_runs", 1, params, error);
   if (!runs)
     return FALSE;
   if (!text(st)) {
@@ -312,29 +277,12 @@ print_last_runs(Status *st, PGconn *conn, int limit, GError **error)
   return TRUE;
 }
 
-/* Settlement items of the window R7 has not judged yet ($1 = the last closed date D,
- * $2 = [recon] settlement_wait_days): repayments paid after D - wait - 1 that no line
- * of the channel's settlement file matches (channel, txn id, amount) yet, and lines
- * with no repayment of ours. They are not breaks: recon judges each from the night
- * of its pay date + wait + 1 on (src/recon.c, R7). */
-static const char sql_settlement_waiting[] =
-  "WITH w AS (SELECT $1::date - $2::int - 1 AS cutoff, $1::date AS d)"
-  " SELECT count(*), coalesce(sum(fen), 0)::bigint FROM ("
-  "  SELECT r.amount_fen AS fen FROM inbox_repayments r CROSS JOIN w"
-  "   WHERE r.status = 'APPLIED' AND r.pay_date > w.cutoff AND r.pay_date <= w.d"
-  "     AND NOT EXISTS (SELECT 1 FROM settlement_lines s WHERE s.channel = r.channel"
-  "                        AND s.channel_txn_id = r.txn_id AND s.amount_fen = r.amount_fen)"
-  "  UNION ALL"
-  "  SELECT s.amount_fen FROM settlement_lines s CROSS JOIN w"
-  "   WHERE s.pay_date > w.cutoff AND s.pay_date <= w.d"
-  "     AND NOT EXISTS (SELECT 1 FROM inbox_repayments r WHERE r.channel = s.channel"
-  "                        AND r.txn_id = s.channel_txn_id AND r.status = 'APPLIED'"
-  "                        AND r.amount_fen = s.amount_fen)) x";
-
+/* Settlement items of the window R7 has not judged yet, up to the last closed date
+ * (sql/queries/status/30_settlement_waiting.sql says which). */
 static gboolean
 print_settlement(Status *st, PGconn *conn, const Config *config, GError **error)
 {
-  g_autoptr(PGresult) last = db_query_one(conn, "calendar_summary", sql_calendar, 0, NULL, error);
+  g_autoptr(PGresult) last = stmt_query_one(conn, "queries/status/10_calendar", 0, NULL, error);
   if (!last)
     return FALSE;
   const char *d = PQgetvalue(last, 0, 1);
@@ -342,7 +290,7 @@ print_settlement(Status *st, PGconn *conn, const Config *config, GError **error)
     return TRUE;
   g_autofree char *wait = g_strdup_printf("%d", config->recon_settlement_wait_days);
   const char *params[] = { d, wait };
-  g_autoptr(PGresult) res = db_query_one(conn, "settlement_waiting", sql_settlement_waiting, 2, params, error);
+  g_autoptr(PGresult) res = stmt_query_one(conn, "queries/status/30_settlement_waiting", 2, params, error);
   if (!res)
     return FALSE;
   fact(st, "settlement_waiting", OUTPUT_COL_INT, PQgetvalue(res, 0, 0));
@@ -388,52 +336,58 @@ print_machine(const Status *st)
   fputs(out->str, stdout);
 }
 
-gboolean
-cmd_status(int argc, char **argv, GError **error)
+static int opt_runs = 10;
+static char *opt_format;
+static OutputFormat format;
+
+static const GOptionEntry options[] = {
+  { "runs", 'r', 0, G_OPTION_ARG_INT, &opt_runs, "How many of the last runs to show (default 10)", "N" },
+  { "format", 0, 0, G_OPTION_ARG_STRING, &opt_format, "text (default), csv or json (docs/formats.md)",
+    "text|csv|json" },
+  G_OPTION_ENTRY_NULL,
+};
+
+static gboolean
+validate(CliRun *run, GError **error)
 {
-  g_auto(CliCommon) common = { 0 };
-  int runs = 10;
-  g_autofree char *format_arg = NULL;
-  GOptionEntry entries[] = {
-    { "runs", 'r', 0, G_OPTION_ARG_INT, &runs, "How many of the last runs to show (default 10)", "N" },
-    { "format", 0, 0, G_OPTION_ARG_STRING, &format_arg, "text (default), csv or json (docs/formats.md)",
-      "text|csv|json" },
-    G_OPTION_ENTRY_NULL,
-  };
-  g_autoptr(GOptionContext) ctx = cli_context_new("status", NULL,
-                                                  "Show the schema version, business dates, open reconciliation breaks, the last full\n"
-                                                  "audit, the expected files the next night waits for, and the last runs.",
-                                                  &common);
-  g_option_context_add_main_entries(ctx, entries, NULL);
-  if (!cli_parse(ctx, "status", &argc, &argv, error))
-    return FALSE;
-  if (argc != 1) {
-    cli_usage_error(error, "status", "unexpected argument \"%s\"", argv[1]);
+  (void) run;
+  if (opt_runs < 0 || opt_runs > 1000) {
+    cli_usage_error(error, "--runs takes a number from 0 to 1000");
     return FALSE;
   }
-  if (runs < 0 || runs > 1000) {
-    cli_usage_error(error, "status", "--runs takes a number from 0 to 1000");
-    return FALSE;
-  }
-  g_auto(Status) st = { 0 };
-  if (!output_parse_format(format_arg, "status", &st.format, error))
-    return FALSE;
+  return output_parse_format(opt_format, &format, error);
+}
+
+static gboolean
+body(CliRun *run, GError **error)
+{
+  PGconn *conn = run->conn;
+  Config *config = run->config;
+  g_auto(Status) st = { .format = format };
   st.keys = g_ptr_array_new_with_free_func(g_free);
   st.values = g_ptr_array_new_with_free_func(g_free);
   st.types = g_array_new(FALSE, FALSE, sizeof(OutputColumnType));
-  g_autoptr(Config) config = NULL;
-  g_autoptr(PGconn) conn = cli_connect(&common, DB_ROLE_REPORT, "status", &config, error);
-  if (!conn)
-    return FALSE;
   g_autofree char *where = db_describe(conn);
   fact(&st, "database", OUTPUT_COL_TEXT, where);
   if (text(&st))
     printf("database: %s\n", where);
   if (!(print_schema(&st, conn, config, error) && print_calendar(&st, conn, error) && print_breaks(&st, conn, error)
         && print_settlement(&st, conn, config, error) && print_audit(&st, conn, error)
-        && print_files(&st, conn, config, error) && print_last_runs(&st, conn, runs, error)))
+        && print_files(&st, conn, config, error) && print_last_runs(&st, conn, opt_runs, error)))
     return FALSE;
   if (!text(&st))
     print_machine(&st);
   return TRUE;
 }
+
+const CliCommand cmd_status = {
+  .name = "status",
+  .summary = "show the schema, business dates, open breaks, waiting files and last runs",
+  .description =
+    "Show the schema version, business dates, open reconciliation breaks, the last full\n"
+    "audit, the expected files the next night waits for, and the last runs.",
+  .db = CLI_DB_REPORT,
+  .options = options,
+  .validate = validate,
+  .body = body,
+};

@@ -1,19 +1,21 @@
-/* The subcommands of the baitiao binary; main.c holds the table. */
+/* The subcommands of the baitiao binary: each cmd_*.c defines its entry; main.c
+ * holds the table. */
 #ifndef BAITIAO_COMMANDS_H
 #define BAITIAO_COMMANDS_H
 
-#include <glib.h>
+#include "cli.h"
 
-gboolean cmd_eod(int argc, char **argv, GError **error);
-gboolean cmd_gen(int argc, char **argv, GError **error);
-gboolean cmd_import(int argc, char **argv, GError **error);
-gboolean cmd_intake(int argc, char **argv, GError **error);
-gboolean cmd_load(int argc, char **argv, GError **error);
-gboolean cmd_migrate(int argc, char **argv, GError **error);
-gboolean cmd_products(int argc, char **argv, GError **error);
-gboolean cmd_recon(int argc, char **argv, GError **error);
-gboolean cmd_report(int argc, char **argv, GError **error);
-gboolean cmd_schedule(int argc, char **argv, GError **error);
-gboolean cmd_status(int argc, char **argv, GError **error);
+extern const CliCommand cmd_eod;
+extern const CliCommand cmd_gen;
+extern const CliCommand cmd_import;
+extern const CliCommand cmd_intake;
+extern const CliCommand cmd_load;
+extern const CliCommand cmd_migrate;
+extern const CliCommand cmd_products;
+extern const CliCommand cmd_recon;
+extern const CliCommand cmd_report;
+extern const CliCommand cmd_schedule;
+extern const CliCommand cmd_sql;
+extern const CliCommand cmd_status;
 
 #endif

@@ -16,7 +16,6 @@ typedef enum {
   DB_ERROR_LOCK_HELD,    /* another process holds our advisory lock: retry later */
   DB_ERROR_STATEMENT,    /* a statement failed; the message names it and the SQLSTATE */
   DB_ERROR_CONTRACT,     /* a statement returned another shape than its contract says */
-  DB_ERROR_COPY,         /* a COPY stream failed (unused: a failed send is DB_ERROR_UNREACHABLE) */
   DB_ERROR_REFUSED,      /* the server refused the connection for good (wrong password, unknown
                           * role or database: SQLSTATE class 28, 3D000): retrying cannot help */
 } DbError;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "date.h"
 #include "db.h"
 #include "eod_run.h"
 #include "eod_steps.h"
@@ -39,35 +40,10 @@ eod_steps(guint *n)
   return steps;
 }
 
-const EodStep *
-eod_find_step(const char *name)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS(steps); i++)
-    if (strcmp(steps[i].name, name) == 0)
-      return &steps[i];
-  return NULL;
-}
-
 static void
 format_date(const GDate *d, char out[11])
 {
   g_date_strftime(out, 11, "%Y-%m-%d", d);
-}
-
-gboolean
-eod_parse_date(const char *text, GDate *out)
-{
-  g_date_clear(out, 1);
-  if (!text || strlen(text) != 10 || text[4] != '-' || text[7] != '-')
-    return FALSE;
-  for (int i = 0; i < 10; i++)
-    if (i != 4 && i != 7 && !g_ascii_isdigit(text[i]))
-      return FALSE;
-  int y = atoi(text), m = atoi(text + 5), d = atoi(text + 8);
-  if (!g_date_valid_dmy((GDateDay) d, (GDateMonth) m, (GDateYear) y))
-    return FALSE;
-  g_date_set_dmy(out, (GDateDay) d, (GDateMonth) m, (GDateYear) y);
-  return TRUE;
 }
 
 /* ---- which date ------------------------------------------------------- */
@@ -84,9 +60,9 @@ eod_next_date(PGconn *conn, GDate *next, gboolean *found, GError **error)
   if (!res)
     return FALSE;
   if (!PQgetisnull(res, 0, 0)) {
-    *found = eod_parse_date(PQgetvalue(res, 0, 0), next);
+    *found = date_parse(PQgetvalue(res, 0, 0), next, NULL);
   } else if (!PQgetisnull(res, 0, 1)) {
-    *found = eod_parse_date(PQgetvalue(res, 0, 1), next);
+    *found = date_parse(PQgetvalue(res, 0, 1), next, NULL);
     if (*found)
       g_date_add_days(next, 1);
   }

@@ -36,11 +36,9 @@ typedef struct {
 void eod_report_init(EodReport *report);
 void eod_report_clear(EodReport *report);
 
-gboolean eod_parse_date(const char *text, GDate *out);
 /* The date the next night runs for: the OPEN date, else the day after the last
  * CLOSED one. *FOUND is FALSE for a database that never ran a night. */
 gboolean eod_next_date(PGconn *conn, GDate *next, gboolean *found, GError **error);
-const EodStep *eod_find_step(const char *name);
 
 /* Runs (or resumes) the night of DATE, which must be the next date to run.
  * The caller holds the night lock. */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "date.h"
 #include "db.h"
 #include "eod.h"
 #include "eod_run.h"
@@ -193,7 +194,7 @@ parse_int(const char *s, gint64 lo, gint64 hi, gint64 *out)
 static const char *
 parse_date(const char *s, GDate *out)
 {
-  return eod_parse_date(s, out) ? NULL : "not a valid YYYY-MM-DD date";
+  return date_parse(s, out, NULL) ? NULL : "not a valid YYYY-MM-DD date";
 }
 
 static const char *

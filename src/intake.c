@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "csv.h"
+#include "date.h"
 #include "db.h"
 #include "fault.h"
 #include "log.h"
@@ -324,13 +325,8 @@ shown_value(const char *value, gboolean personal)
 static gboolean
 valid_date(const char *s, char out[11])
 {
-  if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-    return FALSE;
-  for (int i = 0; i < 10; i++)
-    if (i != 4 && i != 7 && !g_ascii_isdigit(s[i]))
-      return FALSE;
-  int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
-  if (y < 1900 || !g_date_valid_dmy((GDateDay) d, (GDateMonth) m, (GDateYear) y))
+  GDate d;
+  if (!date_parse(s, &d, NULL))
     return FALSE;
   memcpy(out, s, 11);
   return TRUE;

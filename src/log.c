@@ -14,12 +14,6 @@ log_set_level(LogLevel level)
   max_level = level;
 }
 
-LogLevel
-log_get_level(void)
-{
-  return max_level;
-}
-
 void
 log_set_context(const char *context)
 {

@@ -12,7 +12,6 @@ typedef enum {
 } LogLevel;
 
 void log_set_level(LogLevel max_level);
-LogLevel log_get_level(void);
 /* The step or command name printed in front of every message. */
 void log_set_context(const char *context);
 

@@ -17,28 +17,22 @@
 #include "recon.h"
 #include "spool.h"
 
-static const CliCommand commands[] = {
-  { "eod", "run the night for the next business date (or catch up)", cmd_eod },
-  { "gen", "write a synthetic portfolio as partner files (demo, benchmarks)", cmd_gen },
-  { "import", "book an opening portfolio from a previous system (import book DIR)", cmd_import },
-  { "intake", "take in every partner file delivered to the spool folder", cmd_intake },
-  { "load", "take in a partner file (users, orders, repayments, refunds)", cmd_load },
-  { "migrate", "show, apply or verify the SQL migrations", cmd_migrate },
-  { "products", "check or load the product catalogue", cmd_products },
-  { "recon", "reconcile a business date (R1-R12 nightly, R1-R16 with --full); list, explain, resolve breaks", cmd_recon },
-  { "report", "write the finance reports (XLSX or CSV) of a closed business date, or list them", cmd_report },
-  { "schedule", "print the installment schedule and APR of one purchase", cmd_schedule },
-  { "status", "show the schema, business dates, open breaks, waiting files and last runs", cmd_status },
+static const CliCommand *const commands[] = {
+  &cmd_eod, &cmd_gen, &cmd_import, &cmd_intake, &cmd_load, &cmd_migrate, &cmd_products, &cmd_recon,
+  &cmd_report, &cmd_schedule, &cmd_sql, &cmd_status,
 };
 
 static void
 print_usage(FILE *out)
 {
-  fprintf(out, "Usage: baitiao COMMAND [OPTION…]\n\n"
+  fprintf(out, "Usage: baitiao COMMAND [OPTION…] [ARG…]\n"
                "Nightly batch for consumer-credit installment lines (白条).\n\nCommands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-    fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-  fprintf(out, "\n\"baitiao COMMAND --help\" describes a command and its options.\n"
+    fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
+  fprintf(out, "\nOptions:\n"
+               "  -h, --help     Show this help and exit\n"
+               "  -V, --version  Show the version and exit\n"
+               "\n\"baitiao COMMAND --help\" (or \"baitiao help COMMAND\") describes a command and its options.\n"
                "Exit codes: 0 ok, 1 failure, 2 usage or configuration, 3 reconciliation breaks,\n"
                "4 waiting for partner files, 5 file loaded but rows of a date already cut rejected\n"
                "(DATE_CLOSED: the partner must resend them), 75 temporary (lock held or database\n"
@@ -69,38 +63,68 @@ static const CliCommand *
 find_command(const char *name)
 {
   for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-    if (strcmp(commands[i].name, name) == 0)
-      return &commands[i];
+    if (strcmp(commands[i]->name, name) == 0)
+      return commands[i];
   return NULL;
+}
+
+/* A name that is no command: exit 2, with the closest command when one is close. */
+static int
+unknown_command(const char *name)
+{
+  const char *names[G_N_ELEMENTS(commands)];
+  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
+    names[i] = commands[i]->name;
+  const char *guess = cli_closest_name(names, G_N_ELEMENTS(names), name);
+  g_autofree char *hint = guess ? g_strdup_printf(" (did you mean \"%s\"?)", guess) : g_strdup("");
+  fprintf(stderr, "baitiao: unknown command \"%s\"%s\nTry \"baitiao --help\" for the list of commands.\n", name,
+          hint);
+  return BT_EXIT_USAGE;
+}
+
+/* "baitiao help [COMMAND]". */
+static int
+help(int argc, char **argv)
+{
+  if (argc < 3) {
+    print_usage(stdout);
+    return BT_EXIT_OK;
+  }
+  const CliCommand *cmd = find_command(argv[2]);
+  if (!cmd)
+    return unknown_command(argv[2]);
+  g_autofree char *text = cli_help(cmd);
+  fputs(text, stdout);
+  return BT_EXIT_OK;
 }
 
 int
 main(int argc, char **argv)
 {
   setlocale(LC_ALL, "");
+  g_set_prgname("baitiao");
   if (argc < 2) {
     print_usage(stderr);
     return BT_EXIT_USAGE;
   }
   const char *name = argv[1];
-  if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
-    print_usage(stdout);
-    return BT_EXIT_OK;
-  }
-  if (strcmp(name, "--version") == 0) {
+  if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0)
+    return help(argc, argv);
+  if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
     printf("baitiao %s\n", PACKAGE_VERSION);
     return BT_EXIT_OK;
   }
-  const CliCommand *cmd = find_command(name);
-  if (!cmd) {
-    fprintf(stderr, "baitiao: unknown command \"%s\"\n\n", name);
-    print_usage(stderr);
+  if (name[0] == '-') {
+    fprintf(stderr, "baitiao: a command comes first, not the option \"%s\"\nTry \"baitiao --help\".\n", name);
     return BT_EXIT_USAGE;
   }
+  const CliCommand *cmd = find_command(name);
+  if (!cmd)
+    return unknown_command(name);
   log_set_context(cmd->name);
   fault_set_scope(cmd->name);
   g_autoptr(GError) error = NULL;
-  if (cmd->fn(argc - 1, argv + 1, &error))
+  if (cli_run(cmd, argc - 1, argv + 1, &error))
     return BT_EXIT_OK;
   if (!error) {
     log_error("%s failed without saying why", cmd->name);

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "date.h"
 #include "log.h"
 
 /* Metric families by name, each its "# HELP/# TYPE" lines and samples, in file order. */
@@ -112,9 +113,7 @@ static int
 date_number(const char *text)
 {
   GDate d;
-  g_date_clear(&d, 1);
-  g_date_set_parse(&d, text);
-  return g_date_valid(&d) ? g_date_get_year(&d) * 10000 + g_date_get_month(&d) * 100 + g_date_get_day(&d) : 0;
+  return date_parse(text, &d, NULL) ? g_date_get_year(&d) * 10000 + g_date_get_month(&d) * 100 + g_date_get_day(&d) : 0;
 }
 
 static void

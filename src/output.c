@@ -15,7 +15,7 @@ struct OutputTable {
 static const char *const format_names[] = { [OUTPUT_TEXT] = "text", [OUTPUT_CSV] = "csv", [OUTPUT_JSON] = "json" };
 
 gboolean
-output_parse_format(const char *text, const char *command, OutputFormat *format, GError **error)
+output_parse_format(const char *text, OutputFormat *format, GError **error)
 {
   *format = OUTPUT_TEXT;
   if (!text)
@@ -25,7 +25,7 @@ output_parse_format(const char *text, const char *command, OutputFormat *format,
       *format = (OutputFormat) i;
       return TRUE;
     }
-  cli_usage_error(error, command, "--format takes text, csv or json, not \"%s\"", text);
+  cli_usage_error(error, "--format takes text, csv or json, not \"%s\"", text);
   return FALSE;
 }
 

@@ -30,9 +30,9 @@ typedef struct {
 
 typedef struct OutputTable OutputTable;
 
-/* The --format value (NULL: text); anything else is a usage error of COMMAND naming
+/* The --format value (NULL: text); anything else is a usage error of the command naming
  * the accepted values. */
-gboolean output_parse_format(const char *text, const char *command, OutputFormat *format, GError **error);
+gboolean output_parse_format(const char *text, OutputFormat *format, GError **error);
 
 /* A table of N_COLUMNS COLUMNS (borrowed: static tables). */
 OutputTable *output_table_new(const OutputColumn *columns, guint n_columns);

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "date.h"
 #include "db.h"
 #include "log.h"
 #include "recon_full.h"
@@ -515,8 +516,8 @@ run_r12(ReconPass *p, ReconCheckSummary *out, GError **error)
   if (p->mode == RECON_FULL)
     return recon_verify_journal_chain(p->conn, NULL, p->date, out, error);
   GDate from;
-  g_date_clear(&from, 1);
-  g_date_set_parse(&from, p->date);
+  if (!date_parse(p->date, &from, error))
+    return FALSE;
   g_date_subtract_days(&from, RECON_CHAIN_NIGHTLY_DAYS - 1);
   char from_str[11];
   g_date_strftime(from_str, sizeof from_str, "%Y-%m-%d", &from);
@@ -810,10 +811,7 @@ recon_default_date(PGconn *conn, GDate *date, GError **error)
   if (!res)
     return FALSE;
   const char *text = PQgetvalue(res, 0, 0);
-  g_date_clear(date, 1);
-  if (!PQgetisnull(res, 0, 0))
-    g_date_set_parse(date, text);
-  if (!g_date_valid(date)) {
+  if (PQgetisnull(res, 0, 0) || !date_parse(text, date, NULL)) {
     g_set_error(error, RECON_ERROR, RECON_ERROR_DATE, "nothing to reconcile: no night has closed its GL yet");
     return FALSE;
   }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "date.h"
 #include "db.h"
 #include "schedule.h"
 
@@ -70,9 +71,8 @@ copy_schedule(DbCopy *copy, PGresult *res, int row)
 {
   SchedTerms t = { 0 };
   GDate purchase;
-  g_date_clear(&purchase, 1);
-  g_date_set_parse(&purchase, PQgetvalue(res, row, L_DATE));
-  if (!sched_method_from_string(PQgetvalue(res, row, L_METHOD), &t.method, NULL) || !g_date_valid(&purchase))
+  if (!date_parse(PQgetvalue(res, row, L_DATE), &purchase, NULL)
+      || !sched_method_from_string(PQgetvalue(res, row, L_METHOD), &t.method, NULL))
     return;
   t.term = atoi(PQgetvalue(res, row, L_TERM));
   t.rate_ppm = g_ascii_strtoll(PQgetvalue(res, row, L_RATE), NULL, 10);

@@ -19,6 +19,7 @@
 #include <math.h>
 #include <xlsxwriter.h>
 
+#include "date.h"
 #include "db.h"
 #include "fault.h"
 #include "log.h"
@@ -261,12 +262,18 @@ parse_int(const char *s, gint64 *out)
 static gboolean
 parse_date(const char *s, lxw_datetime *out)
 {
-  unsigned y, m, d;
-  char rest;
-  if (sscanf(s, "%4u-%2u-%2u%c", &y, &m, &d, &rest) != 3 || !g_date_valid_dmy(d, m, y))
+  GDate d;
+  if (!date_parse(s, &d, NULL))
     return FALSE;
-  *out = (lxw_datetime) { .year = (int) y, .month = (int) m, .day = (int) d };
+  *out = (lxw_datetime) { .year = g_date_get_year(&d), .month = g_date_get_month(&d), .day = g_date_get_day(&d) };
   return TRUE;
+}
+
+/* NN at S, or -1. */
+static int
+two_digits(const char *s)
+{
+  return g_ascii_isdigit(s[0]) && g_ascii_isdigit(s[1]) ? (s[0] - '0') * 10 + (s[1] - '0') : -1;
 }
 
 /* A timestamp as PostgreSQL prints it (ISO DateStyle, in the session's time zone,
@@ -276,12 +283,15 @@ parse_date(const char *s, lxw_datetime *out)
 static gboolean
 parse_datetime(const char *s, lxw_datetime *out)
 {
-  unsigned y, mo, d, h, mi, sec;
-  int used = 0;
-  if (sscanf(s, "%4u-%2u-%2u%*1[ T]%2u:%2u:%2u%n", &y, &mo, &d, &h, &mi, &sec, &used) != 6
-      || !g_date_valid_dmy(d, mo, y) || h > 23 || mi > 59 || sec > 59)
+  char day[DATE_TEXT_SIZE];
+  g_strlcpy(day, s, sizeof day);
+  if (!parse_date(day, out) || (s[10] != ' ' && s[10] != 'T'))
     return FALSE;
-  const char *rest = s + used;
+  int h = two_digits(s + 11), mi = h >= 0 && s[13] == ':' ? two_digits(s + 14) : -1;
+  int sec = mi >= 0 && s[16] == ':' ? two_digits(s + 17) : -1;
+  if (h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59)
+    return FALSE;
+  const char *rest = s + 19;
   if (*rest == '.')
     for (rest++; g_ascii_isdigit(*rest); rest++)
       ;
@@ -290,8 +300,9 @@ parse_datetime(const char *s, lxw_datetime *out)
       ;
   if (*rest)
     return FALSE;
-  *out = (lxw_datetime) { .year = (int) y, .month = (int) mo, .day = (int) d, .hour = (int) h, .min = (int) mi,
-                          .sec = (double) sec };
+  out->hour = h;
+  out->min = mi;
+  out->sec = (double) sec;
   return TRUE;
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "date.h"
 #include "db.h"
 #include "eod_run.h"
 #include "intake.h"
@@ -110,7 +111,7 @@ day_folder_date(const char *name, char out[11])
     g_strlcpy(text, name, sizeof text);
   }
   GDate d;
-  if (!eod_parse_date(text, &d))
+  if (!date_parse(text, &d, NULL))
     return FALSE;
   memcpy(out, text, 11);
   return TRUE;
@@ -539,7 +540,7 @@ static GDateTime *
 deadline_of(const Config *config, const char *date)
 {
   GDate d;
-  if (config->intake_wait_deadline_min < 0 || !eod_parse_date(date, &d))
+  if (config->intake_wait_deadline_min < 0 || !date_parse(date, &d, NULL))
     return NULL;
   g_date_add_days(&d, 1);
   return g_date_time_new_local(g_date_get_year(&d), g_date_get_month(&d), g_date_get_day(&d),

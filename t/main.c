@@ -8,6 +8,7 @@ main(int argc, char **argv)
   CU_SuiteInfo suites[] = {
     { "config", NULL, NULL, NULL, NULL, test_config_cases },
     { "csv", NULL, NULL, NULL, NULL, test_csv_cases },
+    { "date", NULL, NULL, NULL, NULL, test_date_cases },
     { "migrate", NULL, NULL, NULL, NULL, test_migrate_cases },
     { "money", NULL, NULL, NULL, NULL, test_money_cases },
     { "output", NULL, NULL, NULL, NULL, test_output_cases },

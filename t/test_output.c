@@ -103,10 +103,10 @@ test_format_names(void)
 {
   OutputFormat f;
   g_autoptr(GError) error = NULL;
-  CU_ASSERT_TRUE(output_parse_format(NULL, "x", &f, NULL) && f == OUTPUT_TEXT);
-  CU_ASSERT_TRUE(output_parse_format("csv", "x", &f, NULL) && f == OUTPUT_CSV);
-  CU_ASSERT_TRUE(output_parse_format("json", "x", &f, NULL) && f == OUTPUT_JSON);
-  CU_ASSERT_FALSE(output_parse_format("JSON", "x", &f, &error));
+  CU_ASSERT_TRUE(output_parse_format(NULL, &f, NULL) && f == OUTPUT_TEXT);
+  CU_ASSERT_TRUE(output_parse_format("csv", &f, NULL) && f == OUTPUT_CSV);
+  CU_ASSERT_TRUE(output_parse_format("json", &f, NULL) && f == OUTPUT_JSON);
+  CU_ASSERT_FALSE(output_parse_format("JSON", &f, &error));
   CU_ASSERT_PTR_NOT_NULL_FATAL(error);
   CU_ASSERT_PTR_NOT_NULL(strstr(error->message, "--format takes text, csv or json, not \"JSON\""));
 }

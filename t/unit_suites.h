@@ -6,6 +6,7 @@
 
 extern CU_TestInfo test_config_cases[];
 extern CU_TestInfo test_csv_cases[];
+extern CU_TestInfo test_date_cases[];
 extern CU_TestInfo test_migrate_cases[];
 extern CU_TestInfo test_money_cases[];
 extern CU_TestInfo test_output_cases[];
