@@ -17,28 +17,6 @@
 #include "recon.h"
 #include "spool.h"
 
-static const CliCommand *const commands[] = {
-  &cmd_eod, &cmd_gen, &cmd_import, &cmd_intake, &cmd_load, &cmd_migrate, &cmd_products, &cmd_recon,
-  &cmd_report, &cmd_schedule, &cmd_sql, &cmd_status,
-};
-
-static void
-print_usage(FILE *out)
-{
-  fprintf(out, "Usage: baitiao COMMAND [OPTION…] [ARG…]\n"
-               "Nightly batch for consumer-credit installment lines (白条).\n\nCommands:\n");
-  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-    fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
-  fprintf(out, "\nOptions:\n"
-               "  -h, --help     Show this help and exit\n"
-               "  -V, --version  Show the version and exit\n"
-               "\n\"baitiao COMMAND --help\" (or \"baitiao help COMMAND\") describes a command and its options.\n"
-               "Exit codes: 0 ok, 1 failure, 2 usage or configuration, 3 reconciliation breaks,\n"
-               "4 waiting for partner files, 5 file loaded but rows of a date already cut rejected\n"
-               "(DATE_CLOSED: the partner must resend them), 75 temporary (lock held or database\n"
-               "unreachable: retry later).\n");
-}
-
 static int
 exit_code_for(const GError *error)
 {
@@ -59,23 +37,15 @@ exit_code_for(const GError *error)
   return BT_EXIT_FAILURE;
 }
 
-static const CliCommand *
-find_command(const char *name)
-{
-  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-    if (strcmp(commands[i]->name, name) == 0)
-      return commands[i];
-  return NULL;
-}
-
 /* A name that is no command: exit 2, with the closest command when one is close. */
 static int
 unknown_command(const char *name)
 {
-  const char *names[G_N_ELEMENTS(commands)];
-  for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-    names[i] = commands[i]->name;
-  const char *guess = cli_closest_name(names, G_N_ELEMENTS(names), name);
+  const char *names[COMMANDS_MAX];
+  guint n = 0;
+  for (const CliCommand *const *c = commands; *c && n < COMMANDS_MAX; c++)
+    names[n++] = (*c)->name;
+  const char *guess = cli_closest_name(names, n, name);
   g_autofree char *hint = guess ? g_strdup_printf(" (did you mean \"%s\"?)", guess) : g_strdup("");
   fprintf(stderr, "baitiao: unknown command \"%s\"%s\nTry \"baitiao --help\" for the list of commands.\n", name,
           hint);
@@ -87,10 +57,10 @@ static int
 help(int argc, char **argv)
 {
   if (argc < 3) {
-    print_usage(stdout);
+    commands_print_usage(stdout);
     return BT_EXIT_OK;
   }
-  const CliCommand *cmd = find_command(argv[2]);
+  const CliCommand *cmd = commands_find(argv[2]);
   if (!cmd)
     return unknown_command(argv[2]);
   g_autofree char *text = cli_help(cmd);
@@ -104,7 +74,7 @@ main(int argc, char **argv)
   setlocale(LC_ALL, "");
   g_set_prgname("baitiao");
   if (argc < 2) {
-    print_usage(stderr);
+    commands_print_usage(stderr);
     return BT_EXIT_USAGE;
   }
   const char *name = argv[1];
@@ -118,7 +88,7 @@ main(int argc, char **argv)
     fprintf(stderr, "baitiao: a command comes first, not the option \"%s\"\nTry \"baitiao --help\".\n", name);
     return BT_EXIT_USAGE;
   }
-  const CliCommand *cmd = find_command(name);
+  const CliCommand *cmd = commands_find(name);
   if (!cmd)
     return unknown_command(name);
   log_set_context(cmd->name);
