@@ -13,9 +13,9 @@ assert_date(const char *text, int y, int m, int d)
   g_autoptr(GError) error = NULL;
   CU_ASSERT_TRUE_FATAL(date_parse(text, &out, &error));
   CU_ASSERT_PTR_NULL(error);
-  CU_ASSERT_EQUAL(g_date_get_year(&out), y);
-  CU_ASSERT_EQUAL(g_date_get_month(&out), m);
-  CU_ASSERT_EQUAL(g_date_get_day(&out), d);
+  CU_ASSERT_EQUAL((int) g_date_get_year(&out), y);
+  CU_ASSERT_EQUAL((int) g_date_get_month(&out), m);
+  CU_ASSERT_EQUAL((int) g_date_get_day(&out), d);
   char back[DATE_TEXT_SIZE];
   date_format(&out, back);
   CU_ASSERT_STRING_EQUAL(back, text);
