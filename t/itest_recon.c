@@ -444,7 +444,7 @@ test_full_audit_cli(void)
   PGconn *c = itest_connect(db, "baitiao_batch");
   g_autofree char *run = itest_query(c, "SELECT mode || ' ' || status || ' ' || checks_run || ' ' || breaks_found"
                                         "  FROM recon_runs ORDER BY recon_run_id DESC LIMIT 1");
-  ITEST_ASSERT_STR_EQ(run, "FULL SUCCEEDED 16 0");
+  ITEST_ASSERT_STR_EQ(run, "FULL SUCCEEDED 17 0");
   exec_as(db, "postgres", "UPDATE baitiao.installments SET fee_fen = fee_fen + 7"
                           " WHERE order_id = 'O20260304002' AND installment_no = 5");
   g_autoptr(ItestRun) found = baitiao(config, (const char *[]) { "recon", "--full", NULL });
