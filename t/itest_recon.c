@@ -586,6 +586,47 @@ test_night_recon_runs_again_after_a_serialization_failure(void)
   PQfinish(hold);
 }
 
+/* Standalone recon retries the same way: another session holds D's PRINCIPAL closing
+ * row (updated, uncommitted) and commits once recon waits for it; recon's snapshot then
+ * cannot write the row (40001), the pass is rolled back and run again, exit 0. */
+static void
+test_standalone_recon_runs_again_after_a_serialization_failure(void)
+{
+  g_autofree char *db = clean_clone();
+  g_autofree char *config = itest_write_config(db, NULL);
+  PGconn *hold = itest_connect(db, "postgres");
+  g_autofree char *begun = itest_query(hold, "BEGIN; UPDATE baitiao.recon_ledger_closings SET closing_fen = -1"
+                                             " WHERE business_date = '2026-03-18' AND ledger = 'PRINCIPAL'");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(begun);
+  g_autofree char *err = g_build_filename(g_get_tmp_dir(), "recon_conflict_cli.err", NULL);
+  GPid pid = itest_spawn_baitiao(config, (const char *[]) { "recon", NULL }, NULL, err);
+  PGconn *watch = itest_connect(db, "postgres");
+  gboolean waiting = FALSE;
+  for (int i = 0; i < 600 && !waiting; i++) {
+    g_autofree char *n = itest_query(watch, "SELECT count(*) FROM pg_stat_activity"
+                                            " WHERE wait_event_type = 'Lock' AND query LIKE '%recon_ledger_closings%'");
+    waiting = n && strcmp(n, "1") == 0;
+    if (!waiting)
+      g_usleep(100000);
+  }
+  CU_ASSERT(waiting);
+  g_free(itest_query(hold, "COMMIT"));
+  CU_ASSERT_EQUAL(itest_wait_child(pid, FALSE), 0);
+  g_autofree char *closing = itest_query(watch, "SELECT closing_fen FROM baitiao.recon_ledger_closings"
+                                                " WHERE business_date = '2026-03-18' AND ledger = 'PRINCIPAL'");
+  ITEST_ASSERT_STR_EQ(closing, "360128");
+  g_autofree char *runs = itest_query(watch, "SELECT count(*) FROM baitiao.recon_runs"
+                                             " WHERE business_date = '2026-03-18' AND job_run_id IS NULL");
+  ITEST_ASSERT_STR_EQ(runs, "1");   /* the failed attempt left no run: it was rolled back */
+  g_autofree char *log = NULL;
+  CU_ASSERT(g_file_get_contents(err, &log, NULL, NULL));
+  ITEST_ASSERT_CONTAINS(log, "(attempt 1 of 3), running it again");
+  ITEST_ASSERT_CONTAINS(log, "SQLSTATE 40001");
+  g_unlink(err);
+  PQfinish(watch);
+  PQfinish(hold);
+}
+
 CU_TestInfo itest_recon_cases[] = {
   { "full audit through the binary", test_full_audit_cli },
   { "settlement files load with their channel", test_settlement_load },
@@ -606,5 +647,7 @@ CU_TestInfo itest_recon_cases[] = {
   { "a rerun carries the day once", test_rerun_carries_the_day_once },
   { "night recon runs again after a serialization failure",
     test_night_recon_runs_again_after_a_serialization_failure },
+  { "standalone recon runs again after a serialization failure",
+    test_standalone_recon_runs_again_after_a_serialization_failure },
   CU_TEST_INFO_NULL,
 };
