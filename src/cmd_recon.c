@@ -11,6 +11,7 @@
 #include "money.h"
 #include "output.h"
 #include "recon.h"
+#include "stmt.h"
 
 typedef struct {
   char *date;
@@ -83,14 +84,6 @@ action_run(PGconn *conn, const Config *config, const ReconArgs *a, GError **erro
   return FALSE;
 }
 
-static const char sql_list_breaks[] =
-  "SELECT break_id, business_date::text, check_id, break_type, break_key, expected_fen, actual_fen, diff_fen,"
-  "       severity, status, note, coalesce(replace(note, E'\\n', ' | '), '')"
-  "  FROM recon_breaks"
-  " WHERE ($1::boolean IS NOT TRUE OR status = 'OPEN')"
-  "   AND ($2::date IS NULL OR business_date = $2::date)"
-  " ORDER BY business_date, check_id, break_type, break_key";
-
 /* The listing's columns; text is the operators' layout of before (notes on one line). */
 static const OutputColumn break_columns[] = {
   { "break_id", OUTPUT_COL_INT, 6, 0, "id" },
@@ -110,7 +103,7 @@ static gboolean
 action_breaks(PGconn *conn, const ReconArgs *a, GError **error)
 {
   const char *params[] = { a->open_only ? "true" : "false", a->date };
-  g_autoptr(PGresult) res = db_query(conn, "recon_list_breaks", sql_list_breaks, 2, params, error);
+  g_autoptr(PGresult) res = stmt_query(conn, "queries/recon/93_list_breaks", 2, params, error);
   if (!res)
     return FALSE;
   g_autoptr(OutputTable) t = output_table_new(break_columns, G_N_ELEMENTS(break_columns));

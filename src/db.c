@@ -44,6 +44,13 @@ db_error_sqlstate(const GError *error)
   return priv && priv->sqlstate[0] ? priv->sqlstate : NULL;
 }
 
+gboolean
+db_error_is_conflict(const GError *error)
+{
+  const char *state = db_error_sqlstate(error);
+  return state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
+}
+
 static void
 route_notice(void *arg, const char *message)
 {
@@ -306,6 +313,14 @@ gboolean
 db_begin(PGconn *conn, GError **error)
 {
   return db_exec(conn, "begin", "BEGIN", 0, NULL, error);
+}
+
+gboolean
+db_begin_isolated(PGconn *conn, DbIsolation isolation, GError **error)
+{
+  if (isolation == DB_REPEATABLE_READ)
+    return db_exec(conn, "begin_repeatable_read", "BEGIN ISOLATION LEVEL REPEATABLE READ", 0, NULL, error);
+  return db_begin(conn, error);
 }
 
 /* Sent and read apart so that the fault point after-commit-sent can sit between:

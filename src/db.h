@@ -69,6 +69,14 @@ gboolean db_exec_script(PGconn *conn, const char *name, const char *script, int 
                         GError **error);
 
 gboolean db_begin(PGconn *conn, GError **error);
+
+/* The isolation level a transaction asks for (BEGIN ISOLATION LEVEL …). */
+typedef enum {
+  DB_READ_COMMITTED,    /* each statement sees what committed before it: the server's default */
+  DB_REPEATABLE_READ,   /* one snapshot for the whole transaction */
+} DbIsolation;
+
+gboolean db_begin_isolated(PGconn *conn, DbIsolation isolation, GError **error);
 gboolean db_commit(PGconn *conn, GError **error);
 /* Best effort, used on error paths: the error already being reported matters more. */
 void db_rollback(PGconn *conn);
@@ -101,6 +109,14 @@ void db_copy_abort(DbCopy *copy);
 
 /* SQLSTATE of the last failed statement of an error raised here, or NULL. */
 const char *db_error_sqlstate(const GError *error);
+
+/* How many times a transaction that failed on a concurrent one is run in all. */
+#define DB_CONFLICT_ATTEMPTS 3
+
+/* TRUE when ERROR is a transaction's failure on a concurrent one: serialization
+ * failure (40001) or deadlock (40P01). The server rolled it back; run as a whole on
+ * a new snapshot it may succeed. */
+gboolean db_error_is_conflict(const GError *error);
 
 /* Cancels the running query of CONN when SIGINT or SIGTERM arrives. */
 void db_cancel_on_signal(PGconn *conn);

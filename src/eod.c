@@ -20,17 +20,23 @@
 
 G_DEFINE_QUARK(eod-error-quark, eod_error)
 
+/* recon reads the whole night's result in one snapshot, the one standalone recon
+ * promises: an online load (or any write) meanwhile is seen by all its checks or by
+ * none. The other steps write what they read and run READ COMMITTED. */
 static const EodStep steps[] = {
-  { "originate", "orders of D become loans and schedules", eod_step_originate },
-  { "refunds", "refunds of D, in arrival order", eod_step_refunds },
-  { "repayments", "repayments of D: waterfall, prepayment, recovery, credit balance", eod_step_repayments },
-  { "billing", "installments billed on D, statements", eod_step_billing },
-  { "aging", "penalty accrual, DPD, bucket, class, loan snapshots", eod_step_aging },
-  { "writeoff", "write-off of loans past writeoff_dpd", eod_step_writeoff },
-  { "risk", "aggregates of vintage, aging and roll rates", eod_step_risk },
-  { "gl_close", "daily balances per GL account", eod_step_gl_close },
-  { "intake_close", "inbox rows of D still pending are rejected DATE_CLOSED", eod_step_intake_close },
-  { "recon", "reconciliation R1-R10: breaks are stored, the step does not fail on them", eod_step_recon },
+  { "originate", "orders of D become loans and schedules", eod_step_originate, DB_READ_COMMITTED },
+  { "refunds", "refunds of D, in arrival order", eod_step_refunds, DB_READ_COMMITTED },
+  { "repayments", "repayments of D: waterfall, prepayment, recovery, credit balance", eod_step_repayments,
+    DB_READ_COMMITTED },
+  { "billing", "installments billed on D, statements", eod_step_billing, DB_READ_COMMITTED },
+  { "aging", "penalty accrual, DPD, bucket, class, loan snapshots", eod_step_aging, DB_READ_COMMITTED },
+  { "writeoff", "write-off of loans past writeoff_dpd", eod_step_writeoff, DB_READ_COMMITTED },
+  { "risk", "aggregates of vintage, aging and roll rates", eod_step_risk, DB_READ_COMMITTED },
+  { "gl_close", "daily balances per GL account", eod_step_gl_close, DB_READ_COMMITTED },
+  { "intake_close", "inbox rows of D still pending are rejected DATE_CLOSED", eod_step_intake_close,
+    DB_READ_COMMITTED },
+  { "recon", "reconciliation R1-R12: breaks are stored, the step does not fail on them", eod_step_recon,
+    DB_REPEATABLE_READ },
 };
 
 const EodStep *
@@ -178,23 +184,45 @@ report_step(Night *n, const EodStep *step, gint64 started_us, gboolean skipped)
            n->ctx.rows, amount, s, s > 0 ? n->ctx.rows / s : 0.0);
 }
 
-/* The step's work and its SUCCEEDED record, committed together. */
+/* The step's work and its SUCCEEDED record, committed together, in the step's
+ * isolation. *CONFLICT: it failed on a concurrent transaction (40001, 40P01). */
 static gboolean
-run_step_transaction(Night *n, const EodStep *step, GError **error)
+run_step_transaction(Night *n, const EodStep *step, gboolean *conflict, GError **error)
 {
   char step_run_id[24];
+  *conflict = FALSE;
   if (!start_step_row(n, step, step_run_id, error))
     return FALSE;
-  gboolean ok = db_begin(n->conn, error) && step->fn(&n->ctx, error);
+  gboolean ok = db_begin_isolated(n->conn, step->isolation, error) && step->fn(&n->ctx, error);
   if (ok)
     fault_reached_in("before-commit");
   ok = ok && finish_step_row(n, step_run_id, error) && db_commit(n->conn, error);
   if (!ok) {
     db_rollback(n->conn);
+    *conflict = db_error_is_conflict(error ? *error : NULL);
     g_prefix_error(error, "step %s failed for %s: ", step->name, n->ctx.date_str);
     record_step_failure(n, step_run_id, error ? *error : NULL);
   }
   return ok;
+}
+
+/* The step's transaction, run again while it fails on a concurrent one. */
+static gboolean
+run_step_with_retries(Night *n, const EodStep *step, GError **error)
+{
+  for (int attempt = 1;; attempt++) {
+    g_autoptr(GError) local = NULL;
+    gboolean conflict = FALSE;
+    n->ctx.rows = 0;
+    n->ctx.amount_fen = 0;
+    if (run_step_transaction(n, step, &conflict, &local))
+      return TRUE;
+    if (!conflict || attempt >= DB_CONFLICT_ATTEMPTS) {
+      g_propagate_error(error, g_steal_pointer(&local));
+      return FALSE;
+    }
+    log_warning("%s (attempt %d of %d), running the step again", local->message, attempt, DB_CONFLICT_ATTEMPTS);
+  }
 }
 
 /* One step in its own transaction (or, in a dry run, inside the run's one transaction). */
@@ -224,7 +252,7 @@ run_step(Night *n, const EodStep *step, GError **error)
   /* the crash tests' points (fault.h) inside a step are named after it */
   fault_set_scope(step->name);
   fault_reached_in("step-start");
-  gboolean ok = run_step_transaction(n, step, error);
+  gboolean ok = run_step_with_retries(n, step, error);
   fault_set_scope("eod");
   if (ok)
     report_step(n, step, started, FALSE);

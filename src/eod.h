@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 
 #include "config.h"
+#include "db.h"
 
 /* What a step sees. The framework opens the step's transaction before calling it
  * and commits it together with the step's SUCCEEDED record: a step never commits
@@ -26,10 +27,16 @@ typedef struct {
 
 typedef gboolean (*EodStepFn)(EodContext *ctx, GError **error);
 
+/* A step declares the isolation of its transaction. The framework opens it so and,
+ * when it fails on a concurrent transaction (serialization failure 40001 in
+ * REPEATABLE READ, a deadlock 40P01 in any), rolls it back and runs the step again
+ * from the start, up to DB_CONFLICT_ATTEMPTS times: a step's transaction is its
+ * whole effect, so a rerun changes nothing already done. */
 typedef struct {
   const char *name;        /* job_step_runs.step_name: ^[a-z][a-z0-9_]*$ */
   const char *summary;
   EodStepFn fn;
+  DbIsolation isolation;
 } EodStep;
 
 /* The steps, in the order of product-rules §10 (defined in eod.c). */

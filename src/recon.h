@@ -1,4 +1,4 @@
-/* Reconciliation (对账, product-rules §9): checks R1–R16, each recomputing a total
+/* Reconciliation (对账, product-rules §9): checks R1–R17, each recomputing a total
  * from other tables than the code that wrote it, as set-based SQL. Every
  * difference is stored as a break (check, key, expected, actual, diff, severity)
  * that is explained or resolved, never deleted. A rerun over the same data finds
@@ -21,7 +21,7 @@ typedef enum {
   RECON_ERROR_BREAK_ID,   /* explain/resolve: no such break, or already resolved */
 } ReconError;
 
-#define RECON_N_CHECKS 16
+#define RECON_N_CHECKS 17
 
 /* The nightly incremental pass, or the full audit (recon --full) that recomputes
  * every user, loan, journal day and GL day and reruns the day checks for every
@@ -39,6 +39,7 @@ typedef struct {
   gint64 rows;            /* rows compared */
   gint64 total_fen;       /* total compared (the expected side) */
   gint64 breaks;          /* breaks this pass found (new or found again) */
+  gint64 resolved;        /* earlier breaks the data now matches, resolved by this pass (R7's late lines) */
   char detail[112];       /* printed after the title when set (R12: the chain head) */
 } ReconCheckSummary;
 
@@ -50,12 +51,14 @@ typedef struct {
   gint64 breaks;          /* all checks */
   gint64 diff_fen;        /* Σ |diff| of the breaks */
   gint64 new_breaks;      /* breaks stored for the first time by this pass */
-  gint64 late_matches;    /* earlier R7 breaks resolved by a settlement line that came late */
+  gint64 late_matches;    /* Σ resolved: earlier R7 breaks resolved by a settlement line that came late */
 } ReconSummary;
 
 /* Runs the nightly checks (R1–R12) for DATE in its own REPEATABLE READ transaction as the connection's
  * (batch) role, stores recon_runs + recon_breaks, fills SUMMARY. JOB_RUN_ID is 0
- * when standalone. DATE's gl_close step must have succeeded. */
+ * when standalone. DATE's gl_close step must have succeeded. A transaction that
+ * fails on a concurrent one (SQLSTATE 40001, 40P01) is run again, up to
+ * DB_CONFLICT_ATTEMPTS times. */
 gboolean recon_run(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id,
                    ReconSummary *summary, GError **error);
 
@@ -63,7 +66,8 @@ gboolean recon_run(PGconn *conn, const Config *config, const GDate *date, gint64
 gboolean recon_run_mode(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id,
                         ReconMode mode, ReconSummary *summary, GError **error);
 
-/* The same pass inside a transaction the caller opened (the night's step). */
+/* The same pass inside a transaction the caller opened (the night's step, whose
+ * framework opens it REPEATABLE READ; the import's cut-over). */
 gboolean recon_run_in_transaction(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id,
                                   ReconSummary *summary, GError **error);
 

@@ -1,11 +1,9 @@
-/* The full audit's checks (recon --full, issue 12 §3) and what recon.c shares with
- * them: a check gets the pass and adds to its summary row; differences go into the
- * transaction's pg_temp.recon_found like every check's.
- *   R13  every loan's schedule recomputed by the schedule engine (src/schedule.c)
- *        from the loan's own terms = its installments, installment by installment
- *   R14  every date's journal lines, per account = gl_daily_balances' debits/credits
- *   R15  every account's GL opening of a closed date = its closing of the previous one
- *   R16  the risk reports' aggregates (vintage, roll rates, aging) = a recompute from the book */
+/* What the reconciliation pass (recon.c) shares with the C part of its checks: a
+ * check is a row of recon.c's table (statements under sql/queries/recon/), and the
+ * one check whose compare needs C first — R13, whose expected side is the schedule
+ * engine's (src/schedule.c) — gets the pass through its row's prepare function.
+ *   R13  every loan's schedule recomputed by the schedule engine from the loan's own
+ *        terms = its installments, installment by installment (recon --full) */
 #ifndef BAITIAO_RECON_FULL_H
 #define BAITIAO_RECON_FULL_H
 
@@ -19,17 +17,13 @@ typedef struct {
   gboolean newest;        /* DATE is the newest business date: balances are its closing */
   ReconMode mode;
   ReconSummary *summary;
+  const char *resolver;   /* who resolves a break automatically: "recon (automatic) user@host" */
 } ReconPass;
 
-typedef gboolean (*ReconCheckFn)(ReconPass *pass, ReconCheckSummary *out, GError **error);
+typedef gboolean (*ReconPrepareFn)(ReconPass *pass, GError **error);
 
-/* Runs SQL (one row: rows compared, total compared) and adds the row to OUT. */
-gboolean recon_check_sql(ReconPass *pass, const char *name, const char *sql, int nparams,
-                         const char *const *params, ReconCheckSummary *out, GError **error);
-
-gboolean recon_full_r13(ReconPass *pass, ReconCheckSummary *out, GError **error);
-gboolean recon_full_r14(ReconPass *pass, ReconCheckSummary *out, GError **error);
-gboolean recon_full_r15(ReconPass *pass, ReconCheckSummary *out, GError **error);
-gboolean recon_full_r16(ReconPass *pass, ReconCheckSummary *out, GError **error);
+/* R13's prepare: every loan up to the pass's date through the schedule engine, into
+ * pg_temp.recon_schedule (sql/queries/recon/r13_*), for the compare r13_schedules. */
+gboolean recon_full_r13_schedules(ReconPass *pass, GError **error);
 
 #endif

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "itest.h"
 #include "recon.h"
 
@@ -444,7 +446,7 @@ test_full_audit_cli(void)
   PGconn *c = itest_connect(db, "baitiao_batch");
   g_autofree char *run = itest_query(c, "SELECT mode || ' ' || status || ' ' || checks_run || ' ' || breaks_found"
                                         "  FROM recon_runs ORDER BY recon_run_id DESC LIMIT 1");
-  ITEST_ASSERT_STR_EQ(run, "FULL SUCCEEDED 16 0");
+  ITEST_ASSERT_STR_EQ(run, "FULL SUCCEEDED 17 0");
   exec_as(db, "postgres", "UPDATE baitiao.installments SET fee_fen = fee_fen + 7"
                           " WHERE order_id = 'O20260304002' AND installment_no = 5");
   g_autoptr(ItestRun) found = baitiao(config, (const char *[]) { "recon", "--full", NULL });
@@ -477,6 +479,154 @@ test_full_audit_cli(void)
   PQfinish(c);
 }
 
+/* ---- the ledgers the nights carry, the night's snapshot ---------------------- */
+
+/* The nightly pass carries each user's sub-ledgers forward by the day's movements and
+ * does not recompute a user from the rows for a change to an installment (triggers on,
+ * no movement): the full audit's R17 compares every user with the rows and finds it,
+ * R4 and R9 then show what it does to the balances. */
+static void
+test_r17_finds_a_ledger_the_movements_did_not_carry(void)
+{
+  g_autofree char *db = clean_clone();
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  /* installment 12 of O20260304001 (U1001), not billed yet: 3 fen more principal */
+  exec_as(db, "postgres", "UPDATE baitiao.installments SET principal_fen = principal_fen + 3"
+                          " WHERE order_id = 'O20260304001' AND installment_no = 12");
+  g_autofree char *nightly = recon_breaks(c, "2026-03-18", NULL);
+  ITEST_ASSERT_STR_EQ(nightly, "");   /* the day moved nothing: the nightly pass trusts the movements */
+  ReconSummary s;
+  CU_ASSERT_FATAL(itest_recon(c, "2026-03-18", RECON_FULL, &s));
+  CU_ASSERT_STRING_EQUAL(s.checks[16].check_id, "R17");
+  g_autofree char *users = itest_query(c, "SELECT count(*) FROM users");
+  CU_ASSERT_EQUAL(s.checks[16].rows, g_ascii_strtoll(users, NULL, 10));
+  CU_ASSERT_EQUAL(s.checks[16].breaks, 2);
+  g_autofree char *got = itest_query(c, "SELECT string_agg(concat_ws('/', check_id, break_key, expected_fen,"
+                                        "                            actual_fen, diff_fen), ' ' ORDER BY check_id, break_key)"
+                                        "  FROM recon_breaks WHERE business_date = '2026-03-18'");
+  /* R16: the aging aggregate of D was made from the installments before the change */
+  ITEST_ASSERT_STR_EQ(got, "R16/aging:ACTIVE:C:NORMAL:principal/360131/360128/-3"
+                           " R17/U1001:ACTIVE_PRINCIPAL/91670/91667/-3 R17/U1001:PRINCIPAL/91670/91667/-3"
+                           " R4/1122/360131/360128/-3 R8/U1001/91670/91667/-3 R9/PRINCIPAL/360128/360131/3");
+  /* the audit rewrote U1001 from the rows: the next nightly pass carries that */
+  g_autofree char *ledger = itest_query(c, "SELECT principal_fen || ' ' || d_principal_fen FROM recon_user_ledgers"
+                                           " WHERE user_id = 'U1001'");
+  ITEST_ASSERT_STR_EQ(ledger, "91670 3");
+  PQfinish(c);
+}
+
+/* A rerun of the newest date applies that date's movements once: the ledgers after
+ * two nightly passes and a full audit in between are the rows' (R17 clean). */
+static void
+test_rerun_carries_the_day_once(void)
+{
+  g_autofree char *db = clean_clone();
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  g_autofree char *before = itest_query(c, "SELECT string_agg(user_id || '=' || principal_fen, ' ' ORDER BY user_id)"
+                                           "  FROM recon_user_ledgers WHERE principal_fen <> 0");
+  /* U1001 owes 916.67, U1002 2,684.61 (the file's comment) */
+  ITEST_ASSERT_STR_EQ(before, "U1001=91667 U1002=268461");
+  g_autofree char *first = recon_breaks(c, "2026-03-18", NULL);
+  ITEST_ASSERT_STR_EQ(first, "");
+  g_autofree char *second = recon_breaks(c, "2026-03-18", NULL);
+  ITEST_ASSERT_STR_EQ(second, "");
+  ReconSummary s;
+  CU_ASSERT_FATAL(itest_recon(c, "2026-03-18", RECON_FULL, &s));
+  CU_ASSERT_EQUAL(s.breaks, 0);
+  g_autofree char *after = itest_query(c, "SELECT string_agg(user_id || '=' || principal_fen, ' ' ORDER BY user_id)"
+                                          "  FROM recon_user_ledgers WHERE principal_fen <> 0");
+  ITEST_ASSERT_STR_EQ(after, "U1001=91667 U1002=268461");
+  PQfinish(c);
+}
+
+/* The night's recon step runs in one REPEATABLE READ snapshot and is run again when
+ * it meets a concurrent transaction: another session holds the row of D's PRINCIPAL
+ * closing that the step writes last, and commits once the step waits for it. In
+ * READ COMMITTED the step would simply go on; in its snapshot it fails with 40001,
+ * is rolled back and runs again, and the night ends as a clean one. */
+static void
+test_night_recon_runs_again_after_a_serialization_failure(void)
+{
+  g_autofree char *db = clean_clone();
+  g_autofree char *config = itest_write_config(db, NULL);
+  PGconn *hold = itest_connect(db, "postgres");
+  g_autofree char *begun = itest_query(hold, "BEGIN; INSERT INTO baitiao.recon_ledger_closings"
+                                             " (business_date, ledger, closing_fen, recon_run_id)"
+                                             " SELECT '2026-03-19', 'PRINCIPAL', -1, max(recon_run_id)"
+                                             "   FROM baitiao.recon_runs");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(begun);
+  g_autofree char *err = g_build_filename(g_get_tmp_dir(), "recon_conflict.err", NULL);
+  GPid pid = itest_spawn_baitiao(config, (const char *[]) { "eod", "--date", "2026-03-19", NULL }, NULL, err);
+  PGconn *watch = itest_connect(db, "postgres");
+  gboolean waiting = FALSE;
+  for (int i = 0; i < 600 && !waiting; i++) {
+    g_autofree char *n = itest_query(watch, "SELECT count(*) FROM pg_stat_activity"
+                                            " WHERE wait_event_type = 'Lock' AND query LIKE '%recon_ledger_closings%'");
+    waiting = n && strcmp(n, "1") == 0;
+    if (!waiting)
+      g_usleep(100000);
+  }
+  CU_ASSERT(waiting);
+  g_free(itest_query(hold, "COMMIT"));
+  int status = itest_wait_child(pid, FALSE);
+  CU_ASSERT_EQUAL(status, 0);
+  g_autofree char *steps = itest_query(watch, "SELECT string_agg(status || CASE WHEN error LIKE '%(SQLSTATE 40001)%'"
+                                              " THEN ':40001' ELSE '' END, ' ' ORDER BY step_run_id)"
+                                              "  FROM baitiao.job_step_runs"
+                                              " WHERE business_date = '2026-03-19' AND step_name = 'recon'");
+  ITEST_ASSERT_STR_EQ(steps, "FAILED:40001 SUCCEEDED");
+  g_autofree char *closing = itest_query(watch, "SELECT closing_fen FROM baitiao.recon_ledger_closings"
+                                                " WHERE business_date = '2026-03-19' AND ledger = 'PRINCIPAL'");
+  ITEST_ASSERT_STR_EQ(closing, "360128");   /* the second attempt's, not the other session's */
+  g_autofree char *log = NULL;
+  CU_ASSERT(g_file_get_contents(err, &log, NULL, NULL));
+  ITEST_ASSERT_CONTAINS(log, "(attempt 1 of 3), running the step again");
+  g_unlink(err);
+  PQfinish(watch);
+  PQfinish(hold);
+}
+
+/* Standalone recon retries the same way: another session holds D's PRINCIPAL closing
+ * row (updated, uncommitted) and commits once recon waits for it; recon's snapshot then
+ * cannot write the row (40001), the pass is rolled back and run again, exit 0. */
+static void
+test_standalone_recon_runs_again_after_a_serialization_failure(void)
+{
+  g_autofree char *db = clean_clone();
+  g_autofree char *config = itest_write_config(db, NULL);
+  PGconn *hold = itest_connect(db, "postgres");
+  g_autofree char *begun = itest_query(hold, "BEGIN; UPDATE baitiao.recon_ledger_closings SET closing_fen = -1"
+                                             " WHERE business_date = '2026-03-18' AND ledger = 'PRINCIPAL'");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(begun);
+  g_autofree char *err = g_build_filename(g_get_tmp_dir(), "recon_conflict_cli.err", NULL);
+  GPid pid = itest_spawn_baitiao(config, (const char *[]) { "recon", NULL }, NULL, err);
+  PGconn *watch = itest_connect(db, "postgres");
+  gboolean waiting = FALSE;
+  for (int i = 0; i < 600 && !waiting; i++) {
+    g_autofree char *n = itest_query(watch, "SELECT count(*) FROM pg_stat_activity"
+                                            " WHERE wait_event_type = 'Lock' AND query LIKE '%recon_ledger_closings%'");
+    waiting = n && strcmp(n, "1") == 0;
+    if (!waiting)
+      g_usleep(100000);
+  }
+  CU_ASSERT(waiting);
+  g_free(itest_query(hold, "COMMIT"));
+  CU_ASSERT_EQUAL(itest_wait_child(pid, FALSE), 0);
+  g_autofree char *closing = itest_query(watch, "SELECT closing_fen FROM baitiao.recon_ledger_closings"
+                                                " WHERE business_date = '2026-03-18' AND ledger = 'PRINCIPAL'");
+  ITEST_ASSERT_STR_EQ(closing, "360128");
+  g_autofree char *runs = itest_query(watch, "SELECT count(*) FROM baitiao.recon_runs"
+                                             " WHERE business_date = '2026-03-18' AND job_run_id IS NULL");
+  ITEST_ASSERT_STR_EQ(runs, "1");   /* the failed attempt left no run: it was rolled back */
+  g_autofree char *log = NULL;
+  CU_ASSERT(g_file_get_contents(err, &log, NULL, NULL));
+  ITEST_ASSERT_CONTAINS(log, "(attempt 1 of 3), running it again");
+  ITEST_ASSERT_CONTAINS(log, "SQLSTATE 40001");
+  g_unlink(err);
+  PQfinish(watch);
+  PQfinish(hold);
+}
+
 CU_TestInfo itest_recon_cases[] = {
   { "full audit through the binary", test_full_audit_cli },
   { "settlement files load with their channel", test_settlement_load },
@@ -493,5 +643,11 @@ CU_TestInfo itest_recon_cases[] = {
   { "eod exits 3, wait, late match closes a break", test_eod_exits_3_and_late_match_closes_break },
   { "breaks_block_close keeps the date open", test_breaks_block_close },
   { "break lifecycle and exit codes", test_break_lifecycle_and_exit_codes },
+  { "R17 finds a ledger the movements did not carry", test_r17_finds_a_ledger_the_movements_did_not_carry },
+  { "a rerun carries the day once", test_rerun_carries_the_day_once },
+  { "night recon runs again after a serialization failure",
+    test_night_recon_runs_again_after_a_serialization_failure },
+  { "standalone recon runs again after a serialization failure",
+    test_standalone_recon_runs_again_after_a_serialization_failure },
   CU_TEST_INFO_NULL,
 };
