@@ -71,7 +71,7 @@ gboolean
 date_parse(const char *text, GDate *out, GError **error)
 {
   g_date_clear(out, 1);
-  int y, m, d;
+  int y = 0, m = 0, d = 0; /* set by split on success; gcc -O2 cannot see it */
   if (!split(text ? text : "", &y, &m, &d, error))
     return FALSE;
   if (y < DATE_MIN_YEAR)
