@@ -1,5 +1,5 @@
 /* Journal posting: a step's lines, from its own query, posted by one SQL function
- * (journal_post_entry, sql/0053; the call is sql/queries/gl/10_post_entry.sql). */
+ * (journal_post_entry, its migration; the call is sql/queries/gl/10_post_entry.sql). */
 #include "gl.h"
 
 #include "db.h"

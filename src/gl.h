@@ -1,7 +1,7 @@
 /* General-ledger postings (product-rules §8): one balanced summary entry per step,
  * movement kind and day, built set-based from the sub-ledger rows the step wrote,
  * so entry and sub-ledger tie to the fen by construction. The posting itself is one
- * SQL function, journal_post_entry (sql/0053). */
+ * SQL function, journal_post_entry (migration journal_post_entry). */
 #ifndef BAITIAO_GL_H
 #define BAITIAO_GL_H
 

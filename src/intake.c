@@ -403,12 +403,14 @@ check_field(const IntakeColumn *col, const char *value, gsize len, gboolean pers
     shown = shown_value(value, personal);
     *detail = g_strdup_printf("%s must be ACTIVE or FROZEN, not \"%s\"", col->name, shown);
     return NULL;
-  case FIELD_CHANNEL:
+  case FIELD_CHANNEL: {
     /* one channel, however a partner spells it: alipay = ALIPAY */
-    if (intake_valid_channel(value))
-      return g_ascii_strup(value, -1);
-    *detail = g_strdup_printf("%s must be 1 to 32 letters, digits or '_'", col->name);
-    return NULL;
+    g_autoptr(GError) bad = NULL;
+    char *channel = intake_channel(value, col->name, &bad);
+    if (!channel)
+      *detail = g_strdup(bad->message);
+    return channel;
+  }
   case FIELD_NAME: {
     char *masked = intake_mask_name(value);
     return masked ? masked : g_strdup("");
@@ -641,14 +643,18 @@ load_in_transaction(PGconn *conn, const IntakeSpec *spec, const char *channel, c
   return stage_file(conn, spec, path, &staged, error) && judge(conn, spec, path, r, error);
 }
 
-gboolean
-intake_valid_channel(const char *channel)
+char *
+intake_channel(const char *value, const char *where, GError **error)
 {
-  gsize len = strlen(channel);
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isalnum(channel[i]) && channel[i] != '_')
-      return FALSE;
-  return len >= 1 && len <= 32;
+  gsize len = strlen(value);
+  gboolean ok = len >= 1 && len <= 32;
+  for (gsize i = 0; ok && i < len; i++)
+    ok = g_ascii_isalnum(value[i]) || value[i] == '_';
+  if (!ok) {
+    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_FIELD, "%s must be 1 to 32 letters, digits or '_'", where);
+    return NULL;
+  }
+  return g_ascii_strup(value, -1);
 }
 
 /* A settlement file needs its channel; no other kind takes one. */
@@ -656,9 +662,14 @@ static gboolean
 check_channel(const IntakeSpec *spec, const char *channel, GError **error)
 {
   gboolean settlement = strcmp(spec->kind, "settlement") == 0;
-  if (settlement && (!channel || !intake_valid_channel(channel))) {
-    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND,
-                "a settlement file needs its channel: 1 to 32 letters, digits or '_'");
+  if (settlement && !channel) {
+    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND, "a settlement file needs its channel");
+    return FALSE;
+  }
+  g_autoptr(GError) bad = NULL;
+  g_autofree char *upper = settlement ? intake_channel(channel, "its channel", &bad) : NULL;
+  if (bad) {   /* a usage fault, like the kind: the file is not read */
+    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND, "a settlement file needs its channel: %s", bad->message);
     return FALSE;
   }
   if (!settlement && channel) {

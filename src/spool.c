@@ -37,16 +37,6 @@ kind_rank(const char *kind, gsize len)
   return -1;
 }
 
-static gboolean
-valid_channel(const char *s)
-{
-  gsize len = strlen(s);
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isalnum(s[i]) && s[i] != '_')
-      return FALSE;
-  return len >= 1 && len <= 32;
-}
-
 char *
 spool_parse_file_spec(const char *text, GError **error)
 {
@@ -58,10 +48,15 @@ spool_parse_file_spec(const char *text, GError **error)
                 "\"%s\" is not KIND[:CHANNEL]: KIND is users, orders, refunds, repayments or settlement", text);
     return NULL;
   }
-  g_autofree char *channel = g_ascii_strup(colon ? colon + 1 : "", -1);
-  if ((colon || rank == 4) && !valid_channel(channel)) {
-    g_set_error(error, SPOOL_ERROR, SPOOL_ERROR_SPEC, "\"%s\": %s", text,
-                colon ? "a channel is 1 to 32 letters, digits or '_'" : "a settlement file needs its channel");
+  if (rank == 4 && !colon) {
+    g_set_error(error, SPOOL_ERROR, SPOOL_ERROR_SPEC, "\"%s\": a settlement file needs its channel", text);
+    return NULL;
+  }
+  g_autofree char *where = g_strdup_printf("\"%s\": the channel", text);
+  g_autoptr(GError) bad = NULL;
+  g_autofree char *channel = colon ? intake_channel(colon + 1, where, &bad) : g_strdup("");
+  if (!channel) {
+    g_set_error_literal(error, SPOOL_ERROR, SPOOL_ERROR_SPEC, bad->message);
     return NULL;
   }
   return g_strdup_printf("%s:%s", kinds[rank], channel);
@@ -134,12 +129,16 @@ parse_file_name(const char *day, const char *date, const char *name, const char 
   f->name = g_strdup(name);
   f->rank = rank;
   g_autofree char *channel = sep ? g_strndup(sep + 1, stem - (gsize) (sep + 1 - name)) : g_strdup("");
-  f->channel = g_ascii_strup(channel, -1);
+  g_autofree char *where = g_strdup_printf("%s/%s: the channel in the name", day, name);
+  g_autoptr(GError) bad = NULL;
+  f->channel = sep ? intake_channel(channel, where, &bad) : g_strdup("");
+  if (!f->channel)   /* refused below: its arrival row names no channel, its reason the name */
+    f->channel = g_strdup("");
   GStatBuf st;
   if (g_lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
     f->refusal = g_strdup_printf("%s/%s: not a regular file", day, name);
-  else if (sep && !valid_channel(f->channel))
-    f->refusal = g_strdup_printf("%s/%s: the channel in the name must be 1 to 32 letters, digits or '_'", day, name);
+  else if (bad)
+    f->refusal = g_strdup(bad->message);
   else if (rank == 4 && !sep)
     f->refusal = g_strdup_printf("%s/%s: a settlement file is named settlement_CHANNEL.csv", day, name);
   return f;

@@ -258,7 +258,7 @@ test_restart_between_statements_is_temporary(void)
   ITEST_ASSERT_CONTAINS(err, "database connection lost");
   g_autofree char *err2 = NULL;
   status = run_paused(db, config, (const char *[]) { "eod", "--date", D, NULL },
-                      "stop:stmt:originate:originate_candidates", restart_immediate, &err2);
+                      "stop:stmt:originate:sql/steps/originate/20_candidates.sql", restart_immediate, &err2);
   CU_ASSERT_EQUAL(status, 75);
   ITEST_ASSERT_CONTAINS(err2, "database connection lost");
   /* both resume: the load again, the night where it stopped */

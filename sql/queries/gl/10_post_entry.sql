@@ -1,4 +1,4 @@
--- Posts one journal entry of D from its lines (product-rules §8): journal_post_entry (sql/0053).
+-- Posts one journal entry of D from its lines (product-rules §8): journal_post_entry (its migration).
 -- The lines are the step's own query's rows (account, debit, credit), passed as three arrays;
 -- the function sums them per account and side, refuses an unbalanced or negative entry, and
 -- posts nothing when nothing is left. Returns the entry's total in fen.
