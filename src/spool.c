@@ -21,6 +21,7 @@
 #include "metrics.h"
 #include "money.h"
 #include "recon.h"
+#include "stmt.h"
 
 G_DEFINE_QUARK(spool-error-quark, spool_error)
 
@@ -356,17 +357,13 @@ move_file(const char *spool, const char *sub, const SpoolFile *f, const char *re
 
 /* ---- taking one file -------------------------------------------------- */
 
-static const char sql_record_arrival[] =
-  "INSERT INTO spool_arrivals (business_date, kind, channel, file_name, outcome, file_id, reason)"
-  " VALUES ($1::date, $2, $3, $4, $5, $6::bigint, $7)";
-
 static gboolean
 record_arrival(PGconn *conn, const SpoolFile *f, const char *outcome, gint64 file_id, const char *reason,
                GError **error)
 {
   g_autofree char *id = file_id ? g_strdup_printf("%" G_GINT64_FORMAT, file_id) : NULL;
   const char *params[] = { f->date, kinds[f->rank], f->channel, f->name, outcome, id, reason };
-  return db_exec(conn, "record_spool_arrival", sql_record_arrival, 7, params, error);
+  return stmt_exec(conn, "queries/spool/10_record_arrival", 7, params, error);
 }
 
 /* A fault of the file itself refuses it; anything else (database, memory) stops
@@ -488,19 +485,6 @@ spool_intake(PGconn *conn, const char *spool, SpoolIntakeSummary *s, GError **er
 
 /* ---- expected files --------------------------------------------------- */
 
-/* Expected entries (KIND:CHANNEL) of D with no arrival loaded for D, and not closed
- * without by an earlier run of D. An entry without a channel is met by any file of
- * its kind. */
-static const char sql_missing[] =
-  "SELECT e.kind || ':' || e.channel"
-  "  FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS e (kind, channel, n)"
-  " WHERE NOT EXISTS (SELECT 1 FROM spool_arrivals a"
-  "                    WHERE a.business_date = $1::date AND a.kind = e.kind AND a.outcome <> 'REFUSED'"
-  "                      AND (e.channel = '' OR a.channel = e.channel))"
-  "   AND NOT EXISTS (SELECT 1 FROM eod_missing_overrides o"
-  "                    WHERE o.business_date = $1::date AND o.kind = e.kind AND o.channel = e.channel)"
-  " ORDER BY e.n";
-
 /* A text[] literal of the kinds or the channels of SPECS (letters, digits, '_' only). */
 static char *
 spec_array(char **specs, int part)
@@ -523,7 +507,7 @@ spool_missing(PGconn *conn, const Config *config, const char *date, GError **err
   g_autofree char *k = spec_array(config->intake_expected, 0);
   g_autofree char *c = spec_array(config->intake_expected, 1);
   const char *params[] = { date, k, c };
-  g_autoptr(PGresult) res = db_query(conn, "expected_files_missing", sql_missing, 3, params, error);
+  g_autoptr(PGresult) res = stmt_query(conn, "queries/spool/20_missing", 3, params, error);
   if (!res) {
     g_ptr_array_unref(missing);
     return NULL;
@@ -586,16 +570,13 @@ warn_unused_overrides(const Config *config, const GPtrArray *missing, const char
   }
 }
 
-static const char sql_date_closed[] =
-  "SELECT EXISTS (SELECT 1 FROM business_calendar WHERE business_date = $1::date AND status = 'CLOSED')";
-
 gboolean
 spool_night_gate(PGconn *conn, const Config *config, const char *date, GError **error)
 {
   if (!config->intake_expected || !config->intake_expected[0])
     return TRUE;
   const char *params[] = { date };
-  g_autoptr(PGresult) closed = db_query_one(conn, "gate_date_closed", sql_date_closed, 1, params, error);
+  g_autoptr(PGresult) closed = stmt_query_one(conn, "queries/spool/30_date_closed", 1, params, error);
   if (!closed)
     return FALSE;
   if (g_str_equal(PQgetvalue(closed, 0, 0), "t"))
@@ -626,10 +607,6 @@ spool_night_gate(PGconn *conn, const Config *config, const char *date, GError **
   return FALSE;
 }
 
-static const char sql_record_override[] =
-  "INSERT INTO eod_missing_overrides (run_id, business_date, kind, channel, overridden_by)"
-  " VALUES ($1::bigint, $2::date, $3, $4, $5)";
-
 gboolean
 spool_record_overrides(PGconn *conn, const Config *config, const char *date, const char *run_id, GError **error)
 {
@@ -644,7 +621,7 @@ spool_record_overrides(PGconn *conn, const Config *config, const char *date, con
       continue;
     g_auto(GStrv) kv = g_strsplit(missing->pdata[i], ":", 2);
     const char *params[] = { run_id, date, kv[0], kv[1], who };
-    if (!db_exec(conn, "record_missing_override", sql_record_override, 5, params, error))
+    if (!stmt_exec(conn, "queries/spool/40_record_override", 5, params, error))
       return FALSE;
     g_autofree char *shown = spec_display(missing->pdata[i]);
     log_warning("%s closes without the expected file %s: --allow-missing by %s (run %s)", date, shown, who, run_id);

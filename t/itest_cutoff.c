@@ -253,7 +253,7 @@ test_restart_between_statements_is_temporary(void)
   g_autofree char *orders = itest_top_file("t/data", "orders.csv");
   g_autofree char *err = NULL;
   int status = run_paused(db, config, (const char *[]) { "load", "orders", orders, NULL },
-                          "stop:stmt:load:judge_orders_2", restart_immediate, &err);
+                          "stop:stmt:load:sql/queries/intake/22_orders_fields.sql", restart_immediate, &err);
   CU_ASSERT_EQUAL(status, 75);
   ITEST_ASSERT_CONTAINS(err, "database connection lost");
   g_autofree char *err2 = NULL;
