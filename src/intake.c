@@ -494,24 +494,26 @@ intake_channel(const char *value, const char *where, GError **error)
   return g_ascii_strup(value, -1);
 }
 
-/* A settlement file needs its channel; no other kind takes one. */
+/* A settlement file needs its channel; no other kind takes one. *UPPER: the channel
+ * as stored (upper case), NULL for the other kinds. */
 static gboolean
-check_channel(const IntakeSpec *spec, const char *channel, GError **error)
+check_channel(const IntakeSpec *spec, const char *channel, char **upper, GError **error)
 {
   gboolean settlement = strcmp(spec->kind, "settlement") == 0;
+  *upper = NULL;
   if (settlement && !channel) {
     g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND, "a settlement file needs its channel");
-    return FALSE;
-  }
-  g_autoptr(GError) bad = NULL;
-  g_autofree char *upper = settlement ? intake_channel(channel, "its channel", &bad) : NULL;
-  if (bad) {   /* a usage fault, like the kind: the file is not read */
-    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND, "a settlement file needs its channel: %s", bad->message);
     return FALSE;
   }
   if (!settlement && channel) {
     g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND, "only settlement files take a channel, not %s files",
                 spec->kind);
+    return FALSE;
+  }
+  g_autoptr(GError) bad = NULL;
+  if (settlement && !(*upper = intake_channel(channel, "its channel", &bad))) {
+    /* a usage fault, like the kind: the file is not read */
+    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND, "a settlement file needs its channel: %s", bad->message);
     return FALSE;
   }
   return TRUE;
@@ -572,9 +574,9 @@ intake_load_file(PGconn *conn, const char *kind, const char *channel, const char
                 "unknown file kind \"%s\": users, orders, repayments, refunds or settlement", kind);
     return FALSE;
   }
-  if (!check_channel(spec, channel, error) || !check_regular_file(path, error))
+  g_autofree char *upper_channel = NULL;
+  if (!check_channel(spec, channel, &upper_channel, error) || !check_regular_file(path, error))
     return FALSE;
-  g_autofree char *upper_channel = channel ? g_ascii_strup(channel, -1) : NULL;
   for (int attempt = 1;; attempt++) {
     g_autoptr(GError) local = NULL;
     if (load_once(conn, spec, upper_channel, path, r, &local))

@@ -3,8 +3,10 @@
 -- and who still owes something billed earlier (product-rules §3). Both sets are found from
 -- the day's rows only, never by a pass over every user or installment: the users billed on
 -- D through installments_billed_date_idx, the statement-day users through
--- users_statement_day_idx with one probe each of installments_waterfall_idx (their BILLED
--- rows). The credit balance is taken now, before it is applied to what was billed.
+-- users_statement_day_idx (the day compared as smallint: extract() gives numeric, which
+-- would turn the index scan into a pass over every user) with one probe each of
+-- installments_waterfall_idx for a BILLED row (LIMIT 1 keeps it a probe, not a hash of
+-- every BILLED row of the book). The credit balance is taken now, before it is applied.
 -- $1 date: the business date D
 CREATE TEMP TABLE statement_users ON COMMIT DROP AS
 SELECT u.user_id, u.credit_balance_fen AS before_fen
@@ -14,5 +16,6 @@ SELECT u.user_id, u.credit_balance_fen AS before_fen
 UNION
 SELECT u.user_id, u.credit_balance_fen
   FROM users u
- WHERE u.statement_day = extract(day FROM $1::date)
-   AND EXISTS (SELECT 1 FROM installments i WHERE i.user_id = u.user_id AND i.status = 'BILLED')
+ CROSS JOIN LATERAL (SELECT 1 FROM installments i
+                      WHERE i.user_id = u.user_id AND i.status = 'BILLED' LIMIT 1) owes
+ WHERE u.statement_day = extract(day FROM $1::date)::smallint
