@@ -1,33 +1,67 @@
-/* Journal posting from set-based queries. */
+/* Journal posting: a step's lines, from its own query, posted by one SQL function
+ * (journal_post_entry, its migration; the call is sql/queries/gl/10_post_entry.sql). */
 #include "gl.h"
 
 #include "db.h"
+#include "stmt.h"
 
-G_DEFINE_QUARK(gl-error-quark, gl_error)
+/* COLUMN of every row of LINES as a PostgreSQL array literal ("{a,b}"; NULL stays NULL). */
+static char *
+array_literal(PGresult *lines, int column)
+{
+  GString *out = g_string_new("{");
+  for (int i = 0; i < PQntuples(lines); i++) {
+    if (i > 0)
+      g_string_append_c(out, ',');
+    if (PQgetisnull(lines, i, column)) {
+      g_string_append(out, "NULL");
+      continue;
+    }
+    g_string_append_c(out, '"');
+    for (const char *p = PQgetvalue(lines, i, column); *p; p++) {
+      if (*p == '"' || *p == '\\')
+        g_string_append_c(out, '\\');
+      g_string_append_c(out, *p);
+    }
+    g_string_append_c(out, '"');
+  }
+  g_string_append_c(out, '}');
+  return g_string_free(out, FALSE);
+}
 
-/* Checks the lines before anything is written: the sums, and each line's shape. */
-static const char sql_check_fmt[] =
-  "WITH l AS (%s),"
-  " a AS (SELECT account_code, sum(debit_fen) AS d, sum(credit_fen) AS c FROM l GROUP BY account_code)"
-  " SELECT coalesce(sum(d), 0), coalesce(sum(c), 0),"
-  "        count(*) FILTER (WHERE d < 0 OR c < 0),"
-  "        count(*) FILTER (WHERE d <> 0 OR c <> 0)"
-  "   FROM a";
+static gboolean
+post_lines(EodContext *ctx, const GlEntry *entry, PGresult *lines, gint64 *posted_fen, GError **error)
+{
+  if (PQnfields(lines) != 3) {
+    g_set_error(error, DB_ERROR, DB_ERROR_CONTRACT,
+                "%s entry %s: its lines have %d columns, not (account_code, debit_fen, credit_fen)", entry->step,
+                entry->posting_key, PQnfields(lines));
+    return FALSE;
+  }
+  g_autofree char *run = g_strdup_printf("%" G_GINT64_FORMAT, ctx->run_id);
+  g_autofree char *accounts = array_literal(lines, 0);
+  g_autofree char *debits = array_literal(lines, 1);
+  g_autofree char *credits = array_literal(lines, 2);
+  const char *params[] = { ctx->date_str, entry->entry_type, entry->step, run, entry->posting_key,
+                           entry->description, accounts, debits, credits };
+  g_autoptr(PGresult) res = stmt_query_one(ctx->conn, "queries/gl/10_post_entry", G_N_ELEMENTS(params), params,
+                                           error);
+  if (!res)
+    return FALSE;
+  *posted_fen = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+  return TRUE;
+}
 
-/* One statement: the header, then its lines numbered per account and side. */
-static const char sql_post_fmt[] =
-  "WITH l AS (%s),"
-  " a AS (SELECT account_code, sum(debit_fen)::bigint AS d, sum(credit_fen)::bigint AS c"
-  "         FROM l GROUP BY account_code),"
-  " sides AS (SELECT account_code, d AS debit_fen, 0::bigint AS credit_fen FROM a WHERE d > 0"
-  "           UNION ALL SELECT account_code, 0, c FROM a WHERE c > 0),"
-  " e AS (INSERT INTO journal_entries (business_date, entry_type, step_name, job_run_id,"
-  "                                    posting_key, description)"
-  "       VALUES ($%d::date, $%d, $%d, $%d::bigint, $%d, $%d) RETURNING entry_id, business_date)"
-  " INSERT INTO journal_lines (entry_id, line_no, business_date, account_code, debit_fen, credit_fen)"
-  " SELECT e.entry_id, row_number() OVER (ORDER BY s.credit_fen > 0, s.account_code),"
-  "        e.business_date, s.account_code, s.debit_fen, s.credit_fen"
-  "   FROM sides s CROSS JOIN e";
+gboolean
+gl_post_stmt(EodContext *ctx, const char *entry_type, const char *step, const char *posting_key,
+             const char *description, const char *lines_stmt, int nparams, const char *const *params,
+             gint64 *posted_fen, GError **error)
+{
+  *posted_fen = 0;
+  const GlEntry entry = { entry_type, step, posting_key, description };
+  g_autoptr(PGresult) lines = stmt_query(ctx->conn, lines_stmt, (guint) nparams, params, error);
+  return lines && post_lines(ctx, &entry, lines, posted_fen, error);
+}
 
 gboolean
 gl_post_query(EodContext *ctx, const char *entry_type, const char *step, const char *posting_key,
@@ -35,40 +69,7 @@ gl_post_query(EodContext *ctx, const char *entry_type, const char *step, const c
               const char *const *params, gint64 *posted_fen, GError **error)
 {
   *posted_fen = 0;
-  g_autofree char *check_sql = g_strdup_printf(sql_check_fmt, lines_sql);
-  g_autoptr(PGresult) sums = db_query_one(ctx->conn, "gl_check_lines", check_sql, nparams, params, error);
-  if (!sums)
-    return FALSE;
-  gint64 debit = g_ascii_strtoll(PQgetvalue(sums, 0, 0), NULL, 10);
-  gint64 credit = g_ascii_strtoll(PQgetvalue(sums, 0, 1), NULL, 10);
-  if (g_ascii_strtoll(PQgetvalue(sums, 0, 2), NULL, 10) > 0) {
-    g_set_error(error, GL_ERROR, GL_ERROR_BAD_LINE, "%s entry %s: a negative line amount", step, posting_key);
-    return FALSE;
-  }
-  if (debit != credit) {
-    g_set_error(error, GL_ERROR, GL_ERROR_UNBALANCED,
-                "%s entry %s is unbalanced: debits %" G_GINT64_FORMAT " fen, credits %" G_GINT64_FORMAT " fen",
-                step, posting_key, debit, credit);
-    return FALSE;
-  }
-  if (g_ascii_strtoll(PQgetvalue(sums, 0, 3), NULL, 10) == 0)
-    return TRUE;
-
-  /* The step's own parameters come first; ours follow them. */
-  g_autofree char *post_sql = g_strdup_printf(sql_post_fmt, lines_sql, nparams + 1, nparams + 2,
-                                              nparams + 3, nparams + 4, nparams + 5, nparams + 6);
-  g_autofree char *run = g_strdup_printf("%" G_GINT64_FORMAT, ctx->run_id);
-  g_autofree const char **all = g_new0(const char *, nparams + 6);
-  for (int i = 0; i < nparams; i++)
-    all[i] = params[i];
-  all[nparams] = ctx->date_str;
-  all[nparams + 1] = entry_type;
-  all[nparams + 2] = step;
-  all[nparams + 3] = run;
-  all[nparams + 4] = posting_key;
-  all[nparams + 5] = description;
-  if (!db_exec(ctx->conn, "gl_post_entry", post_sql, nparams + 6, all, error))
-    return FALSE;
-  *posted_fen = debit;
-  return TRUE;
+  const GlEntry entry = { entry_type, step, posting_key, description };
+  g_autoptr(PGresult) lines = db_query(ctx->conn, "gl_entry_lines", lines_sql, nparams, params, error);
+  return lines && post_lines(ctx, &entry, lines, posted_fen, error);
 }

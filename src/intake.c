@@ -15,6 +15,7 @@
 #include "fault.h"
 #include "log.h"
 #include "money.h"
+#include "stmt.h"
 
 G_DEFINE_QUARK(intake-error-quark, intake_error)
 
@@ -42,7 +43,7 @@ typedef struct {
   const char *kind;
   const IntakeColumn *columns;
   guint n_columns;
-  const char *const *judge_sql;   /* run in order; $1 = file_id, $2 = file name */
+  const char *const *judge_sql;   /* statement names, run in order: the staging table first */
   gboolean personal;              /* rows carry names and phones: a detail shows values masked */
 } IntakeSpec;
 
@@ -65,179 +66,52 @@ static const IntakeColumn settlement_columns[] = {
   { "channel_txn_id", FIELD_ID }, { "pay_date", FIELD_DATE }, { "amount", FIELD_YUAN },
 };
 
-/* The intake cut: the latest date whose night has started (OPEN) or ended (CLOSED).
- * The night opens D under DB_LOCK_INTAKE_CUT, which the load holds shared, so rows
- * dated on or before it come too late: the night has taken (or will never take) its
- * rows of that date. */
-#define INTAKE_CUT "(SELECT max(business_date) FROM business_calendar)"
+/* How each kind is judged: its statements under sql/queries/intake/, run in order, each
+ * taking the leading part of (file_id, file name) it declares. The first makes the
+ * staging table (line_no, bad_field, bad_detail, c1..cN as text in the file's column
+ * order); the next make the verdicts (one row per staged line, reason NULL for a good
+ * row), store the rejects and the good rows. The rules themselves (§11's order of
+ * reasons, the intake cut, ids that stay used) are in those files' headers. */
+#define INTAKE_SQL(what) ("queries/intake/" what)
 
-/* A DATE_CLOSED row's detail: the date it has, and the cut it missed. */
-#define CUT_DETAIL(col) \
-  "'" col " ' || c3 || ' is on or before ' || " INTAKE_CUT " || ', whose night has started or ended:'" \
-  " || ' intake for it is cut; send it dated on an open date'"
-
-/* An id as a reject records it: a bad row's id may be empty or too long, and the
- * rejects table takes 1 to 64 characters or NULL (an empty one would fail the whole
- * load on the CHECK). */
-#define REJECT_ID(col) "nullif(left(" col ", 64), '')"
-
-/* An id stays used once a row carrying it was rejected (§11), whatever the reason,
- * except a BAD_FIELD on the id itself (empty, too long: there is no id to reserve).
- * Accepted rows, and rows the night rejected, are in the inbox tables. */
-#define REJECTED_ID(kind, id_column)                                                   \
-  "EXISTS (SELECT 1 FROM rejects j WHERE j.source_kind = '" kind "' AND j.external_id = s.c1" \
-  " AND NOT (j.reason_code = 'BAD_FIELD' AND j.field = '" id_column "'))"
-
-/* Verdicts: one row per staged line, reason NULL for a good row. */
-#define VERDICT_TABLE "CREATE TEMP TABLE intake_verdict ON COMMIT DROP AS "
-
-static const char *const judge_orders[] = {
-  VERDICT_TABLE
-  "SELECT s.*, CASE"
-  "  WHEN s.bad_field IS NOT NULL THEN 'BAD_FIELD'"
-  "  WHEN row_number() OVER (PARTITION BY s.c1 ORDER BY s.line_no) > 1"
-  "       OR EXISTS (SELECT 1 FROM inbox_orders o WHERE o.order_id = s.c1)"
-  "       OR " REJECTED_ID("orders", "order_id") " THEN 'DUPLICATE_ORDER'"
-  "  WHEN s.c3::date <= " INTAKE_CUT " THEN 'DATE_CLOSED'"
-  "  WHEN NOT EXISTS (SELECT 1 FROM users u WHERE u.user_id = s.c2) THEN 'UNKNOWN_USER'"
-  "  WHEN NOT EXISTS (SELECT 1 FROM products p WHERE p.product_code = s.c5) THEN 'UNKNOWN_PRODUCT'"
-  " END AS reason,"
-  " CASE WHEN s.bad_field IS NOT NULL THEN s.bad_field END AS field"
-  " FROM intake_stage s",
-  "UPDATE intake_verdict SET field = CASE reason WHEN 'DUPLICATE_ORDER' THEN 'order_id'"
-  "  WHEN 'DATE_CLOSED' THEN 'order_date' WHEN 'UNKNOWN_USER' THEN 'user_id'"
-  "  WHEN 'UNKNOWN_PRODUCT' THEN 'product_code' ELSE field END,"
-  " bad_detail = CASE reason WHEN 'DATE_CLOSED' THEN " CUT_DETAIL("order_date") " ELSE bad_detail END",
-  "INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code,"
-  "                     detail, amount_fen, business_date)"
-  " SELECT $1::bigint, $2, v.line_no, 'orders', " REJECT_ID("v.c1") ", " REJECT_ID("v.c2") ", v.field, v.reason,"
-  "        v.bad_detail,"
-  "        CASE WHEN v.bad_field IS NULL THEN v.c4::bigint END,"
-  "        CASE WHEN v.bad_field IS NULL THEN v.c3::date END"
-  "   FROM intake_verdict v WHERE v.reason IS NOT NULL",
-  "INSERT INTO inbox_orders (order_id, user_id, order_date, amount_fen, product_code, file_id, line_no)"
-  " SELECT c1, c2, c3::date, c4::bigint, c5, $1::bigint, line_no FROM intake_verdict"
-  "  WHERE reason IS NULL ORDER BY line_no",
-  NULL,
-};
-
-/* A transaction id is applied once, ever: also when it was rejected before (§11). */
-static const char *const judge_repayments[] = {
-  VERDICT_TABLE
-  "SELECT s.*, CASE"
-  "  WHEN s.bad_field IS NOT NULL THEN 'BAD_FIELD'"
-  "  WHEN row_number() OVER (PARTITION BY s.c1 ORDER BY s.line_no) > 1"
-  "       OR EXISTS (SELECT 1 FROM inbox_repayments r WHERE r.txn_id = s.c1)"
-  "       OR " REJECTED_ID("repayments", "txn_id") " THEN 'DUPLICATE_TXN'"
-  "  WHEN s.c3::date <= " INTAKE_CUT " THEN 'DATE_CLOSED'"
-  "  WHEN NOT EXISTS (SELECT 1 FROM users u WHERE u.user_id = s.c2) THEN 'UNKNOWN_USER'"
-  " END AS reason,"
-  " CASE WHEN s.bad_field IS NOT NULL THEN s.bad_field END AS field"
-  " FROM intake_stage s",
-  "UPDATE intake_verdict SET field = CASE reason WHEN 'DUPLICATE_TXN' THEN 'txn_id'"
-  "  WHEN 'DATE_CLOSED' THEN 'pay_date' WHEN 'UNKNOWN_USER' THEN 'user_id' ELSE field END,"
-  " bad_detail = CASE reason WHEN 'DATE_CLOSED' THEN " CUT_DETAIL("pay_date") " ELSE bad_detail END",
-  "INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code,"
-  "                     detail, amount_fen, business_date)"
-  " SELECT $1::bigint, $2, v.line_no, 'repayments', " REJECT_ID("v.c1") ", " REJECT_ID("v.c2") ", v.field, v.reason,"
-  "        v.bad_detail, CASE WHEN v.bad_field IS NULL THEN v.c4::bigint END,"
-  "        CASE WHEN v.bad_field IS NULL THEN v.c3::date END"
-  "   FROM intake_verdict v WHERE v.reason IS NOT NULL",
-  "INSERT INTO inbox_repayments (txn_id, user_id, pay_date, amount_fen, channel, prepay_order_id, file_id, line_no)"
-  " SELECT c1, c2, c3::date, c4::bigint, c5, nullif(c6, ''), $1::bigint, line_no FROM intake_verdict"
-  "  WHERE reason IS NULL ORDER BY line_no",
-  NULL,
-};
-
-static const char *const judge_refunds[] = {
-  VERDICT_TABLE
-  "SELECT s.*, CASE"
-  "  WHEN s.bad_field IS NOT NULL THEN 'BAD_FIELD'"
-  "  WHEN row_number() OVER (PARTITION BY s.c1 ORDER BY s.line_no) > 1"
-  "       OR EXISTS (SELECT 1 FROM inbox_refunds r WHERE r.refund_id = s.c1)"
-  "       OR " REJECTED_ID("refunds", "refund_id") " THEN 'DUPLICATE_REFUND'"
-  "  WHEN s.c3::date <= " INTAKE_CUT " THEN 'DATE_CLOSED'"
-  " END AS reason,"
-  " CASE WHEN s.bad_field IS NOT NULL THEN s.bad_field END AS field"
-  " FROM intake_stage s",
-  "UPDATE intake_verdict SET field = CASE reason WHEN 'DUPLICATE_REFUND' THEN 'refund_id'"
-  "  WHEN 'DATE_CLOSED' THEN 'refund_date' ELSE field END,"
-  " bad_detail = CASE reason WHEN 'DATE_CLOSED' THEN " CUT_DETAIL("refund_date") " ELSE bad_detail END",
-  "INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code,"
-  "                     detail, amount_fen, business_date)"
-  " SELECT $1::bigint, $2, v.line_no, 'refunds', " REJECT_ID("v.c1") ", NULL, v.field, v.reason, v.bad_detail,"
-  "        CASE WHEN v.bad_field IS NULL THEN v.c4::bigint END,"
-  "        CASE WHEN v.bad_field IS NULL THEN v.c3::date END"
-  "   FROM intake_verdict v WHERE v.reason IS NOT NULL",
-  /* The user comes from the order; an unknown order is the refund step's to reject. */
-  "INSERT INTO inbox_refunds (refund_id, order_id, user_id, refund_date, amount_fen, file_id, line_no)"
-  " SELECT v.c1, v.c2, o.user_id, v.c3::date, v.c4::bigint, $1::bigint, v.line_no"
-  "   FROM intake_verdict v LEFT JOIN inbox_orders o ON o.order_id = v.c2"
-  "  WHERE v.reason IS NULL ORDER BY v.line_no",
-  NULL,
-};
-
-/* A channel's settlement file (one per channel and day, §12): the channel comes from
- * the command line and is registered on the file (load_files.channel), so every
- * statement here reads it from there. A (channel, txn id) is settled once: a repeat
- * is DUPLICATE_SETTLEMENT. No DATE_CLOSED: a settlement file arrives T+1, after its
- * pay date has closed, and is evidence about that date, not an event to book on it
- * (recon R7 matches it against the repayments). */
-#define FILE_CHANNEL "(SELECT f.channel FROM load_files f WHERE f.file_id = $1::bigint)"
-
-static const char *const judge_settlement[] = {
-  VERDICT_TABLE
-  "SELECT s.*, CASE"
-  "  WHEN s.bad_field IS NOT NULL THEN 'BAD_FIELD'"
-  "  WHEN row_number() OVER (PARTITION BY s.c1 ORDER BY s.line_no) > 1"
-  "       OR EXISTS (SELECT 1 FROM settlement_lines l WHERE l.channel = " FILE_CHANNEL
-  "                     AND l.channel_txn_id = s.c1) THEN 'DUPLICATE_SETTLEMENT'"
-  " END AS reason,"
-  " CASE WHEN s.bad_field IS NOT NULL THEN s.bad_field END AS field"
-  " FROM intake_stage s",
-  "UPDATE intake_verdict SET field = CASE reason WHEN 'DUPLICATE_SETTLEMENT' THEN 'channel_txn_id'"
-  "  ELSE field END",
-  "INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code,"
-  "                     detail, amount_fen, business_date)"
-  " SELECT $1::bigint, $2, v.line_no, 'settlement', " REJECT_ID("v.c1") ", NULL, v.field, v.reason, v.bad_detail,"
-  "        CASE WHEN v.bad_field IS NULL THEN v.c3::bigint END,"
-  "        CASE WHEN v.bad_field IS NULL THEN v.c2::date END"
-  "   FROM intake_verdict v WHERE v.reason IS NOT NULL",
-  "INSERT INTO settlement_lines (channel, channel_txn_id, pay_date, amount_fen, file_id, line_no)"
-  " SELECT " FILE_CHANNEL ", c1, c2::date, c3::bigint, $1::bigint, line_no FROM intake_verdict"
-  "  WHERE reason IS NULL ORDER BY line_no",
-  /* the day it settles: the latest pay date on it (one file per channel and day) */
-  "UPDATE load_files SET file_date = (SELECT max(c2::date) FROM intake_verdict WHERE reason IS NULL)"
-  " WHERE file_id = $1::bigint",
-  NULL,
-};
-
-/* A user row for an existing user updates limit, status and contact data; a new
- * statement day takes effect from the next cycle (§12). Within one file the last
- * row of a user wins. */
 static const char *const judge_users[] = {
-  VERDICT_TABLE
-  "SELECT s.*, CASE WHEN s.bad_field IS NOT NULL THEN 'BAD_FIELD' END AS reason, s.bad_field AS field"
-  "  FROM intake_stage s",
-  "INSERT INTO rejects (file_id, file_name, line_no, source_kind, external_id, user_id, field, reason_code, detail)"
-  " SELECT $1::bigint, $2, v.line_no, 'users', " REJECT_ID("v.c1") ", " REJECT_ID("v.c1") ", v.field, v.reason,"
-  "        v.bad_detail"
-  "   FROM intake_verdict v WHERE v.reason IS NOT NULL",
-  "INSERT INTO users AS u (user_id, credit_limit_fen, statement_day, status, name_masked, phone_masked,"
-  "                        created_date, last_change_date, last_file_id)"
-  " SELECT DISTINCT ON (c1) c1, c2::bigint, c3::smallint, c4, nullif(c5, ''), nullif(c6, ''),"
-  "        b.d, b.d, $1::bigint"
-  "   FROM intake_verdict,"
-  "        (SELECT coalesce(max(business_date) FILTER (WHERE status = 'OPEN'), max(business_date) + 1,"
-  "                         current_date) AS d FROM business_calendar) b"
-  "  WHERE reason IS NULL ORDER BY c1, line_no DESC"
-  " ON CONFLICT (user_id) DO UPDATE SET"
-  "   credit_limit_fen = excluded.credit_limit_fen, status = excluded.status,"
-  "   name_masked = excluded.name_masked, phone_masked = excluded.phone_masked,"
-  "   next_statement_day = CASE WHEN excluded.statement_day <> u.statement_day THEN excluded.statement_day END,"
-  "   statement_day_changed_date = CASE WHEN excluded.statement_day <> u.statement_day"
-  "                                     THEN excluded.last_change_date END,"
-  "   last_change_date = excluded.last_change_date, last_file_id = excluded.last_file_id, updated_at = now()",
+  INTAKE_SQL("10_users_stage"),
+  INTAKE_SQL("11_users_verdict"),
+  INTAKE_SQL("12_users_rejects"),
+  INTAKE_SQL("13_users_upsert"),
+  NULL,
+};
+static const char *const judge_orders[] = {
+  INTAKE_SQL("20_orders_stage"),
+  INTAKE_SQL("21_orders_verdict"),
+  INTAKE_SQL("22_orders_fields"),
+  INTAKE_SQL("23_orders_rejects"),
+  INTAKE_SQL("24_orders_inbox"),
+  NULL,
+};
+static const char *const judge_repayments[] = {
+  INTAKE_SQL("30_repayments_stage"),
+  INTAKE_SQL("31_repayments_verdict"),
+  INTAKE_SQL("32_repayments_fields"),
+  INTAKE_SQL("33_repayments_rejects"),
+  INTAKE_SQL("34_repayments_inbox"),
+  NULL,
+};
+static const char *const judge_refunds[] = {
+  INTAKE_SQL("40_refunds_stage"),
+  INTAKE_SQL("41_refunds_verdict"),
+  INTAKE_SQL("42_refunds_fields"),
+  INTAKE_SQL("43_refunds_rejects"),
+  INTAKE_SQL("44_refunds_inbox"),
+  NULL,
+};
+static const char *const judge_settlement[] = {
+  INTAKE_SQL("50_settlement_stage"),
+  INTAKE_SQL("51_settlement_verdict"),
+  INTAKE_SQL("52_settlement_fields"),
+  INTAKE_SQL("53_settlement_rejects"),
+  INTAKE_SQL("54_settlement_lines"),
+  INTAKE_SQL("55_settlement_file_date"),
   NULL,
 };
 
@@ -399,12 +273,14 @@ check_field(const IntakeColumn *col, const char *value, gsize len, gboolean pers
     shown = shown_value(value, personal);
     *detail = g_strdup_printf("%s must be ACTIVE or FROZEN, not \"%s\"", col->name, shown);
     return NULL;
-  case FIELD_CHANNEL:
+  case FIELD_CHANNEL: {
     /* one channel, however a partner spells it: alipay = ALIPAY */
-    if (intake_valid_channel(value))
-      return g_ascii_strup(value, -1);
-    *detail = g_strdup_printf("%s must be 1 to 32 letters, digits or '_'", col->name);
-    return NULL;
+    g_autoptr(GError) bad = NULL;
+    char *channel = intake_channel(value, col->name, &bad);
+    if (!channel)
+      *detail = g_strdup(bad->message);
+    return channel;
+  }
   case FIELD_NAME: {
     char *masked = intake_mask_name(value);
     return masked ? masked : g_strdup("");
@@ -426,16 +302,6 @@ find_spec(const char *kind)
     if (strcmp(specs[i].kind, kind) == 0)
       return &specs[i];
   return NULL;
-}
-
-static char *
-stage_ddl(const IntakeSpec *spec)
-{
-  GString *s = g_string_new("CREATE TEMP TABLE intake_stage (line_no integer, bad_field text, bad_detail text");
-  for (guint i = 0; i < spec->n_columns; i++)
-    g_string_append_printf(s, ", c%u text", i + 1);
-  g_string_append(s, ") ON COMMIT DROP");
-  return g_string_free(s, FALSE);
 }
 
 /* The raw text of a bad row's field, kept for the reject: at most 256 bytes, cut at a
@@ -492,10 +358,9 @@ stage_file(PGconn *conn, const IntakeSpec *spec, const char *path, gint64 *rows,
     header[i] = spec->columns[i].name;
   if (!csv_expect_header(reader, header, error))
     return FALSE;
-  g_autofree char *ddl = stage_ddl(spec);
-  if (!db_exec(conn, "intake_stage_table", ddl, 0, NULL, error))
+  if (!stmt_exec(conn, spec->judge_sql[0], 0, NULL, error))
     return FALSE;
-  DbCopy *copy = db_copy_start(conn, "copy_intake_stage", "COPY intake_stage FROM STDIN", error);
+  DbCopy *copy = stmt_copy_start(conn, INTAKE_SQL("05_copy_stage"), error);
   if (!copy)
     return FALSE;
   CsvRecord rec;
@@ -518,22 +383,6 @@ stage_file(PGconn *conn, const IntakeSpec *spec, const char *path, gint64 *rows,
 }
 
 /* ---- the load --------------------------------------------------------- */
-
-static const char sql_register_file[] =
-  "INSERT INTO load_files (kind, file_name, sha256, size_bytes, channel) VALUES ($1, $2, $3, $4::bigint, $5)"
-  " ON CONFLICT (kind, sha256) DO NOTHING RETURNING file_id";
-static const char sql_known_file[] =
-  "SELECT file_id, to_char(loaded_at, 'YYYY-MM-DD HH24:MI:SS'), file_name FROM load_files"
-  " WHERE kind = $1 AND sha256 = $2";
-static const char sql_count_verdicts[] =
-  "SELECT count(*), count(*) FILTER (WHERE reason IS NULL), count(*) FILTER (WHERE reason IS NOT NULL)"
-  "  FROM intake_verdict";
-static const char sql_reject_summary[] =
-  "SELECT reason, count(*) FROM intake_verdict WHERE reason IS NOT NULL GROUP BY reason ORDER BY reason";
-static const char sql_cut_date[] = "SELECT " INTAKE_CUT "::text";
-static const char sql_file_counts[] =
-  "UPDATE load_files SET rows_read = $2::int, rows_accepted = $3::int, rows_rejected = $4::int"
-  " WHERE file_id = $1::bigint";
 
 static gboolean
 file_digest(const char *path, char **sha256, gint64 *size, GError **error)
@@ -559,7 +408,7 @@ register_file(PGconn *conn, const char *kind, const char *channel, const char *p
   g_autofree char *base = g_path_get_basename(path);
   g_autofree char *size_text = g_strdup_printf("%" G_GINT64_FORMAT, size);
   const char *params[] = { kind, base, sha, size_text, channel };
-  g_autoptr(PGresult) res = db_query(conn, "register_load_file", sql_register_file, 5, params, error);
+  g_autoptr(PGresult) res = stmt_query(conn, INTAKE_SQL("01_register_file"), 5, params, error);
   if (!res)
     return FALSE;
   *fresh = PQntuples(res) == 1;
@@ -568,7 +417,7 @@ register_file(PGconn *conn, const char *kind, const char *channel, const char *p
     return TRUE;
   }
   const char *known_params[] = { kind, sha };
-  g_autoptr(PGresult) known = db_query_one(conn, "known_load_file", sql_known_file, 2, known_params, error);
+  g_autoptr(PGresult) known = stmt_query_one(conn, INTAKE_SQL("02_known_file"), 2, known_params, error);
   if (!known)
     return FALSE;
   r->already_loaded = TRUE;
@@ -577,31 +426,21 @@ register_file(PGconn *conn, const char *kind, const char *channel, const char *p
   return TRUE;
 }
 
-/* The highest $n placeholder a statement uses: each judging statement takes the
- * leading part of (file_id, file name) it needs. */
-static int
-placeholders_used(const char *sql)
-{
-  int max = 0;
-  for (const char *p = strchr(sql, '$'); p; p = strchr(p + 1, '$'))
-    if (g_ascii_isdigit(p[1]))
-      max = MAX(max, p[1] - '0');
-  return max;
-}
-
 static gboolean
 judge(PGconn *conn, const IntakeSpec *spec, const char *path, IntakeResult *r, GError **error)
 {
   g_autofree char *file_id = g_strdup_printf("%" G_GINT64_FORMAT, r->file_id);
   g_autofree char *base = g_path_get_basename(path);
   const char *params[] = { file_id, base };
-  for (int i = 0; spec->judge_sql[i]; i++) {
-    g_autofree char *name = g_strdup_printf("judge_%s_%d", spec->kind, i + 1);
-    if (!db_exec(conn, name, spec->judge_sql[i], placeholders_used(spec->judge_sql[i]), params, error))
+  for (int i = 1; spec->judge_sql[i]; i++) {   /* [0] made the staging table */
+    /* each takes the leading part of (file_id, file name) it declares: one that
+     * declares more fails the call's contract, naming its file */
+    const Stmt *stmt = stmt_get(spec->judge_sql[i], error);
+    if (!stmt || !stmt_exec(conn, spec->judge_sql[i], MIN(stmt->nparams, G_N_ELEMENTS(params)), params, error))
       return FALSE;
   }
-  g_autoptr(PGresult) counts = db_query_one(conn, "count_verdicts", sql_count_verdicts, 0, NULL, error);
-  g_autoptr(PGresult) summary = counts ? db_query(conn, "reject_summary", sql_reject_summary, 0, NULL, error) : NULL;
+  g_autoptr(PGresult) counts = stmt_query_one(conn, INTAKE_SQL("90_count_verdicts"), 0, NULL, error);
+  g_autoptr(PGresult) summary = counts ? stmt_query(conn, INTAKE_SQL("91_reject_summary"), 0, NULL, error) : NULL;
   if (!summary)
     return FALSE;
   r->rows_read = g_ascii_strtoll(PQgetvalue(counts, 0, 0), NULL, 10);
@@ -613,7 +452,7 @@ judge(PGconn *conn, const IntakeSpec *spec, const char *path, IntakeResult *r, G
     if (strcmp(PQgetvalue(summary, i, 0), "DATE_CLOSED") == 0)
       r->rows_date_closed = g_ascii_strtoll(PQgetvalue(summary, i, 1), NULL, 10);
   }
-  g_autoptr(PGresult) cut = db_query_one(conn, "intake_cut_date", sql_cut_date, 0, NULL, error);
+  g_autoptr(PGresult) cut = stmt_query_one(conn, INTAKE_SQL("92_cut_date"), 0, NULL, error);
   if (!cut)
     return FALSE;
   r->cut_date = PQgetisnull(cut, 0, 0) ? NULL : g_strdup(PQgetvalue(cut, 0, 0));
@@ -621,7 +460,7 @@ judge(PGconn *conn, const IntakeSpec *spec, const char *path, IntakeResult *r, G
   g_autofree char *ok = g_strdup_printf("%" G_GINT64_FORMAT, r->rows_accepted);
   g_autofree char *bad = g_strdup_printf("%" G_GINT64_FORMAT, r->rows_rejected);
   const char *count_params[] = { file_id, read, ok, bad };
-  return db_exec(conn, "load_file_counts", sql_file_counts, 4, count_params, error);
+  return stmt_exec(conn, INTAKE_SQL("93_file_counts"), 4, count_params, error);
 }
 
 static gboolean
@@ -637,29 +476,40 @@ load_in_transaction(PGconn *conn, const IntakeSpec *spec, const char *channel, c
   return stage_file(conn, spec, path, &staged, error) && judge(conn, spec, path, r, error);
 }
 
-gboolean
-intake_valid_channel(const char *channel)
+char *
+intake_channel(const char *value, const char *where, GError **error)
 {
-  gsize len = strlen(channel);
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isalnum(channel[i]) && channel[i] != '_')
-      return FALSE;
-  return len >= 1 && len <= 32;
+  gsize len = strlen(value);
+  gboolean ok = len >= 1 && len <= 32;
+  for (gsize i = 0; ok && i < len; i++)
+    ok = g_ascii_isalnum(value[i]) || value[i] == '_';
+  if (!ok) {
+    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_FIELD, "%s must be 1 to 32 letters, digits or '_'", where);
+    return NULL;
+  }
+  return g_ascii_strup(value, -1);
 }
 
-/* A settlement file needs its channel; no other kind takes one. */
+/* A settlement file needs its channel; no other kind takes one. *UPPER: the channel
+ * as stored (upper case), NULL for the other kinds. */
 static gboolean
-check_channel(const IntakeSpec *spec, const char *channel, GError **error)
+check_channel(const IntakeSpec *spec, const char *channel, char **upper, GError **error)
 {
   gboolean settlement = strcmp(spec->kind, "settlement") == 0;
-  if (settlement && (!channel || !intake_valid_channel(channel))) {
-    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND,
-                "a settlement file needs its channel: 1 to 32 letters, digits or '_'");
+  *upper = NULL;
+  if (settlement && !channel) {
+    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND, "a settlement file needs its channel");
     return FALSE;
   }
   if (!settlement && channel) {
     g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND, "only settlement files take a channel, not %s files",
                 spec->kind);
+    return FALSE;
+  }
+  g_autoptr(GError) bad = NULL;
+  if (settlement && !(*upper = intake_channel(channel, "its channel", &bad))) {
+    /* a usage fault, like the kind: the file is not read */
+    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND, "a settlement file needs its channel: %s", bad->message);
     return FALSE;
   }
   return TRUE;
@@ -720,9 +570,9 @@ intake_load_file(PGconn *conn, const char *kind, const char *channel, const char
                 "unknown file kind \"%s\": users, orders, repayments, refunds or settlement", kind);
     return FALSE;
   }
-  if (!check_channel(spec, channel, error) || !check_regular_file(path, error))
+  g_autofree char *upper_channel = NULL;
+  if (!check_channel(spec, channel, &upper_channel, error) || !check_regular_file(path, error))
     return FALSE;
-  g_autofree char *upper_channel = channel ? g_ascii_strup(channel, -1) : NULL;
   for (int attempt = 1;; attempt++) {
     g_autoptr(GError) local = NULL;
     if (load_once(conn, spec, upper_channel, path, r, &local))

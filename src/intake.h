@@ -17,6 +17,7 @@ typedef enum {
   INTAKE_ERROR_KIND,   /* unknown file kind */
   INTAKE_ERROR_FILE,   /* the file is refused as a whole (header, empty) */
   INTAKE_ERROR_LATE,   /* loaded, but rows dated on or before the cut were rejected DATE_CLOSED */
+  INTAKE_ERROR_FIELD,  /* a field's value breaks its rule (intake_channel) */
 } IntakeError;
 
 typedef struct {
@@ -39,9 +40,13 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(IntakeResult, intake_result_clear)
 gboolean intake_load_file(PGconn *conn, const char *kind, const char *channel, const char *path,
                           IntakeResult *result, GError **error);
 
-/* A channel name: 1 to 32 ASCII letters, digits or '_'. Channels are stored upper
- * case (alipay and ALIPAY are one channel), in repayments and settlement files alike. */
-gboolean intake_valid_channel(const char *channel);
+/* The one channel rule, for every place a channel comes in (a repayments file's
+ * channel field, a settlement file's --channel, a spool file's name or spec): 1 to 32
+ * ASCII letters, digits or '_'. Channels are stored upper case (alipay and ALIPAY are
+ * one channel), in repayments and settlement files alike. Returns VALUE upper-cased,
+ * or NULL with ERROR (INTAKE_ERROR_FIELD) reading "WHERE must be 1 to 32 letters,
+ * digits or '_'", WHERE naming the file, line and field or the file name. */
+char *intake_channel(const char *value, const char *where, GError **error);
 
 /* Masking of personal data before it reaches the database: 张三 → 张*,
  * 13812341234 → 138****1234. Returns NULL for an empty input. */

@@ -22,6 +22,7 @@
 #include "metrics.h"
 #include "money.h"
 #include "recon.h"
+#include "stmt.h"
 
 G_DEFINE_QUARK(spool-error-quark, spool_error)
 
@@ -38,16 +39,6 @@ kind_rank(const char *kind, gsize len)
   return -1;
 }
 
-static gboolean
-valid_channel(const char *s)
-{
-  gsize len = strlen(s);
-  for (gsize i = 0; i < len; i++)
-    if (!g_ascii_isalnum(s[i]) && s[i] != '_')
-      return FALSE;
-  return len >= 1 && len <= 32;
-}
-
 char *
 spool_parse_file_spec(const char *text, GError **error)
 {
@@ -59,10 +50,15 @@ spool_parse_file_spec(const char *text, GError **error)
                 "\"%s\" is not KIND[:CHANNEL]: KIND is users, orders, refunds, repayments or settlement", text);
     return NULL;
   }
-  g_autofree char *channel = g_ascii_strup(colon ? colon + 1 : "", -1);
-  if ((colon || rank == 4) && !valid_channel(channel)) {
-    g_set_error(error, SPOOL_ERROR, SPOOL_ERROR_SPEC, "\"%s\": %s", text,
-                colon ? "a channel is 1 to 32 letters, digits or '_'" : "a settlement file needs its channel");
+  if (rank == 4 && !colon) {
+    g_set_error(error, SPOOL_ERROR, SPOOL_ERROR_SPEC, "\"%s\": a settlement file needs its channel", text);
+    return NULL;
+  }
+  g_autofree char *where = g_strdup_printf("\"%s\": the channel", text);
+  g_autoptr(GError) bad = NULL;
+  g_autofree char *channel = colon ? intake_channel(colon + 1, where, &bad) : g_strdup("");
+  if (!channel) {
+    g_set_error_literal(error, SPOOL_ERROR, SPOOL_ERROR_SPEC, bad->message);
     return NULL;
   }
   return g_strdup_printf("%s:%s", kinds[rank], channel);
@@ -135,12 +131,16 @@ parse_file_name(const char *day, const char *date, const char *name, const char 
   f->name = g_strdup(name);
   f->rank = rank;
   g_autofree char *channel = sep ? g_strndup(sep + 1, stem - (gsize) (sep + 1 - name)) : g_strdup("");
-  f->channel = g_ascii_strup(channel, -1);
+  g_autofree char *where = g_strdup_printf("%s/%s: the channel in the name", day, name);
+  g_autoptr(GError) bad = NULL;
+  f->channel = sep ? intake_channel(channel, where, &bad) : g_strdup("");
+  if (!f->channel)   /* refused below: its arrival row names no channel, its reason the name */
+    f->channel = g_strdup("");
   GStatBuf st;
   if (g_lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
     f->refusal = g_strdup_printf("%s/%s: not a regular file", day, name);
-  else if (sep && !valid_channel(f->channel))
-    f->refusal = g_strdup_printf("%s/%s: the channel in the name must be 1 to 32 letters, digits or '_'", day, name);
+  else if (bad)
+    f->refusal = g_strdup(bad->message);
   else if (rank == 4 && !sep)
     f->refusal = g_strdup_printf("%s/%s: a settlement file is named settlement_CHANNEL.csv", day, name);
   return f;
@@ -358,17 +358,13 @@ move_file(const char *spool, const char *sub, const SpoolFile *f, const char *re
 
 /* ---- taking one file -------------------------------------------------- */
 
-static const char sql_record_arrival[] =
-  "INSERT INTO spool_arrivals (business_date, kind, channel, file_name, outcome, file_id, reason)"
-  " VALUES ($1::date, $2, $3, $4, $5, $6::bigint, $7)";
-
 static gboolean
 record_arrival(PGconn *conn, const SpoolFile *f, const char *outcome, gint64 file_id, const char *reason,
                GError **error)
 {
   g_autofree char *id = file_id ? g_strdup_printf("%" G_GINT64_FORMAT, file_id) : NULL;
   const char *params[] = { f->date, kinds[f->rank], f->channel, f->name, outcome, id, reason };
-  return db_exec(conn, "record_spool_arrival", sql_record_arrival, 7, params, error);
+  return stmt_exec(conn, "queries/spool/10_record_arrival", 7, params, error);
 }
 
 /* A fault of the file itself refuses it; anything else (database, memory) stops
@@ -490,19 +486,6 @@ spool_intake(PGconn *conn, const char *spool, SpoolIntakeSummary *s, GError **er
 
 /* ---- expected files --------------------------------------------------- */
 
-/* Expected entries (KIND:CHANNEL) of D with no arrival loaded for D, and not closed
- * without by an earlier run of D. An entry without a channel is met by any file of
- * its kind. */
-static const char sql_missing[] =
-  "SELECT e.kind || ':' || e.channel"
-  "  FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS e (kind, channel, n)"
-  " WHERE NOT EXISTS (SELECT 1 FROM spool_arrivals a"
-  "                    WHERE a.business_date = $1::date AND a.kind = e.kind AND a.outcome <> 'REFUSED'"
-  "                      AND (e.channel = '' OR a.channel = e.channel))"
-  "   AND NOT EXISTS (SELECT 1 FROM eod_missing_overrides o"
-  "                    WHERE o.business_date = $1::date AND o.kind = e.kind AND o.channel = e.channel)"
-  " ORDER BY e.n";
-
 /* A text[] literal of the kinds or the channels of SPECS (letters, digits, '_' only). */
 static char *
 spec_array(char **specs, int part)
@@ -525,7 +508,7 @@ spool_missing(PGconn *conn, const Config *config, const char *date, GError **err
   g_autofree char *k = spec_array(config->intake_expected, 0);
   g_autofree char *c = spec_array(config->intake_expected, 1);
   const char *params[] = { date, k, c };
-  g_autoptr(PGresult) res = db_query(conn, "expected_files_missing", sql_missing, 3, params, error);
+  g_autoptr(PGresult) res = stmt_query(conn, "queries/spool/20_missing", 3, params, error);
   if (!res) {
     g_ptr_array_unref(missing);
     return NULL;
@@ -588,16 +571,13 @@ warn_unused_overrides(const Config *config, const GPtrArray *missing, const char
   }
 }
 
-static const char sql_date_closed[] =
-  "SELECT EXISTS (SELECT 1 FROM business_calendar WHERE business_date = $1::date AND status = 'CLOSED')";
-
 gboolean
 spool_night_gate(PGconn *conn, const Config *config, const char *date, GError **error)
 {
   if (!config->intake_expected || !config->intake_expected[0])
     return TRUE;
   const char *params[] = { date };
-  g_autoptr(PGresult) closed = db_query_one(conn, "gate_date_closed", sql_date_closed, 1, params, error);
+  g_autoptr(PGresult) closed = stmt_query_one(conn, "queries/spool/30_date_closed", 1, params, error);
   if (!closed)
     return FALSE;
   if (g_str_equal(PQgetvalue(closed, 0, 0), "t"))
@@ -628,10 +608,6 @@ spool_night_gate(PGconn *conn, const Config *config, const char *date, GError **
   return FALSE;
 }
 
-static const char sql_record_override[] =
-  "INSERT INTO eod_missing_overrides (run_id, business_date, kind, channel, overridden_by)"
-  " VALUES ($1::bigint, $2::date, $3, $4, $5)";
-
 gboolean
 spool_record_overrides(PGconn *conn, const Config *config, const char *date, const char *run_id, GError **error)
 {
@@ -646,7 +622,7 @@ spool_record_overrides(PGconn *conn, const Config *config, const char *date, con
       continue;
     g_auto(GStrv) kv = g_strsplit(missing->pdata[i], ":", 2);
     const char *params[] = { run_id, date, kv[0], kv[1], who };
-    if (!db_exec(conn, "record_missing_override", sql_record_override, 5, params, error))
+    if (!stmt_exec(conn, "queries/spool/40_record_override", 5, params, error))
       return FALSE;
     g_autofree char *shown = spec_display(missing->pdata[i]);
     log_warning("%s closes without the expected file %s: --allow-missing by %s (run %s)", date, shown, who, run_id);

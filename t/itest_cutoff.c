@@ -253,12 +253,12 @@ test_restart_between_statements_is_temporary(void)
   g_autofree char *orders = itest_top_file("t/data", "orders.csv");
   g_autofree char *err = NULL;
   int status = run_paused(db, config, (const char *[]) { "load", "orders", orders, NULL },
-                          "stop:stmt:load:judge_orders_2", restart_immediate, &err);
+                          "stop:stmt:load:sql/queries/intake/22_orders_fields.sql", restart_immediate, &err);
   CU_ASSERT_EQUAL(status, 75);
   ITEST_ASSERT_CONTAINS(err, "database connection lost");
   g_autofree char *err2 = NULL;
   status = run_paused(db, config, (const char *[]) { "eod", "--date", D, NULL },
-                      "stop:stmt:originate:originate_candidates", restart_immediate, &err2);
+                      "stop:stmt:originate:sql/steps/originate/20_candidates.sql", restart_immediate, &err2);
   CU_ASSERT_EQUAL(status, 75);
   ITEST_ASSERT_CONTAINS(err2, "database connection lost");
   /* both resume: the load again, the night where it stopped */

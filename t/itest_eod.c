@@ -187,11 +187,94 @@ test_credit_balance_applied_at_billing(void)
   PQfinish(c);
 }
 
+/* §3: the statements of D go to the day's statement users only — those billed on D and
+ * those whose statement day is D who still owe — and a pending statement-day change
+ * takes effect after the statement on the old day, for those users only. */
+static void
+test_statement_users_of_the_day(void)
+{
+  PGconn *c = eod_db("eod_stmt_users", "('U1', 10000000, 5, 'ACTIVE'), ('U2', 10000000, 5, 'ACTIVE'),"
+                                       " ('U3', 10000000, 5, 'ACTIVE'), ('U4', 10000000, 6, 'ACTIVE')");
+  g_autofree char *pending = itest_query(c, "UPDATE users SET next_statement_day = CASE user_id WHEN 'U3' THEN 10 ELSE 12 END,"
+                                            " statement_day_changed_date = '2026-03-01' WHERE user_id IN ('U3', 'U4')");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(pending);
+  add_order(c, "A", "U1", "2026-03-04", 100000, "FPP12");   /* billed 03-05 and 04-05 */
+  add_order(c, "B", "U2", "2026-03-04", 10000, "FREE1");    /* billed 03-05 only: carried on 04-05 */
+  add_order(c, "C", "U4", "2026-03-04", 30000, "FPP3");     /* statement day 6: not the 5th's */
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-03-04", eod_step_originate, NULL, NULL));
+  gint64 rows = 0;
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-03-05", eod_step_billing, &rows, NULL));
+  CU_ASSERT_EQUAL(rows, 2);
+  /* U3 owes nothing: no statement, but its change to day 10 applies after the 5th */
+  g_autofree char *days = itest_query(c, "SELECT string_agg(user_id || ':' || statement_day || ':'"
+                                         " || coalesce(next_statement_day::text, '-'), ' ' ORDER BY user_id) FROM users");
+  ITEST_ASSERT_STR_EQ(days, "U1:5:- U2:5:- U3:10:- U4:6:12");
+  CU_ASSERT_FATAL(itest_run_step(c, "2026-04-05", eod_step_billing, &rows, NULL));
+  CU_ASSERT_EQUAL(rows, 1);
+  g_autofree char *st = itest_query(c, "SELECT string_agg(statement_date || ':' || user_id || ':' || concat_ws(',', due_date,"
+                                       " new_principal_fen, new_fee_fen, carried_principal_fen, carried_fee_fen,"
+                                       " total_due_fen), ' ' ORDER BY statement_date, user_id) FROM statements");
+  ITEST_ASSERT_STR_EQ(st, "2026-03-05:U1:2026-03-14,8333,500,0,0,8833 2026-03-05:U2:2026-03-14,10000,0,0,0,10000 "
+                          "2026-04-05:U1:2026-04-14,8333,500,8333,500,17666 "
+                          "2026-04-05:U2:2026-04-05,0,0,10000,0,10000");
+  g_autofree char *lines = itest_query(c, "SELECT string_agg(user_id || ':' || line_kind || ':' || installment_no, ' '"
+                                          " ORDER BY user_id, line_kind DESC, installment_no) FROM statement_lines l"
+                                          " JOIN statements s USING (statement_id, user_id)"
+                                          " WHERE s.statement_date = '2026-04-05'");
+  ITEST_ASSERT_STR_EQ(lines, "U1:NEW:2 U1:CARRIED:1 U2:CARRIED:1");
+  PQfinish(c);
+}
+
+/* journal_post_entry, the one posting of an entry: lines summed per account and side,
+ * numbered debits first; an unbalanced or negative entry refused before anything is
+ * written; nothing to post, no entry; the report role cannot post. */
+static void
+test_journal_post_entry(void)
+{
+  PGconn *c = eod_db("eod_post", "('U1', 100000, 5, 'ACTIVE')");
+  g_autofree char *total = itest_query(c, "SELECT journal_post_entry('2026-03-04', 'ADJUSTMENT', 'test', NULL, 'test:a', 'a',"
+                                          " ARRAY['2202', '1122', '1122', '6011'], ARRAY[0, 60, 40, 0]::bigint[],"
+                                          " ARRAY[100, 0, 0, 0]::bigint[])");
+  ITEST_ASSERT_STR_EQ(total, "100");
+  g_autofree char *lines = itest_query(c, "SELECT string_agg(l.line_no || ':' || l.account_code || ':' || l.debit_fen || ':'"
+                                          " || l.credit_fen, ' ' ORDER BY l.line_no) FROM journal_lines l"
+                                          " JOIN journal_entries e USING (entry_id) WHERE e.posting_key = 'test:a'");
+  ITEST_ASSERT_STR_EQ(lines, "1:1122:100:0 2:2202:0:100");
+  char state[6] = "";
+  g_autofree char *unbalanced = itest_sql(c, "SELECT journal_post_entry('2026-03-04', 'ADJUSTMENT', 'test', NULL, 'test:b',"
+                                             " 'b', ARRAY['1122', '2202'], ARRAY[100, 0]::bigint[], ARRAY[0, 99]::bigint[])",
+                                          state);
+  CU_ASSERT_PTR_NULL(unbalanced);
+  ITEST_ASSERT_STR_EQ(state, "23514");
+  ITEST_ASSERT_CONTAINS(PQerrorMessage(c), "test entry test:b is unbalanced: debits 100 fen, credits 99 fen");
+  g_autofree char *negative = itest_sql(c, "SELECT journal_post_entry('2026-03-04', 'ADJUSTMENT', 'test', NULL, 'test:c',"
+                                           " 'c', ARRAY['1122', '2202'], ARRAY[-5, 0]::bigint[], ARRAY[0, -5]::bigint[])",
+                                        state);
+  CU_ASSERT_PTR_NULL(negative);
+  ITEST_ASSERT_STR_EQ(state, "22023");
+  g_autofree char *empty = itest_query(c, "SELECT journal_post_entry('2026-03-04', 'ADJUSTMENT', 'test', NULL, 'test:e', 'e',"
+                                          " ARRAY['1122', '2202'], ARRAY[0, 0]::bigint[], ARRAY[0, 0]::bigint[])");
+  ITEST_ASSERT_STR_EQ(empty, "0");
+  g_autofree char *entries = itest_query(c, "SELECT string_agg(posting_key, ' ' ORDER BY posting_key) FROM journal_entries");
+  ITEST_ASSERT_STR_EQ(entries, "test:a");
+  g_autofree char *db = itest_query(c, "SELECT current_database()");
+  PGconn *report = itest_connect(db, "baitiao_report");
+  g_autofree char *refused = itest_sql(report, "SELECT journal_post_entry('2026-03-04', 'ADJUSTMENT', 'test', NULL, 'test:f',"
+                                               " 'f', ARRAY['1122', '2202'], ARRAY[1, 0]::bigint[], ARRAY[0, 1]::bigint[])",
+                                       state);
+  CU_ASSERT_PTR_NULL(refused);
+  ITEST_ASSERT_STR_EQ(state, "42501");
+  PQfinish(report);
+  PQfinish(c);
+}
+
 CU_TestInfo itest_eod_cases[] = {
   { "billing and statements", test_billing_and_statements },
   { "credit balance applied at billing", test_credit_balance_applied_at_billing },
+  { "statement users of the day", test_statement_users_of_the_day },
   { "originate decisions", test_originate_decisions },
   { "originate schedules and GL", test_originate_schedules_and_gl },
   { "gl_close balances", test_gl_close_balances },
+  { "journal_post_entry", test_journal_post_entry },
   CU_TEST_INFO_NULL,
 };

@@ -151,10 +151,51 @@ test_users_update_and_statement_day_change(void)
   PQfinish(c);
 }
 
+/* One channel rule (intake_channel) wherever a channel comes in: a repayments row's
+ * channel field (rejected with line and field, upper-cased when good), a settlement
+ * file's --channel (exit 2, nothing read), a KIND:CHANNEL spec (exit 2). */
+static void
+test_one_channel_rule(void)
+{
+  g_autofree char *db = itest_create_db("intake_channel", TRUE);
+  g_autofree char *config = itest_write_config(db, NULL);
+  g_autofree char *users = shipped("users.csv");
+  g_autoptr(ItestRun) u = load(config, "users", users);
+  CU_ASSERT_EQUAL(u->status, 0);
+  g_autofree char *path = data_file("channel_repayments.csv",
+    "txn_id,user_id,pay_date,amount,channel,prepay_order_id\n"
+    "T1,U1001,2026-03-04,10.00,wechat_2,\n"                               /* 2: good, stored WECHAT_2 */
+    "T2,U1001,2026-03-04,10.00,WE-CHAT,\n"                                /* 3: a '-' */
+    "T3,U1001,2026-03-04,10.00,ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456,\n");    /* 4: 33 characters */
+  g_autoptr(ItestRun) run = load(config, "repayments", path);
+  CU_ASSERT_EQUAL(run->status, 0);
+  ITEST_ASSERT_CONTAINS(run->out, "3 rows, 1 accepted, 2 rejected (BAD_FIELD 2)");
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  g_autofree char *rejects = itest_query(c, "SELECT string_agg(file_name || ':' || line_no || ':' || field || ': ' || detail,"
+                                            " ' | ' ORDER BY line_no) FROM rejects WHERE source_kind = 'repayments'");
+  ITEST_ASSERT_STR_EQ(rejects, "channel_repayments.csv:3:channel: channel must be 1 to 32 letters, digits or '_' | "
+                               "channel_repayments.csv:4:channel: channel must be 1 to 32 letters, digits or '_'");
+  g_autofree char *stored = itest_query(c, "SELECT string_agg(txn_id || ':' || channel, ' ') FROM inbox_repayments");
+  ITEST_ASSERT_STR_EQ(stored, "T1:WECHAT_2");
+  g_autofree char *settlement = data_file("channel_settlement.csv", "channel_txn_id,pay_date,amount\nS1,2026-03-04,10.00\n");
+  g_autoptr(ItestRun) bad = itest_baitiao((const char *[]) { "load", "settlement", settlement, "--channel", "WE-CHAT",
+                                                             "--config", config, NULL }, NULL);
+  CU_ASSERT_EQUAL(bad->status, 2);
+  ITEST_ASSERT_CONTAINS(bad->err, "a settlement file needs its channel: its channel must be 1 to 32 letters, digits or '_'");
+  g_autofree char *files = itest_query(c, "SELECT count(*) FROM load_files WHERE kind = 'settlement'");
+  ITEST_ASSERT_STR_EQ(files, "0");
+  g_autoptr(ItestRun) spec = itest_baitiao((const char *[]) { "eod", "--date", "2026-03-04", "--allow-missing",
+                                                              "repayments:WE-CHAT", "--config", config, NULL }, NULL);
+  CU_ASSERT_EQUAL(spec->status, 2);
+  ITEST_ASSERT_CONTAINS(spec->err, "\"repayments:WE-CHAT\": the channel must be 1 to 32 letters, digits or '_'");
+  PQfinish(c);
+}
+
 CU_TestInfo itest_intake_cases[] = {
   { "example files load", test_example_files_load },
   { "bad rows rejected with line and field", test_bad_rows_rejected_with_line_and_field },
   { "broken file stores nothing", test_broken_file_stores_nothing },
   { "users update and statement-day change", test_users_update_and_statement_day_change },
+  { "one channel rule", test_one_channel_rule },
   CU_TEST_INFO_NULL,
 };

@@ -1,0 +1,14 @@
+-- Posts one journal entry of D from its lines (product-rules §8): journal_post_entry (its migration).
+-- The lines are the step's own query's rows (account, debit, credit), passed as three arrays;
+-- the function sums them per account and side, refuses an unbalanced or negative entry, and
+-- posts nothing when nothing is left. Returns the entry's total in fen.
+-- $1 date: the business date D
+-- $2 text: the entry type (journal_entries.entry_type)
+-- $3 text: the step posting it
+-- $4 bigint: the job run id
+-- $5 text: the posting key, unique per date
+-- $6 text: the description
+-- $7 text[]: the lines' account codes
+-- $8 bigint[]: the lines' debits in fen
+-- $9 bigint[]: the lines' credits in fen
+SELECT journal_post_entry($1::date, $2, $3, $4::bigint, $5, $6, $7::text[], $8::bigint[], $9::bigint[])

@@ -1,0 +1,5 @@
+-- Each refused refunds row names the field its reason is about, and a DATE_CLOSED row the cut it missed.
+UPDATE intake_verdict SET field = CASE reason WHEN 'DUPLICATE_REFUND' THEN 'refund_id'
+ WHEN 'DATE_CLOSED' THEN 'refund_date' ELSE field END,
+bad_detail = CASE reason WHEN 'DATE_CLOSED' THEN 'refund_date ' || c3 || ' is on or before ' || (SELECT max(business_date) FROM business_calendar) || ', whose night has started or ended:'
+       || ' intake for it is cut; send it dated on an open date' ELSE bad_detail END

@@ -1,0 +1,3 @@
+-- Whether D's night has already closed: then the night has nothing to wait for.
+-- $1 date: the business date D
+SELECT EXISTS (SELECT 1 FROM business_calendar WHERE business_date = $1::date AND status = 'CLOSED')
