@@ -463,11 +463,11 @@ test_unschedulable_order_does_not_block(void)
 
 CU_TestInfo itest_cutoff_cases[] = {
   { "an order that cannot be scheduled does not block the night", test_unschedulable_order_does_not_block },
-  { "load while the night runs: DATE_CLOSED, swept, R10", test_load_while_night_runs },
+  ITEST_FAULT_CASE("load while the night runs: DATE_CLOSED, swept, R10", test_load_while_night_runs)
   { "load before the night: applied, R10 clean", test_load_before_night_is_applied },
   { "migrate and night exclude each other", test_migrate_and_night_exclude_each_other },
   { "refused connections exit 1", test_refused_connections_are_permanent },
-  { "server restart between statements exits 75", test_restart_between_statements_is_temporary },
+  ITEST_FAULT_CASE("server restart between statements exits 75", test_restart_between_statements_is_temporary)
   { "FIFO, directory, device refused at once", test_special_files_refused_at_once },
   { "ids, channel case, system maximum", test_ids_channels_and_maximum },
   { "personal data never in clear", test_personal_data_never_in_clear },

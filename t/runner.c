@@ -1,5 +1,6 @@
 /* The one CUnit driver of both test programs: CUnit's own run summary, then a plain
- * "label: N passed, N failed" line. The exit status is non-zero on any failure. */
+ * "label: N passed, N failed" line. The exit status is non-zero on any failure.
+ * "--list" prints the suites' names instead. */
 #include "runner.h"
 
 #include <CUnit/Basic.h>
@@ -27,6 +28,13 @@ test_run_suites(const char *label, CU_SuiteInfo *suites, int argc, char **argv)
   if (CU_initialize_registry() != CUE_SUCCESS || CU_register_suites(suites) != CUE_SUCCESS) {
     fprintf(stderr, "%s: cannot set up CUnit: %s\n", label, CU_get_error_msg());
     return 1;
+  }
+  if (argc == 2 && strcmp(argv[1], "--list") == 0) {
+    /* the suites registered in this build, one per line (t/integration.sh runs them) */
+    for (CU_pSuite suite = CU_get_registry()->pSuite; suite; suite = suite->pNext)
+      printf("%s\n", suite->pName);
+    CU_cleanup_registry();
+    return 0;
   }
   CU_basic_set_mode(CU_BRM_VERBOSE);
   /* Suites or tests named on the command line, in that order; none named: all of them.
