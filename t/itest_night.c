@@ -176,6 +176,24 @@ test_restart_after_crash_at_every_step(void)
   }
 }
 
+/* One fault grammar (src/fault.h): the older bare POINT, which exited 99, is refused
+ * with a message and acts nowhere; the nights run through. */
+static void
+test_older_fault_dialect_is_refused(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = night_db("night_dialect", &config);
+  const char *env[] = { "BAITIAO_FAULT=before-commit:billing", NULL };
+  g_autoptr(ItestRun) run = baitiao(config, (const char *[]) { "eod", "--date", "2026-03-04", "--catch-up",
+                                                               "--until", "2026-03-06", NULL }, env);
+  CU_ASSERT_EQUAL(run->status, 0);
+  ITEST_ASSERT_CONTAINS(run->err, "BAITIAO_FAULT=\"before-commit:billing\" ignored: expected kill:POINT[@K][,…], "
+                                  "stop:POINT[@K][,…] or trace");
+  g_autofree char *closed = itest_db_value(db, "baitiao_report", "SELECT max(business_date) FROM business_calendar"
+                                                                 " WHERE status = 'CLOSED'");
+  ITEST_ASSERT_STR_EQ(closed, "2026-03-06");
+}
+
 static void
 test_demo_nights_tie_to_the_fen(void)
 {
@@ -228,5 +246,6 @@ CU_TestInfo itest_night_cases[] = {
   { "dry run commits nothing", test_dry_run_commits_nothing },
   { "catch-up runs dates in order", test_catch_up_runs_dates_in_order },
   ITEST_FAULT_CASE("restart after a crash at every step", test_restart_after_crash_at_every_step)
+  ITEST_FAULT_CASE("older fault dialect refused", test_older_fault_dialect_is_refused)
   CU_TEST_INFO_NULL,
 };
