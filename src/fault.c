@@ -1,6 +1,7 @@
 /* Fault injection (see fault.h; compiled only with --enable-fault-injection): one
- * environment variable, read once, compared by name at each point. The actions are what a real failure leaves behind: no
- * cleanup, no rollback, no run status — the rerun has to cope. */
+ * environment variable, read once, compared by name at each point. The actions are
+ * what a real failure leaves behind: no cleanup, no rollback, no run status — the
+ * rerun has to cope. */
 #include "fault.h"
 
 #include <signal.h>

@@ -16,10 +16,21 @@ pgcluster=$top_srcdir/scripts/pgcluster
 tests=$top_builddir/t/integration_tests
 
 # Measured longest first (docs/operations.md, "The test suite"): they start first so
-# that the two workers end together. A suite not listed starts after them.
-slowest_first=(crash night aging repay chain recon risk tamper cutoff import report output)
+# that the workers end together. A suite not listed starts after them.
+slowest_first=(risk night crash tamper recon import chain aging cutoff report output repay)
+# Long suites whose tests share no fixture: each of their tests is a job of its own
+# (ITEST_SPLIT="SUITE ..." instead).
+# shellcheck disable=SC2206  # a list of suite names, split on purpose
+split_suites=(${ITEST_SPLIT-aging})
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/baitiao-test.XXXXXX")
+# Throwaway data: in RAM (tmpfs) when it has room, else TMPDIR; ITEST_TMPDIR decides.
+root=${ITEST_TMPDIR:-}
+if [ -z "$root" ]; then
+  root=${TMPDIR:-/tmp}
+  if [ -d /dev/shm ] && [ -w /dev/shm ] \
+     && [ "$(df -Pk /dev/shm | awk 'NR == 2 { print $4 }')" -ge $((8 * 1024 * 1024)) ]; then root=/dev/shm; fi
+fi
+tmp=$(mktemp -d "$root/baitiao-test.XXXXXX")
 chmod 755 "$tmp"
 workers=()
 cleanup() {
@@ -35,22 +46,36 @@ if [ $# -eq 0 ] && [ -n "${ITEST_SUITES:-}" ]; then
   # shellcheck disable=SC2086  # a list of suite names, split on purpose
   set -- $ITEST_SUITES
 fi
-if [ $# -gt 0 ]; then jobs=("$@"); else mapfile -t jobs < <("$tests" --list); fi
-[ ${#jobs[@]} -gt 0 ] || { echo "integration: no suite to run" >&2; exit 1; }
+if [ $# -gt 0 ]; then named=("$@"); else mapfile -t named < <("$tests" --list); fi
+[ ${#named[@]} -gt 0 ] || { echo "integration: no suite to run" >&2; exit 1; }
 if [ "${BT_FAULT_INJECTION:-}" != yes ]; then
   echo "integration: built without --enable-fault-injection: the crash suite and the tests that kill or" \
        "stop the binary (ITEST_FAULT_CASE) are not registered, so they do not run"
 fi
 
+# The jobs, in the order named (a split suite as its tests), each with its suite's rank
+# and what it is (suite or test).
+mapfile -t suites < <("$tests" --list)
+jobs=() ranks=() kinds=()
+rank_of() {
+  local r
+  for r in "${!slowest_first[@]}"; do [ "${slowest_first[$r]}" = "$1" ] && { echo "$r"; return; }; done
+  echo 1000
+}
+for name in "${named[@]}"; do
+  expand=("$name")
+  case " ${split_suites[*]} " in
+    *" $name "*) mapfile -t expand < <("$tests" --list "$name") ;;
+  esac
+  r=$(rank_of "$name")
+  for j in "${expand[@]}"; do
+    jobs+=("$j") ranks+=("$r")
+    case " ${suites[*]} " in *" $j "*) kinds+=(suite) ;; *) kinds+=(test) ;; esac
+  done
+done
+
 # The order the workers take them in: the measured slowest first, the rest as named.
-order=()
-for s in "${slowest_first[@]}"; do
-  for i in "${!jobs[@]}"; do [ "${jobs[$i]}" = "$s" ] && order+=("$i"); done
-done
-for i in "${!jobs[@]}"; do
-  case " ${order[*]} " in *" $i "*) ;; *) order+=("$i") ;; esac
-done
-printf '%s\n' "${order[@]}" >"$tmp/queue"
+for i in "${!jobs[@]}"; do printf '%s %s\n' "${ranks[$i]}" "$i"; done | sort -n -s -k1,1 | cut -d' ' -f2 >"$tmp/queue"
 
 # The next job's index off the queue, or nothing when it is empty.
 next_job() {
@@ -115,7 +140,7 @@ for i in "${!jobs[@]}"; do
   name=${jobs[$i]}
   printf '\n====== %s\n' "$name"
   if [ ! -f "$tmp/job$i.rc" ]; then
-    echo "suite $name: did not run"; failed=$((failed + 1)); rc=1; continue
+    echo "${kinds[$i]} $name: did not run"; failed=$((failed + 1)); rc=1; continue
   fi
   read -r job_rc secs <"$tmp/job$i.rc"
   summary=$(grep -E '^integration: [0-9]+ passed, [0-9]+ failed$' "$tmp/job$i.log" | tail -n 1 || true)
@@ -127,8 +152,8 @@ for i in "${!jobs[@]}"; do
   fi
   [ "$job_rc" -eq 0 ] || { rc=1; [ "$f" -gt 0 ] || f=1; }
   passed=$((passed + p)) failed=$((failed + f))
-  echo "suite $name: $p passed, $f failed ($secs s, exit $job_rc)"
+  echo "${kinds[$i]} $name: $p passed, $f failed ($secs s, exit $job_rc)"
 done
-printf '\nintegration: %d suites on %d workers in %d s\n' ${#jobs[@]} "$n" $((SECONDS - started))
+printf '\nintegration: %d jobs on %d workers in %d s\n' ${#jobs[@]} "$n" $((SECONDS - started))
 printf '\nintegration: %d passed, %d failed\n' "$passed" "$failed"
 exit $rc

@@ -34,7 +34,7 @@ extern CU_TestInfo itest_spool_cases[];
 int
 main(int argc, char **argv)
 {
-  gboolean listing = argc == 2 && strcmp(argv[1], "--list") == 0;
+  gboolean listing = argc >= 2 && strcmp(argv[1], "--list") == 0;
   if (!listing && (!g_getenv("PGHOST") || !g_getenv("BAITIAO_BIN"))) {
     fprintf(stderr, "integration_tests: run me through t/integration.sh (make check): "
                     "PGHOST and BAITIAO_BIN must point at the test cluster and binary\n");
