@@ -5,10 +5,11 @@
 # A missing PostgreSQL is a failure, never a skip.
 #
 # The suites (or tests) named, else ITEST_SUITES, else every suite the build registers,
-# run ITEST_JOBS at a time (default: one per core). Each worker has a cluster of its own,
-# since some tests restart the server, and takes the next suite when one ends, the
-# slowest first. Each suite's output is kept and printed in the order named, with its
-# count and time; the last line sums them: "integration: N passed, N failed".
+# run ITEST_JOBS at a time (default: one per core), one integration_tests process each.
+# Each worker has a cluster of its own, since some tests restart the server, and takes
+# the next job when one ends, the slowest first. Each job's output is kept and printed
+# in the order named, with its count and time; the last line sums them:
+# "integration: N passed, N failed". docs/operations.md, "The test suite".
 set -euo pipefail
 : "${top_srcdir:?run through make check}" "${top_builddir:?run through make check}"
 : "${BAITIAO_BIN:?}" "${BAITIAO_SQL_DIR:?}"
