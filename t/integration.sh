@@ -18,7 +18,7 @@ tests=$top_builddir/t/integration_tests
 
 # Measured longest first (docs/operations.md, "The test suite"): they start first so
 # that the workers end together. A suite not listed starts after them.
-slowest_first=(risk night crash tamper recon import chain aging cutoff report output repay)
+slowest_first=(risk footing night schedule crash output report badinput tamper aging import chain recon gen hardening repay cutoff)
 # Long suites whose tests share no fixture: each of their tests is a job of its own
 # (ITEST_SPLIT="SUITE ..." instead).
 # shellcheck disable=SC2206  # a list of suite names, split on purpose
