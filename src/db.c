@@ -387,8 +387,7 @@ db_copy_start(PGconn *conn, const char *name, const char *sql, GError **error)
   copy->name = g_strdup(name);
   copy->buf = g_string_sized_new(DB_COPY_CHUNK + 4096);
   copy->ordinal = fault_next_copy();
-  g_autofree char *point = g_strdup_printf("mid-copy:%u", copy->ordinal);
-  copy->fault_armed = fault_armed(point);
+  copy->fault_armed = fault_copy_armed(copy->ordinal);
   return copy;
 }
 
@@ -437,8 +436,7 @@ copy_fault_point(DbCopy *copy)
   copy->sent = TRUE;
   if (copy->fault_armed)
     PQflush(copy->conn);
-  g_autofree char *point = g_strdup_printf("mid-copy:%u", copy->ordinal);
-  fault_reached(point);
+  fault_copy_reached(copy->ordinal);
 }
 
 static gboolean

@@ -1,18 +1,17 @@
-/* Fault injection (see fault.h): one environment variable, read once, compared by
- * name at each point. The actions are what a real failure leaves behind: no
- * cleanup, no rollback, no run status — the rerun has to cope. */
+/* Fault injection (see fault.h; compiled only with --enable-fault-injection): one
+ * environment variable, read once, compared by name at each point. The actions are
+ * what a real failure leaves behind: no cleanup, no rollback, no run status — the
+ * rerun has to cope. */
 #include "fault.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 typedef enum {
   FAULT_NONE,
   FAULT_TRACE,
-  FAULT_EXIT,
   FAULT_KILL,
   FAULT_STOP,
 } FaultAction;
@@ -33,16 +32,11 @@ static struct {
   gint64 traced_since;  /* trace: the first point's time, for the offsets printed */
 } fault = { .scope = "eod" };
 
-/* One point of the list: "stmt:originate:create_loans@2" is that statement's second
- * pass. The older form after:STEP is the point after-commit:STEP. */
+/* One point of the list: "stmt:originate:create_loans@2" is that statement's second pass. */
 static void
 add_point(const char *item)
 {
-  FaultPoint p = { .at = 1 };
-  if (fault.action == FAULT_EXIT && g_str_has_prefix(item, "after:"))
-    p.name = g_strdup_printf("after-commit:%s", item + 6);
-  else
-    p.name = g_strdup(item);
+  FaultPoint p = { .name = g_strdup(item), .at = 1 };
   char *at = strrchr(p.name, '@');
   if (at) {
     *at = '\0';
@@ -51,24 +45,28 @@ add_point(const char *item)
   g_array_append_val(fault.points, p);
 }
 
-/* "kill:A,B@2": kill at whichever comes first of A and B's second pass. */
-static void
+/* ACTION ":" the list, e.g. "kill:A,B@2": kill at whichever comes first of A and B's
+ * second pass. FALSE for anything else. */
+static gboolean
 parse_spec(const char *spec)
 {
-  const char *list = spec;
-  fault.action = FAULT_EXIT;
-  if (g_str_has_prefix(spec, "kill:")) {
-    fault.action = FAULT_KILL;
-    list = spec + 5;
-  } else if (g_str_has_prefix(spec, "stop:")) {
-    fault.action = FAULT_STOP;
-    list = spec + 5;
-  }
-  fault.points = g_array_new(FALSE, FALSE, sizeof(FaultPoint));
+  static const struct { const char *prefix; FaultAction action; } actions[] = {
+    { "kill:", FAULT_KILL },
+    { "stop:", FAULT_STOP },
+  };
+  const char *list = NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS(actions) && !list; i++)
+    if (g_str_has_prefix(spec, actions[i].prefix)) {
+      fault.action = actions[i].action;
+      list = spec + strlen(actions[i].prefix);
+    }
+  if (!list)
+    return FALSE;
   g_auto(GStrv) items = g_strsplit(list, ",", -1);
   for (guint i = 0; items[i]; i++)
     if (*items[i])
       add_point(items[i]);
+  return fault.points->len > 0;
 }
 
 static void
@@ -77,13 +75,18 @@ parse_once(void)
   if (fault.parsed)
     return;
   fault.parsed = TRUE;
+  fault.points = g_array_new(FALSE, FALSE, sizeof(FaultPoint));
   const char *spec = g_getenv("BAITIAO_FAULT");
   if (!spec || !*spec)
     fault.action = FAULT_NONE;
   else if (strcmp(spec, "trace") == 0)
     fault.action = FAULT_TRACE;
-  else
-    parse_spec(spec);
+  else if (!parse_spec(spec)) {
+    /* a mistyped spec must not pass for a point that was never reached */
+    fprintf(stderr, "baitiao: BAITIAO_FAULT=\"%s\" ignored: expected kill:POINT[@K][,…], "
+                    "stop:POINT[@K][,…] or trace (src/fault.h)\n", spec);
+    fault.action = FAULT_NONE;
+  }
 }
 
 void
@@ -92,11 +95,12 @@ fault_set_scope(const char *scope)
   g_strlcpy(fault.scope, scope, sizeof fault.scope);
 }
 
-gboolean
-fault_armed(const char *point)
+/* TRUE when the K-th pass of POINT is the next one and would act (kill or stop). */
+static gboolean
+armed(const char *point)
 {
   parse_once();
-  for (guint i = 0; fault.action >= FAULT_EXIT && i < fault.points->len; i++) {
+  for (guint i = 0; fault.action >= FAULT_KILL && i < fault.points->len; i++) {
     const FaultPoint *p = &g_array_index(fault.points, FaultPoint, i);
     if (p->hits + 1 == p->at && strcmp(point, p->name) == 0)
       return TRUE;
@@ -114,8 +118,6 @@ act(const FaultPoint *p)
     fprintf(stderr, "baitiao: fault injected (%s)\n", p->name);
   fflush(stderr);
   switch (fault.action) {
-  case FAULT_EXIT:
-    _exit(99);
   case FAULT_KILL:
     raise(SIGKILL);
     break;
@@ -177,4 +179,21 @@ guint
 fault_next_copy(void)
 {
   return ++fault.copies;
+}
+
+gboolean
+fault_copy_armed(guint ordinal)
+{
+  g_autofree char *point = g_strdup_printf("mid-copy:%u", ordinal);
+  return armed(point);
+}
+
+void
+fault_copy_reached(guint ordinal)
+{
+  parse_once();
+  if (fault.action == FAULT_NONE)
+    return;
+  g_autofree char *point = g_strdup_printf("mid-copy:%u", ordinal);
+  fault_reached(point);
 }

@@ -1,14 +1,20 @@
-/* Fault injection for the crash and restart tests. BAITIAO_FAULT names one point of
- * the code where the process dies (or pauses) the way a real failure would leave it:
+/* Fault injection for the crash and restart tests, compiled in only by
+ * `configure --enable-fault-injection` (the test builds: scripts/build, scripts/test);
+ * the default build and the release tarball have none of it: every function below is
+ * then a macro that does nothing, and no point name is in the binary.
  *
- *   kill:POINT[@K]   raise(SIGKILL) the K-th time (default: first) POINT is reached;
- *                    a list "kill:P1,P2@3,…" kills at whichever comes first
- *   stop:POINT[@K]   raise(SIGSTOP) there; the process goes on after SIGCONT (the
- *                    tests restart the server or end its backend meanwhile)
- *   POINT[,…]        (no prefix) exit 99 there, as the older restart tests expect;
- *                    their after:STEP is after-commit:STEP
- *   trace            print every point reached to stderr ("baitiao: fault point
- *                    SECONDS NAME", seconds from the first point); change nothing
+ * BAITIAO_FAULT names points of the code where the process dies (or pauses) the way
+ * a real failure would leave it. One grammar:
+ *
+ *   BAITIAO_FAULT = ACTION ":" POINT ["@" K] { "," POINT ["@" K] }  |  "trace"
+ *   ACTION        = "kill"   raise(SIGKILL) (exit status 128+9 to the parent)
+ *                 | "stop"   raise(SIGSTOP); the process goes on after SIGCONT (the
+ *                            tests restart the server or end its backend meanwhile)
+ *
+ * at the K-th time (default: the first) POINT is reached; with a list, at whichever
+ * comes first. "trace" prints every point reached to stderr ("baitiao: fault point
+ * SECONDS NAME", seconds from the first point) and changes nothing. Any other value
+ * is refused with a message on stderr and acts nowhere.
  *
  * Points, where SCOPE is the night's step being run ("originate" … "recon"), else
  * the command ("eod", "load", …):
@@ -28,6 +34,8 @@
 
 #include <glib.h>
 
+#ifdef BAITIAO_FAULT_INJECTION
+
 /* The scope the following points are named in (copied). */
 void fault_set_scope(const char *scope);
 
@@ -38,11 +46,23 @@ void fault_reached_in(const char *what);
 /* The statement NAME is about to be sent: "stmt:SCOPE:NAME". */
 void fault_statement(const char *name);
 
-/* TRUE when BAITIAO_FAULT would act at POINT (kill or stop): the caller makes the
- * point real first, e.g. sends the rows of a COPY it would otherwise still buffer. */
-gboolean fault_armed(const char *point);
-
 /* A number for each COPY the process starts (1, 2, …), for the mid-copy:N points. */
 guint fault_next_copy(void);
+/* TRUE when BAITIAO_FAULT would act at mid-copy:ORDINAL: the caller makes the point
+ * real first, sending the rows of the COPY it would otherwise still buffer. */
+gboolean fault_copy_armed(guint ordinal);
+/* The COPY numbered ORDINAL has rows on the server: the point mid-copy:ORDINAL. */
+void fault_copy_reached(guint ordinal);
 
+#else  /* the default build: no hook; the arguments are not even evaluated */
+
+#define fault_set_scope(scope) ((void) 0)
+#define fault_reached(point) ((void) 0)
+#define fault_reached_in(what) ((void) 0)
+#define fault_statement(name) ((void) 0)
+#define fault_next_copy() 0u
+#define fault_copy_armed(ordinal) FALSE
+#define fault_copy_reached(ordinal) ((void) 0)
+
+#endif
 #endif

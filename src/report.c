@@ -1111,15 +1111,20 @@ publish(const char *tmp, const char *path, GError **error)
   return FALSE;
 }
 
-/* A worksheet's rows less the title block, the header and the totals row.
- * BAITIAO_REPORT_SHEET_ROWS lowers it, so the tests see a sheet continue. */
+/* A worksheet's rows less the title block, the header and the totals row. In a test
+ * build (--enable-fault-injection) BAITIAO_REPORT_SHEET_ROWS lowers it, so the tests
+ * see a sheet continue; the shipped binary has no such knob. */
 static lxw_row_t
 rows_per_part(void)
 {
   lxw_row_t most = LXW_ROW_MAX - ROW_FIRST_DATA - 1;
+#ifdef BAITIAO_FAULT_INJECTION
   const char *env = g_getenv("BAITIAO_REPORT_SHEET_ROWS");
   guint64 n = env ? g_ascii_strtoull(env, NULL, 10) : 0;
-  return n > 0 && n < most ? (lxw_row_t) n : most;
+  if (n > 0 && n < most)
+    return (lxw_row_t) n;
+#endif
+  return most;
 }
 
 char *

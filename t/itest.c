@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 static int db_counter;
+/* Every database this process created, dropped by itest_drop_databases. */
+static GPtrArray *created_dbs;
 
 const char *
 itest_tmpdir(void)
@@ -104,10 +106,41 @@ itest_clone_db(const char *prefix, const char *template_db)
   if (!a)
     fprintf(stderr, "\n  create database failed: %s\n", state);
   CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+  if (!created_dbs)
+    created_dbs = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(created_dbs, g_strdup(name));
   g_autofree char *b = itest_sql(su, grant, NULL);
   CU_ASSERT_PTR_NOT_NULL(b);
   PQfinish(su);
   return name;
+}
+
+int
+itest_drop_databases(void)
+{
+  if (!created_dbs || created_dbs->len == 0)
+    return 0;
+  /* not itest_connect: a suite's cleanup runs outside any test, where no assertion may */
+  const char *keys[] = { "dbname", "user", "application_name", NULL };
+  const char *values[] = { "postgres", "postgres", "baitiao/itest", NULL };
+  PGconn *su = PQconnectdbParams(keys, values, 0);
+  int failed = PQstatus(su) != CONNECTION_OK;
+  if (failed)
+    fprintf(stderr, "\n  cannot connect to drop the test databases: %s\n", PQerrorMessage(su));
+  /* the newest first; FORCE ends the sessions a failed test left open */
+  for (guint i = created_dbs->len; !failed && i-- > 0;) {
+    g_autofree char *drop = g_strdup_printf("DROP DATABASE IF EXISTS %s WITH (FORCE)",
+                                            (const char *) created_dbs->pdata[i]);
+    PGresult *res = PQexec(su, drop);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+      fprintf(stderr, "\n  %s: %s\n", drop, PQresultErrorMessage(res));
+      failed = 1;
+    }
+    PQclear(res);
+  }
+  PQfinish(su);
+  g_ptr_array_set_size(created_dbs, 0);
+  return failed;
 }
 
 char *

@@ -19,6 +19,11 @@ char *itest_create_db(const char *prefix, gboolean migrated);
 /* Like itest_create_db, as a copy of database TEMPLATE_DB (which nobody may be
  * connected to): a state to start several tests from. */
 char *itest_clone_db(const char *prefix, const char *template_db);
+/* Drops every database itest_create_db and itest_clone_db made in this process: each
+ * suite's cleanup (t/itest_main.c), so it runs also after a failed assertion; the
+ * suites' fixtures (databases built once, cloned per test) live until then.
+ * Returns 0, or 1 when one could not be dropped (the suite's cleanup fails). */
+int itest_drop_databases(void);
 /* Connects to DB as USER; a failure fails the test. */
 PGconn *itest_connect(const char *db, const char *user);
 /* Runs SQL, returns the first column of the first row (or "" for commands); NULL on error,
@@ -111,6 +116,17 @@ void itest_load_portfolio(const char *config, const char *portfolio, const char 
 char *itest_copy_sql_dir(void);
 /* A directory for this test run's files. */
 const char *itest_tmpdir(void);
+
+/* A case that needs the test hooks (BAITIAO_FAULT, BAITIAO_REPORT_SHEET_ROWS: configure
+ * --enable-fault-injection): registered only in a build that has them, so a build
+ * without them runs none of these rather than passing them silently (t/integration.sh
+ * says so). In that build the test functions go unreferenced: no warning for it there. */
+#ifdef BAITIAO_FAULT_INJECTION
+#define ITEST_FAULT_CASE(name, fn) { name, fn },
+#else
+#define ITEST_FAULT_CASE(name, fn)
+#pragma GCC diagnostic ignored "-Wunused-function"
+#endif
 
 #define ITEST_ASSERT_CONTAINS(haystack, needle)                                      \
   do {                                                                               \

@@ -1,11 +1,11 @@
 /* baitiao eod as cron runs it: date sequence, lock, dry run, catch-up, metrics,
  * and restart after a crash at every step with results identical to a clean run. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "eod.h"
 #include "itest.h"
-
 
 static ItestRun *
 baitiao(const char *config, const char *const *args, const char *const *env)
@@ -159,14 +159,14 @@ test_restart_after_crash_at_every_step(void)
   g_autofree char *clean = itest_business_digest(clean_db);
   guint n;
   const EodStep *steps = eod_steps(&n);
-  const char *whens[] = { "before-commit", "after" };
+  const char *whens[] = { "before-commit", "after-commit" };
   for (guint i = 0; i < n; i++) {
     for (gsize w = 0; w < G_N_ELEMENTS(whens); w++) {
       g_autofree char *crash_config = NULL;
       g_autofree char *db = night_db("night_crash", &crash_config);
-      g_autofree char *fault = g_strdup_printf("BAITIAO_FAULT=%s:%s", whens[w], steps[i].name);
+      g_autofree char *fault = g_strdup_printf("BAITIAO_FAULT=kill:%s:%s", whens[w], steps[i].name);
       const char *env[] = { fault, NULL };
-      run_days(crash_config, env, 99);   /* dies on the first night at that step */
+      run_days(crash_config, env, 128 + SIGKILL);   /* dies on the first night at that step */
       run_days(crash_config, NULL, 0);   /* the rerun resumes and finishes all three nights */
       g_autofree char *digest = itest_business_digest(db);
       if (strcmp(digest, clean) != 0)
@@ -174,6 +174,24 @@ test_restart_after_crash_at_every_step(void)
       ITEST_ASSERT_STR_EQ(digest, clean);
     }
   }
+}
+
+/* One fault grammar (src/fault.h): the older bare POINT, which exited 99, is refused
+ * with a message and acts nowhere; the nights run through. */
+static void
+test_older_fault_dialect_is_refused(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = night_db("night_dialect", &config);
+  const char *env[] = { "BAITIAO_FAULT=before-commit:billing", NULL };
+  g_autoptr(ItestRun) run = baitiao(config, (const char *[]) { "eod", "--date", "2026-03-04", "--catch-up",
+                                                               "--until", "2026-03-06", NULL }, env);
+  CU_ASSERT_EQUAL(run->status, 0);
+  ITEST_ASSERT_CONTAINS(run->err, "BAITIAO_FAULT=\"before-commit:billing\" ignored: expected kill:POINT[@K][,…], "
+                                  "stop:POINT[@K][,…] or trace");
+  g_autofree char *closed = itest_db_value(db, "baitiao_report", "SELECT max(business_date) FROM business_calendar"
+                                                                 " WHERE status = 'CLOSED'");
+  ITEST_ASSERT_STR_EQ(closed, "2026-03-06");
 }
 
 static void
@@ -227,6 +245,7 @@ CU_TestInfo itest_night_cases[] = {
   { "second night exits 75", test_second_night_exits_75 },
   { "dry run commits nothing", test_dry_run_commits_nothing },
   { "catch-up runs dates in order", test_catch_up_runs_dates_in_order },
-  { "restart after a crash at every step", test_restart_after_crash_at_every_step },
+  ITEST_FAULT_CASE("restart after a crash at every step", test_restart_after_crash_at_every_step)
+  ITEST_FAULT_CASE("older fault dialect refused", test_older_fault_dialect_is_refused)
   CU_TEST_INFO_NULL,
 };

@@ -70,14 +70,8 @@ clone_of(char **base, const char *prefix, gboolean settlement, const char *until
 {
   if (!*base)
     *base = demo_db(prefix, settlement, until, 0);
-  static int n;
-  char *name = g_strdup_printf("%s_c%d_%d", prefix, (int) getpid(), ++n);
-  PGconn *su = itest_connect("postgres", "postgres");
-  g_autofree char *sql = g_strdup_printf("CREATE DATABASE %s OWNER baitiao_owner TEMPLATE %s", name, *base);
-  g_autofree char *ok = itest_query(su, sql);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(ok);
-  PQfinish(su);
-  return name;
+  g_autofree char *clone = g_strdup_printf("%s_c", prefix);
+  return itest_clone_db(clone, *base);
 }
 
 static char *

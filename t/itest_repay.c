@@ -1204,6 +1204,92 @@ test_property_random_portfolios(void)
   PQfinish(c);
 }
 
+/* ---- the seeds against the steps ------------------------------------------------ */
+
+/* What a seed leaves on ORDER, ids and dates of booking left out: one line per
+ * installment, then the loan, its write-off and its waivers. */
+static char *
+seeded_state(PGconn *c, const char *order)
+{
+  return q(c,
+    "SELECT (SELECT string_agg(concat_ws(' ', installment_no, status, billed_date, paid_date, paid_principal_fen,"
+    "                                    paid_fee_fen, paid_penalty_fen, penalty_accrued_fen, fee_waived_fen,"
+    "                                    writeoff_principal_fen, writeoff_fee_fen, writeoff_penalty_fen,"
+    "                                    written_off_date IS NOT NULL), '; ' ORDER BY installment_no)"
+    "          FROM installments WHERE order_id = '%s')"
+    "    || ' | ' || (SELECT concat_ws(' ', l.status, l.written_off_date IS NOT NULL, w.dpd_at_writeoff,"
+    "                                  w.principal_fen, w.fee_fen, w.penalty_fen)"
+    "                   FROM loans l LEFT JOIN writeoffs w USING (loan_id) WHERE l.order_id = '%s')"
+    "    || ' | ' || coalesce((SELECT string_agg(concat_ws(' ', v.installment_no, v.component, v.amount_fen, v.reason,"
+    "                                                      v.was_billed), '; ' ORDER BY v.installment_no)"
+    "                            FROM waivers v JOIN loans l USING (loan_id) WHERE l.order_id = '%s'), '-')",
+    order, order, order);
+}
+
+static void
+assert_seed_is_step(PGconn *c, const char *what)
+{
+  g_autofree char *seeded = seeded_state(c, "SEEDED");
+  g_autofree char *stepped = seeded_state(c, "STEPPED");
+  if (!seeded || !stepped || strcmp(seeded, stepped) != 0)
+    fprintf(stderr, "\n  %s: the seed left\n    %s\n  the step\n    %s\n", what, seeded, stepped);
+  ITEST_ASSERT_STR_EQ(seeded, stepped);
+}
+
+/* The seeds above model the steps (bill, pay_off, write_off, seed_credit): each is
+ * checked here once against the real step on a twin loan of another user, so a
+ * step that changes what it leaves makes this test fail, not the scenarios drift. */
+static void
+test_seeds_match_the_steps(void)
+{
+  PGconn *c = fresh_db("repay_seeds");
+  add_user(c, "US");
+  add_user(c, "UT");
+  seed_loan(c, "US", "SEEDED", "FPP3", 300000, PURCHASE);
+  seed_loan(c, "UT", "STEPPED", "FPP3", 300000, PURCHASE);
+  sync_books(c);   /* the used limits origination would have set */
+  /* billing of period 1 (02-05), then period 1 paid off on its billing date */
+  bill(c, "SEEDED", 1);
+  CU_ASSERT_TRUE_FATAL(itest_run_step(c, "2026-02-05", eod_step_billing, NULL, NULL));
+  assert_seed_is_step(c, "billing of period 1");
+  pay_off(c, "SEEDED", 1);
+  exec_ok(c, "INSERT INTO inbox_repayments (txn_id, user_id, pay_date, amount_fen, channel)"
+             " SELECT 'SEEDS-1', 'UT', '2026-02-05', principal_fen + fee_fen, 'ALIPAY'"
+             "   FROM installments WHERE order_id = 'STEPPED' AND installment_no = 1");
+  CU_ASSERT_TRUE_FATAL(itest_run_step(c, "2026-02-05", eod_step_repayments, NULL, NULL));
+  assert_seed_is_step(c, "pay-off of period 1");
+  /* period 2 billed (03-05, due 03-14) and left unpaid, with a penalty: written off
+   * on the night its DPD first exceeds writeoff_dpd 180, with period 3 never billed */
+  bill(c, "SEEDED", 2);
+  CU_ASSERT_TRUE_FATAL(itest_run_step(c, "2026-03-05", eod_step_billing, NULL, NULL));
+  assert_seed_is_step(c, "billing of period 2");
+  add_penalty(c, "SEEDED", 2, 1234);
+  add_penalty(c, "STEPPED", 2, 1234);
+  write_off(c, "SEEDED");
+  gint64 rows = 0;
+  CU_ASSERT_TRUE_FATAL(itest_run_step(c, "2026-09-11", eod_step_writeoff, &rows, NULL));
+  CU_ASSERT_EQUAL(rows, 1);
+  assert_seed_is_step(c, "write-off at DPD 181");
+  ASSERT_Q("WRITTEN_OFF 181", c, "SELECT l.status || ' ' || w.dpd_at_writeoff FROM loans l JOIN writeoffs w USING (loan_id)"
+                                 " WHERE l.order_id = 'STEPPED'");
+  /* a credit balance: seeded, and what an overpayment of a user owing nothing leaves */
+  add_user(c, "UC");
+  add_user(c, "UD");
+  seed_credit(c, "UC", "SEEDS-C", 500);
+  exec_ok(c, "INSERT INTO inbox_repayments (txn_id, user_id, pay_date, amount_fen, channel)"
+             " VALUES ('SEEDS-D', 'UD', '2026-09-12', 500, 'ALIPAY')");
+  CU_ASSERT_TRUE_FATAL(itest_run_step(c, "2026-09-12", eod_step_repayments, NULL, NULL));
+  const char *credit = "SELECT u.credit_balance_fen || ' ' || r.status || ' ' || r.amount_fen || ' '"
+                       "       || (SELECT string_agg(m.amount_fen || ' ' || m.reason, '; ') FROM credit_balance_movements m"
+                       "            WHERE m.user_id = u.user_id)"
+                       "  FROM users u JOIN inbox_repayments r USING (user_id) WHERE u.user_id = '%s'";
+  g_autofree char *seeded = q(c, credit, "UC");
+  g_autofree char *stepped = q(c, credit, "UD");
+  ITEST_ASSERT_STR_EQ(seeded, "500 APPLIED 500 500 OVERPAYMENT");
+  ITEST_ASSERT_STR_EQ(stepped, seeded);
+  PQfinish(c);
+}
+
 CU_TestInfo itest_repay_cases[] = {
   { "repayment pays the statement exactly", test_repay_exact_statement },
   { "partial repayment: penalty, fee, principal", test_repay_partial_penalty_fee_principal },
@@ -1229,5 +1315,6 @@ CU_TestInfo itest_repay_cases[] = {
   { "refund credit pays another loan", test_refund_credit_applied_to_other_loan },
   { "refunds of a paid-off loan", test_refund_paid_off_loan },
   { "property: random portfolios", test_property_random_portfolios },
+  { "the seeds are what the steps leave", test_seeds_match_the_steps },
   CU_TEST_INFO_NULL,
 };

@@ -5,7 +5,8 @@
 #include <CUnit/CUnit.h>
 
 /* Registers and runs SUITES (CU_SUITE_INFO_NULL terminated); a suite or test named
- * on the command line runs alone. Returns the number of failures (capped for exit). */
+ * on the command line runs alone; "--list" prints the suites' names, "--list SUITE"
+ * its tests'. Returns the number of failures (capped for exit). */
 int test_run_suites(const char *label, CU_SuiteInfo *suites, int argc, char **argv);
 
 #endif
