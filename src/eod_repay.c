@@ -45,6 +45,7 @@ prepay_round(EodContext *ctx, const char *round, GError **error)
          && stmt_exec(ctx->conn, REPAY("21_prepay_record_outcome"), 0, NULL, error)
          && stmt_exec(ctx->conn, REPAY("22_prepay_reject_short"), 1, d, error)
          && stmt_exec(ctx->conn, REPAY("30_prepay_allocate"), 1, d, error)
+         && stmt_exec(ctx->conn, WF("35_analyze_pass"), 0, NULL, error)
          && stmt_exec(ctx->conn, REPAY("31_prepay_waive"), 1, d, error)
          && stmt_exec(ctx->conn, REPAY("35_prepay_settle"), 1, d, error)
          && waterfall_restore_limit(ctx, error)
@@ -81,25 +82,26 @@ post_channel(EodContext *ctx, const char *channel, GError **error)
   g_autoptr(PGresult) acct = stmt_query_one(ctx->conn, REPAY("57_ensure_channel"), 1, ch, error);
   if (!acct)
     return FALSE;
-  const char *params[] = { ctx->date_str, channel };
   g_autofree char *repay_key = g_strdup_printf("repayments:REPAYMENT:%s", channel);
   g_autofree char *recovery_key = g_strdup_printf("repayments:RECOVERY:%s", channel);
-  return post_query(ctx, "REPAYMENT", repay_key, "repayments by channel", REPAY("54_gl_repayment"), 2, params,
+  return post_query(ctx, "REPAYMENT", repay_key, "repayments by channel", REPAY("54_gl_repayment"), 1, ch,
                     error)
-         && post_query(ctx, "RECOVERY", recovery_key, "recovery of written-off items", REPAY("55_gl_recovery"), 2,
-                       params, error);
+         && post_query(ctx, "RECOVERY", recovery_key, "recovery of written-off items", REPAY("55_gl_recovery"), 1,
+                       ch, error);
 }
 
 static gboolean
 post_repayments(EodContext *ctx, GError **error)
 {
-  g_autoptr(PGresult) channels = stmt_query(ctx->conn, REPAY("53_channels"), 0, NULL, error);
+  const char *params[] = { ctx->date_str };
+  if (!stmt_temp_table(ctx->conn, "bt_repay_channels", REPAY("03_channel_sums_table"), error))
+    return FALSE;
+  g_autoptr(PGresult) channels = stmt_query(ctx->conn, REPAY("53_channel_sums"), 1, params, error);
   if (!channels)
     return FALSE;
   for (int i = 0; i < PQntuples(channels); i++)
     if (!post_channel(ctx, PQgetvalue(channels, i, 0), error))
       return FALSE;
-  const char *params[] = { ctx->date_str };
   return post_query(ctx, "BILLING", "repayments:PREPAY_FEE", "unbilled fee charged by prepayments (CHARGE_ALL)",
                     REPAY("56_gl_prepay_fee"), 1, params, error);
 }

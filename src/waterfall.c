@@ -45,7 +45,8 @@ gboolean
 waterfall_settle(EodContext *ctx, GError **error)
 {
   const char *d[] = { ctx->date_str };
-  return stmt_exec(ctx->conn, "steps/waterfall/40_settle_installments", 1, d, error)
+  return stmt_exec(ctx->conn, "steps/waterfall/35_analyze_pass", 0, NULL, error)
+         && stmt_exec(ctx->conn, "steps/waterfall/40_settle_installments", 1, d, error)
          && stmt_exec(ctx->conn, "steps/waterfall/50_settle_writeoffs", 1, d, error)
          && waterfall_restore_limit(ctx, error)
          && waterfall_close_paid_off_loans(ctx, error);
