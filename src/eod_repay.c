@@ -125,11 +125,11 @@ refuse_booked_txn(EodContext *ctx, GError **error)
 }
 
 static gboolean
-run_rounds(EodContext *ctx, gint64 rounds, GError **error)
+run_rounds(EodContext *ctx, gint64 rounds, gboolean prepayments, GError **error)
 {
   for (gint64 k = 1; k <= rounds; k++) {
     g_autofree char *round = g_strdup_printf("%" G_GINT64_FORMAT, k);
-    if (!prepay_round(ctx, round, error) || !ordinary_round(ctx, round, error))
+    if ((prepayments && !prepay_round(ctx, round, error)) || !ordinary_round(ctx, round, error))
       return FALSE;
   }
   return TRUE;
@@ -150,7 +150,8 @@ eod_step_repayments(EodContext *ctx, GError **error)
   if (!totals)
     return FALSE;
   gint64 rounds = g_ascii_strtoll(PQgetvalue(totals, 0, 2), NULL, 10);
-  if (!run_rounds(ctx, rounds, error)
+  gboolean prepayments = g_ascii_strtoll(PQgetvalue(totals, 0, 3), NULL, 10) > 0;
+  if (!run_rounds(ctx, rounds, prepayments, error)
       || !stmt_exec(ctx->conn, REPAY("50_overpayments"), 1, params, error)
       || !stmt_exec(ctx->conn, REPAY("51_overpaid_balances"), 1, params, error)
       || !stmt_exec(ctx->conn, REPAY("52_mark_applied"), 1, params, error)
