@@ -289,6 +289,48 @@ db_query_one(PGconn *conn, const char *name, const char *sql, int nparams,
 }
 
 gboolean
+db_query_int64(PGconn *conn, const char *name, const char *sql, int nparams, const char *const *params,
+               gint64 *out, GError **error)
+{
+  g_autoptr(PGresult) res = db_query_one(conn, name, sql, nparams, params, error);
+  if (!res)
+    return FALSE;
+  const char *v = PQnfields(res) == 1 && !PQgetisnull(res, 0, 0) ? PQgetvalue(res, 0, 0) : NULL;
+  char *end = NULL;
+  gint64 n = v ? g_ascii_strtoll(v, &end, 10) : 0;
+  if (!v || end == v || *end != '\0') {
+    g_set_error(error, DB_ERROR, DB_ERROR_CONTRACT, "statement \"%s\" returned %s, expected one integer",
+                name, PQnfields(res) != 1 ? "several columns" : v ? v : "NULL");
+    return FALSE;
+  }
+  *out = n;
+  return TRUE;
+}
+
+static const char sql_temp_table_exists[] = "SELECT (to_regclass('pg_temp.' || quote_ident($1)) IS NOT NULL)::int";
+
+gboolean
+db_temp_table(PGconn *conn, const char *table, const char *name, const char *create_sql, GError **error)
+{
+  gint64 exists = 0;
+  const char *params[] = { table };
+  if (!db_query_int64(conn, "temp_table_exists", sql_temp_table_exists, 1, params, &exists, error))
+    return FALSE;
+  if (!exists)
+    return db_exec(conn, name, create_sql, 0, NULL, error);
+  /* An identifier cannot be a parameter: quoted by libpq. */
+  char *quoted = PQescapeIdentifier(conn, table, strlen(table));
+  if (!quoted) {
+    g_set_error(error, DB_ERROR, DB_ERROR_STATEMENT, "cannot quote table name \"%s\": %s", table,
+                PQerrorMessage(conn));
+    return FALSE;
+  }
+  g_autofree char *truncate = g_strdup_printf("TRUNCATE pg_temp.%s", quoted);
+  PQfreemem(quoted);
+  return db_exec(conn, "temp_table_truncate", truncate, 0, NULL, error);
+}
+
+gboolean
 db_exec_script(PGconn *conn, const char *name, const char *script, int *error_offset,
                GError **error)
 {

@@ -62,6 +62,18 @@ PGresult *db_query(PGconn *conn, const char *name, const char *sql, int nparams,
 PGresult *db_query_one(PGconn *conn, const char *name, const char *sql, int nparams,
                        const char *const *params, GError **error);
 
+/* Contract: the statement returns exactly one row of one non-NULL integer column (a
+ * count, a sum, a flag); *OUT receives it. */
+gboolean db_query_int64(PGconn *conn, const char *name, const char *sql, int nparams,
+                        const char *const *params, gint64 *out, GError **error);
+
+/* The one way a step makes a work table: temporary table TABLE (in pg_temp) exists and is
+ * empty for the current transaction. CREATE_SQL (named NAME in errors) defines it, empty:
+ * CREATE TEMP TABLE pg_temp.TABLE (...) ON COMMIT DROP; it runs when the table does not
+ * exist yet, and a TRUNCATE when an earlier call of the same transaction made it. */
+gboolean db_temp_table(PGconn *conn, const char *table, const char *name, const char *create_sql,
+                       GError **error);
+
 /* Runs a multi-statement SQL script (simple query protocol; no parameters).
  * On failure *ERROR_OFFSET, when not NULL, is the 0-based character offset of the
  * error in SCRIPT as the server reported it, or -1. */

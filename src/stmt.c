@@ -245,3 +245,10 @@ stmt_copy_start(PGconn *conn, const char *name, GError **error)
   const Stmt *stmt = stmt_for_call(name, 0, error);
   return stmt ? db_copy_start(conn, stmt->file, stmt->sql, error) : NULL;
 }
+
+gboolean
+stmt_temp_table(PGconn *conn, const char *table, const char *name, GError **error)
+{
+  const Stmt *stmt = stmt_for_call(name, 0, error);
+  return stmt && db_temp_table(conn, table, stmt->file, stmt->sql, error);
+}

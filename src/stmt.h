@@ -44,6 +44,8 @@ PGresult *stmt_query(PGconn *conn, const char *name, guint nparams, const char *
                      GError **error);
 PGresult *stmt_query_one(PGconn *conn, const char *name, guint nparams,
                          const char *const *params, GError **error);
+/* db_temp_table with the CREATE TEMP TABLE held in statement NAME (no parameters). */
+gboolean stmt_temp_table(PGconn *conn, const char *table, const char *name, GError **error);
 /* COPY … FROM STDIN held in a file (no parameters). */
 DbCopy *stmt_copy_start(PGconn *conn, const char *name, GError **error);
 

@@ -351,7 +351,7 @@ test_killed_night_seals_the_same_chain(void)
   run_ok(clean_config, (const char *[]) { "eod", "--date", DAY, "--quiet", NULL });
   /* killed in repayments as it keys the credit balance's entry (the step's sequence
    * values are used up), inside GL close as it seals the chain, then after GL close */
-  const char *points[] = { "stmt:repayments:balance_use_key",
+  const char *points[] = { "stmt:repayments:sql/steps/waterfall/83_balance_use_key.sql",
                            "stmt:gl_close:sql/steps/gl_close/20_seal_journal_chain.sql", "after-commit:gl_close" };
   for (gsize i = 0; i < G_N_ELEMENTS(points); i++) {
     g_autofree char *fault = g_strdup_printf("BAITIAO_FAULT=kill:%s", points[i]);

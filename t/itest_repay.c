@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db.h"
 #include "eod_steps.h"
 #include "itest.h"
 #include "schedule.h"
+#include "stmt.h"
 
 #define D "2026-03-20"          /* the business date of most scenarios */
 #define D1 "2026-03-21"
@@ -1290,6 +1292,95 @@ test_seeds_match_the_steps(void)
   PQfinish(c);
 }
 
+/* ---- a pass settles what it wrote, whoever else writes (issue 14 §3) -------------- */
+
+/* Another writer's allocation lands while the step's INSERT runs (a statement trigger
+ * stands in for it, so the timing is certain). The pass settles only the rows its own
+ * INSERT … RETURNING gave back: a mark taken as max(allocation_id) before the pass would
+ * have settled the foreign row too (O2#1 paid 100 fen, U2's limit restored). */
+static void
+test_pass_settles_only_its_own_allocations(void)
+{
+  PGconn *c = fresh_db("repay_other_writer");
+  add_user(c, "U1");
+  add_user(c, "U2");
+  seed_loan(c, "U1", "O1", "FPP3", 100000, PURCHASE);
+  seed_loan(c, "U2", "O2", "FPP3", 100000, PURCHASE);
+  bill(c, "O1", 2);
+  bill(c, "O2", 1);
+  sync_books(c);
+  exec_ok(c, "INSERT INTO inbox_repayments (txn_id, user_id, pay_date, amount_fen, channel, status, processed_date)"
+             " VALUES ('OTHER1', 'U2', '" SEED_DATE "', 100, 'ALIPAY', 'APPLIED', '" SEED_DATE "')");
+  g_autofree char *db = q(c, "SELECT current_database()");
+  PGconn *owner = itest_connect(db, "baitiao_owner");
+  exec_ok(owner, "CREATE FUNCTION baitiao.test_other_writer() RETURNS trigger LANGUAGE plpgsql AS $$"
+                 " BEGIN"
+                 "   IF pg_trigger_depth() = 1 THEN"
+                 "     INSERT INTO baitiao.allocations (business_date, user_id, source, txn_id, loan_id,"
+                 "                                      installment_no, component, amount_fen)"
+                 "     SELECT '" D "', 'U2', 'REPAYMENT', 'OTHER1', loan_id, 1, 'PRINCIPAL', 100"
+                 "       FROM baitiao.loans WHERE order_id = 'O2';"
+                 "   END IF;"
+                 "   RETURN NULL;"
+                 " END $$");
+  exec_ok(owner, "CREATE TRIGGER test_other_writer AFTER INSERT ON baitiao.allocations"
+                 " FOR EACH STATEMENT EXECUTE FUNCTION baitiao.test_other_writer()");
+  repay(c, "T1", "U1", 67666, "ALIPAY", NULL);
+  gint64 rows = -1, amount = -1;
+  CU_ASSERT_TRUE_FATAL(itest_run_step(c, D, eod_step_repayments, &rows, &amount));
+  CU_ASSERT_EQUAL(rows, 1);
+  CU_ASSERT_EQUAL(amount, 67666);
+  exec_ok(owner, "DROP TRIGGER test_other_writer ON baitiao.allocations");
+  PQfinish(owner);
+  /* the foreign rows are there, and nothing of them was booked by the step */
+  ASSERT_Q("t", c, "SELECT count(*) > 0 FROM allocations WHERE txn_id = 'OTHER1'");
+  ASSERT_Q("BILLED pp0 pf0 pn0 r0 w0 wn0", c, SQL_ROW, "O2", 1);
+  ASSERT_Q("100000", c, "SELECT used_limit_fen FROM users WHERE user_id = 'U2'");
+  /* the step's own pass, as in "repayment pays the statement exactly" */
+  ASSERT_Q("PAID pp33333 pf500 pn0 r0 w0 wn0", c, SQL_ROW, "O1", 1);
+  ASSERT_Q("PAID pp33333 pf500 pn0 r0 w0 wn0", c, SQL_ROW, "O1", 2);
+  ASSERT_Q("33334 0", c, "SELECT used_limit_fen || ' ' || credit_balance_fen FROM users WHERE user_id = 'U1'");
+  PQfinish(c);
+}
+
+/* ---- the db layer's work tables and integer results ------------------------------ */
+
+static void
+test_db_temp_table_and_query_int64(void)
+{
+  PGconn *c = fresh_db("repay_db_helpers");
+  GError *err = NULL;
+  gint64 n = -1;
+  exec_ok(c, "BEGIN");
+  CU_ASSERT_TRUE(stmt_temp_table(c, "bt_wf_pay", "steps/waterfall/10_payers_table", &err));
+  exec_ok(c, "INSERT INTO pg_temp.bt_wf_pay (txn_id, user_id, seq, amount_fen) VALUES ('T1', 'U1', 1, 5)");
+  /* a second call in the same transaction empties it */
+  CU_ASSERT_TRUE(stmt_temp_table(c, "bt_wf_pay", "steps/waterfall/10_payers_table", &err));
+  CU_ASSERT_TRUE(db_query_int64(c, "count", "SELECT count(*) FROM pg_temp.bt_wf_pay", 0, NULL, &n, &err));
+  CU_ASSERT_EQUAL(n, 0);
+  CU_ASSERT_TRUE(db_query_int64(c, "sum", "SELECT $1::bigint * 2", 1, (const char *[]) { "-4611686018427387904" },
+                                &n, &err));
+  CU_ASSERT_EQUAL(n, G_MININT64);
+  exec_ok(c, "COMMIT");
+  /* ON COMMIT DROP: gone with the transaction, made afresh by the next one */
+  ASSERT_Q("f", c, "SELECT to_regclass('pg_temp.bt_wf_pay') IS NOT NULL");
+  const char *bad[][2] = {
+    { "SELECT NULL::int", "statement \"bad\" returned NULL, expected one integer" },
+    { "SELECT 'x'", "statement \"bad\" returned x, expected one integer" },
+    { "SELECT 1, 2", "statement \"bad\" returned several columns, expected one integer" },
+    { "SELECT 1 FROM generate_series(1, 2)", "statement \"bad\" returned 2 rows, expected one" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    n = 7;
+    CU_ASSERT_FALSE(db_query_int64(c, "bad", bad[i][0], 0, NULL, &n, &err));
+    CU_ASSERT_TRUE(g_error_matches(err, DB_ERROR, DB_ERROR_CONTRACT));
+    ITEST_ASSERT_STR_EQ(err ? err->message : "", bad[i][1]);
+    CU_ASSERT_EQUAL(n, 7);
+    g_clear_error(&err);
+  }
+  PQfinish(c);
+}
+
 CU_TestInfo itest_repay_cases[] = {
   { "repayment pays the statement exactly", test_repay_exact_statement },
   { "partial repayment: penalty, fee, principal", test_repay_partial_penalty_fee_principal },
@@ -1316,5 +1407,7 @@ CU_TestInfo itest_repay_cases[] = {
   { "refunds of a paid-off loan", test_refund_paid_off_loan },
   { "property: random portfolios", test_property_random_portfolios },
   { "the seeds are what the steps leave", test_seeds_match_the_steps },
+  { "a pass settles only its own allocations", test_pass_settles_only_its_own_allocations },
+  { "db layer: work tables, integer results", test_db_temp_table_and_query_int64 },
   CU_TEST_INFO_NULL,
 };
