@@ -346,6 +346,11 @@ test_whole_import_refused(void)
 static void
 test_import_dormant_users(void)
 {
+  /* more active users than the book has: a usage error */
+  g_autoptr(ItestRun) bad = itest_baitiao((const char *[]) { "gen", "--book", "10", "--active", "20", "--as-of",
+                                                             CUTOVER, "--out", "/nonexistent", NULL }, NULL);
+  CU_ASSERT_EQUAL(bad->status, 2);
+  ITEST_ASSERT_CONTAINS(bad->err, "--active 0 to --book");
   g_autofree char *small = gen_book_into("import-act", "120", "0", NULL);
   g_autofree char *large = gen_book_into("import-dorm", "240", "0", "120");
   g_autofree char *small_book = g_build_filename(small, "book", NULL);
