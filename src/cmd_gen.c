@@ -10,6 +10,7 @@ typedef struct {
   int users;
   int days;
   int book;
+  int active;
   char *as_of;
   gint64 seed;
   char *start;
@@ -27,6 +28,9 @@ static const GOptionEntry options[] = {
   { "start", 0, 0, G_OPTION_ARG_STRING, &a.start, "First business date (default 2026-03-01)", "YYYY-MM-DD" },
   { "out", 'o', 0, G_OPTION_ARG_FILENAME, &a.out, "Output folder (default ./portfolio)", "DIR" },
   { "book", 0, 0, G_OPTION_ARG_INT, &a.book, "Write an opening book of N users to OUT/book for 'import book' (with --as-of; day files after it with --days)", "N" },
+  { "active", 0, 0, G_OPTION_ARG_INT, &a.active,
+    "With --book: users 1..N hold loans still to fall due and act in the day files, the rest only ended loans"
+    " (default: all)", "N" },
   { "as-of", 0, 0, G_OPTION_ARG_STRING, &a.as_of, "The book's cut-over business date (with --book)", "YYYY-MM-DD" },
   { "products", 'p', 0, G_OPTION_ARG_FILENAME, &a.products, "Product catalogue (default etc/products.conf)", "FILE" },
   G_OPTION_ENTRY_NULL,
@@ -73,14 +77,15 @@ gen_with_book(const ProductSet *products, GError **error)
   const char *out = a.out ? a.out : "portfolio";
   g_autofree char *book_dir = g_build_filename(out, "book", NULL);
   GenBookOptions bo = { .seed = (guint64) a.seed, .users = a.book, .out_dir = book_dir, .products = products,
-                        .as_of = a.as_of_date };
+                        .as_of = a.as_of_date, .active_users = a.active };
   GenBookSummary bs;
   if (!gen_book(&bo, &bs, error))
     return FALSE;
   print_book_summary(book_dir, &bs);
   gboolean ok = TRUE;
   if (a.days > 0) {
-    GenOptions o = { .seed = (guint64) a.seed, .users = a.book, .days = a.days, .out_dir = out,
+    GenOptions o = { .seed = (guint64) a.seed, .users = a.active ? a.active : a.book, .days = a.days,
+                     .out_dir = out,
                      .start = bo.as_of, .products = products, .book_dues = bs.dues, .book_used_fen = bs.used_fen };
     g_date_add_days(&o.start, 1);
     GenSummary s;
@@ -100,8 +105,8 @@ validate(CliRun *run, GError **error)
   if (a.days < 0)
     a.days = a.book > 0 ? 0 : 30;
   if (a.users < 1 || a.users > 10000000 || a.days < (a.book > 0 ? 0 : 1) || a.days > 3660 || a.book < 0
-      || a.book > 10000000) {
-    cli_usage_error(error, "--users and --book must be 1 to 10 000 000 and --days 1 to 3660");
+      || a.book > 10000000 || a.active < 0 || a.active > a.book) {
+    cli_usage_error(error, "--users and --book must be 1 to 10 000 000, --days 1 to 3660 and --active 0 to --book");
     return FALSE;
   }
   if (a.book > 0 && !a.as_of) {

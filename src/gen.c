@@ -658,7 +658,7 @@ plan_loan(Book *b, int user, const Product *p, const SchedInstallment *s, LoanPl
   lp->first_unpaid = p->terms.term;
   lp->written_off = FALSE;
   if (due_before > 0 && (bh == PAY_NEVER || ((bh == PAY_LATE || bh == PAY_PARTIAL)
-                                             && prng_uniform(&g->rng, 0, 99) < 20))) {
+                                             && prng_uniform(&g->rng, 0, 99) < 8))) {
     lp->first_unpaid = bh == PAY_NEVER ? 0 : due_before - 1 - (int) prng_uniform(&g->rng, 0, MIN(2, due_before - 1));
     lp->wo = s[lp->first_unpaid].due_date;
     g_date_add_days(&lp->wo, (guint) p->writeoff_dpd + 1);
@@ -713,22 +713,27 @@ book_loan(Book *b, int user, gint64 amount, const Product *p, const GDate *orig,
   return TRUE;
 }
 
-/* 0–3 loans per user, originated up to 18 months before the cut-over, within the limit;
- * a small credit balance for some users who owe nothing billed. */
+/* 0–4 loans per user, most originated in the 5 months before the cut-over, some up to 18
+ * months before (a dormant user's long enough before it that all fell due), within the
+ * limit; a small credit balance for some users who owe nothing billed. */
 static gboolean
 book_user(Book *b, int user, GError **error)
 {
   Gen *g = b->g;
   gint64 n = prng_uniform(&g->rng, 0, 99);
-  int loans = n < 20 ? 0 : n < 65 ? 1 : n < 90 ? 2 : 3;
+  int loans = n < 10 ? 0 : n < 35 ? 1 : n < 65 ? 2 : n < 85 ? 3 : 4;
   gint64 used = 0;
   b->billed_unpaid = FALSE;
   gboolean owes = FALSE;
+  gboolean dormant = b->bo->active_users > 0 && user >= b->bo->active_users;
   for (int k = 0; k < loans; k++) {
     gint64 amount = draw_amount(&g->rng);
     const Product *p = draw_product(g);
     GDate orig = b->bo->as_of;
-    g_date_subtract_days(&orig, (guint) prng_uniform(&g->rng, 0, 540));
+    /* a dormant user's loans ended: the last due date a month or more before AS_OF */
+    gint64 back = dormant ? 31 * (p->terms.term + 2) + prng_uniform(&g->rng, 0, 365)
+                : prng_uniform(&g->rng, 0, 99) < 85 ? prng_uniform(&g->rng, 0, 150) : prng_uniform(&g->rng, 150, 540);
+    g_date_subtract_days(&orig, (guint) back);
     if (used + amount > g->users[user].limit_fen)
       continue;
     used += amount;
@@ -788,7 +793,8 @@ gen_book(const GenBookOptions *o, GenBookSummary *s, GError **error)
   s->used_fen = g_new0(gint64, o->users);
   Book b = { .g = &g, .bo = o, .bs = s };
   gboolean ok = write_users(&g, error);
-  g.rng ^= G_GUINT64_CONSTANT(0xB00C0B00C);
+  /* the loans' own stream, from the seed alone: user u's loans do not depend on USERS */
+  g.rng = o->seed ^ G_GUINT64_CONSTANT(0xB00C0B00C);
   s->users = gs.users;
   for (int u = 0; u < o->users; u++)
     b.limit_total_fen += g.users[u].limit_fen;

@@ -38,6 +38,11 @@ typedef struct {
   GDate as_of;              /* the cut-over business date */
   const char *out_dir;      /* the import set is written here */
   const ProductSet *products;
+  /* Users 1..ACTIVE (0: all) hold loans of every stage; the others only loans whose
+   * every installment fell due before AS_OF (paid off, overdue or written off), so
+   * nothing of theirs falls due after it: books of any size with the same activity
+   * (the users 1..ACTIVE and their loans are the same for every USERS ≥ ACTIVE). */
+  int active_users;
 } GenBookOptions;
 
 typedef struct {

@@ -1,7 +1,8 @@
 /* Portfolio import: read and judge the import set in C (control totals, every schedule
  * recomputed by sched_build, the state of every installment), then COPY the accepted
- * rows into temporary staging tables and book them with a few set-based statements,
- * all in one transaction (docs/formats.md "Portfolio import", docs/operations.md
+ * users, loans (ids reserved from the identity sequence) and installments straight into
+ * their tables and derive the rest with a few set-based statements, all in one
+ * transaction (docs/formats.md "Portfolio import", docs/operations.md
  * "Cut-over"). */
 #include "import.h"
 
@@ -21,6 +22,7 @@
 #include "money.h"
 #include "recon.h"
 #include "schedule.h"
+#include "stmt.h"
 
 G_DEFINE_QUARK(import-error-quark, import_error)
 
@@ -74,6 +76,7 @@ typedef struct {
   GDate first_billing;
   GPtrArray *inst;   /* ImpInst*, by installment_no once checked */
   gboolean refused;
+  gint64 loan_id;    /* reserved when booked */
 } ImpLoan;
 
 typedef struct {
@@ -98,7 +101,7 @@ typedef struct {
   GPtrArray *user_list;
   GHashTable *loans;      /* order_id → ImpLoan* */
   GPtrArray *loan_list;
-  GHashTable *products;   /* code → TRUE */
+  GHashTable *products;   /* code → its display APR in basis points (text) */
   GArray *refusals;       /* Refusal */
 } Imp;
 
@@ -672,180 +675,8 @@ judge_all(Imp *imp)
 
 /* ---- booking ------------------------------------------------------------------ */
 
-/* The staging tables live in local buffers: give the session room for them (allowed
- * only before its first temporary table). */
-static const char sql_staging[] =
-  "SET temp_buffers = '1GB';"
-  "CREATE TEMP TABLE imp_users (user_id text, credit_limit_fen bigint, statement_day smallint, status text,"
-  "  name_masked text, phone_masked text, used_limit_fen bigint, credit_balance_fen bigint) ON COMMIT DROP;"
-  "CREATE TEMP TABLE imp_loans (order_id text, user_id text, product_code text, principal_fen bigint,"
-  "  term integer, method text, rate_ppm integer, grace_days integer, penalty_ppm integer,"
-  "  writeoff_dpd integer, prepay_fee_policy text, statement_day smallint, origination_date date,"
-  "  first_billing_date date, status text, status_date date, written_off_date date) ON COMMIT DROP;"
-  "CREATE TEMP TABLE imp_installments (order_id text, installment_no integer, billing_date date,"
-  "  due_date date, principal_fen bigint, fee_fen bigint, status text, paid_principal_fen bigint,"
-  "  paid_fee_fen bigint, penalty_accrued_fen bigint, paid_penalty_fen bigint, fee_waived_fen bigint,"
-  "  penalty_waived_fen bigint, writeoff_principal_fen bigint, writeoff_fee_fen bigint,"
-  "  writeoff_penalty_fen bigint, recovered_fen bigint, paid_date date) ON COMMIT DROP;"
-  "CREATE TEMP TABLE imp_refusals (refusal_no integer, file_name text, line_no bigint, field text,"
-  "  user_id text, order_id text, reason text) ON COMMIT DROP";
-
-static const char sql_state[] =
-  "SELECT (SELECT count(*) FROM business_calendar),"
-  "       (SELECT cutover_date::text FROM import_runs WHERE manifest_sha256 = $1)";
-
-static const char sql_products[] = "SELECT product_code FROM products";
-
-static const char sql_start_run[] =
-  "INSERT INTO job_runs (command, business_date, host, pid) VALUES ('import', $1::date, $2, $3::int)"
-  " RETURNING run_id";
-static const char sql_open_date[] = "INSERT INTO business_calendar (business_date, status) VALUES ($1::date, 'OPEN')";
-
-static const char sql_book_users[] =
-  "INSERT INTO users (user_id, credit_limit_fen, statement_day, status, name_masked, phone_masked,"
-  "                   used_limit_fen, credit_balance_fen, created_date, last_change_date)"
-  " SELECT user_id, credit_limit_fen, statement_day, status, name_masked, phone_masked, used_limit_fen,"
-  "        credit_balance_fen, $1::date, $1::date FROM pg_temp.imp_users";
-
-/* The display APR is the product's, as origination copies it. */
-static const char sql_book_loans[] =
-  "INSERT INTO loans (order_id, user_id, product_code, principal_fen, term, method, rate_ppm, grace_days,"
-  "                   penalty_ppm, writeoff_dpd, prepay_fee_policy, apr_bp, statement_day, origination_date,"
-  "                   first_billing_date, status, status_date, written_off_date)"
-  " SELECT s.order_id, s.user_id, s.product_code, s.principal_fen, s.term, s.method, s.rate_ppm, s.grace_days,"
-  "        s.penalty_ppm, s.writeoff_dpd, s.prepay_fee_policy, p.apr_bp, s.statement_day, s.origination_date,"
-  "        s.first_billing_date, s.status, s.status_date, s.written_off_date"
-  "   FROM pg_temp.imp_loans s JOIN products p USING (product_code)"
-  "  ORDER BY s.user_id, s.origination_date";
-
-/* billed_date: the billing date of every installment billed by the cut-over (or, for a
- * written-off loan, by its write-off: later ones were never billed). */
-static const char sql_book_installments[] =
-  "INSERT INTO installments (loan_id, installment_no, user_id, order_id, billing_date, due_date, principal_fen,"
-  "    fee_fen, paid_principal_fen, paid_fee_fen, penalty_accrued_fen, paid_penalty_fen, fee_waived_fen,"
-  "    penalty_waived_fen, writeoff_principal_fen, writeoff_fee_fen, writeoff_penalty_fen, recovered_fen,"
-  "    status, billed_date, paid_date, written_off_date)"
-  " SELECT l.loan_id, s.installment_no, l.user_id, l.order_id, s.billing_date, s.due_date, s.principal_fen,"
-  "        s.fee_fen, s.paid_principal_fen, s.paid_fee_fen, s.penalty_accrued_fen, s.paid_penalty_fen,"
-  "        s.fee_waived_fen, s.penalty_waived_fen, s.writeoff_principal_fen, s.writeoff_fee_fen,"
-  "        s.writeoff_penalty_fen, s.recovered_fen, s.status,"
-  "        CASE WHEN s.status <> 'UNBILLED' AND s.billing_date <= coalesce(l.written_off_date, $1::date)"
-  "             THEN s.billing_date END,"
-  "        CASE WHEN s.status = 'PAID' THEN s.paid_date END,"
-  "        CASE WHEN s.status = 'WRITTEN_OFF' THEN l.written_off_date END"
-  "   FROM pg_temp.imp_installments s JOIN loans l USING (order_id)"
-  "  ORDER BY l.loan_id, s.installment_no";   /* the primary key and the foreign key, in order */
-
-static const char sql_book_credit[] =
-  "INSERT INTO credit_balance_movements (user_id, business_date, amount_fen, reason)"
-  " SELECT user_id, $1::date, credit_balance_fen, 'OPENING' FROM pg_temp.imp_users WHERE credit_balance_fen > 0";
-
-static const char sql_book_writeoffs[] =
-  "INSERT INTO writeoffs (loan_id, user_id, writeoff_date, dpd_at_writeoff, principal_fen, fee_fen, penalty_fen,"
-  "                       recovered_fen, last_recovery_date)"
-  " SELECT l.loan_id, l.user_id, l.written_off_date,"
-  "        greatest(l.written_off_date - min(i.due_date) FILTER (WHERE i.billed_date IS NOT NULL), 1),"
-  "        sum(i.writeoff_principal_fen), sum(i.writeoff_fee_fen), sum(i.writeoff_penalty_fen),"
-  "        sum(i.recovered_fen), CASE WHEN sum(i.recovered_fen) > 0 THEN $1::date END"
-  "   FROM loans l JOIN installments i ON i.loan_id = l.loan_id"
-  "  WHERE l.status = 'WRITTEN_OFF'"
-  "  GROUP BY l.loan_id"
-  " HAVING sum(i.writeoff_principal_fen + i.writeoff_fee_fen + i.writeoff_penalty_fen) > 0";
-
-/* The cut-over night's penalty (already in penalty_accrued) as that night's accrual row:
- * the next night finds the loans cured on it from this set, as after any night. */
-static const char sql_book_accruals[] =
-  "INSERT INTO penalty_accruals (loan_id, installment_no, accrual_date, user_id, base_fen, penalty_ppm, amount_fen)"
-  " SELECT i.loan_id, i.installment_no, $1::date, i.user_id, o.base_fen, l.penalty_ppm,"
-  "        div(o.base_fen::numeric * l.penalty_ppm + 500000, 1000000)::bigint"
-  "   FROM installments i JOIN loans l ON l.loan_id = i.loan_id"
-  "  CROSS JOIN LATERAL (SELECT (i.principal_fen - i.paid_principal_fen) + (i.fee_fen - i.fee_waived_fen"
-  "                             - i.paid_fee_fen) AS base_fen) o"
-  "  WHERE i.status = 'BILLED' AND i.due_date < $1::date AND l.status = 'ACTIVE' AND o.base_fen > 0";
-
-/* One row per live loan as of the cut-over, as aging writes at a month end. */
-static const char sql_book_snapshots[] =
-  "WITH st AS ("
-  "  SELECT l.loan_id, l.user_id, l.status,"
-  "         CASE l.status"
-  "           WHEN 'ACTIVE' THEN coalesce($1::date - min(i.due_date) FILTER (WHERE i.status = 'BILLED'"
-  "                 AND i.due_date < $1::date AND i.principal_fen - i.paid_principal_fen + i.fee_fen"
-  "                     - i.fee_waived_fen - i.paid_fee_fen > 0), 0)"
-  "           ELSE coalesce($1::date - min(i.due_date) FILTER (WHERE i.due_date < $1::date"
-  "                 AND i.writeoff_principal_fen + i.writeoff_fee_fen > 0"
-  "                 AND i.recovered_fen < i.writeoff_principal_fen + i.writeoff_fee_fen + i.writeoff_penalty_fen),"
-  "                 0) END AS dpd,"
-  "         sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen - i.writeoff_principal_fen)"
-  "           AS principal_fen,"
-  "         coalesce(sum(i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen)"
-  "                  FILTER (WHERE i.status = 'BILLED'), 0) AS fee_fen,"
-  "         sum(i.penalty_accrued_fen - i.penalty_waived_fen - i.paid_penalty_fen - i.writeoff_penalty_fen)"
-  "           AS penalty_fen,"
-  "         coalesce(sum(i.principal_fen - i.paid_principal_fen) FILTER (WHERE l.status = 'ACTIVE'"
-  "                  AND i.status = 'BILLED' AND i.due_date < $1::date), 0) AS overdue_fen,"
-  "         CASE WHEN l.status = 'WRITTEN_OFF' THEN sum(i.writeoff_principal_fen + i.writeoff_fee_fen"
-  "              + i.writeoff_penalty_fen - i.recovered_fen) ELSE 0 END AS offbalance_fen"
-  "    FROM loans l JOIN installments i ON i.loan_id = l.loan_id"
-  "   WHERE l.status IN ('ACTIVE', 'WRITTEN_OFF')"
-  "   GROUP BY l.loan_id)"
-  " INSERT INTO loan_snapshots (loan_id, snapshot_date, user_id, status, dpd, bucket, class,"
-  "     outstanding_principal_fen, outstanding_fee_fen, outstanding_penalty_fen, overdue_principal_fen,"
-  "     offbalance_fen, is_month_end)"
-  " SELECT loan_id, $1::date, user_id, status, dpd,"
-  "        CASE WHEN dpd = 0 THEN 'C' WHEN dpd <= 30 THEN 'M1' WHEN dpd <= 60 THEN 'M2'"
-  "             WHEN dpd <= 90 THEN 'M3' WHEN dpd <= 120 THEN 'M4' WHEN dpd <= 150 THEN 'M5'"
-  "             WHEN dpd <= 180 THEN 'M6' ELSE 'M7+' END,"
-  "        CASE WHEN status = 'WRITTEN_OFF' OR dpd > 360 THEN 'LOSS' WHEN dpd > 270 THEN 'DOUBTFUL'"
-  "             WHEN dpd > 90 THEN 'SUBSTANDARD' WHEN dpd >= 1 THEN 'SPECIAL_MENTION' ELSE 'NORMAL' END,"
-  "        principal_fen, fee_fen, penalty_fen, overdue_fen, offbalance_fen,"
-  "        extract(day FROM $1::date + 1) = 1"
-  "   FROM st WHERE status = 'ACTIVE' OR offbalance_fen > 0";
-
-/* The opening entry: the receivables and credit balances of the booked sub-ledgers,
- * the difference against the cut-over clearing account 2999 (sql migration
- * opening_entries). Off-balance (written-off) amounts stay off the balance sheet. */
-static const char sql_opening_lines[] =
-  "WITH s AS (SELECT coalesce(sum(principal_fen - principal_reduced_fen - paid_principal_fen"
-  "                               - writeoff_principal_fen), 0)::bigint AS p,"
-  "                  coalesce(sum(fee_fen - fee_waived_fen - paid_fee_fen - writeoff_fee_fen)"
-  "                           FILTER (WHERE status <> 'UNBILLED'), 0)::bigint AS f,"
-  "                  coalesce(sum(penalty_accrued_fen - penalty_waived_fen - paid_penalty_fen"
-  "                               - writeoff_penalty_fen), 0)::bigint AS pen FROM installments),"
-  "     c AS (SELECT coalesce(sum(credit_balance_fen), 0)::bigint AS c FROM users)"
-  " SELECT '1122'::text AS account_code, s.p AS debit_fen, 0::bigint AS credit_fen FROM s"
-  " UNION ALL SELECT '1123', s.f, 0 FROM s"
-  " UNION ALL SELECT '1124', s.pen, 0 FROM s"
-  " UNION ALL SELECT '2241', 0, c.c FROM c"
-  " UNION ALL SELECT '2999', greatest(c.c - s.p - s.f - s.pen, 0), greatest(s.p + s.f + s.pen - c.c, 0)"
-  "   FROM s, c";
-
-static const char sql_opening_sums[] =
-  "SELECT account_code, debit_fen - credit_fen FROM journal_lines WHERE business_date = $1::date"
-  "   AND account_code IN ('1122', '1123', '1124', '2241')";
-
-/* The import did the cut-over date's gl_close and recon: recorded as that date's steps,
- * so recon and the nights see a closed GL there. */
-static const char sql_step_done[] =
-  "INSERT INTO job_step_runs (run_id, step_name, business_date, status, ended_at, rows_processed, amount_fen,"
-  "                           host, pid)"
-  " VALUES ($1::bigint, $2, $3::date, 'SUCCEEDED', clock_timestamp(), $4::bigint, $5::bigint, $6, $7::int)";
-
-static const char sql_statistics[] = "SELECT import_refresh_statistics()";
-
-static const char sql_close_date[] =
-  "UPDATE business_calendar SET status = 'CLOSED', closed_at = clock_timestamp(), closed_by_run_id = $2::bigint"
-  " WHERE business_date = $1::date";
-static const char sql_end_run[] =
-  "UPDATE job_runs SET status = 'SUCCEEDED', ended_at = clock_timestamp(), exit_code = 0 WHERE run_id = $1::bigint";
-
-static const char sql_record[] =
-  "INSERT INTO import_runs (manifest_sha256, source_dir, cutover_date, job_run_id, users_booked, loans_booked,"
-  "                         installments_booked, loans_refused, users_refused)"
-  " VALUES ($1, $2, $3::date, $4::bigint, $5::bigint, $6::bigint, $7::bigint, $8::bigint, $9::bigint)"
-  " RETURNING import_id";
-static const char sql_record_refusals[] =
-  "INSERT INTO import_refusals (import_id, refusal_no, file_name, line_no, field, user_id, order_id, reason)"
-  " SELECT $1::bigint, refusal_no, file_name, line_no, field, user_id, order_id, reason FROM pg_temp.imp_refusals";
+/* The statements are the files of sql/queries/import (src/stmt.h). */
+#define Q(name) "queries/import/" name
 
 static void
 copy_date(DbCopy *c, const GDate *d, gboolean last)
@@ -858,9 +689,9 @@ copy_date(DbCopy *c, const GDate *d, gboolean last)
 }
 
 static gboolean
-stage_users(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
+copy_users(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
 {
-  DbCopy *c = db_copy_start(conn, "import_copy_users", "COPY pg_temp.imp_users FROM STDIN", error);
+  DbCopy *c = stmt_copy_start(conn, Q("31_copy_users"), error);
   if (!c)
     return FALSE;
   for (guint k = 0; k < imp->user_list->len; k++) {
@@ -876,7 +707,9 @@ stage_users(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
     db_copy_field(c, u->name, FALSE);
     db_copy_field(c, u->phone, FALSE);
     db_copy_field_int(c, u->used_fen, FALSE);
-    db_copy_field_int(c, u->credit_fen, TRUE);
+    db_copy_field_int(c, u->credit_fen, FALSE);
+    db_copy_field(c, imp->cutover_str, FALSE);
+    db_copy_field(c, imp->cutover_str, TRUE);
     s->users++;
     if (!db_copy_flush_if_full(c, error)) {
       db_copy_abort(c);
@@ -887,8 +720,9 @@ stage_users(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
 }
 
 static void
-copy_loan(DbCopy *c, const ImpLoan *l)
+copy_loan(DbCopy *c, const Imp *imp, const ImpLoan *l)
 {
+  db_copy_field_int(c, l->loan_id, FALSE);
   db_copy_field(c, l->order_id, FALSE);
   db_copy_field(c, l->user_id, FALSE);
   db_copy_field(c, l->product, FALSE);
@@ -900,6 +734,7 @@ copy_loan(DbCopy *c, const ImpLoan *l)
   db_copy_field_int(c, l->penalty_ppm, FALSE);
   db_copy_field_int(c, l->writeoff_dpd, FALSE);
   db_copy_field(c, l->policy, FALSE);
+  db_copy_field(c, g_hash_table_lookup(imp->products, l->product), FALSE);
   db_copy_field_int(c, l->statement_day, FALSE);
   copy_date(c, &l->orig, FALSE);
   copy_date(c, &l->first_billing, FALSE);
@@ -908,49 +743,105 @@ copy_loan(DbCopy *c, const ImpLoan *l)
   copy_date(c, &l->wo, TRUE);
 }
 
+/* billed_date: the billing date of an installment billed by the cut-over (by the
+ * write-off for a written-off loan: later ones were never billed). */
 static void
-copy_inst(DbCopy *c, const ImpLoan *l, const ImpInst *i)
+copy_inst(DbCopy *c, const Imp *imp, const ImpLoan *l, const ImpInst *i)
 {
-  db_copy_field(c, l->order_id, FALSE);
+  const GDate *billed_by = g_date_valid(&l->wo) ? &l->wo : &imp->cutover;
+  gboolean billed = strcmp(i->status, "UNBILLED") != 0 && g_date_compare(&i->billing, billed_by) <= 0;
+  GDate none;
+  g_date_clear(&none, 1);
+  db_copy_field_int(c, l->loan_id, FALSE);
   db_copy_field_int(c, i->no, FALSE);
+  db_copy_field(c, l->user_id, FALSE);
+  db_copy_field(c, l->order_id, FALSE);
   copy_date(c, &i->billing, FALSE);
   copy_date(c, &i->due, FALSE);
   db_copy_field_int(c, i->principal_fen, FALSE);
   db_copy_field_int(c, i->fee_fen, FALSE);
-  db_copy_field(c, i->status, FALSE);
+  /* the file's order: paid_principal, paid_fee, penalty_accrued, paid_penalty, fee_waived,
+   * penalty_waived, writeoff_principal, writeoff_fee, writeoff_penalty, recovered */
   for (int k = 0; k < V_N; k++)
     db_copy_field_int(c, i->v[k], FALSE);
-  copy_date(c, &i->paid, TRUE);
+  db_copy_field(c, i->status, FALSE);
+  copy_date(c, billed ? &i->billing : &none, FALSE);
+  copy_date(c, strcmp(i->status, "PAID") == 0 ? &i->paid : &none, FALSE);
+  copy_date(c, strcmp(i->status, "WRITTEN_OFF") == 0 ? &l->wo : &none, TRUE);
+}
+
+/* By user, then origination date, then the file's order: the order of the loan ids. */
+static gint
+by_user_date(gconstpointer a, gconstpointer b)
+{
+  const ImpLoan *x = *(ImpLoan *const *) a, *y = *(ImpLoan *const *) b;
+  int c = strcmp(x->user_id, y->user_id);
+  if (c == 0)
+    c = g_date_compare(&x->orig, &y->orig);
+  return c != 0 ? c : (x->line > y->line) - (x->line < y->line);
+}
+
+/* The accepted loans in id order, their ids reserved from loans' identity sequence. */
+static GPtrArray *
+reserve_loan_ids(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
+{
+  g_autoptr(GPtrArray) booked = g_ptr_array_new();
+  for (guint k = 0; k < imp->loan_list->len; k++) {
+    ImpLoan *l = imp->loan_list->pdata[k];
+    if (l->refused)
+      s->loans_refused++;
+    else
+      g_ptr_array_add(booked, l);
+  }
+  g_ptr_array_sort(booked, by_user_date);
+  if (booked->len == 0)
+    return g_steal_pointer(&booked);
+  g_autofree char *n = g_strdup_printf("%u", booked->len);
+  const char *p[] = { n };
+  g_autoptr(PGresult) res = stmt_query_one(conn, Q("30_reserve_loan_ids"), 1, p, error);
+  if (!res)
+    return NULL;
+  gint64 first = g_ascii_strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+  gint64 last = g_ascii_strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+  if (last - first + 1 != (gint64) booked->len) {
+    g_set_error(error, IMPORT_ERROR, IMPORT_ERROR_FILE,
+                "the %u loan ids reserved (%" G_GINT64_FORMAT " .. %" G_GINT64_FORMAT ") are not contiguous:"
+                " something else took loan ids meanwhile; nothing was stored, rerun the import", booked->len,
+                first, last);
+    return NULL;
+  }
+  for (guint k = 0; k < booked->len; k++)
+    ((ImpLoan *) booked->pdata[k])->loan_id = first + k;
+  return g_steal_pointer(&booked);
 }
 
 static gboolean
-stage_loans(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
+copy_loans(PGconn *conn, Imp *imp, const GPtrArray *booked, ImportSummary *s, GError **error)
 {
-  DbCopy *c = db_copy_start(conn, "import_copy_loans", "COPY pg_temp.imp_loans FROM STDIN", error);
+  DbCopy *c = stmt_copy_start(conn, Q("32_copy_loans"), error);
   if (!c)
     return FALSE;
-  for (guint k = 0; k < imp->loan_list->len; k++) {
-    const ImpLoan *l = imp->loan_list->pdata[k];
-    if (l->refused) {
-      s->loans_refused++;
-      continue;
-    }
-    copy_loan(c, l);
+  for (guint k = 0; k < booked->len; k++) {
+    copy_loan(c, imp, booked->pdata[k]);
     s->loans++;
     if (!db_copy_flush_if_full(c, error)) {
       db_copy_abort(c);
       return FALSE;
     }
   }
-  if (!db_copy_finish(c, NULL, error))
-    return FALSE;
-  c = db_copy_start(conn, "import_copy_installments", "COPY pg_temp.imp_installments FROM STDIN", error);
+  return db_copy_finish(c, NULL, error);
+}
+
+static gboolean
+copy_installments(PGconn *conn, Imp *imp, const GPtrArray *booked, ImportSummary *s, GError **error)
+{
+  DbCopy *c = stmt_copy_start(conn, Q("33_copy_installments"), error);
   if (!c)
     return FALSE;
-  for (guint k = 0; k < imp->loan_list->len; k++) {
-    const ImpLoan *l = imp->loan_list->pdata[k];
-    for (guint n = 0; !l->refused && n < l->inst->len; n++) {
-      copy_inst(c, l, l->inst->pdata[n]);
+  for (guint k = 0; k < booked->len; k++) {
+    const ImpLoan *l = booked->pdata[k];
+    for (guint n = 0; n < l->inst->len; n++) {
+      copy_inst(c, imp, l, l->inst->pdata[n]);
       s->installments++;
       if (!db_copy_flush_if_full(c, error)) {
         db_copy_abort(c);
@@ -964,7 +855,9 @@ stage_loans(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
 static gboolean
 stage_refusals(PGconn *conn, Imp *imp, GError **error)
 {
-  DbCopy *c = db_copy_start(conn, "import_copy_refusals", "COPY pg_temp.imp_refusals FROM STDIN", error);
+  if (!stmt_exec(conn, Q("34_refusals_table"), 0, NULL, error))
+    return FALSE;
+  DbCopy *c = stmt_copy_start(conn, Q("35_copy_refusals"), error);
   if (!c)
     return FALSE;
   for (guint k = 0; k < imp->refusals->len; k++) {
@@ -983,11 +876,11 @@ stage_refusals(PGconn *conn, Imp *imp, GError **error)
 static gboolean
 read_products(PGconn *conn, Imp *imp, GError **error)
 {
-  g_autoptr(PGresult) res = db_query(conn, "import_products", sql_products, 0, NULL, error);
+  g_autoptr(PGresult) res = stmt_query(conn, Q("15_products"), 0, NULL, error);
   if (!res)
     return FALSE;
   for (int r = 0; r < PQntuples(res); r++)
-    g_hash_table_add(imp->products, g_strdup(PQgetvalue(res, r, 0)));
+    g_hash_table_insert(imp->products, g_strdup(PQgetvalue(res, r, 0)), g_strdup(PQgetvalue(res, r, 1)));
   return TRUE;
 }
 
@@ -1004,11 +897,10 @@ read_all(Imp *imp, GError **error)
 }
 
 static gboolean
-exec1(PGconn *conn, const char *name, const char *sql, const char *date, GError **error)
+exec1(PGconn *conn, const char *name, const char *date, GError **error)
 {
   const char *p[] = { date };
-  fault_statement(name);
-  return db_exec(conn, name, sql, date ? 1 : 0, date ? p : NULL, error);
+  return stmt_exec(conn, name, date ? 1 : 0, date ? p : NULL, error);
 }
 
 static gint64
@@ -1024,7 +916,7 @@ record_step(EodContext *ctx, const char *step, const char *host, const char *pid
   g_autofree char *rows = g_strdup_printf("%" G_GINT64_FORMAT, ctx->rows);
   g_autofree char *fen = g_strdup_printf("%" G_GINT64_FORMAT, ctx->amount_fen);
   const char *p[] = { run, step, ctx->date_str, rows, fen, host, pid };
-  return db_exec(ctx->conn, "import_step_done", sql_step_done, 7, p, error);
+  return stmt_exec(ctx->conn, Q("60_step_done"), 7, p, error);
 }
 
 /* The import commits only a book that reconciles: the nightly checks of the cut-over
@@ -1060,18 +952,18 @@ record_import(PGconn *conn, const Imp *imp, const EodContext *ctx, ImportSummary
   for (gsize k = 0; k < G_N_ELEMENTS(v); k++)
     g_snprintf(n[k], sizeof n[k], "%" G_GINT64_FORMAT, v[k]);
   const char *ip[] = { imp->manifest_sha, imp->dir, ctx->date_str, run_id, n[0], n[1], n[2], n[3], n[4] };
-  g_autoptr(PGresult) rec = db_query_one(conn, "import_record", sql_record, 9, ip, error);
+  g_autoptr(PGresult) rec = stmt_query_one(conn, Q("61_record"), 9, ip, error);
   if (!rec)
     return FALSE;
   s->import_id = int_at(rec, 0, 0);
   const char *iid[] = { PQgetvalue(rec, 0, 0) };
-  return db_exec(conn, "import_record_refusals", sql_record_refusals, 1, iid, error);
+  return stmt_exec(conn, Q("62_record_refusals"), 1, iid, error);
 }
 
 static gboolean
 opening_sums(PGconn *conn, const char *d, ImportSummary *s, GError **error)
 {
-  g_autoptr(PGresult) sums = db_query(conn, "import_opening_sums", sql_opening_sums, 1, &d, error);
+  g_autoptr(PGresult) sums = stmt_query(conn, Q("51_opening_sums"), 1, &d, error);
   if (!sums)
     return FALSE;
   for (int r = 0; r < PQntuples(sums); r++) {
@@ -1092,25 +984,25 @@ opening_sums(PGconn *conn, const char *d, ImportSummary *s, GError **error)
 static gboolean
 refresh_statistics(PGconn *conn, GError **error)
 {
-  g_autoptr(PGresult) res = db_query_one(conn, "import_refresh_statistics", sql_statistics, 0, NULL, error);
+  g_autoptr(PGresult) res = stmt_query_one(conn, Q("70_statistics"), 0, NULL, error);
   return res != NULL;
 }
 
+/* The users, loans and installments COPYed straight into their tables (the loans with
+ * ids reserved first), then the rows derived from them, set-based. */
 static gboolean
 book_rows(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
 {
   const char *d = imp->cutover_str;
-  return db_exec_script(conn, "import_staging", sql_staging, NULL, error)
-         && stage_users(conn, imp, s, error) && stage_loans(conn, imp, s, error)
+  if (!exec1(conn, Q("25_open_date"), d, error) || !copy_users(conn, imp, s, error))
+    return FALSE;
+  g_autoptr(GPtrArray) booked = reserve_loan_ids(conn, imp, s, error);
+  return booked && copy_loans(conn, imp, booked, s, error) && copy_installments(conn, imp, booked, s, error)
          && stage_refusals(conn, imp, error)
-         && exec1(conn, "import_open_date", sql_open_date, d, error)
-         && exec1(conn, "import_users", sql_book_users, d, error)
-         && exec1(conn, "import_loans", sql_book_loans, NULL, error)
-         && exec1(conn, "import_installments", sql_book_installments, d, error)
-         && exec1(conn, "import_credit_balances", sql_book_credit, d, error)
-         && exec1(conn, "import_writeoffs", sql_book_writeoffs, d, error)
-         && exec1(conn, "import_penalty_accruals", sql_book_accruals, d, error)
-         && exec1(conn, "import_snapshots", sql_book_snapshots, d, error)
+         && exec1(conn, Q("40_credit_balances"), d, error)
+         && exec1(conn, Q("41_writeoffs"), d, error)
+         && exec1(conn, Q("42_penalty_accruals"), d, error)
+         && exec1(conn, Q("43_snapshots"), d, error)
          && refresh_statistics(conn, error);
 }
 
@@ -1123,15 +1015,16 @@ book(PGconn *conn, const Config *config, Imp *imp, ImportSummary *s, GError **er
   g_snprintf(pid, sizeof pid, "%d", (int) getpid());
   const char *host = g_get_host_name();
   const char *rp[] = { imp->cutover_str, host, pid };
-  g_autoptr(PGresult) run = db_query_one(conn, "import_start_run", sql_start_run, 3, rp, error);
+  g_autoptr(PGresult) run = stmt_query_one(conn, Q("20_start_run"), 3, rp, error);
   if (!run)
     return FALSE;
   EodContext ctx = { .conn = conn, .config = config, .date = imp->cutover, .run_id = int_at(run, 0, 0) };
   g_strlcpy(ctx.date_str, imp->cutover_str, sizeof ctx.date_str);
   gint64 posted = 0;
-  if (!book_rows(conn, imp, s, error) || !record_import(conn, imp, &ctx, s, error)
+  const char *opening = stmt_sql(Q("50_opening_lines"), error);
+  if (!opening || !book_rows(conn, imp, s, error) || !record_import(conn, imp, &ctx, s, error)
       || !gl_post_query(&ctx, "OPENING", "import", "opening", "期初余额 / opening balances of the imported book",
-                        sql_opening_lines, 0, NULL, &posted, error)
+                        opening, 0, NULL, &posted, error)
       || !eod_step_risk(&ctx, error) || !record_step(&ctx, "risk", host, pid, error)
       || !eod_step_gl_close(&ctx, error) || !record_step(&ctx, "gl_close", host, pid, error)
       || !reconcile_cutover(&ctx, error) || !record_step(&ctx, "recon", host, pid, error)
@@ -1139,8 +1032,7 @@ book(PGconn *conn, const Config *config, Imp *imp, ImportSummary *s, GError **er
     return FALSE;
   const char *run_id = PQgetvalue(run, 0, 0);
   const char *cp[] = { ctx.date_str, run_id };
-  return db_exec(conn, "import_close_date", sql_close_date, 2, cp, error)
-         && db_exec(conn, "import_end_run", sql_end_run, 1, &run_id, error);
+  return stmt_exec(conn, Q("80_close_date"), 2, cp, error) && stmt_exec(conn, Q("81_end_run"), 1, &run_id, error);
 }
 
 /* TRUE when nothing is to be done (already imported), with *ERROR unset. */
@@ -1148,7 +1040,7 @@ static gboolean
 check_state(PGconn *conn, Imp *imp, ImportSummary *s, gboolean *done, GError **error)
 {
   const char *p[] = { imp->manifest_sha };
-  g_autoptr(PGresult) res = db_query_one(conn, "import_state", sql_state, 1, p, error);
+  g_autoptr(PGresult) res = stmt_query_one(conn, Q("10_state"), 1, p, error);
   if (!res)
     return FALSE;
   *done = !PQgetisnull(res, 0, 1);
@@ -1192,7 +1084,7 @@ import_book(PGconn *conn, const Config *config, const char *dir, ImportSummary *
   imp.user_list = g_ptr_array_new_with_free_func(imp_user_free);
   imp.loans = g_hash_table_new(g_str_hash, g_str_equal);
   imp.loan_list = g_ptr_array_new_with_free_func(imp_loan_free);
-  imp.products = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  imp.products = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   imp.refusals = g_array_new(FALSE, TRUE, sizeof(Refusal));
   g_array_set_clear_func(imp.refusals, refusal_clear);
   fault_set_scope("import");

@@ -9,15 +9,16 @@
 
 #define CUTOVER "2026-02-28"
 
-/* gen --book USERS --as-of CUTOVER (and DAYS days after it) into a fresh folder. */
+/* gen --book USERS --as-of CUTOVER (and DAYS days after it; with ACTIVE, only users
+ * 1..ACTIVE active) into a fresh folder. */
 static char *
-gen_book_into(const char *name, const char *users, const char *days)
+gen_book_into(const char *name, const char *users, const char *days, const char *active)
 {
   char *out = g_strdup_printf("%s/%s-%d", itest_tmpdir(), name, (int) getpid());
   g_autofree char *products = g_build_filename(g_getenv("top_srcdir"), "etc", "products.conf", NULL);
   g_autoptr(ItestRun) run = itest_baitiao((const char *[]) { "gen", "--book", users, "--as-of", CUTOVER, "--days", days,
                                                              "--seed", "11", "--out", out, "--products", products,
-                                                             NULL }, NULL);
+                                                             active ? "--active" : NULL, active, NULL }, NULL);
   if (run->status != 0)
     fprintf(stderr, "\n  gen --book failed: %s\n", run->err);
   CU_ASSERT_EQUAL_FATAL(run->status, 0);
@@ -164,7 +165,7 @@ run_nights(const char *config, const char *out, int days)
 static void
 test_import_audit_nights(void)
 {
-  g_autofree char *out = gen_book_into("import-book", "300", "3");
+  g_autofree char *out = gen_book_into("import-book", "300", "3", NULL);
   g_autofree char *book = g_build_filename(out, "book", NULL);
   g_autofree char *config = NULL;
   g_autofree char *db = fresh_db("import_book", &config);
@@ -232,7 +233,7 @@ plus_one_fen(const char *yuan)
 static void
 test_refusals(void)
 {
-  g_autofree char *out = gen_book_into("import-bad", "200", "0");
+  g_autofree char *out = gen_book_into("import-bad", "200", "0", NULL);
   g_autofree char *book = g_build_filename(out, "book", NULL);
   g_autofree char *config = NULL;
   g_autofree char *db = fresh_db("import_bad", &config);
@@ -286,7 +287,7 @@ test_refusals(void)
 static void
 test_whole_import_refused(void)
 {
-  g_autofree char *out = gen_book_into("import-ctl", "100", "0");
+  g_autofree char *out = gen_book_into("import-ctl", "100", "0", NULL);
   g_autofree char *book = g_build_filename(out, "book", NULL);
   g_autofree char *config = NULL;
   g_autofree char *db = fresh_db("import_ctl", &config);
@@ -338,9 +339,55 @@ test_whole_import_refused(void)
   PQfinish(c);
 }
 
+/* gen --book N --active M: users 1..M and their loans are those of the book of M users,
+ * the others hold only loans whose every installment fell due before the cut-over (the
+ * benchmark's books of any size with the same day files); such a book imports and
+ * passes the full audit. */
+static void
+test_import_dormant_users(void)
+{
+  /* more active users than the book has: a usage error */
+  g_autoptr(ItestRun) bad = itest_baitiao((const char *[]) { "gen", "--book", "10", "--active", "20", "--as-of",
+                                                             CUTOVER, "--out", "/nonexistent", NULL }, NULL);
+  CU_ASSERT_EQUAL(bad->status, 2);
+  ITEST_ASSERT_CONTAINS(bad->err, "--active 0 to --book");
+  g_autofree char *small = gen_book_into("import-act", "120", "0", NULL);
+  g_autofree char *large = gen_book_into("import-dorm", "240", "0", "120");
+  g_autofree char *small_book = g_build_filename(small, "book", NULL);
+  g_autofree char *large_book = g_build_filename(large, "book", NULL);
+  const char *files[] = { "users.csv", "loans.csv", "installments.csv" };
+  for (gsize k = 0; k < G_N_ELEMENTS(files); k++) {
+    g_autofree char *sp = g_build_filename(small_book, files[k], NULL);
+    g_autofree char *lp = g_build_filename(large_book, files[k], NULL);
+    g_autofree char *st = slurp(sp);
+    g_autofree char *lt = slurp(lp);
+    CU_ASSERT_TRUE(g_str_has_prefix(lt, st));
+    CU_ASSERT_TRUE(strlen(lt) > strlen(st));
+  }
+  g_autofree char *config = NULL;
+  g_autofree char *db = fresh_db("import_dorm", &config);
+  g_autoptr(ItestRun) run = import(config, large_book, NULL);
+  if (run->status != 0)
+    fprintf(stderr, "\n  import: %s\n", run->err);
+  CU_ASSERT_EQUAL_FATAL(run->status, 0);
+  ITEST_ASSERT_CONTAINS(run->out, "users                240  (0 refused)");
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  /* the dormant users have loans, all overdue, paid off or written off: nothing of
+   * theirs is unbilled or falls due on or after the cut-over */
+  g_autofree char *dormant = itest_query(c,
+    "SELECT (count(DISTINCT l.user_id) > 0) || '|'"
+    "       || count(*) FILTER (WHERE i.status = 'UNBILLED' OR i.due_date >= '" CUTOVER "') || '|'"
+    "       || (count(DISTINCT l.loan_id) FILTER (WHERE l.status = 'ACTIVE') > 0)"
+    "  FROM loans l JOIN installments i USING (loan_id) WHERE l.user_id > 'U0000120'");
+  ITEST_ASSERT_STR_EQ(dormant, "true|0|true");
+  assert_audit_clean(c, CUTOVER);
+  PQfinish(c);
+}
+
 CU_TestInfo itest_import_cases[] = {
   { "import, full audit, three nights, rerun", test_import_audit_nights },
   { "bad rows refuse their loans", test_refusals },
   ITEST_FAULT_CASE("control total, kill, database with dates", test_whole_import_refused)
+  { "gen --book --active: dormant users, same active users", test_import_dormant_users },
   CU_TEST_INFO_NULL,
 };

@@ -1,0 +1,2 @@
+-- The refusals, file:line:field and reason, in the order found.
+COPY pg_temp.imp_refusals FROM STDIN
