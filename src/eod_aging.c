@@ -6,9 +6,13 @@
  *      a loan_snapshots change row for each loan whose status, bucket or class did
  *      change; at a month end a full row for every live loan.
  *
- * Cost is the day's activity: the overdue set comes from the partial index on billed
- * installments by due date, yesterday's overdue set (to see cures) from yesterday's
- * penalty accruals, today's status changes from loans by status / origination date.
+ * Cost is the day's activity. The snapshot part (sql/steps/aging/20_snapshots.sql)
+ * never scans the overdue stock: DPD is derived from the earliest overdue due date,
+ * and a loan's bucket or class can change only on the days its DPD reaches a §7
+ * boundary (dpd_grade_boundaries(), the one definition's own), found by date
+ * arithmetic — its earliest overdue installment is due on D − t — over the partial
+ * index of billed (or written-off) installments by due date; or on a day money moved
+ * on it (allocations, refund applications, waivers of D) or its status changed.
  * Only a month end touches every live loan, as the contract asks.
  *
  * Decisions where the contract is silent (docs/decisions.md):
@@ -35,6 +39,7 @@
 #include "db.h"
 #include "eod_steps.h"
 #include "gl.h"
+#include "stmt.h"
 
 /* Penalty of D, set-based. Amounts are computed in numeric so that base × ppm cannot
  * overflow; the CHECK of sql/0016 recomputes them in bigint. The installments are
@@ -69,118 +74,6 @@ static const char sql_gl_penalty[] =
   "SELECT '6012', 0, coalesce(sum(amount_fen), 0)::bigint"
   "  FROM penalty_accruals WHERE accrual_date = $1::date";
 
-/* The change rows of D. $1 = D, $2 = D is a month end, $3 = the previous month end.
- * Candidates: loans overdue today, loans overdue yesterday (cured today?), loans
- * whose status changed or that were originated today, written-off loans that
- * recovered money today or whose off-balance DPD is on a bucket boundary today, and at
- * a month end every ACTIVE loan and every written-off loan not fully recovered. A
- * candidate gets a row when it has none yet, when its status, bucket or class
- * differs from its latest row, when it recovered money today (its off-balance
- * remainder changed), or at a month end. The two branches of "changed" and
- * the grouped balances let a month end (every live loan) be planned as one pass over
- * installments, and an ordinary day as a few index lookups per loan.
- *
- * A written-off loan (§11) stays in aging: its DPD is D − the earliest due date of
- * its written-off installments past due whose written-off principal + fee are not
- * fully recovered (recovery takes penalty, then fee, then principal, so that is
- * recovered_fen < written-off total and principal + fee written off > 0); class LOSS
- * (sql/0017); on-balance balances 0, the remainder in offbalance_fen. */
-static const char sql_snapshots[] =
-  "WITH overdue AS ("
-  "  SELECT i.loan_id, min(i.due_date) AS first_due_date,"
-  "         sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen"
-  "             - i.writeoff_principal_fen) AS overdue_principal_fen"
-  "    FROM installments i"
-  "   WHERE i.status = 'BILLED' AND i.due_date < $1::date"
-  "     AND (i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen - i.writeoff_principal_fen)"
-  "       + (i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen) > 0"
-  "   GROUP BY i.loan_id),"
-  " boundary AS ("
-  "  SELECT DISTINCT i.loan_id FROM installments i"
-  "   WHERE i.status = 'WRITTEN_OFF'"
-  "     AND i.due_date = ANY (ARRAY[$1::date - 1, $1::date - 31, $1::date - 61, $1::date - 91,"
-  "                                 $1::date - 121, $1::date - 151, $1::date - 181])),"
-  " recovered AS ("
-  "  SELECT DISTINCT loan_id FROM allocations"
-  "   WHERE business_date = $1::date AND component LIKE 'RECOVERY\\_%'),"
-  " candidates AS ("
-  "  SELECT loan_id FROM overdue"
-  "  UNION SELECT loan_id FROM penalty_accruals WHERE accrual_date = $1::date - 1"
-  "  UNION SELECT loan_id FROM loans WHERE status_date = $1::date"
-  "  UNION SELECT loan_id FROM loans WHERE origination_date = $1::date"
-  "  UNION SELECT loan_id FROM boundary"
-  "  UNION SELECT loan_id FROM recovered"
-  "  UNION SELECT loan_id FROM writeoffs"
-  "         WHERE $2::boolean AND recovered_fen < principal_fen + fee_fen + penalty_fen"
-  "  UNION SELECT loan_id FROM loans WHERE $2::boolean AND status = 'ACTIVE'),"
-  " state AS ("
-  "  SELECT l.loan_id, l.user_id, l.status,"
-  "         CASE l.status WHEN 'ACTIVE' THEN coalesce($1::date - o.first_due_date, 0)"
-  "                       WHEN 'WRITTEN_OFF' THEN coalesce($1::date - w.first_due_date, 0) ELSE 0 END AS dpd,"
-  "         CASE WHEN l.status = 'ACTIVE' THEN coalesce(o.overdue_principal_fen, 0) ELSE 0 END"
-  "           AS overdue_principal_fen,"
-  "         CASE WHEN l.status = 'WRITTEN_OFF' THEN coalesce(w.remainder_fen, 0) ELSE 0 END AS offbalance_fen,"
-  "         r.loan_id IS NOT NULL AS recovered_today"
-  "    FROM candidates c JOIN loans l ON l.loan_id = c.loan_id"
-  "    LEFT JOIN recovered r ON r.loan_id = c.loan_id"
-  "    LEFT JOIN overdue o ON o.loan_id = c.loan_id"
-  "    LEFT JOIN LATERAL ("
-  "      SELECT min(i.due_date) FILTER (WHERE i.due_date < $1::date"
-  "                 AND i.writeoff_principal_fen + i.writeoff_fee_fen > 0"
-  "                 AND i.recovered_fen < i.writeoff_principal_fen + i.writeoff_fee_fen"
-  "                                       + i.writeoff_penalty_fen) AS first_due_date,"
-  "             sum(i.writeoff_principal_fen + i.writeoff_fee_fen + i.writeoff_penalty_fen"
-  "                 - i.recovered_fen)::bigint AS remainder_fen"
-  "        FROM installments i"
-  "       WHERE l.status = 'WRITTEN_OFF' AND i.loan_id = l.loan_id AND i.status = 'WRITTEN_OFF') w ON true"
-  "   WHERE l.status IN ('ACTIVE', 'WRITTEN_OFF') OR l.status_date = $1::date),"
-  " graded AS ("
-  "  SELECT s.*,"
-  "         CASE WHEN dpd = 0 THEN 'C' WHEN dpd <= 30 THEN 'M1' WHEN dpd <= 60 THEN 'M2'"
-  "              WHEN dpd <= 90 THEN 'M3' WHEN dpd <= 120 THEN 'M4' WHEN dpd <= 150 THEN 'M5'"
-  "              WHEN dpd <= 180 THEN 'M6' ELSE 'M7+' END AS bucket,"
-  "         CASE WHEN status = 'WRITTEN_OFF' OR dpd > 360 THEN 'LOSS' WHEN dpd > 270 THEN 'DOUBTFUL'"
-  "              WHEN dpd > 90 THEN 'SUBSTANDARD' WHEN dpd >= 1 THEN 'SPECIAL_MENTION'"
-  "              ELSE 'NORMAL' END AS class"
-  "    FROM state s),"
-  " changed AS MATERIALIZED ("
-  "  SELECT g.* FROM graded g WHERE $2::boolean"
-  "  UNION ALL"
-  "  SELECT g.* FROM graded g"
-  "    LEFT JOIN LATERAL (SELECT p.status, p.bucket, p.class FROM loan_snapshots p"
-  "                        WHERE p.loan_id = g.loan_id"
-  "                          AND p.snapshot_date BETWEEN $3::date AND $1::date"
-  "                        ORDER BY p.snapshot_date DESC LIMIT 1) prev ON true"
-  "   WHERE NOT $2::boolean AND (prev.status IS NULL OR g.recovered_today"
-  "      OR (prev.status, prev.bucket, prev.class) IS DISTINCT FROM (g.status, g.bucket, g.class))),"
-  " balances AS ("
-  "  SELECT i.loan_id,"
-  "         sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen"
-  "             - i.writeoff_principal_fen)::bigint AS principal_fen,"
-  "         coalesce(sum(i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen)"
-  "                  FILTER (WHERE i.status = 'BILLED'), 0)::bigint AS fee_fen,"
-  "         sum(i.penalty_accrued_fen - i.penalty_waived_fen - i.paid_penalty_fen"
-  "             - i.writeoff_penalty_fen)::bigint AS penalty_fen"
-  "    FROM installments i WHERE i.loan_id IN (SELECT loan_id FROM changed)"
-  "   GROUP BY i.loan_id),"
-  " written AS ("
-  "  INSERT INTO loan_snapshots (loan_id, snapshot_date, user_id, status, dpd, bucket, class,"
-  "                              outstanding_principal_fen, outstanding_fee_fen, outstanding_penalty_fen,"
-  "                              overdue_principal_fen, offbalance_fen, is_month_end)"
-  "  SELECT c.loan_id, $1::date, c.user_id, c.status, c.dpd, c.bucket, c.class,"
-  "         coalesce(b.principal_fen, 0), coalesce(b.fee_fen, 0), coalesce(b.penalty_fen, 0),"
-  "         c.overdue_principal_fen, c.offbalance_fen, $2::boolean"
-  "    FROM changed c LEFT JOIN balances b USING (loan_id)"
-  "  ON CONFLICT (loan_id, snapshot_date) DO UPDATE SET"
-  "     status = excluded.status, dpd = excluded.dpd, bucket = excluded.bucket, class = excluded.class,"
-  "     outstanding_principal_fen = excluded.outstanding_principal_fen,"
-  "     outstanding_fee_fen = excluded.outstanding_fee_fen,"
-  "     outstanding_penalty_fen = excluded.outstanding_penalty_fen,"
-  "     overdue_principal_fen = excluded.overdue_principal_fen, offbalance_fen = excluded.offbalance_fen,"
-  "     is_month_end = excluded.is_month_end"
-  "  RETURNING 1)"
-  " SELECT count(*) FROM written";
-
 static gint64
 int_value(PGresult *res, int col)
 {
@@ -201,6 +94,9 @@ accrue_penalty(EodContext *ctx, gint64 *accrued_rows, gint64 *penalty_fen, GErro
                        sql_gl_penalty, 1, d, &posted, error);
 }
 
+/* D's loan_snapshots rows (sql/steps/aging/2x_*.sql): the previous pass the date
+ * arithmetic starts from, the change rows (or a month end's full rows), and D's pass
+ * recorded for the next night. */
 static gboolean
 write_snapshots(EodContext *ctx, gint64 *snapshot_rows, GError **error)
 {
@@ -209,13 +105,23 @@ write_snapshots(EodContext *ctx, gint64 *snapshot_rows, GError **error)
   g_date_subtract_days(&previous_month_end, 1);
   char window_start[11];
   g_date_strftime(window_start, sizeof window_start, "%Y-%m-%d", &previous_month_end);
-  const char *params[] = { ctx->date_str, g_date_is_last_of_month(&ctx->date) ? "true" : "false",
-                           window_start };
-  g_autoptr(PGresult) res = db_query_one(ctx->conn, "loan_snapshots", sql_snapshots, 3, params, error);
+  const char *pass_params[] = { ctx->date_str, window_start };
+  g_autoptr(PGresult) pass = stmt_query_one(ctx->conn, "steps/aging/20_previous_pass", 2, pass_params, error);
+  if (!pass)
+    return FALSE;
+  const char *previous = PQgetisnull(pass, 0, 0) ? NULL : PQgetvalue(pass, 0, 0);
+  gboolean month_end = g_date_is_last_of_month(&ctx->date);
+  gboolean no_previous = PQgetvalue(pass, 0, 2)[0] == 't';
+  const char *params[] = { ctx->date_str, month_end ? "true" : "false", window_start, PQgetvalue(pass, 0, 1),
+                           no_previous ? "true" : "false" };
+  g_autoptr(PGresult) res = stmt_query_one(ctx->conn, "steps/aging/21_snapshots", 5, params, error);
   if (!res)
     return FALSE;
   *snapshot_rows = int_value(res, 0);
-  return TRUE;
+  char rows[24];
+  g_snprintf(rows, sizeof rows, "%" G_GINT64_FORMAT, *snapshot_rows);
+  const char *record[] = { ctx->date_str, previous, no_previous ? "true" : "false", rows };
+  return stmt_exec(ctx->conn, "steps/aging/22_record_pass", 4, record, error);
 }
 
 /* ctx->rows = penalty_accruals rows inserted + loan_snapshots rows written;

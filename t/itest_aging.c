@@ -215,7 +215,8 @@ bill_through(PGconn *c, const char *date)
 }
 
 /* A repayment already split by the caller (penalty → fee → principal, §5) onto one
- * installment: paid amounts, PAID / PAID_OFF when settled, used limit, GL
+ * installment: paid amounts and their allocations rows (what the aging step sees of
+ * the day's money), PAID / PAID_OFF when settled, used limit, GL
  * Dr 1002.ITEST / Cr 1124, 1123, 1122. */
 static void
 pay(PGconn *c, const char *date, gint64 loan_id, int k, gint64 penalty, gint64 fee, gint64 principal)
@@ -229,6 +230,14 @@ pay(PGconn *c, const char *date, gint64 loan_id, int k, gint64 penalty, gint64 f
        "       paid_fee_fen = paid_fee_fen + $4::bigint, paid_principal_fen = paid_principal_fen + $5::bigint"
        " WHERE loan_id = $1::bigint AND installment_no = $2::int",
        5, paid);
+  const char *allocated[] = { loan, no, pe, fe, pr, date };
+  exec(c,
+       "INSERT INTO allocations (business_date, user_id, source, loan_id, installment_no, component, amount_fen)"
+       " SELECT $6::date, l.user_id, 'CREDIT_BALANCE', l.loan_id, $2::int, a.component, a.amount"
+       "   FROM loans l, (VALUES ('PENALTY', $3::bigint), ('FEE', $4::bigint), ('PRINCIPAL', $5::bigint))"
+       "        AS a(component, amount)"
+       "  WHERE l.loan_id = $1::bigint AND a.amount > 0",
+       6, allocated);
   const char *settled[] = { loan, no, date };
   exec(c,
        "UPDATE installments SET status = 'PAID', paid_date = $3::date"
@@ -918,6 +927,185 @@ test_written_off_buckets_and_recovery(void)
   PQfinish(c);
 }
 
+/* ---- §7's thresholds: one definition ------------------------------------ */
+
+/* Product rules §7, spelled here independently of the database: the first DPD of each
+ * bucket and of each class (a written-off loan is LOSS whatever its DPD). */
+static const struct { int first_dpd; const char *name; } RULE_BUCKETS[] = {
+  { 0, "C" }, { 1, "M1" }, { 31, "M2" }, { 61, "M3" }, { 91, "M4" }, { 121, "M5" }, { 151, "M6" }, { 181, "M7+" },
+};
+static const struct { int first_dpd; const char *name; } RULE_CLASSES[] = {
+  { 0, "NORMAL" }, { 1, "SPECIAL_MENTION" }, { 91, "SUBSTANDARD" }, { 271, "DOUBTFUL" }, { 361, "LOSS" },
+};
+
+static const char *
+rule_bucket(int dpd)
+{
+  const char *name = RULE_BUCKETS[0].name;
+  for (guint i = 0; i < G_N_ELEMENTS(RULE_BUCKETS); i++)
+    if (dpd >= RULE_BUCKETS[i].first_dpd)
+      name = RULE_BUCKETS[i].name;
+  return name;
+}
+
+static const char *
+rule_class(const char *status, int dpd)
+{
+  const char *name = RULE_CLASSES[0].name;
+  for (guint i = 0; i < G_N_ELEMENTS(RULE_CLASSES); i++)
+    if (dpd >= RULE_CLASSES[i].first_dpd)
+      name = RULE_CLASSES[i].name;
+  return strcmp(status, "WRITTEN_OFF") == 0 ? "LOSS" : name;
+}
+
+/* dpd_bucket / loan_class give §7's table on every day from DPD 0 to 400 and for each
+ * status; dpd_grade_boundaries (the aging step's date arithmetic) are exactly the days
+ * where the bucket or the class of a loan that stays overdue changes. */
+static void
+test_rules_every_boundary_day(void)
+{
+  g_autofree char *db = itest_create_db("rules", TRUE);
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  static const char *const statuses[] = { "ACTIVE", "CANCELLED", "PAID_OFF", "WRITTEN_OFF" };
+  GString *expected = g_string_new(NULL);
+  GString *boundaries = g_string_new("{");
+  for (guint s = 0; s < G_N_ELEMENTS(statuses); s++)
+    for (int dpd = 0; dpd <= 400; dpd++)
+      g_string_append_printf(expected, "%s%s %d %s %s", expected->len ? "\n" : "", statuses[s], dpd,
+                             rule_bucket(dpd), rule_class(statuses[s], dpd));
+  for (int dpd = 1; dpd <= 400; dpd++)
+    if (strcmp(rule_bucket(dpd), rule_bucket(dpd - 1)) || strcmp(rule_class("ACTIVE", dpd), rule_class("ACTIVE", dpd - 1)))
+      g_string_append_printf(boundaries, "%s%d", boundaries->len > 1 ? "," : "", dpd);
+  g_string_append_c(boundaries, '}');
+  g_autofree char *got = q(c,
+                           "SELECT string_agg(format('%s %s %s %s', s, d, dpd_bucket(d), loan_class(s, d)), E'\\n'"
+                           "                  ORDER BY s, d)"
+                           "  FROM unnest(ARRAY['ACTIVE', 'CANCELLED', 'PAID_OFF', 'WRITTEN_OFF']) AS s,"
+                           "       generate_series(0, 400) AS d",
+                           0, NULL);
+  ITEST_ASSERT_STR_EQ(got, expected->str);
+  g_autofree char *got_boundaries = q(c, "SELECT dpd_grade_boundaries()::text", 0, NULL);
+  ITEST_ASSERT_STR_EQ(got_boundaries, boundaries->str);
+  ITEST_ASSERT_STR_EQ(boundaries->str, "{1,31,61,91,121,151,181,271,361}");
+  /* beyond the last boundary nothing changes (the scan of dpd_grade_boundaries is bounded) */
+  g_autofree char *far = q(c, "SELECT dpd_bucket(100000) || ' ' || loan_class('ACTIVE', 100000)", 0, NULL);
+  ITEST_ASSERT_STR_EQ(far, "M7+ LOSS");
+  /* the CHECKs of loan_snapshots are the functions: a row disagreeing with them is refused */
+  char state[6] = "";
+  g_free(itest_sql(c,
+                   "INSERT INTO loan_snapshots (loan_id, snapshot_date, user_id, status, dpd, bucket, class,"
+                   "  outstanding_principal_fen, outstanding_fee_fen, outstanding_penalty_fen)"
+                   " VALUES (1, '2026-03-14', 'u', 'ACTIVE', 31, 'M1', 'SPECIAL_MENTION', 0, 0, 0)",
+                   state));
+  ITEST_ASSERT_STR_EQ(state, "23514");
+  g_autofree char *checks = q(c,
+                              "SELECT string_agg(pg_get_constraintdef(oid), ' | ' ORDER BY conname)"
+                              "  FROM pg_constraint WHERE conrelid = 'loan_snapshots'::regclass"
+                              "   AND conname IN ('loan_snapshots_bucket_from_dpd', 'loan_snapshots_class_from_dpd')",
+                              0, NULL);
+  ITEST_ASSERT_STR_EQ(checks, "CHECK ((bucket = dpd_bucket(dpd))) | CHECK ((class = loan_class(status, dpd)))");
+  g_string_free(expected, TRUE);
+  g_string_free(boundaries, TRUE);
+  PQfinish(c);
+}
+
+/* What spells a §7 threshold: a CASE arm naming a bucket past C or a class between
+ * NORMAL and LOSS, a DPD compared (<=, <, >) with a bucket or class limit, or a date
+ * minus a first day of one (the old date arithmetic). "DPD >= 30" is the vintage
+ * report's own 30+ measure (risk_vintage_bad_fen), not a §7 threshold. */
+#define RULES_THRESHOLD_RE_PCRE                                                       \
+  "THEN\\s+'(M[1-7]\\+?|SPECIAL_MENTION|SUBSTANDARD|DOUBTFUL)'"                       \
+  "|dpd\\w*\\s*(<=|<|>)\\s*(30|60|90|120|150|180|270|360)\\b"                         \
+  "|date\\s*-\\s*(31|61|91|121|151|181|271|361)\\b"
+/* The same in PostgreSQL's regular expressions (\M ends a word). */
+#define RULES_THRESHOLD_RE_PG                                                         \
+  "THEN\\s+''(M[1-7]\\+?|SPECIAL_MENTION|SUBSTANDARD|DOUBTFUL)''"                     \
+  "|dpd\\w*\\s*(<=|<|>)\\s*(30|60|90|120|150|180|270|360)\\M"                         \
+  "|date\\s*-\\s*(31|61|91|121|151|181|271|361)\\M"
+
+/* Appends "PATH:LINE" to HITS for every line of the files under DIR (recursively)
+ * that spells a threshold. */
+static void
+rules_scan_dir(const char *dir, GRegex *re, GString *hits)
+{
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+  const char *name;
+  while ((name = g_dir_read_name(d))) {
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+      rules_scan_dir(path, re, hits);
+      continue;
+    }
+    if (!g_str_has_suffix(name, ".c") && !g_str_has_suffix(name, ".h") && !g_str_has_suffix(name, ".sql")
+        && !g_str_has_suffix(name, ".report"))
+      continue;
+    g_autofree char *text = NULL;
+    CU_ASSERT_FATAL(g_file_get_contents(path, &text, NULL, NULL));
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (guint i = 0; lines[i]; i++)
+      if (g_regex_match(re, lines[i], 0, NULL))
+        g_string_append_printf(hits, "%s:%u ", path, i + 1);
+  }
+}
+
+/* §7's thresholds appear in exactly one definition: among the live database objects
+ * (every function, constraint, view, index and default of the schema after all the
+ * migrations, so a superseded CHECK of an old migration does not count) only
+ * dpd_bucket and loan_class spell them, and no step or query file, no C source and no
+ * report spec does. */
+static void
+test_rules_thresholds_in_one_definition(void)
+{
+  g_autofree char *db = itest_create_db("rules_one", TRUE);
+  PGconn *c = itest_connect(db, "baitiao_owner");
+  g_autofree char *defined = q(c,
+    "SELECT string_agg(DISTINCT what, ', ' ORDER BY what) FROM ("
+    "  SELECT 'function ' || p.proname AS what, p.prosrc AS body"
+    "    FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'baitiao'"
+    "  UNION ALL SELECT 'constraint ' || c.conname, pg_get_constraintdef(c.oid)"
+    "    FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'baitiao'"
+    "  UNION ALL SELECT 'view ' || c.relname, pg_get_viewdef(c.oid)"
+    "    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    "   WHERE n.nspname = 'baitiao' AND c.relkind IN ('v', 'm')"
+    "  UNION ALL SELECT 'index ' || c.relname, pg_get_indexdef(c.oid)"
+    "    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    "   WHERE n.nspname = 'baitiao' AND c.relkind IN ('i', 'I')"
+    "  UNION ALL SELECT 'default ' || d.adrelid::regclass::text, pg_get_expr(d.adbin, d.adrelid)"
+    "    FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+    "   WHERE n.nspname = 'baitiao') x"
+    " WHERE body ~* '" RULES_THRESHOLD_RE_PG "'",
+    0, NULL);
+  ITEST_ASSERT_STR_EQ(defined, "function dpd_bucket, function loan_class");
+  PQfinish(c);
+
+  g_autoptr(GRegex) re = g_regex_new(RULES_THRESHOLD_RE_PCRE, G_REGEX_CASELESS, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(re);
+  GString *hits = g_string_new(NULL);
+  static const char *const dirs[] = { "src", "sql/steps", "sql/queries", "reports" };
+  for (guint i = 0; i < G_N_ELEMENTS(dirs); i++) {
+    g_autofree char *dir = itest_top_file(dirs[i], NULL);
+    if (g_file_test(dir, G_FILE_TEST_IS_DIR))
+      rules_scan_dir(dir, re, hits);
+  }
+  ITEST_ASSERT_STR_EQ(hits->str, "");
+  /* the pattern does find the one definition's file (a test that can fail) */
+  g_autofree char *migrations = itest_top_file("sql", NULL);
+  GString *defs = g_string_new(NULL);
+  g_autoptr(GDir) d = g_dir_open(migrations, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name(d))) {
+    g_autofree char *path = g_build_filename(migrations, name, NULL);
+    g_autofree char *text = NULL;
+    if (g_str_has_suffix(name, "_risk_class_functions.sql") && g_file_get_contents(path, &text, NULL, NULL)
+        && g_regex_match(re, text, 0, NULL))
+      g_string_append(defs, name);
+  }
+  CU_ASSERT(defs->len > 0);
+  g_string_free(defs, TRUE);
+  g_string_free(hits, TRUE);
+}
+
 CU_TestInfo itest_aging_cases[] = {
   { "paid on the due date: no penalty", test_paid_on_due_date_no_penalty },
   { "one day late: 8833 fen at 500 ppm is 4 fen a day, not on penalty", test_one_day_late_accrues_4_fen_a_day },
@@ -929,5 +1117,7 @@ CU_TestInfo itest_aging_cases[] = {
   { "month end rows every live loan; ordinary days touch nothing", test_month_end_rows_and_quiet_days },
   { "written off stays in aging: the contract's example", test_written_off_stays_in_aging_example },
   { "written off: every bucket boundary, partial and full recovery", test_written_off_buckets_and_recovery },
+  { "rules: §7's buckets and classes on every boundary day", test_rules_every_boundary_day },
+  { "rules: §7's thresholds in exactly one definition", test_rules_thresholds_in_one_definition },
   CU_TEST_INFO_NULL,
 };

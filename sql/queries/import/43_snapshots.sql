@@ -29,11 +29,7 @@ INSERT INTO loan_snapshots (loan_id, snapshot_date, user_id, status, dpd, bucket
     outstanding_principal_fen, outstanding_fee_fen, outstanding_penalty_fen, overdue_principal_fen,
     offbalance_fen, is_month_end)
 SELECT loan_id, $1::date, user_id, status, dpd,
-       CASE WHEN dpd = 0 THEN 'C' WHEN dpd <= 30 THEN 'M1' WHEN dpd <= 60 THEN 'M2'
-            WHEN dpd <= 90 THEN 'M3' WHEN dpd <= 120 THEN 'M4' WHEN dpd <= 150 THEN 'M5'
-            WHEN dpd <= 180 THEN 'M6' ELSE 'M7+' END,
-       CASE WHEN status = 'WRITTEN_OFF' OR dpd > 360 THEN 'LOSS' WHEN dpd > 270 THEN 'DOUBTFUL'
-            WHEN dpd > 90 THEN 'SUBSTANDARD' WHEN dpd >= 1 THEN 'SPECIAL_MENTION' ELSE 'NORMAL' END,
+       dpd_bucket(dpd), loan_class(status, dpd),
        principal_fen, fee_fen, penalty_fen, overdue_fen, offbalance_fen,
        extract(day FROM $1::date + 1) = 1
   FROM st WHERE status = 'ACTIVE' OR offbalance_fen > 0
