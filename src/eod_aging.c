@@ -36,39 +36,6 @@
 #include "eod_steps.h"
 #include "gl.h"
 
-/* Penalty of D, set-based. Amounts are computed in numeric so that base × ppm cannot
- * overflow; the CHECK of sql/0016 recomputes them in bigint. The installments are
- * updated from the rows actually inserted (ON CONFLICT DO NOTHING), so a replay can
- * never accrue a day twice. */
-static const char sql_accrue_penalty[] =
-  "WITH overdue AS ("
-  "  SELECT i.loan_id, i.installment_no, i.user_id, l.penalty_ppm,"
-  "         (i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen - i.writeoff_principal_fen)"
-  "       + (i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen) AS base_fen"
-  "    FROM installments i JOIN loans l ON l.loan_id = i.loan_id"
-  "   WHERE i.status = 'BILLED' AND i.due_date < $1::date AND l.status = 'ACTIVE'),"
-  " accrued AS ("
-  "  INSERT INTO penalty_accruals (loan_id, installment_no, accrual_date, user_id, base_fen,"
-  "                                penalty_ppm, amount_fen)"
-  "  SELECT loan_id, installment_no, $1::date, user_id, base_fen, penalty_ppm,"
-  "         div(base_fen::numeric * penalty_ppm + 500000, 1000000)::bigint"
-  "    FROM overdue WHERE base_fen > 0"
-  "  ON CONFLICT DO NOTHING"
-  "  RETURNING loan_id, installment_no, amount_fen),"
-  " booked AS ("
-  "  UPDATE installments i SET penalty_accrued_fen = i.penalty_accrued_fen + a.amount_fen"
-  "    FROM accrued a"
-  "   WHERE i.loan_id = a.loan_id AND i.installment_no = a.installment_no AND a.amount_fen > 0)"
-  " SELECT count(*), coalesce(sum(amount_fen), 0)::bigint FROM accrued";
-
-static const char sql_gl_penalty[] =
-  "SELECT '1124' AS account_code, coalesce(sum(amount_fen), 0)::bigint AS debit_fen,"
-  "       0::bigint AS credit_fen"
-  "  FROM penalty_accruals WHERE accrual_date = $1::date"
-  " UNION ALL "
-  "SELECT '6012', 0, coalesce(sum(amount_fen), 0)::bigint"
-  "  FROM penalty_accruals WHERE accrual_date = $1::date";
-
 /* The change rows of D. $1 = D, $2 = D is a month end, $3 = the previous month end.
  * Candidates: loans overdue today, loans overdue yesterday (cured today?), loans
  * whose status changed or that were originated today, written-off loans that
@@ -105,7 +72,7 @@ static const char sql_snapshots[] =
   "   WHERE business_date = $1::date AND component LIKE 'RECOVERY\\_%'),"
   " candidates AS ("
   "  SELECT loan_id FROM overdue"
-  "  UNION SELECT loan_id FROM penalty_accruals WHERE accrual_date = $1::date - 1"
+  "  UNION SELECT loan_id FROM penalty_accruals WHERE accrual_date + (days - 1) = $1::date - 1"
   "  UNION SELECT loan_id FROM loans WHERE status_date = $1::date"
   "  UNION SELECT loan_id FROM loans WHERE origination_date = $1::date"
   "  UNION SELECT loan_id FROM boundary"
@@ -159,8 +126,7 @@ static const char sql_snapshots[] =
   "             - i.writeoff_principal_fen)::bigint AS principal_fen,"
   "         coalesce(sum(i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen)"
   "                  FILTER (WHERE i.status = 'BILLED'), 0)::bigint AS fee_fen,"
-  "         sum(i.penalty_accrued_fen - i.penalty_waived_fen - i.paid_penalty_fen"
-  "             - i.writeoff_penalty_fen)::bigint AS penalty_fen"
+  "         sum(installment_penalty_out_fen(i, $1::date))::bigint AS penalty_fen"
   "    FROM installments i WHERE i.loan_id IN (SELECT loan_id FROM changed)"
   "   GROUP BY i.loan_id),"
   " written AS ("
@@ -188,20 +154,6 @@ int_value(PGresult *res, int col)
 }
 
 static gboolean
-accrue_penalty(EodContext *ctx, gint64 *accrued_rows, gint64 *penalty_fen, GError **error)
-{
-  const char *d[] = { ctx->date_str };
-  g_autoptr(PGresult) res = db_query_one(ctx->conn, "accrue_penalty", sql_accrue_penalty, 1, d, error);
-  if (!res)
-    return FALSE;
-  *accrued_rows = int_value(res, 0);
-  *penalty_fen = int_value(res, 1);
-  gint64 posted = 0;
-  return gl_post_query(ctx, "PENALTY", "aging", "aging:PENALTY", "penalty accrued: Dr 1124 / Cr 6012",
-                       sql_gl_penalty, 1, d, &posted, error);
-}
-
-static gboolean
 write_snapshots(EodContext *ctx, gint64 *snapshot_rows, GError **error)
 {
   GDate previous_month_end = ctx->date;
@@ -224,7 +176,7 @@ gboolean
 eod_step_aging(EodContext *ctx, GError **error)
 {
   gint64 accrued_rows = 0, penalty_fen = 0, snapshot_rows = 0;
-  if (!accrue_penalty(ctx, &accrued_rows, &penalty_fen, error)
+  if (!eod_penalty_accrue(ctx, &accrued_rows, &penalty_fen, error)
       || !write_snapshots(ctx, &snapshot_rows, error))
     return FALSE;
   ctx->rows = accrued_rows + snapshot_rows;

@@ -25,7 +25,7 @@ static const char sql_settle_empty[] =
   " WHERE status = 'BILLED' AND billed_date = $1::date"
   "   AND principal_reduced_fen + paid_principal_fen = principal_fen"
   "   AND fee_waived_fen + paid_fee_fen = fee_fen"
-  "   AND penalty_waived_fen + paid_penalty_fen = penalty_accrued_fen";
+  "   AND installment_penalty_out_fen(installments, $1::date - 1) = 0";
 
 static const char sql_gl_fee[] =
   "SELECT '1123' AS account_code, coalesce(sum(fee_fen - fee_waived_fen), 0)::bigint AS debit_fen,"
@@ -50,7 +50,7 @@ static const char sql_statement_base[] =
   "        CASE WHEN i.billing_date = $1::date THEN 'NEW' ELSE 'CARRIED' END AS line_kind,"
   "        i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen AS principal_fen,"
   "        i.fee_fen - i.fee_waived_fen - i.paid_fee_fen AS fee_fen,"
-  "        i.penalty_accrued_fen - i.penalty_waived_fen - i.paid_penalty_fen AS penalty_fen,"
+  "        installment_penalty_out_fen(i, $1::date - 1) AS penalty_fen,"
   "        i.due_date"
   "   FROM users_due d JOIN installments i ON i.user_id = d.user_id AND i.status = 'BILLED'";
 

@@ -24,7 +24,7 @@
 
 #define PRIN_OUT(a) WATERFALL_PRINCIPAL_OUT(a)
 #define FEE_OUT(a) WATERFALL_FEE_OUT(a)
-#define PEN_OUT(a) WATERFALL_PENALTY_OUT(a)
+#define PEN_OUT(a, through) WATERFALL_PENALTY_OUT(a, through)
 
 static const char sql_create_refund_today[] =
   "CREATE TEMP TABLE pg_temp.bt_refund_today ("
@@ -119,7 +119,8 @@ static const char sql_reject[] =
 /* How each applied refund splits over its loan's open rows: one number line per loan,
  * unbilled rows from the last backwards, then billed rows oldest first; a row takes
  * the overlap of its outstanding principal with [0, R). A full refund covers every
- * open row (R ≥ their principal) and waives every unpaid fee and penalty. */
+ * open row (R ≥ their principal) and waives every unpaid fee and penalty.
+ * $1 date (penalty through D − 1). */
 static const char sql_split[] =
   "INSERT INTO pg_temp.bt_refund_split (refund_id, user_id, loan_id, installment_no, was_billed,"
   "                                     principal_reduced_fen, fee_waived_fen, penalty_waived_fen,"
@@ -127,7 +128,7 @@ static const char sql_split[] =
   " WITH open_rows AS ("
   "   SELECT e.refund_id, e.amount_fen AS refund_fen, e.is_full, i.user_id, i.loan_id,"
   "          i.installment_no, i.status, i.due_date,"
-  "          " PRIN_OUT("i") " AS principal, " FEE_OUT("i") " AS fee, " PEN_OUT("i") " AS penalty"
+  "          " PRIN_OUT("i") " AS principal, " FEE_OUT("i") " AS fee, " PEN_OUT("i", "$1::date - 1") " AS penalty"
   "     FROM pg_temp.bt_refund_eval e"
   "     JOIN installments i ON i.loan_id = e.loan_id AND i.status IN ('UNBILLED', 'BILLED')"
   "    WHERE e.reason IS NULL),"
@@ -316,7 +317,7 @@ refund_round(EodContext *ctx, const char *round, GError **error)
          && waterfall_temp_table(ctx, "bt_refund_split", sql_create_refund_split, sql_clear_refund_split, error)
          && db_exec(ctx->conn, "refund_evaluate", sql_evaluate, 1, round_param, error)
          && db_exec(ctx->conn, "refund_reject", sql_reject, 1, date_param, error)
-         && db_exec(ctx->conn, "refund_split", sql_split, 0, NULL, error)
+         && db_exec(ctx->conn, "refund_split", sql_split, 1, date_param, error)
          && db_exec(ctx->conn, "refund_allocate", sql_allocate, 1, date_param, error)
          && db_exec(ctx->conn, "refund_waive", sql_waive, 1, date_param, error)
          && db_exec(ctx->conn, "refund_settle_installments", sql_settle_installments, 1, date_param, error)

@@ -24,7 +24,7 @@
 
 #define PRIN_OUT(a) WATERFALL_PRINCIPAL_OUT(a)
 #define FEE_OUT(a) WATERFALL_FEE_OUT(a)
-#define PEN_OUT(a) WATERFALL_PENALTY_OUT(a)
+#define PEN_OUT(a, through) WATERFALL_PENALTY_OUT(a, through)
 
 static const char sql_create_repay_today[] =
   "CREATE TEMP TABLE pg_temp.bt_repay_today ("
@@ -98,7 +98,7 @@ static const char sql_batch_totals[] =
 
 /* ---- prepayment (提前还款) ------------------------------------------------ */
 
-/* $1 round. The payoff of the named loan (of the paying user) as it stands now:
+/* $1 round, $2 date (penalty through D − 1). The payoff of the named loan (of the paying user) as it stands now:
  * billed items in full, unbilled principal, and unbilled fee under CHARGE_ALL. */
 static const char sql_prepay_evaluate[] =
   "INSERT INTO pg_temp.bt_prepay (txn_id, user_id, loan_id, policy, amount_fen, payoff_fen, outcome)"
@@ -111,7 +111,7 @@ static const char sql_prepay_evaluate[] =
   "   LEFT JOIN loans l ON l.order_id = r.prepay_order_id AND l.user_id = r.user_id"
   "   LEFT JOIN LATERAL ("
   "     SELECT coalesce(sum(" PRIN_OUT("i")
-  "                         + CASE WHEN i.status = 'BILLED' THEN " PEN_OUT("i") " + " FEE_OUT("i")
+  "                         + CASE WHEN i.status = 'BILLED' THEN " PEN_OUT("i", "$2::date - 1") " + " FEE_OUT("i")
   "                                WHEN l.prepay_fee_policy = 'CHARGE_ALL' THEN " FEE_OUT("i")
   "                                ELSE 0 END), 0) AS payoff"
   "       FROM installments i"
@@ -147,7 +147,7 @@ static const char sql_prepay_allocate[] =
   "   FROM pg_temp.bt_prepay e"
   "   JOIN installments i ON i.loan_id = e.loan_id AND i.status IN ('UNBILLED', 'BILLED')"
   "   CROSS JOIN LATERAL (VALUES"
-  "          (1, 'PENALTY', " PEN_OUT("i") "),"
+  "          (1, 'PENALTY', " PEN_OUT("i", "$1::date - 1") "),"
   "          (2, 'FEE', CASE WHEN i.status = 'BILLED' OR e.policy = 'CHARGE_ALL' THEN " FEE_OUT("i")
   "                          ELSE 0 END),"
   "          (3, 'PRINCIPAL', " PRIN_OUT("i") ")) AS c(ord, component, amount)"
@@ -204,10 +204,10 @@ prepay_round(EodContext *ctx, const char *round, GError **error)
     return FALSE;
   g_autofree char *am = g_strdup_printf("%" G_GINT64_FORMAT, alloc_mark);
   g_autofree char *wm = g_strdup_printf("%" G_GINT64_FORMAT, waiver_mark);
-  const char *round_param[] = { round };
+  const char *round_param[] = { round, ctx->date_str };
   const char *date_param[] = { ctx->date_str };
   const char *settle_params[] = { ctx->date_str, am, wm };
-  return db_exec(ctx->conn, "prepay_evaluate", sql_prepay_evaluate, 1, round_param, error)
+  return db_exec(ctx->conn, "prepay_evaluate", sql_prepay_evaluate, 2, round_param, error)
          && db_exec(ctx->conn, "prepay_record_outcome", sql_prepay_record_outcome, 0, NULL, error)
          && db_exec(ctx->conn, "prepay_reject_short", sql_prepay_reject_short, 1, date_param, error)
          && db_exec(ctx->conn, "prepay_allocate", sql_prepay_allocate, 1, date_param, error)

@@ -8,7 +8,7 @@
 
 #define PRIN_OUT(a) WATERFALL_PRINCIPAL_OUT(a)
 #define FEE_OUT(a) WATERFALL_FEE_OUT(a)
-#define PEN_OUT(a) WATERFALL_PENALTY_OUT(a)
+#define PEN_OUT(a, through) WATERFALL_PENALTY_OUT(a, through)
 
 static const char sql_temp_exists[] =
   "SELECT (to_regclass('pg_temp.' || $1) IS NOT NULL)::int";
@@ -99,7 +99,7 @@ static const char sql_allocate[] =
   "     FROM payers p"
   "     CROSS JOIN LATERAL (SELECT * FROM installments b"
   "                          WHERE b.user_id = p.user_id AND b.status = 'BILLED' OFFSET 0) i"
-  "     CROSS JOIN LATERAL (VALUES (1, 'PENALTY', " PEN_OUT("i") "),"
+  "     CROSS JOIN LATERAL (VALUES (1, 'PENALTY', " PEN_OUT("i", "$1::date - 1") "),"
   "                                (2, 'FEE', " FEE_OUT("i") "),"
   "                                (3, 'PRINCIPAL', " PRIN_OUT("i") ")) AS c(ord, component, amount)"
   "    WHERE c.amount > 0"
@@ -157,7 +157,7 @@ waterfall_allocate(EodContext *ctx, WaterfallSource source, gint64 *mark, GError
 
 /* A billed row whose every component the pass settled closes as PAID that day. */
 #define SQL_SETTLES                                                                         \
-  "i.status = 'BILLED' AND " PEN_OUT("i") " = s.penalty AND " FEE_OUT("i") " = s.fee"       \
+  "i.status = 'BILLED' AND " PEN_OUT("i", "$1::date - 1") " = s.penalty AND " FEE_OUT("i") " = s.fee"       \
   " AND " PRIN_OUT("i") " = s.principal"
 
 static const char sql_settle_installments[] =

@@ -14,8 +14,9 @@
   "(" a ".principal_fen - " a ".principal_reduced_fen - " a ".paid_principal_fen - " a ".writeoff_principal_fen)"
 #define WATERFALL_FEE_OUT(a) \
   "(" a ".fee_fen - " a ".fee_waived_fen - " a ".paid_fee_fen - " a ".writeoff_fee_fen)"
-#define WATERFALL_PENALTY_OUT(a) \
-  "(" a ".penalty_accrued_fen - " a ".penalty_waived_fen - " a ".paid_penalty_fen - " a ".writeoff_penalty_fen)"
+/* Penalty through THROUGH, an SQL date expression: the steps of the night of D run
+ * before its aging, so they pass D − 1 (the open penalty runs count the days up to it). */
+#define WATERFALL_PENALTY_OUT(a, through) "installment_penalty_out_fen(" a ", " through ")"
 
 /* Makes sure temporary table NAME exists, empty, for this transaction: CREATE_SQL
  * (a CREATE TEMP TABLE pg_temp.NAME ... ON COMMIT DROP) when it does not exist yet,
