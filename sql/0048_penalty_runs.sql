@@ -103,11 +103,13 @@ $$;
 
 -- Outstanding penalty at the end of THROUGH (sql/0047's signature, now reading
 -- the open run): accrued through THROUGH less waived, paid and written off.
+-- The inner call is schema-qualified: an inlined body is resolved with the
+-- caller's search_path (no SET clause, or it would not be inlined).
 CREATE OR REPLACE FUNCTION installment_penalty_out_fen(i installments, through date)
 RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-    SELECT installment_penalty_accrued_fen(i, through)
+    SELECT baitiao.installment_penalty_accrued_fen(i, through)
            - i.penalty_waived_fen - i.paid_penalty_fen - i.writeoff_penalty_fen
 $$;
 
