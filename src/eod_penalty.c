@@ -8,9 +8,9 @@
  *      applications of D) close through D − 1: materialised into penalty_accrued_fen,
  *      one penalty_accruals row each (sql/steps/aging/10_penalty_close_runs.sql);
  *   2. every billed installment overdue at the end of D without a run gets one from D
- *      (20_penalty_open_runs.sql): first overdue tonight, or reopened at its new base;
+ *      (11_penalty_open_runs.sql): first overdue tonight, or reopened at its new base;
  *   3. D's penalty, the Σ fen per day of the runs open on D, is booked Dr 1124 / Cr 6012
- *      (30_penalty_gl_lines.sql).
+ *      (12_penalty_gl_lines.sql).
  * Cost: the day's touched installments, the installments first overdue tonight (their
  * own partial index), and one index-only sum over the open runs. Write-off closes the
  * runs of the loans it writes off (eod_writeoff.c). Outstanding penalty at any date is
@@ -37,9 +37,9 @@ eod_penalty_accrue(EodContext *ctx, gint64 *runs_written, gint64 *penalty_fen, G
   const char *d[] = { ctx->date_str };
   gint64 closed = 0, opened = 0;
   if (!count_of(ctx, "steps/aging/10_penalty_close_runs", &closed, error)
-      || !count_of(ctx, "steps/aging/20_penalty_open_runs", &opened, error))
+      || !count_of(ctx, "steps/aging/11_penalty_open_runs", &opened, error))
     return FALSE;
-  const char *lines = stmt_sql("steps/aging/30_penalty_gl_lines", error);
+  const char *lines = stmt_sql("steps/aging/12_penalty_gl_lines", error);
   if (!lines)
     return FALSE;
   *runs_written = closed + opened;
