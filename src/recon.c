@@ -228,6 +228,13 @@ static const char sql_r7_late_matches[] =
  * owner's function (sql/0035, 0036). $1 D. */
 static const char sql_changed_table[] =
   "CREATE TEMP TABLE recon_changed ON COMMIT DROP AS SELECT user_id FROM recon_take_changed_users($1::date)";
+/* Users with an open penalty run: their outstanding penalty grows every day without
+ * any row changing (penalty runs, sql migration penalty_runs), so no trigger marks
+ * them; they are recomputed every night like marked ones. */
+static const char sql_changed_open_runs[] =
+  "INSERT INTO pg_temp.recon_changed"
+  " SELECT DISTINCT user_id FROM installments WHERE penalty_run_from IS NOT NULL"
+  " EXCEPT SELECT user_id FROM pg_temp.recon_changed";
 /* The full audit recomputes every user. */
 static const char sql_changed_all[] =
   "INSERT INTO pg_temp.recon_changed SELECT user_id FROM users EXCEPT SELECT user_id FROM pg_temp.recon_changed";
@@ -608,6 +615,7 @@ recompute_changed_users(ReconPass *p, GError **error)
   const char *d[] = { p->date };
   return db_exec(p->conn, "recon_changed_table", sql_changed_table, 1, d, error)
          && recon_check_sql(p, "recon_R11", sql_r11, 0, NULL, summary_of(p->summary, "R11"), error)
+         && db_exec(p->conn, "recon_changed_open_runs", sql_changed_open_runs, 0, NULL, error)
          && (p->mode != RECON_FULL || db_exec(p->conn, "recon_changed_all", sql_changed_all, 0, NULL, error))
          && db_exec(p->conn, "recon_recompute_users", sql_recompute_users, 1, d, error)
          && db_exec(p->conn, "recon_ledger_now", sql_ledger_now, 0, NULL, error);
