@@ -1,12 +1,13 @@
 /* Step aging (product-rules §7): for business date D, after repayments and billing,
  *   1. penalty (罚息) on every installment overdue at the end of D — D > due date and
- *      principal + fee not fully paid — one penalty_accruals row each, added to
- *      installments.penalty_accrued_fen and booked Dr 1124 / Cr 6012;
+ *      principal + fee not fully paid — in runs of days at one daily amount
+ *      (src/eod_penalty.c: a run opens, or closes and reopens, only when its base
+ *      changes) and booked Dr 1124 / Cr 6012;
  *   2. DPD, bucket and five-tier class of the loans whose state may have changed, and
  *      a loan_snapshots change row for each loan whose status, bucket or class did
  *      change; at a month end a full row for every live loan.
  *
- * Cost is the day's activity. The snapshot part (sql/steps/aging/20_snapshots.sql)
+ * Cost is the day's activity. The snapshot part (sql/steps/aging/2x_*.sql)
  * never scans the overdue stock: DPD is derived from the earliest overdue due date,
  * and a loan's bucket or class can change only on the days its DPD reaches a §7
  * boundary (dpd_grade_boundaries(), the one definition's own), found by date
@@ -16,9 +17,6 @@
  * Only a month end touches every live loan, as the contract asks.
  *
  * Decisions where the contract is silent (docs/decisions.md):
- *  - A day's accrual row is written even when it rounds to 0 fen (base × ppm < 0.5 fen
- *    or penalty_ppm = 0): penalty_accruals is then exactly the overdue set of each
- *    day, which the next night uses to find the loans cured today.
  *  - "Live" loans are ACTIVE ones and WRITTEN_OFF ones not fully recovered (§11:
  *    they stay in aging for collection). A loan gets its first row the night it is
  *    first seen: normally its origination night (origination_date = D); a loan closed
@@ -41,57 +39,10 @@
 #include "gl.h"
 #include "stmt.h"
 
-/* Penalty of D, set-based. Amounts are computed in numeric so that base × ppm cannot
- * overflow; the CHECK of sql/0016 recomputes them in bigint. The installments are
- * updated from the rows actually inserted (ON CONFLICT DO NOTHING), so a replay can
- * never accrue a day twice. */
-static const char sql_accrue_penalty[] =
-  "WITH overdue AS ("
-  "  SELECT i.loan_id, i.installment_no, i.user_id, l.penalty_ppm,"
-  "         (i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen - i.writeoff_principal_fen)"
-  "       + (i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen) AS base_fen"
-  "    FROM installments i JOIN loans l ON l.loan_id = i.loan_id"
-  "   WHERE i.status = 'BILLED' AND i.due_date < $1::date AND l.status = 'ACTIVE'),"
-  " accrued AS ("
-  "  INSERT INTO penalty_accruals (loan_id, installment_no, accrual_date, user_id, base_fen,"
-  "                                penalty_ppm, amount_fen)"
-  "  SELECT loan_id, installment_no, $1::date, user_id, base_fen, penalty_ppm,"
-  "         div(base_fen::numeric * penalty_ppm + 500000, 1000000)::bigint"
-  "    FROM overdue WHERE base_fen > 0"
-  "  ON CONFLICT DO NOTHING"
-  "  RETURNING loan_id, installment_no, amount_fen),"
-  " booked AS ("
-  "  UPDATE installments i SET penalty_accrued_fen = i.penalty_accrued_fen + a.amount_fen"
-  "    FROM accrued a"
-  "   WHERE i.loan_id = a.loan_id AND i.installment_no = a.installment_no AND a.amount_fen > 0)"
-  " SELECT count(*), coalesce(sum(amount_fen), 0)::bigint FROM accrued";
-
-static const char sql_gl_penalty[] =
-  "SELECT '1124' AS account_code, coalesce(sum(amount_fen), 0)::bigint AS debit_fen,"
-  "       0::bigint AS credit_fen"
-  "  FROM penalty_accruals WHERE accrual_date = $1::date"
-  " UNION ALL "
-  "SELECT '6012', 0, coalesce(sum(amount_fen), 0)::bigint"
-  "  FROM penalty_accruals WHERE accrual_date = $1::date";
-
 static gint64
 int_value(PGresult *res, int col)
 {
   return g_ascii_strtoll(PQgetvalue(res, 0, col), NULL, 10);
-}
-
-static gboolean
-accrue_penalty(EodContext *ctx, gint64 *accrued_rows, gint64 *penalty_fen, GError **error)
-{
-  const char *d[] = { ctx->date_str };
-  g_autoptr(PGresult) res = db_query_one(ctx->conn, "accrue_penalty", sql_accrue_penalty, 1, d, error);
-  if (!res)
-    return FALSE;
-  *accrued_rows = int_value(res, 0);
-  *penalty_fen = int_value(res, 1);
-  gint64 posted = 0;
-  return gl_post_query(ctx, "PENALTY", "aging", "aging:PENALTY", "penalty accrued: Dr 1124 / Cr 6012",
-                       sql_gl_penalty, 1, d, &posted, error);
 }
 
 /* D's loan_snapshots rows (sql/steps/aging/2x_*.sql): the previous pass the date
@@ -130,7 +81,7 @@ gboolean
 eod_step_aging(EodContext *ctx, GError **error)
 {
   gint64 accrued_rows = 0, penalty_fen = 0, snapshot_rows = 0;
-  if (!accrue_penalty(ctx, &accrued_rows, &penalty_fen, error)
+  if (!eod_penalty_accrue(ctx, &accrued_rows, &penalty_fen, error)
       || !write_snapshots(ctx, &snapshot_rows, error))
     return FALSE;
   ctx->rows = accrued_rows + snapshot_rows;

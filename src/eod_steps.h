@@ -19,6 +19,11 @@ gboolean eod_apply_credit_balances(EodContext *ctx, GError **error);
 gboolean eod_step_billing(EodContext *ctx, GError **error);
 /* eod_aging.c: penalty accrual, DPD, bucket, class, loan snapshots (§7). */
 gboolean eod_step_aging(EodContext *ctx, GError **error);
+/* eod_penalty.c: the penalty part of aging (§7): closes the penalty runs of the
+ * installments touched on D, opens runs on those overdue without one, books D's
+ * penalty Dr 1124 / Cr 6012. *RUNS_WRITTEN = runs closed + opened, *PENALTY_FEN = D's
+ * penalty. */
+gboolean eod_penalty_accrue(EodContext *ctx, gint64 *runs_written, gint64 *penalty_fen, GError **error);
 /* eod_writeoff.c: write-off at DPD > writeoff_dpd (§7, §11). */
 gboolean eod_step_writeoff(EodContext *ctx, GError **error);
 /* eod_risk.c: the risk reports' aggregates of D (vintage, aging, roll rates; sql/0044). */

@@ -215,9 +215,9 @@ bill_through(PGconn *c, const char *date)
 }
 
 /* A repayment already split by the caller (penalty → fee → principal, §5) onto one
- * installment: paid amounts and their allocations rows (what the aging step sees of
- * the day's money), PAID / PAID_OFF when settled, used limit, GL
- * Dr 1002.ITEST / Cr 1124, 1123, 1122. */
+ * installment: its allocations rows (as the waterfall writes them: aging finds the
+ * installments whose penalty base changed from the day's allocations), paid amounts,
+ * PAID / PAID_OFF when settled, used limit, GL Dr 1002.ITEST / Cr 1124, 1123, 1122. */
 static void
 pay(PGconn *c, const char *date, gint64 loan_id, int k, gint64 penalty, gint64 fee, gint64 principal)
 {
@@ -225,26 +225,26 @@ pay(PGconn *c, const char *date, gint64 loan_id, int k, gint64 penalty, gint64 f
   g_autofree char *no = g_strdup_printf("%d", k);
   g_autofree char *pe = fen(penalty), *fe = fen(fee), *pr = fen(principal);
   const char *paid[] = { loan, no, pe, fe, pr };
+  const char *allocated[] = { loan, no, pe, fe, pr, date };
+  exec(c,
+       "INSERT INTO allocations (business_date, user_id, source, loan_id, installment_no, component, amount_fen)"
+       " SELECT $6::date, i.user_id, 'CREDIT_BALANCE', i.loan_id, i.installment_no, c.component, c.amount"
+       "   FROM installments i,"
+       "        LATERAL (VALUES ('PENALTY', $3::bigint), ('FEE', $4::bigint), ('PRINCIPAL', $5::bigint)) c(component, amount)"
+       "  WHERE i.loan_id = $1::bigint AND i.installment_no = $2::int AND c.amount > 0",
+       6, allocated);
   exec(c,
        "UPDATE installments SET paid_penalty_fen = paid_penalty_fen + $3::bigint,"
        "       paid_fee_fen = paid_fee_fen + $4::bigint, paid_principal_fen = paid_principal_fen + $5::bigint"
        " WHERE loan_id = $1::bigint AND installment_no = $2::int",
        5, paid);
-  const char *allocated[] = { loan, no, pe, fe, pr, date };
-  exec(c,
-       "INSERT INTO allocations (business_date, user_id, source, loan_id, installment_no, component, amount_fen)"
-       " SELECT $6::date, l.user_id, 'CREDIT_BALANCE', l.loan_id, $2::int, a.component, a.amount"
-       "   FROM loans l, (VALUES ('PENALTY', $3::bigint), ('FEE', $4::bigint), ('PRINCIPAL', $5::bigint))"
-       "        AS a(component, amount)"
-       "  WHERE l.loan_id = $1::bigint AND a.amount > 0",
-       6, allocated);
   const char *settled[] = { loan, no, date };
   exec(c,
        "UPDATE installments SET status = 'PAID', paid_date = $3::date"
        " WHERE loan_id = $1::bigint AND installment_no = $2::int AND status = 'BILLED'"
        "   AND principal_reduced_fen + paid_principal_fen = principal_fen"
        "   AND fee_waived_fen + paid_fee_fen = fee_fen"
-       "   AND penalty_waived_fen + paid_penalty_fen = penalty_accrued_fen",
+       "   AND installment_penalty_out_fen(installments, $3::date - 1) = 0",
        3, settled);
   const char *limit[] = { loan, pr };
   exec(c,
@@ -271,7 +271,7 @@ static const char sql_invariants[] =
   " sub AS (SELECT sum(principal_fen - principal_reduced_fen - paid_principal_fen - writeoff_principal_fen) AS p,"
   "                sum(fee_fen - fee_waived_fen - paid_fee_fen - writeoff_fee_fen)"
   "                  FILTER (WHERE status = 'BILLED') AS f,"
-  "                sum(penalty_accrued_fen - penalty_waived_fen - paid_penalty_fen - writeoff_penalty_fen) AS pe,"
+  "                sum(installment_penalty_out_fen(installments, $1::date)) AS pe,"
   "                sum(penalty_accrued_fen) AS accrued FROM installments),"
   " checks AS ("
   "  SELECT '1122 gl ' || coalesce((SELECT bal FROM gl WHERE account_code = '1122'), 0)"
@@ -297,7 +297,8 @@ static const char sql_invariants[] =
 static void
 assert_invariants(PGconn *c, const char *date)
 {
-  g_autofree char *broken = q(c, sql_invariants, 0, NULL);
+  const char *d[] = { date };
+  g_autofree char *broken = q(c, sql_invariants, 1, d);
   if (*broken)
     fprintf(stderr, "\n  invariants broken after %s: %s\n", date, broken);
   ITEST_ASSERT_STR_EQ(broken, "");
@@ -354,6 +355,15 @@ static const char sql_snapshot_rows[] =
 
 /* ---- penalty -------------------------------------------------------------- */
 
+/* The penalty of each day FROM..TO (SQL date literals), one row per installment and
+ * day as the contract states it (penalty_accruals_on: closed and open runs):
+ * "date installment base ppm fen; ...". */
+#define SQL_DAY_ACCRUALS(from, to)                                                                    \
+  "SELECT string_agg(d::date || ' ' || a.installment_no || ' ' || a.base_fen || ' ' || l.penalty_ppm" \
+  "                  || ' ' || a.amount_fen, '; ' ORDER BY d, a.loan_id, a.installment_no)"           \
+  "  FROM generate_series(" from "::date, " to "::date, '1 day') d"                                   \
+  "  CROSS JOIN LATERAL penalty_accruals_on(d::date) a JOIN loans l ON l.loan_id = a.loan_id"
+
 /* §3 "paying on the due date is on time": nothing accrues on or after the due date. */
 static void
 test_paid_on_due_date_no_penalty(void)
@@ -393,13 +403,12 @@ test_one_day_late_accrues_4_fen_a_day(void)
   CU_ASSERT_EQUAL(late1.aging_rows, 2); /* one accrual, one change row (C → M1) */
   Night late2 = night(c, "2026-03-16");
   CU_ASSERT_EQUAL(late2.penalty_fen, 4);
-  CU_ASSERT_EQUAL(late2.aging_rows, 1); /* one accrual, no change */
-  g_autofree char *accruals = q(c,
-    "SELECT string_agg(accrual_date || ' ' || installment_no || ' ' || base_fen || ' ' || penalty_ppm"
-    "                  || ' ' || amount_fen, '; ' ORDER BY accrual_date) FROM penalty_accruals", 0, NULL);
+  CU_ASSERT_EQUAL(late2.aging_rows, 0); /* the run goes on: nothing written */
+  g_autofree char *accruals = q(c, SQL_DAY_ACCRUALS("'2026-03-14'", "'2026-03-16'"), 0, NULL);
   ITEST_ASSERT_STR_EQ(accruals, "2026-03-15 1 8833 500 4; 2026-03-16 1 8833 500 4");
   g_autofree char *accrued = about_loan(c, loan,
-    "SELECT penalty_accrued_fen FROM installments WHERE loan_id = $1::bigint AND installment_no = 1");
+    "SELECT installment_penalty_accrued_fen(i, '2026-03-16') FROM installments i"
+    " WHERE loan_id = $1::bigint AND installment_no = 1");
   ITEST_ASSERT_STR_EQ(accrued, "8");
   g_autofree char *income = q(c,
     "SELECT sum(l.credit_fen) FROM journal_lines l JOIN journal_entries e USING (entry_id, business_date)"
@@ -430,10 +439,13 @@ test_partial_payment_reduces_base(void)
   pay(c, "2026-03-17", loan, 1, 0, 0, 1);
   Night d17 = night(c, "2026-03-17");
   CU_ASSERT_EQUAL(d17.penalty_fen, 1);
-  g_autofree char *bases = q(c,
-    "SELECT string_agg(base_fen || '>' || amount_fen, ' ' ORDER BY accrual_date) FROM penalty_accruals",
-    0, NULL);
-  ITEST_ASSERT_STR_EQ(bases, "8833>4 3000>2 2999>1");
+  g_autofree char *days = q(c, SQL_DAY_ACCRUALS("'2026-03-15'", "'2026-03-17'"), 0, NULL);
+  ITEST_ASSERT_STR_EQ(days, "2026-03-15 1 8833 500 4; 2026-03-16 1 3000 500 2; 2026-03-17 1 2999 500 1");
+  /* two runs closed (8833 for 1 day, 3000 for 1 day), 2999 open since 03-17 */
+  g_autofree char *runs = q(c,
+    "SELECT string_agg(accrual_date || ' ' || days || ' ' || base_fen || '>' || amount_fen, '; '"
+    "                  ORDER BY accrual_date) FROM penalty_accruals", 0, NULL);
+  ITEST_ASSERT_STR_EQ(runs, "2026-03-15 1 8833>4; 2026-03-16 1 3000>2");
   /* 7 accrued, 4 paid: 3 receivable */
   g_autofree char *unpaid = q(c,
     "SELECT sum(debit_fen - credit_fen) FROM journal_lines WHERE account_code = '1124'", 0, NULL);
@@ -453,7 +465,7 @@ test_penalty_alone_is_not_overdue(void)
   pay(c, "2026-03-17", loan, 1, 0, 500, 8333);
   Night d17 = night(c, "2026-03-17");
   CU_ASSERT_EQUAL(d17.penalty_fen, 0);
-  CU_ASSERT_EQUAL(d17.aging_rows, 1); /* the cure: M1 → C */
+  CU_ASSERT_EQUAL(d17.aging_rows, 2); /* the run the payment closed, and the cure: M1 → C */
   Night d18 = night(c, "2026-03-18");
   CU_ASSERT_EQUAL(d18.aging_rows, 0);
   g_autofree char *rows = about_loan(c, loan, sql_snapshot_rows);
@@ -464,8 +476,8 @@ test_penalty_alone_is_not_overdue(void)
     "SELECT status || ' ' || penalty_accrued_fen || ' ' || paid_penalty_fen FROM installments"
     " WHERE loan_id = $1::bigint AND installment_no = 1");
   ITEST_ASSERT_STR_EQ(inst, "BILLED 8 0");
-  g_autofree char *count = q(c, "SELECT count(*) FROM penalty_accruals", 0, NULL);
-  ITEST_ASSERT_STR_EQ(count, "2");
+  g_autofree char *count = q(c, "SELECT count(*) || ' ' || sum(days) FROM penalty_accruals", 0, NULL);
+  ITEST_ASSERT_STR_EQ(count, "1 2"); /* one run of two days, closed by the payment */
   PQfinish(c);
 }
 
@@ -538,8 +550,9 @@ test_buckets_classes_and_writeoff_at_181(void)
     " WHERE e.entry_type = 'WRITEOFF'", 0, NULL);
   ITEST_ASSERT_STR_EQ(gl, "1122 0 100000; 1123 0 3500; 1124 0 2508; 6701 106008 0");
   g_autofree char *penalty = q(c,
-    "SELECT count(*) || ' ' || sum(amount_fen) || ' ' || max(accrual_date) FROM penalty_accruals", 0, NULL);
-  ITEST_ASSERT_STR_EQ(penalty, "627 2508 2026-09-11");
+    "SELECT sum(days) || ' ' || sum(amount_fen) || ' ' || max(accrual_date + (days - 1)) || ' ' || count(*)"
+    "  FROM penalty_accruals", 0, NULL);
+  ITEST_ASSERT_STR_EQ(penalty, "627 2508 2026-09-11 6"); /* 627 days in 6 runs, closed by the write-off */
   g_autofree char *state = about_loan(c, loan,
     "SELECT l.status || ' ' || l.written_off_date || ' ' || l.status_date || ' ' || u.used_limit_fen"
     "  FROM loans l JOIN users u USING (user_id) WHERE l.loan_id = $1::bigint");
@@ -579,11 +592,12 @@ test_writeoff_uses_the_loans_term(void)
                               0, NULL);
   ITEST_ASSERT_STR_EQ(waived, "3 500");
   g_autofree char *after = about_loan(c, loan,
-    "SELECT count(*) FROM penalty_accruals WHERE loan_id = $1::bigint AND accrual_date > '2026-04-14'");
+    "SELECT count(*) FROM penalty_accruals WHERE loan_id = $1::bigint AND accrual_date + (days - 1) > '2026-04-14'");
   ITEST_ASSERT_STR_EQ(after, "0");
   /* the other loan's installment 1 (due 04-14) is overdue from 04-15 and accrues */
   g_autofree char *others = about_loan(c, other,
-    "SELECT count(*) FROM penalty_accruals WHERE loan_id = $1::bigint");
+    "SELECT count(*) FROM generate_series('2026-03-04'::date, '2026-04-20', '1 day') d,"
+    "       penalty_accruals_on(d::date) a WHERE a.loan_id = $1::bigint");
   ITEST_ASSERT_STR_EQ(others, "6");
   g_autofree char *limit = q(c, "SELECT used_limit_fen FROM users WHERE user_id = 'u1'", 0, NULL);
   ITEST_ASSERT_STR_EQ(limit, "20000");
@@ -605,6 +619,8 @@ test_doubtful_and_loss(void)
   PGconn *c = new_world("aging_loss");
   seed_user(c, "u1", 5);
   gint64 loan = seed_loan(c, &IF1_WO400, "u1", "o1", 10000, "2025-03-04", 5);
+  /* the nights skipped below never ran, so they booked no penalty: none accrues here */
+  exec(c, "UPDATE loans SET penalty_ppm = 0", 0, NULL);
   nights(c, "2025-12-08", "2025-12-11"); /* DPD 269 .. 272 */
   nights(c, "2026-03-08", "2026-03-11"); /* DPD 359 .. 362 */
   g_autofree char *rows = about_loan(c, loan, sql_snapshot_rows);

@@ -268,6 +268,12 @@ verify_night(const char *db, guint i, CrashStats *stats, const char *history)
   const char *params[] = { n->date };
   PGresult *res = PQexecParams(c, sql_night_checks, 1, NULL, params, NULL, NULL, 0);
   CU_ASSERT_FATAL(PQresultStatus(res) == PGRES_TUPLES_OK);
+  if (strcmp(PQgetvalue(res, 0, 0), want) != 0) {
+    g_autofree char *sql = g_strdup_printf("SELECT string_agg(check_id || ' ' || break_key || ' ' || coalesce(diff_fen::text, '-'), ', ')"
+                                           "  FROM recon_breaks WHERE business_date = '%s' AND check_id <> 'R7'", n->date);
+    g_autofree char *breaks = itest_query(c, sql);
+    fprintf(stderr, "\n  %s: breaks %s\n", n->date, breaks ? breaks : "(none)");
+  }
   ITEST_ASSERT_STR_EQ(PQgetvalue(res, 0, 0), want);
   PQclear(res);
   g_autofree char *books = itest_books_diff(c, n->date);

@@ -25,6 +25,7 @@ extern CU_TestInfo itest_recon_cases[];
 extern CU_TestInfo itest_repay_cases[];
 extern CU_TestInfo itest_output_cases[];
 extern CU_TestInfo itest_report_cases[];
+extern CU_TestInfo itest_penalty_cases[];
 extern CU_TestInfo itest_risk_cases[];
 extern CU_TestInfo itest_roles_cases[];
 extern CU_TestInfo itest_tamper_cases[];
@@ -61,6 +62,7 @@ main(int argc, char **argv)
     { "repay", NULL, NULL, NULL, NULL, itest_repay_cases },
     { "report", NULL, NULL, NULL, NULL, itest_report_cases },
     { "night", NULL, NULL, NULL, NULL, itest_night_cases },
+    { "penalty", NULL, NULL, NULL, NULL, itest_penalty_cases },
     { "recon", NULL, NULL, NULL, NULL, itest_recon_cases },
     { "risk", NULL, NULL, NULL, NULL, itest_risk_cases },
     { "roles", NULL, NULL, NULL, NULL, itest_roles_cases },

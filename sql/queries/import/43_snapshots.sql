@@ -12,12 +12,9 @@ WITH st AS (
                  AND i.writeoff_principal_fen + i.writeoff_fee_fen > 0
                  AND i.recovered_fen < i.writeoff_principal_fen + i.writeoff_fee_fen + i.writeoff_penalty_fen),
                  0) END AS dpd,
-         sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen - i.writeoff_principal_fen)
-           AS principal_fen,
-         coalesce(sum(i.fee_fen - i.fee_waived_fen - i.paid_fee_fen - i.writeoff_fee_fen)
-                  FILTER (WHERE i.status = 'BILLED'), 0) AS fee_fen,
-         sum(i.penalty_accrued_fen - i.penalty_waived_fen - i.paid_penalty_fen - i.writeoff_penalty_fen)
-           AS penalty_fen,
+         sum(installment_principal_out_fen(i)) AS principal_fen,
+         coalesce(sum(installment_fee_out_fen(i)) FILTER (WHERE i.status = 'BILLED'), 0) AS fee_fen,
+         sum(installment_penalty_out_fen(i, $1::date)) AS penalty_fen,
          coalesce(sum(i.principal_fen - i.paid_principal_fen) FILTER (WHERE l.status = 'ACTIVE'
                   AND i.status = 'BILLED' AND i.due_date < $1::date), 0) AS overdue_fen,
          CASE WHEN l.status = 'WRITTEN_OFF' THEN sum(i.writeoff_principal_fen + i.writeoff_fee_fen

@@ -5,7 +5,8 @@
 --     recomputed instead)  + loans originated − principal allocated − written off
 --   fee      + fee billed (as billed) − fee paid (not an unbilled fee a prepayment pays) − billed
 --              fee waived − written off
---   penalty  + accrued − paid − waived − written off
+--   penalty  + accrued (each day's accruals, closed and open runs: penalty_accruals_on) − paid
+--              − waived − written off
 --   written off  + written off − recovered
 -- Nothing is carried without a P (the first recon of a book recomputes every marked user). The
 -- ledger as of the pass before is *_fen less d_* when the row is already of D (a rerun), else *_fen.
@@ -39,7 +40,8 @@ WITH p AS (SELECT max(business_date) AS prev FROM recon_ledger_closings WHERE bu
     FROM writeoffs w, p WHERE w.writeoff_date > p.prev AND w.writeoff_date <= $1::date
   UNION ALL
   SELECT a.user_id, 0, 0, a.amount_fen, 0
-    FROM penalty_accruals a, p WHERE a.accrual_date > p.prev AND a.accrual_date <= $1::date),
+    FROM p, generate_series(p.prev + 1, $1::date, interval '1 day') AS g(d),
+         LATERAL penalty_accruals_on(g.d::date) a),
  delta AS (
   SELECT user_id, sum(principal)::bigint AS principal, sum(fee)::bigint AS fee, sum(penalty)::bigint AS penalty,
          sum(written_off)::bigint AS written_off

@@ -33,7 +33,7 @@ WITH moves AS (
          (SELECT coalesce(sum(principal_fen), 0) AS principal, coalesce(sum(fee_fen), 0) AS fee,
                  coalesce(sum(penalty_fen), 0) AS penalty
             FROM writeoffs WHERE writeoff_date = $1::date) x,
-         (SELECT coalesce(sum(amount_fen), 0) AS accrued FROM penalty_accruals WHERE accrual_date = $1::date) p,
+         (SELECT penalty_accrued_on_fen($1::date) AS accrued) p,
          (SELECT coalesce(sum(amount_fen), 0) AS moved FROM credit_balance_movements
            WHERE business_date = $1::date) m,
          LATERAL (VALUES ('PRINCIPAL', o.originated - a.principal - x.principal),
