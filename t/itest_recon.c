@@ -533,6 +533,21 @@ test_rerun_carries_the_day_once(void)
   PQfinish(c);
 }
 
+/* TRUE once one session waits for a lock in a statement on recon_ledger_closings
+ * (polled for up to 60 s): the child has reached the row the test holds. */
+static gboolean
+waits_for_closings_lock(PGconn *watch)
+{
+  for (int i = 0; i < 600; i++) {
+    g_autofree char *n = itest_query(watch, "SELECT count(*) FROM pg_stat_activity"
+                                            " WHERE wait_event_type = 'Lock' AND query LIKE '%recon_ledger_closings%'");
+    if (n && strcmp(n, "1") == 0)
+      return TRUE;
+    g_usleep(100000);
+  }
+  return FALSE;
+}
+
 /* The night's recon step runs in one REPEATABLE READ snapshot and is run again when
  * it meets a concurrent transaction: another session holds the row of D's PRINCIPAL
  * closing that the step writes last, and commits once the step waits for it. In
@@ -552,15 +567,7 @@ test_night_recon_runs_again_after_a_serialization_failure(void)
   g_autofree char *err = g_build_filename(g_get_tmp_dir(), "recon_conflict.err", NULL);
   GPid pid = itest_spawn_baitiao(config, (const char *[]) { "eod", "--date", "2026-03-19", NULL }, NULL, err);
   PGconn *watch = itest_connect(db, "postgres");
-  gboolean waiting = FALSE;
-  for (int i = 0; i < 600 && !waiting; i++) {
-    g_autofree char *n = itest_query(watch, "SELECT count(*) FROM pg_stat_activity"
-                                            " WHERE wait_event_type = 'Lock' AND query LIKE '%recon_ledger_closings%'");
-    waiting = n && strcmp(n, "1") == 0;
-    if (!waiting)
-      g_usleep(100000);
-  }
-  CU_ASSERT(waiting);
+  CU_ASSERT(waits_for_closings_lock(watch));
   g_free(itest_query(hold, "COMMIT"));
   int status = itest_wait_child(pid, FALSE);
   CU_ASSERT_EQUAL(status, 0);
@@ -595,15 +602,7 @@ test_standalone_recon_runs_again_after_a_serialization_failure(void)
   g_autofree char *err = g_build_filename(g_get_tmp_dir(), "recon_conflict_cli.err", NULL);
   GPid pid = itest_spawn_baitiao(config, (const char *[]) { "recon", NULL }, NULL, err);
   PGconn *watch = itest_connect(db, "postgres");
-  gboolean waiting = FALSE;
-  for (int i = 0; i < 600 && !waiting; i++) {
-    g_autofree char *n = itest_query(watch, "SELECT count(*) FROM pg_stat_activity"
-                                            " WHERE wait_event_type = 'Lock' AND query LIKE '%recon_ledger_closings%'");
-    waiting = n && strcmp(n, "1") == 0;
-    if (!waiting)
-      g_usleep(100000);
-  }
-  CU_ASSERT(waiting);
+  CU_ASSERT(waits_for_closings_lock(watch));
   g_free(itest_query(hold, "COMMIT"));
   CU_ASSERT_EQUAL(itest_wait_child(pid, FALSE), 0);
   g_autofree char *closing = itest_query(watch, "SELECT closing_fen FROM baitiao.recon_ledger_closings"
