@@ -981,10 +981,13 @@ opening_sums(PGconn *conn, const char *d, ImportSummary *s, GError **error)
   return TRUE;
 }
 
+/* Runs NAME, a SELECT of one owner's function whose result is only logged. */
 static gboolean
-refresh_statistics(PGconn *conn, GError **error)
+call_function(PGconn *conn, const char *name, GError **error)
 {
-  g_autoptr(PGresult) res = stmt_query_one(conn, Q("70_statistics"), 0, NULL, error);
+  g_autoptr(PGresult) res = stmt_query_one(conn, name, 0, NULL, error);
+  if (res)
+    log_debug("%s: %s", name, PQgetvalue(res, 0, 0));
   return res != NULL;
 }
 
@@ -994,16 +997,18 @@ static gboolean
 book_rows(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
 {
   const char *d = imp->cutover_str;
-  if (!exec1(conn, Q("25_open_date"), d, error) || !copy_users(conn, imp, s, error))
+  if (!exec1(conn, Q("25_open_date"), d, error) || !call_function(conn, Q("28_suspend_checks"), error)
+      || !copy_users(conn, imp, s, error))
     return FALSE;
   g_autoptr(GPtrArray) booked = reserve_loan_ids(conn, imp, s, error);
   return booked && copy_loans(conn, imp, booked, s, error) && copy_installments(conn, imp, booked, s, error)
+         && call_function(conn, Q("36_restore_checks"), error)
          && stage_refusals(conn, imp, error)
          && exec1(conn, Q("40_credit_balances"), d, error)
          && exec1(conn, Q("41_writeoffs"), d, error)
          && exec1(conn, Q("42_penalty_accruals"), d, error)
          && exec1(conn, Q("43_snapshots"), d, error)
-         && refresh_statistics(conn, error);
+         && call_function(conn, Q("70_statistics"), error);
 }
 
 /* Books the judged rows, then closes the cut-over date as a night would: the opening

@@ -3,6 +3,7 @@
  * docs/formats.md "Portfolio import" says, leaving nothing behind. */
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "itest.h"
@@ -133,6 +134,19 @@ assert_audit_clean(PGconn *c, const char *date)
   ITEST_ASSERT_STR_EQ(unbalanced, "0");
 }
 
+/* The indexes, constraints and triggers of the tables an import fills, with their
+ * comments and whether each trigger is enabled: what a bulk load suspends and must
+ * give back as the migrations made it. */
+#define CHECKS_DIGEST_SQL \
+  "WITH t(rel) AS (VALUES ('baitiao.users'::regclass), ('baitiao.loans'::regclass), ('baitiao.installments'::regclass))" \
+  " SELECT count(*) || '|' || md5(string_agg(d, E'\\n' ORDER BY d)) FROM (" \
+  "   SELECT pg_get_indexdef(indexrelid) || ' ' || coalesce(obj_description(indexrelid, 'pg_class'), '') AS d" \
+  "     FROM pg_index JOIN t ON indrelid = rel" \
+  "   UNION ALL SELECT conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) || ' '" \
+  "                    || coalesce(obj_description(oid, 'pg_constraint'), '') FROM pg_constraint JOIN t ON conrelid = rel" \
+  "   UNION ALL SELECT tgrelid::regclass || ' ' || tgname || ' ' || tgenabled::text" \
+  "     FROM pg_trigger JOIN t ON tgrelid = rel WHERE NOT tgisinternal) x"
+
 static void
 run_nights(const char *config, const char *out, int days)
 {
@@ -169,6 +183,7 @@ test_import_audit_nights(void)
   g_autofree char *book = g_build_filename(out, "book", NULL);
   g_autofree char *config = NULL;
   g_autofree char *db = fresh_db("import_book", &config);
+  g_autofree char *checks = itest_db_value(db, "baitiao_batch", CHECKS_DIGEST_SQL);
   g_autoptr(ItestRun) run = import(config, book, NULL);
   if (run->status != 0)
     fprintf(stderr, "\n  import: %s\n", run->err);
@@ -176,6 +191,11 @@ test_import_audit_nights(void)
   ITEST_ASSERT_CONTAINS(run->out, "imported as of " CUTOVER);
   ITEST_ASSERT_CONTAINS(run->out, "users                300  (0 refused)");
   PGconn *c = itest_connect(db, "baitiao_batch");
+  /* the checks the COPYs ran without (migration bulk_load_suspension) are all back */
+  g_autofree char *checks_after = itest_query(c, CHECKS_DIGEST_SQL);
+  ITEST_ASSERT_STR_EQ(checks_after, checks);
+  g_autofree char *suspended = itest_db_value(db, "baitiao_owner", "SELECT count(*) FROM bulk_load_suspended");
+  ITEST_ASSERT_STR_EQ(suspended, "0");
   /* every row of the files is booked */
   g_autofree char *loans = field_of(book, "manifest.csv", 3, 2);
   g_autofree char *insts = field_of(book, "manifest.csv", 4, 2);
@@ -384,10 +404,51 @@ test_import_dormant_users(void)
   PQfinish(c);
 }
 
+/* The bulk load's suspension cannot outlive its transaction: a commit with anything
+ * suspended fails and rolls it back; a table that has rows is never suspended. */
+static void
+test_bulk_load_guard(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = fresh_db("import_guard", &config);
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  g_autofree char *checks = itest_query(c, CHECKS_DIGEST_SQL);
+  g_autofree char *b = itest_query(c, "BEGIN");
+  g_autofree char *n = itest_query(c, "SELECT bulk_load_suspend(ARRAY['loans', 'installments'])");
+  CU_ASSERT_TRUE(n && atoi(n) >= 10);
+  g_autofree char *during = itest_query(c, "SELECT count(*) FROM pg_index WHERE indrelid = 'baitiao.installments'::regclass");
+  ITEST_ASSERT_STR_EQ(during, "1");
+  char state[6] = "";
+  g_autofree char *commit = itest_sql(c, "COMMIT", state);
+  CU_ASSERT_PTR_NULL(commit);
+  ITEST_ASSERT_CONTAINS(PQerrorMessage(c), "is still suspended at commit; call bulk_load_restore() first");
+  g_autofree char *after = itest_query(c, CHECKS_DIGEST_SQL);
+  ITEST_ASSERT_STR_EQ(after, checks);
+  /* restored in the same transaction: the commit goes through, nothing changed */
+  g_autofree char *b2 = itest_query(c, "BEGIN");
+  g_autofree char *n2 = itest_query(c, "SELECT bulk_load_suspend(ARRAY['users', 'loans', 'installments'])");
+  g_autofree char *r2 = itest_query(c, "SELECT bulk_load_restore()");
+  ITEST_ASSERT_STR_EQ(r2, n2);
+  g_autofree char *c2 = itest_query(c, "COMMIT");
+  ITEST_ASSERT_STR_EQ(c2, "");
+  g_autofree char *after2 = itest_query(c, CHECKS_DIGEST_SQL);
+  ITEST_ASSERT_STR_EQ(after2, checks);
+  /* a table with rows loads with its checks in place */
+  g_autofree char *u = itest_query(c, "INSERT INTO users (user_id, credit_limit_fen, statement_day, status,"
+                                      " created_date, last_change_date) VALUES ('U1', 100, 5, 'ACTIVE', '2026-01-01',"
+                                      " '2026-01-01')");
+  g_autofree char *b3 = itest_query(c, "BEGIN");
+  g_autofree char *n3 = itest_query(c, "SELECT bulk_load_suspend(ARRAY['users'])");
+  ITEST_ASSERT_STR_EQ(n3, "0");
+  g_autofree char *r3 = itest_query(c, "ROLLBACK");
+  PQfinish(c);
+}
+
 CU_TestInfo itest_import_cases[] = {
   { "import, full audit, three nights, rerun", test_import_audit_nights },
   { "bad rows refuse their loans", test_refusals },
   ITEST_FAULT_CASE("control total, kill, database with dates", test_whole_import_refused)
   { "gen --book --active: dormant users, same active users", test_import_dormant_users },
+  { "bulk load: no commit with checks suspended, tables with rows left alone", test_bulk_load_guard },
   CU_TEST_INFO_NULL,
 };
