@@ -225,6 +225,19 @@ run_step_with_retries(Night *n, const EodStep *step, GError **error)
   }
 }
 
+/* Statistics kept current for the next step, the next night and the reports: the owner
+ * function analyzes the tables the step changed by more than 1 % (sql/0030, 0058). A
+ * step plans from them, and a young table's statistics know none of the day's rows. */
+static const char sql_refresh_statistics[] = "SELECT refresh_planner_statistics()";
+
+static gboolean
+refresh_statistics(Night *n, GError **error)
+{
+  g_autoptr(PGresult) res = db_query_one(n->conn, "refresh_planner_statistics", sql_refresh_statistics, 0, NULL,
+                                         error);
+  return res != NULL;
+}
+
 /* One step in its own transaction (or, in a dry run, inside the run's one transaction). */
 static gboolean
 run_step(Night *n, const EodStep *step, GError **error)
@@ -247,7 +260,7 @@ run_step(Night *n, const EodStep *step, GError **error)
   if (PQntuples(done) > 0) {
     const char *params[] = { n->run, step->name, n->ctx.date_str, n->host, n->pid };
     report_step(n, step, started, TRUE);
-    return db_exec(n->conn, "step_skipped", sql_step_skipped, 5, params, error);
+    return db_exec(n->conn, "step_skipped", sql_step_skipped, 5, params, error) && refresh_statistics(n, error);
   }
   /* the crash tests' points (fault.h) inside a step are named after it */
   fault_set_scope(step->name);
@@ -256,7 +269,7 @@ run_step(Night *n, const EodStep *step, GError **error)
   fault_set_scope("eod");
   if (ok)
     report_step(n, step, started, FALSE);
-  return ok;
+  return ok && refresh_statistics(n, error);
 }
 
 static gboolean
@@ -328,19 +341,16 @@ run_all_steps(Night *n, GError **error)
   return TRUE;
 }
 
-/* Statistics kept current for the next night and the reports (sql/0030). */
-static const char sql_refresh_statistics[] = "SELECT refresh_planner_statistics()";
 
 static gboolean
 close_date(Night *n, GError **error)
 {
   const char *params[] = { n->ctx.date_str, n->run };
-  g_autoptr(PGresult) stats = NULL;
   fault_reached("before-close");
   gboolean ok = db_exec(n->conn, "close_date", sql_close_date, 2, params, error);
   if (ok)
     fault_reached("after-close");
-  return ok && (stats = db_query_one(n->conn, "refresh_planner_statistics", sql_refresh_statistics, 0, NULL, error));
+  return ok && refresh_statistics(n, error);
 }
 
 /* Breaks of the recon step (also when it was done by an earlier, crashed run) are
