@@ -11,7 +11,7 @@
 #endif
 
 static const char *const database_keys[] = {
-  "host", "port", "dbname", "connect_timeout",
+  "host", "port", "dbname", "connect_timeout", "batch_work_mem_mb",
   "owner_user", "batch_user", "report_user", NULL,
 };
 static const char *const paths_keys[] = { "sql_dir", "metrics_file", "reports_dir", "report_specs", NULL };
@@ -26,6 +26,7 @@ config_new_defaults(void)
   Config *c = g_new0(Config, 1);
   c->db_name = g_strdup("baitiao");
   c->connect_timeout_s = 10;
+  c->batch_work_mem_mb = CONFIG_DEFAULT_BATCH_WORK_MEM_MB;
   c->owner_user = g_strdup("baitiao_owner");
   c->batch_user = g_strdup("baitiao_batch");
   c->report_user = g_strdup("baitiao_report");
@@ -123,6 +124,10 @@ read_database(const Keyfile *k, Config *c, GError **error)
   if (!keyfile_int(k, "database", "connect_timeout", 1, 3600, &timeout, error))
     return FALSE;
   c->connect_timeout_s = (int) timeout;
+  gint64 work_mem = c->batch_work_mem_mb;
+  if (!keyfile_int(k, "database", "batch_work_mem_mb", 4, 65536, &work_mem, error))
+    return FALSE;
+  c->batch_work_mem_mb = (int) work_mem;
   if (c->db_port && !g_ascii_string_to_unsigned(c->db_port, 10, 1, 65535, NULL, NULL)) {
     keyfile_value_error(error, k, "database", "port", "must be a port number, not \"%s\"", c->db_port);
     return FALSE;

@@ -9,6 +9,10 @@
 #define CONFIG_DEFAULT_REPORT_TIMEZONE "Asia/Shanghai"
 /* [intake] spool_dir when the file does not set it */
 #define CONFIG_DEFAULT_SPOOL_DIR "/var/lib/baitiao/spool"
+/* [database] batch_work_mem_mb when the file does not set it: the batch's few large
+ * statements (a month end's snapshot of every live loan, an import's cut-over) group a
+ * million loans; at the server's default 4 MB their hash aggregates spill to disk. */
+#define CONFIG_DEFAULT_BATCH_WORK_MEM_MB 256
 
 typedef struct {
   char *path;           /* file the settings came from, NULL for defaults only */
@@ -17,6 +21,7 @@ typedef struct {
   char *db_port;
   char *db_name;
   int connect_timeout_s;
+  int batch_work_mem_mb;   /* work_mem of the batch role's sessions */
   char *owner_user;     /* runs migrations (DDL) */
   char *batch_user;     /* the nightly run: DML only */
   char *report_user;    /* reports and status: read only */

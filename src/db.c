@@ -172,8 +172,9 @@ db_connect(const Config *config, DbRole role, const char *command, GError **erro
   ADD("user", role_user(config, role));
   ADD("application_name", appname);
   /* The night's statements are large but run once: JIT compiling them costs more
-   * than it saves. */
-  ADD("options", role == DB_ROLE_BATCH ? "-c jit=off" : NULL);
+   * than it saves; and they group the book at a month end: work_mem from the config. */
+  g_autofree char *batch_options = g_strdup_printf("-c jit=off -c work_mem=%dMB", config->batch_work_mem_mb);
+  ADD("options", role == DB_ROLE_BATCH ? batch_options : NULL);
 #undef ADD
   keys[n] = NULL;
   values[n] = NULL;

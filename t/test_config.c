@@ -45,13 +45,14 @@ test_defaults(void)
   CU_ASSERT_STRING_EQUAL(c->report_user, "baitiao_report");
   CU_ASSERT_PTR_NULL(c->db_host);
   CU_ASSERT_EQUAL(c->connect_timeout_s, 10);
+  CU_ASSERT_EQUAL(c->batch_work_mem_mb, CONFIG_DEFAULT_BATCH_WORK_MEM_MB);
 }
 
 static void
 test_values(void)
 {
   g_autofree char *path = write_temp("# comment\n[database]\nhost = /tmp/sock \nport=6543\n"
-                                     "dbname=night\nconnect_timeout=3\n[paths]\nsql_dir=migrations\n");
+                                     "dbname=night\nconnect_timeout=3\nbatch_work_mem_mb=64\n[paths]\nsql_dir=migrations\n");
   g_autoptr(GError) error = NULL;
   g_autoptr(Config) c = config_load(path, &error);
   CU_ASSERT_PTR_NOT_NULL_FATAL(c);
@@ -59,6 +60,7 @@ test_values(void)
   CU_ASSERT_STRING_EQUAL(c->db_port, "6543");
   CU_ASSERT_STRING_EQUAL(c->db_name, "night");
   CU_ASSERT_EQUAL(c->connect_timeout_s, 3);
+  CU_ASSERT_EQUAL(c->batch_work_mem_mb, 64);
   g_autofree char *dir = g_path_get_dirname(path);
   g_autofree char *expect = g_build_filename(dir, "migrations", NULL);
   CU_ASSERT_STRING_EQUAL(c->sql_dir, expect);
@@ -88,6 +90,7 @@ test_errors_name_file_and_line(void)
   check_error("[database]\nhost=x\n[paths\n", KEYFILE_ERROR_FILE, ":3:", "malformed");
   check_error("[database]\n\nport=abc\n", KEYFILE_ERROR_VALUE, ":3:", "port number");
   check_error("[database]\nhost=x\nconnect_timeout=0\n", KEYFILE_ERROR_VALUE, ":3:", "1 to 3600");
+  check_error("[database]\nhost=x\nbatch_work_mem_mb=1GB\n", KEYFILE_ERROR_VALUE, ":3:", "batch_work_mem_mb");
   check_error("[database]\nhost=x\npasword=secret\n", KEYFILE_ERROR_UNKNOWN, ":3:", "pasword");
   check_error("[databse]\nhost=x\n", KEYFILE_ERROR_UNKNOWN, ":", "[databse]");
 }
