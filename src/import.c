@@ -3,9 +3,12 @@
  * users, loans (ids reserved from the identity sequence) and installments straight into
  * their tables and derive the rest with a few set-based statements, all in one
  * transaction (docs/formats.md "Portfolio import", docs/operations.md
- * "Cut-over"). */
+ * "Cut-over"). users.csv and loans.csv are held in memory; installments.csv is read
+ * twice, a row at a time: pass 1 judges each row into its loan's state, pass 2 COPYs the
+ * accepted loans' rows. Memory grows with users and loans, not installments. */
 #include "import.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -28,6 +31,11 @@ G_DEFINE_QUARK(import-error-quark, import_error)
 
 /* ---- what was read ------------------------------------------------------------ */
 
+/* users.csv and loans.csv are held in memory, compact: their strings interned in one
+ * GStringChunk, the words of a closed list as their index in it. installments.csv is
+ * not: pass 1 folds each row into its loan's judging state (ImpLoan, below) and forgets
+ * it, pass 2 reads the file again and COPYs the rows of the accepted loans. */
+
 typedef struct {
   char *file;
   gint64 line;
@@ -38,15 +46,13 @@ typedef struct {
 } Refusal;
 
 typedef struct {
-  gint64 line;
-  char *id;
+  const char *id;              /* Imp.strings */
+  const char *name, *phone;    /* masked (NULL when empty), Imp.strings */
   gint64 limit_fen;
-  int statement_day;
-  char *status;
-  char *name;
-  char *phone;
   gint64 credit_fen;
   gint64 used_fen;
+  guint8 statement_day;
+  guint8 status;               /* in user_statuses */
   gboolean refused;
 } ImpUser;
 
@@ -56,27 +62,63 @@ static const char *const v_names[V_N] = { "paid_principal", "paid_fee", "penalty
                                           "fee_waived", "penalty_waived", "writeoff_principal",
                                           "writeoff_fee", "writeoff_penalty", "recovered" };
 
+/* One installments.csv row, parsed: held only while its row is read (a numbering
+ * fault's rows excepted, see read_numbered_rows). */
 typedef struct {
   gint64 line;
   int no;
+  guint8 status;               /* in inst_statuses */
   GDate billing, due, paid;
   gint64 principal_fen, fee_fen;
-  char *status;
   gint64 v[V_N];
 } ImpInst;
 
+enum { INST_UNBILLED, INST_BILLED, INST_PAID, INST_WRITTEN_OFF };
+static const char *const inst_statuses[] = { "UNBILLED", "BILLED", "PAID", "WRITTEN_OFF", NULL };
+enum { LOAN_ACTIVE, LOAN_PAID_OFF, LOAN_WRITTEN_OFF };
+static const char *const loan_statuses[] = { "ACTIVE", "PAID_OFF", "WRITTEN_OFF", NULL };
+static const char *const policies[] = { "WAIVE_UNBILLED", "CHARGE_ALL", NULL };
+static const char *const user_statuses[] = { "ACTIVE", "FROZEN", NULL };
+
+/* A loan's installments are judged in the order judge_loan has always judged them: the
+ * schedule (count, numbering, then each installment against the engine's, by
+ * installment_no), then each installment's state by installment_no. Pass 1 sees them in
+ * the file's order and keeps the fault that judging would meet first: the least
+ * (phase, installment_no). */
+enum { PHASE_SCHEDULE, PHASE_STATE };
+
 typedef struct {
+  int phase;
+  int no;
   gint64 line;
-  char *order_id, *user_id, *product, *policy, *status;
-  GDate orig, status_date, wo;
+  const char *field;
+  char *reason;
+} LoanFault;
+
+typedef struct {
+  const char *order_id, *user_id, *product;  /* Imp.strings */
+  ImpUser *user;               /* NULL when user_id is not in users.csv */
+  gint64 line;
+  GDate orig, status_date, wo, first_billing;
   gint64 principal_fen;
   SchedTerms terms;
-  gint64 penalty_ppm, writeoff_dpd;
-  int statement_day;
-  GDate first_billing;
-  GPtrArray *inst;   /* ImpInst*, by installment_no once checked */
-  gboolean refused;
-  gint64 loan_id;    /* reserved when booked */
+  gint32 penalty_ppm, writeoff_dpd;
+  guint8 statement_day;
+  guint8 policy;               /* in policies */
+  guint8 status;               /* in loan_statuses */
+  guint refused : 1;
+  /* pass 1 over installments.csv */
+  guint live : 1;              /* an installment UNBILLED or BILLED */
+  guint sched_failed : 1;      /* sched_build refuses the terms */
+  guint numbering_off : 1;     /* an installment_no seen twice or beyond the term */
+  guint32 rows;                /* its installments (saturating) */
+  gint64 used_fen;             /* Σ principal − paid − written off */
+  union {
+    guint64 word;              /* term ≤ 64 */
+    guint64 *words;            /* longer terms */
+  } seen;                      /* the installment numbers seen, a bit each */
+  LoanFault *fault;            /* the first fault judging meets, NULL mostly */
+  gint64 loan_id;              /* reserved when booked */
 } ImpLoan;
 
 typedef struct {
@@ -97,45 +139,21 @@ typedef struct {
   char cutover_str[11];
   char *manifest_sha;
   Control control[F_N];
-  GHashTable *users;      /* id → ImpUser* (owned by user_list) */
-  GPtrArray *user_list;
-  GHashTable *loans;      /* order_id → ImpLoan* */
-  GPtrArray *loan_list;
+  GStringChunk *strings;
+  GArray *users;          /* ImpUser, in the file's order */
+  GHashTable *user_at;    /* id → index in users + 1 */
+  GArray *loans;          /* ImpLoan, in the file's order */
+  GHashTable *loan_at;    /* order_id → index in loans + 1 */
   GHashTable *products;   /* code → its display APR in basis points (text) */
   GArray *refusals;       /* Refusal */
+  GStatBuf inst_stat;     /* installments.csv as pass 1 found it */
+  /* pass 1: the schedule of the loan of the last row */
+  const ImpLoan *sched_loan;
+  gboolean sched_ok;
+  SchedInstallment *sched;
+  gint64 sched_builds;
+  GHashTable *numbered;   /* ImpLoan* → GArray of its ImpInst, for a numbering fault */
 } Imp;
-
-static void
-imp_user_free(gpointer p)
-{
-  ImpUser *u = p;
-  g_free(u->id);
-  g_free(u->status);
-  g_free(u->name);
-  g_free(u->phone);
-  g_free(u);
-}
-
-static void
-imp_inst_free(gpointer p)
-{
-  ImpInst *i = p;
-  g_free(i->status);
-  g_free(i);
-}
-
-static void
-imp_loan_free(gpointer p)
-{
-  ImpLoan *l = p;
-  g_free(l->order_id);
-  g_free(l->user_id);
-  g_free(l->product);
-  g_free(l->policy);
-  g_free(l->status);
-  g_ptr_array_unref(l->inst);
-  g_free(l);
-}
 
 static void
 refusal_clear(gpointer p)
@@ -152,14 +170,45 @@ static void
 imp_clear(Imp *imp)
 {
   g_free(imp->manifest_sha);
-  g_clear_pointer(&imp->users, g_hash_table_unref);
-  g_clear_pointer(&imp->user_list, g_ptr_array_unref);
-  g_clear_pointer(&imp->loans, g_hash_table_unref);
-  g_clear_pointer(&imp->loan_list, g_ptr_array_unref);
+  for (guint k = 0; imp->loans && k < imp->loans->len; k++) {
+    ImpLoan *l = &g_array_index(imp->loans, ImpLoan, k);
+    if (l->terms.term > 64)
+      g_free(l->seen.words);
+    if (l->fault)
+      g_free(l->fault->reason);
+    g_free(l->fault);
+  }
+  g_clear_pointer(&imp->strings, g_string_chunk_free);
+  g_clear_pointer(&imp->users, g_array_unref);
+  g_clear_pointer(&imp->user_at, g_hash_table_unref);
+  g_clear_pointer(&imp->loans, g_array_unref);
+  g_clear_pointer(&imp->loan_at, g_hash_table_unref);
   g_clear_pointer(&imp->products, g_hash_table_unref);
   g_clear_pointer(&imp->refusals, g_array_unref);
+  g_clear_pointer(&imp->sched, g_free);
+  g_clear_pointer(&imp->numbered, g_hash_table_unref);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Imp, imp_clear)
+
+static ImpUser *
+user_of(const Imp *imp, const char *id)
+{
+  guint at = GPOINTER_TO_UINT(g_hash_table_lookup(imp->user_at, id));
+  return at ? &g_array_index(imp->users, ImpUser, at - 1) : NULL;
+}
+
+static ImpLoan *
+loan_of(const Imp *imp, const char *order_id)
+{
+  guint at = GPOINTER_TO_UINT(g_hash_table_lookup(imp->loan_at, order_id));
+  return at ? &g_array_index(imp->loans, ImpLoan, at - 1) : NULL;
+}
+
+static const char *
+intern(Imp *imp, const char *s)
+{
+  return s ? g_string_chunk_insert(imp->strings, s) : NULL;
+}
 
 static void G_GNUC_PRINTF(7, 8)
 refuse(Imp *imp, const char *file, gint64 line, const char *field, const char *user_id, const char *order_id,
@@ -171,6 +220,21 @@ refuse(Imp *imp, const char *file, gint64 line, const char *field, const char *u
                 g_strdup_vprintf(fmt, ap) };
   va_end(ap);
   g_array_append_val(imp->refusals, r);
+}
+
+static void
+refuse_at(Imp *imp, ImpLoan *l, const char *file, gint64 line, const char *field, const char *fmt, ...)
+  G_GNUC_PRINTF(6, 7);
+
+static void
+refuse_at(Imp *imp, ImpLoan *l, const char *file, gint64 line, const char *field, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *why = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  l->refused = TRUE;
+  refuse(imp, file, line, field, l->user_id, l->order_id, "%s", why);
 }
 
 /* ---- field parsers: each returns a reason (static text or NULL when fine) ------- */
@@ -207,21 +271,27 @@ parse_opt_date(const char *s, GDate *out)
   return *s ? parse_date(s, out) : NULL;
 }
 
+/* *INDEX: the position of S in CHOICES. */
 static const char *
-parse_choice(const char *s, const char *const *choices)
+parse_choice(const char *s, const char *const *choices, guint8 *index)
 {
-  for (; *choices; choices++)
-    if (strcmp(s, *choices) == 0)
+  for (guint8 k = 0; choices[k]; k++)
+    if (strcmp(s, choices[k]) == 0) {
+      *index = k;
       return NULL;
+    }
   return "not one of the allowed values";
 }
 
 /* ---- reading the files ---------------------------------------------------------- */
 
-typedef gboolean (*RowFn)(Imp *imp, const CsvRecord *rec, GError **error);
+typedef gboolean (*RowFn)(Imp *imp, const CsvRecord *rec, gpointer data, GError **error);
 
+/* Reads FILE (its header HEADER) row by row into FN; *ROWS counts the rows, *TOTAL_FEN
+ * adds up field TOTAL_FIELD (as the control totals do). */
 static gboolean
-read_file(Imp *imp, int which, const char *const *header, RowFn fn, GError **error)
+scan_file(Imp *imp, int which, const char *const *header, int total_field, RowFn fn, gpointer data, gint64 *rows,
+          gint64 *total_fen, GError **error)
 {
   g_autofree char *path = g_build_filename(imp->dir, file_names[which], NULL);
   g_autoptr(CsvReader) r = csv_reader_open(path, error);
@@ -235,19 +305,21 @@ read_file(Imp *imp, int which, const char *const *header, RowFn fn, GError **err
                   file_names[which], rec.line_no, rec.n_fields, n);
       return FALSE;
     }
-    imp->control[which].rows++;
-    if (!fn(imp, &rec, error))
+    (*rows)++;
+    gint64 fen;
+    if (parse_fen(rec.fields[total_field], &fen) == NULL)
+      *total_fen += fen;
+    if (!fn(imp, &rec, data, error))
       return FALSE;
   }
   return error == NULL || *error == NULL;
 }
 
-static void
-count_total(Imp *imp, int which, const char *amount)
+static gboolean
+read_file(Imp *imp, int which, const char *const *header, int total_field, RowFn fn, GError **error)
 {
-  gint64 fen;
-  if (parse_fen(amount, &fen) == NULL)
-    imp->control[which].total_fen += fen;
+  Control *c = &imp->control[which];
+  return scan_file(imp, which, header, total_field, fn, NULL, &c->rows, &c->total_fen, error);
 }
 
 static const char *const manifest_header[] = { "cutover_date", "file", "rows", "total", NULL };
@@ -321,36 +393,33 @@ check_control(Imp *imp, int which, GError **error)
 
 static const char *const users_header[] = { "user_id", "credit_limit", "statement_day", "status", "name", "phone",
                                             NULL };
-static const char *const user_statuses[] = { "ACTIVE", "FROZEN", NULL };
 
 static gboolean
-user_row(Imp *imp, const CsvRecord *rec, GError **error)
+user_row(Imp *imp, const CsvRecord *rec, gpointer data G_GNUC_UNUSED, GError **error)
 {
   const char *const *f = rec->fields;
-  count_total(imp, F_USERS, f[1]);
-  if (!*f[0] || g_hash_table_contains(imp->users, f[0])) {
+  if (!*f[0] || g_hash_table_contains(imp->user_at, f[0])) {
     g_set_error(error, IMPORT_ERROR, IMPORT_ERROR_FILE, "%s:%" G_GINT64_FORMAT ":user_id: %s", IMPORT_USERS,
                 rec->line_no, *f[0] ? "listed twice" : "empty");
     return FALSE;
   }
-  ImpUser *u = g_new0(ImpUser, 1);
-  u->line = rec->line_no;
-  u->id = g_strdup(f[0]);
+  ImpUser u = { .id = intern(imp, f[0]) };
   gint64 sday = 0;
   const char *why;
-  const char *field = (why = parse_fen(f[1], &u->limit_fen)) ? "credit_limit"
+  const char *field = (why = parse_fen(f[1], &u.limit_fen)) ? "credit_limit"
                     : (why = parse_int(f[2], 1, 28, &sday)) ? "statement_day"
-                    : (why = parse_choice(f[3], user_statuses)) ? "status" : NULL;
-  u->statement_day = (int) sday;
-  u->status = g_strdup(f[3]);
-  u->name = intake_mask_name(f[4]);
-  u->phone = intake_mask_phone(f[5]);
+                    : (why = parse_choice(f[3], user_statuses, &u.status)) ? "status" : NULL;
+  u.statement_day = (guint8) sday;
+  g_autofree char *name = intake_mask_name(f[4]);
+  g_autofree char *phone = intake_mask_phone(f[5]);
+  u.name = intern(imp, name);
+  u.phone = intern(imp, phone);
   if (field) {
-    u->refused = TRUE;
-    refuse(imp, IMPORT_USERS, rec->line_no, field, u->id, NULL, "%s", why);
+    u.refused = TRUE;
+    refuse(imp, IMPORT_USERS, rec->line_no, field, u.id, NULL, "%s", why);
   }
-  g_ptr_array_add(imp->user_list, u);
-  g_hash_table_insert(imp->users, u->id, u);
+  g_array_append_val(imp->users, u);
+  g_hash_table_insert(imp->user_at, (gpointer) u.id, GUINT_TO_POINTER(imp->users->len));
   return TRUE;
 }
 
@@ -358,13 +427,11 @@ static const char *const loans_header[] = {
   "order_id", "user_id", "product_code", "origination_date", "principal", "term", "method", "rate_ppm",
   "grace_days", "penalty_ppm", "writeoff_dpd", "prepay_fee_policy", "statement_day", "status", "status_date",
   "written_off_date", NULL };
-static const char *const loan_statuses[] = { "ACTIVE", "PAID_OFF", "WRITTEN_OFF", NULL };
-static const char *const policies[] = { "WAIVE_UNBILLED", "CHARGE_ALL", NULL };
 
 static const char *
 loan_fields(ImpLoan *l, const char *const *f, const char **why)
 {
-  gint64 term = 0, rate = 0, grace = 0, sday = 0;
+  gint64 term = 0, rate = 0, grace = 0, penalty = 0, dpd = 0, sday = 0;
   SchedMethod method = SCHED_INTEREST_FREE;
   const char *field = (*why = parse_date(f[3], &l->orig)) ? "origination_date"
                     : (*why = parse_fen(f[4], &l->principal_fen)) ? "principal"
@@ -373,45 +440,42 @@ loan_fields(ImpLoan *l, const char *const *f, const char **why)
                     : !sched_method_from_string(f[6], &method, NULL) ? (*why = "unknown method", "method")
                     : (*why = parse_int(f[7], 0, SCHED_RATE_MAX_PPM, &rate)) ? "rate_ppm"
                     : (*why = parse_int(f[8], 0, SCHED_GRACE_DAYS_MAX, &grace)) ? "grace_days"
-                    : (*why = parse_int(f[9], 0, 1000000, &l->penalty_ppm)) ? "penalty_ppm"
-                    : (*why = parse_int(f[10], 1, 100000, &l->writeoff_dpd)) ? "writeoff_dpd"
-                    : (*why = parse_choice(f[11], policies)) ? "prepay_fee_policy"
+                    : (*why = parse_int(f[9], 0, 1000000, &penalty)) ? "penalty_ppm"
+                    : (*why = parse_int(f[10], 1, 100000, &dpd)) ? "writeoff_dpd"
+                    : (*why = parse_choice(f[11], policies, &l->policy)) ? "prepay_fee_policy"
                     : (*why = parse_int(f[12], 1, 28, &sday)) ? "statement_day"
-                    : (*why = parse_choice(f[13], loan_statuses)) ? "status"
+                    : (*why = parse_choice(f[13], loan_statuses, &l->status)) ? "status"
                     : (*why = parse_date(f[14], &l->status_date)) ? "status_date"
                     : (*why = parse_opt_date(f[15], &l->wo)) ? "written_off_date" : NULL;
   l->terms = (SchedTerms) { method, (int) term, rate, (int) grace };
-  l->statement_day = (int) sday;
+  l->penalty_ppm = (gint32) penalty;
+  l->writeoff_dpd = (gint32) dpd;
+  l->statement_day = (guint8) sday;
   return field;
 }
 
 static gboolean
-loan_row(Imp *imp, const CsvRecord *rec, GError **error)
+loan_row(Imp *imp, const CsvRecord *rec, gpointer data G_GNUC_UNUSED, GError **error)
 {
   const char *const *f = rec->fields;
-  count_total(imp, F_LOANS, f[4]);
-  if (!*f[0] || !*f[1] || g_hash_table_contains(imp->loans, f[0])) {
+  if (!*f[0] || !*f[1] || g_hash_table_contains(imp->loan_at, f[0])) {
     g_set_error(error, IMPORT_ERROR, IMPORT_ERROR_FILE, "%s:%" G_GINT64_FORMAT ":%s: %s", IMPORT_LOANS,
                 rec->line_no, !*f[1] && *f[0] ? "user_id" : "order_id",
                 *f[0] && *f[1] ? "listed twice" : "empty");
     return FALSE;
   }
-  ImpLoan *l = g_new0(ImpLoan, 1);
-  l->line = rec->line_no;
-  l->order_id = g_strdup(f[0]);
-  l->user_id = g_strdup(f[1]);
-  l->product = g_strdup(f[2]);
-  l->policy = g_strdup(f[11]);
-  l->status = g_strdup(f[13]);
-  l->inst = g_ptr_array_new_with_free_func(imp_inst_free);
+  ImpLoan l = { .line = rec->line_no, .order_id = intern(imp, f[0]), .user = user_of(imp, f[1]) };
+  l.user_id = l.user ? l.user->id : intern(imp, f[1]);
+  l.product = g_string_chunk_insert_const(imp->strings, f[2]);
+  g_date_clear(&l.first_billing, 1);
   const char *why = NULL;
-  const char *field = loan_fields(l, f, &why);
+  const char *field = loan_fields(&l, f, &why);
   if (field) {
-    l->refused = TRUE;
-    refuse(imp, IMPORT_LOANS, rec->line_no, field, l->user_id, l->order_id, "%s", why);
+    l.refused = TRUE;
+    refuse(imp, IMPORT_LOANS, rec->line_no, field, l.user_id, l.order_id, "%s", why);
   }
-  g_ptr_array_add(imp->loan_list, l);
-  g_hash_table_insert(imp->loans, l->order_id, l);
+  g_array_append_val(imp->loans, l);
+  g_hash_table_insert(imp->loan_at, (gpointer) l.order_id, GUINT_TO_POINTER(imp->loans->len));
   return TRUE;
 }
 
@@ -419,68 +483,28 @@ static const char *const inst_header[] = {
   "order_id", "installment_no", "billing_date", "due_date", "principal", "fee", "status", "paid_principal",
   "paid_fee", "penalty_accrued", "paid_penalty", "fee_waived", "penalty_waived", "writeoff_principal",
   "writeoff_fee", "writeoff_penalty", "recovered", "paid_date", NULL };
-static const char *const inst_statuses[] = { "UNBILLED", "BILLED", "PAID", "WRITTEN_OFF", NULL };
 
-static gboolean
-inst_row(Imp *imp, const CsvRecord *rec, GError **error)
+/* The fields of an installments.csv row into *I: NULL, or the first bad field (and *WHY). */
+static const char *
+inst_fields(const char *const *f, ImpInst *i, const char **why)
 {
-  const char *const *f = rec->fields;
-  count_total(imp, F_INST, f[4]);
-  ImpLoan *l = g_hash_table_lookup(imp->loans, f[0]);
-  if (!l) {
-    g_set_error(error, IMPORT_ERROR, IMPORT_ERROR_FILE, "%s:%" G_GINT64_FORMAT ":order_id: %s is not in %s",
-                IMPORT_INSTALLMENTS, rec->line_no, f[0], IMPORT_LOANS);
-    return FALSE;
-  }
-  ImpInst *i = g_new0(ImpInst, 1);
-  i->line = rec->line_no;
-  i->status = g_strdup(f[6]);
-  g_ptr_array_add(l->inst, i);
   gint64 no = 0;
-  const char *why = NULL;
-  const char *field = (why = parse_int(f[1], 1, SCHED_TERM_MAX, &no)) ? "installment_no"
-                    : (why = parse_date(f[2], &i->billing)) ? "billing_date"
-                    : (why = parse_date(f[3], &i->due)) ? "due_date"
-                    : (why = parse_fen(f[4], &i->principal_fen)) ? "principal"
-                    : (why = parse_fen(f[5], &i->fee_fen)) ? "fee"
-                    : (why = parse_choice(f[6], inst_statuses)) ? "status" : NULL;
+  const char *field = (*why = parse_int(f[1], 1, SCHED_TERM_MAX, &no)) ? "installment_no"
+                    : (*why = parse_date(f[2], &i->billing)) ? "billing_date"
+                    : (*why = parse_date(f[3], &i->due)) ? "due_date"
+                    : (*why = parse_fen(f[4], &i->principal_fen)) ? "principal"
+                    : (*why = parse_fen(f[5], &i->fee_fen)) ? "fee"
+                    : (*why = parse_choice(f[6], inst_statuses, &i->status)) ? "status" : NULL;
   for (int k = 0; !field && k < V_N; k++)
-    if ((why = parse_fen(f[7 + k], &i->v[k])))
+    if ((*why = parse_fen(f[7 + k], &i->v[k])))
       field = v_names[k];
-  if (!field && (why = parse_opt_date(f[17], &i->paid)))
+  if (!field && (*why = parse_opt_date(f[17], &i->paid)))
     field = "paid_date";
   i->no = (int) no;
-  if (field && !l->refused) {
-    l->refused = TRUE;
-    refuse(imp, IMPORT_INSTALLMENTS, rec->line_no, field, l->user_id, l->order_id, "%s", why);
-  }
-  return TRUE;
+  return field;
 }
 
-static const char *const credit_header[] = { "user_id", "amount", NULL };
-
-static gboolean
-credit_row(Imp *imp, const CsvRecord *rec, GError **error)
-{
-  const char *const *f = rec->fields;
-  count_total(imp, F_CREDIT, f[1]);
-  ImpUser *u = g_hash_table_lookup(imp->users, f[0]);
-  if (!u) {
-    g_set_error(error, IMPORT_ERROR, IMPORT_ERROR_FILE, "%s:%" G_GINT64_FORMAT ":user_id: %s is not in %s",
-                IMPORT_CREDIT, rec->line_no, f[0], IMPORT_USERS);
-    return FALSE;
-  }
-  const char *why = parse_fen(f[1], &u->credit_fen);
-  if (!why && u->credit_fen == 0)
-    why = "zero amount (leave the user out)";
-  if (why && !u->refused) {
-    u->refused = TRUE;
-    refuse(imp, IMPORT_CREDIT, rec->line_no, "amount", u->id, NULL, "%s", why);
-  }
-  return TRUE;
-}
-
-/* ---- judging each loan ------------------------------------------------------- */
+/* ---- judging an installment --------------------------------------------------- */
 
 static gint64
 unpaid_penalty(const ImpInst *i)
@@ -496,7 +520,7 @@ judge_installment(const Imp *imp, const ImpLoan *l, const ImpInst *i, const char
   gboolean billed_by_cutover = g_date_compare(&i->billing, &imp->cutover) <= 0;
   gboolean settled_p = i->v[V_PAID_P] + i->v[V_WO_P] == i->principal_fen;
   gboolean settled_f = i->v[V_PAID_F] + i->v[V_FEE_WAIVED] + i->v[V_WO_F] == i->fee_fen;
-  gboolean wo = strcmp(i->status, "WRITTEN_OFF") == 0;
+  gboolean wo = i->status == INST_WRITTEN_OFF;
   *field = "status";
   if (i->v[V_PAID_P] + i->v[V_WO_P] > i->principal_fen)
     return (*field = "paid_principal", "principal paid and written off exceed the principal");
@@ -506,14 +530,14 @@ judge_installment(const Imp *imp, const ImpLoan *l, const ImpInst *i, const char
     return (*field = "paid_penalty", "penalty paid, waived and written off exceed the penalty accrued");
   if (i->v[V_RECOVERED] > i->v[V_WO_P] + i->v[V_WO_F] + i->v[V_WO_PEN])
     return (*field = "recovered", "recovered exceeds what was written off");
-  gboolean loan_wo = strcmp(l->status, "WRITTEN_OFF") == 0;
+  gboolean loan_wo = l->status == LOAN_WRITTEN_OFF;
   if (wo && !loan_wo)
     return "WRITTEN_OFF, but its loan is not";
-  if (loan_wo && !wo && strcmp(i->status, "PAID") != 0)
+  if (loan_wo && !wo && i->status != INST_PAID)
     return "the loan is WRITTEN_OFF: each installment is PAID or WRITTEN_OFF";
   if (!wo && (i->v[V_WO_P] || i->v[V_WO_F] || i->v[V_WO_PEN] || i->v[V_RECOVERED]))
     return (*field = "writeoff_principal", "write-off amounts on an installment not written off");
-  if (strcmp(i->status, "UNBILLED") == 0) {
+  if (i->status == INST_UNBILLED) {
     if (billed_by_cutover)
       return "UNBILLED, but its billing date is on or before the cut-over date";
     if (i->v[V_PAID_P] || i->v[V_PAID_F] || i->v[V_PEN] || i->v[V_FEE_WAIVED] || i->v[V_PEN_WAIVED])
@@ -528,7 +552,7 @@ judge_installment(const Imp *imp, const ImpLoan *l, const ImpInst *i, const char
   if (!billed_by_cutover)
     return "billed, but its billing date is after the cut-over date";
   gboolean all = settled_p && settled_f && unpaid_penalty(i) == 0;
-  if (strcmp(i->status, "PAID") == 0) {
+  if (i->status == INST_PAID) {
     if (!all)
       return "PAID, but something is still unpaid";
     if (!g_date_valid(&i->paid) || g_date_compare(&i->paid, &imp->cutover) > 0)
@@ -540,83 +564,310 @@ judge_installment(const Imp *imp, const ImpLoan *l, const ImpInst *i, const char
   return NULL;
 }
 
-static gint
-by_no(gconstpointer a, gconstpointer b)
-{
-  const ImpInst *x = *(ImpInst *const *) a, *y = *(ImpInst *const *) b;
-  return (x->no > y->no) - (x->no < y->no);
-}
-
-static void
-refuse_at(Imp *imp, ImpLoan *l, const char *file, gint64 line, const char *field, const char *fmt, ...)
-  G_GNUC_PRINTF(6, 7);
-
-static void
-refuse_at(Imp *imp, ImpLoan *l, const char *file, gint64 line, const char *field, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  g_autofree char *why = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  l->refused = TRUE;
-  refuse(imp, file, line, field, l->user_id, l->order_id, "%s", why);
-}
-
 static void
 fmt_date(const GDate *d, char out[11])
 {
   g_date_strftime(out, 11, "%Y-%m-%d", d);
 }
 
-/* The file's schedule must be the engine's, installment by installment. */
-static void
-judge_schedule(Imp *imp, ImpLoan *l)
+/* NULL when installment I is the engine's S, else why not (and *FIELD). */
+static char *
+schedule_mismatch(const SchedInstallment *s, const ImpInst *i, const char **field)
 {
-  g_ptr_array_sort(l->inst, by_no);
-  if ((int) l->inst->len != l->terms.term) {
-    refuse_at(imp, l, IMPORT_LOANS, l->line, "term", "term %d but %u installments in %s", l->terms.term,
-              l->inst->len, IMPORT_INSTALLMENTS);
+  char want[11], got[11];
+  if (g_date_compare(&i->billing, &s->billing_date) != 0 || g_date_compare(&i->due, &s->due_date) != 0) {
+    gboolean b = g_date_compare(&i->billing, &s->billing_date) != 0;
+    fmt_date(b ? &s->billing_date : &s->due_date, want);
+    fmt_date(b ? &i->billing : &i->due, got);
+    *field = b ? "billing_date" : "due_date";
+    return g_strdup_printf("schedule mismatch: the schedule engine gives %s, the file %s", want, got);
+  }
+  if (i->principal_fen != s->principal_fen || i->fee_fen != s->fee_fen) {
+    gboolean p = i->principal_fen != s->principal_fen;
+    g_autofree char *w = money_format_fen(p ? s->principal_fen : s->fee_fen);
+    g_autofree char *g = money_format_fen(p ? i->principal_fen : i->fee_fen);
+    *field = p ? "principal" : "fee";
+    return g_strdup_printf("schedule mismatch: the schedule engine gives %s, the file %s", w, g);
+  }
+  return NULL;
+}
+
+static gboolean
+schedule_differs(const SchedInstallment *s, const ImpInst *i)
+{
+  return g_date_compare(&i->billing, &s->billing_date) != 0 || g_date_compare(&i->due, &s->due_date) != 0
+         || i->principal_fen != s->principal_fen || i->fee_fen != s->fee_fen;
+}
+
+/* ---- pass 1: installments.csv row by row --------------------------------------- */
+
+/* The engine's schedule of L: computed once for a run of rows of one loan (the files
+ * are grouped by loan as exports usually are; an ungrouped file only costs more
+ * computing). NULL when the engine refuses the terms. */
+static const SchedInstallment *
+schedule_of(Imp *imp, ImpLoan *l)
+{
+  if (imp->sched_loan != l) {
+    imp->sched_loan = l;
+    imp->sched_builds++;
+    imp->sched_ok = sched_build(l->principal_fen, &l->terms, &l->orig, l->statement_day, imp->sched, NULL);
+    if (imp->sched_ok)
+      l->first_billing = imp->sched[0].billing_date;
+    else
+      l->sched_failed = TRUE;
+  }
+  return imp->sched_ok ? imp->sched : NULL;
+}
+
+/* TRUE when installment number NO of L was seen before; marks it seen. */
+static gboolean
+seen_before(ImpLoan *l, int no)
+{
+  guint64 *words = &l->seen.word;
+  if (l->terms.term > 64) {
+    if (!l->seen.words)
+      l->seen.words = g_new0(guint64, (l->terms.term + 63) / 64);
+    words = l->seen.words;
+  }
+  guint64 bit = G_GUINT64_CONSTANT(1) << ((no - 1) % 64);
+  gboolean seen = (words[(no - 1) / 64] & bit) != 0;
+  words[(no - 1) / 64] |= bit;
+  return seen;
+}
+
+static gboolean
+fault_beats(const ImpLoan *l, int phase, int no)
+{
+  return !l->fault || phase < l->fault->phase || (phase == l->fault->phase && no < l->fault->no);
+}
+
+static void
+keep_fault(ImpLoan *l, int phase, int no, gint64 line, const char *field, char *reason)
+{
+  if (!l->fault)
+    l->fault = g_new0(LoanFault, 1);
+  g_free(l->fault->reason);
+  *l->fault = (LoanFault) { phase, no, line, field, reason };
+}
+
+/* One installment of L folded into its judging state. While the numbers are 1 .. term
+ * each at most once, the installment judge_loan meets first is the one of the least
+ * number: so the least (phase, number) fault is the one it reports. Once a number is
+ * repeated or beyond the term, the loan's numbering is judged from its rows read again
+ * (read_numbered_rows) and only its count is still needed. */
+static void
+fold_installment(Imp *imp, ImpLoan *l, const ImpInst *i)
+{
+  if (l->rows < G_MAXUINT32)
+    l->rows++;
+  l->used_fen += i->principal_fen - i->v[V_PAID_P] - i->v[V_WO_P];
+  l->live |= i->status == INST_UNBILLED || i->status == INST_BILLED;
+  if (l->numbering_off)
+    return;
+  if (i->no > l->terms.term || seen_before(l, i->no)) {
+    l->numbering_off = TRUE;
     return;
   }
-  g_autofree SchedInstallment *s = g_new0(SchedInstallment, l->terms.term);
-  g_autoptr(GError) e = NULL;
-  if (!sched_build(l->principal_fen, &l->terms, &l->orig, l->statement_day, s, &e)) {
-    refuse_at(imp, l, IMPORT_LOANS, l->line, "term", "the schedule engine refuses the terms: %s", e->message);
-    return;
+  const SchedInstallment *s = schedule_of(imp, l);
+  const char *field = NULL;
+  if (s && schedule_differs(&s[i->no - 1], i) && fault_beats(l, PHASE_SCHEDULE, i->no)) {
+    char *why = schedule_mismatch(&s[i->no - 1], i, &field);
+    keep_fault(l, PHASE_SCHEDULE, i->no, i->line, field, why);
   }
-  l->first_billing = s[0].billing_date;
+  const char *why = judge_installment(imp, l, i, &field);
+  if (why && fault_beats(l, PHASE_STATE, i->no))
+    keep_fault(l, PHASE_STATE, i->no, i->line, field, g_strdup(why));
+}
+
+static gboolean
+inst_row(Imp *imp, const CsvRecord *rec, gpointer data G_GNUC_UNUSED, GError **error)
+{
+  const char *const *f = rec->fields;
+  ImpLoan *l = loan_of(imp, f[0]);
+  if (!l) {
+    g_set_error(error, IMPORT_ERROR, IMPORT_ERROR_FILE, "%s:%" G_GINT64_FORMAT ":order_id: %s is not in %s",
+                IMPORT_INSTALLMENTS, rec->line_no, f[0], IMPORT_LOANS);
+    return FALSE;
+  }
+  if (l->refused)
+    return TRUE;
+  ImpInst i = { .line = rec->line_no };
+  const char *why = NULL;
+  const char *field = inst_fields(f, &i, &why);
+  if (field)
+    refuse_at(imp, l, IMPORT_INSTALLMENTS, rec->line_no, field, "%s", why);
+  else
+    fold_installment(imp, l, &i);
+  return TRUE;
+}
+
+static const char *const credit_header[] = { "user_id", "amount", NULL };
+
+static gboolean
+credit_row(Imp *imp, const CsvRecord *rec, gpointer data G_GNUC_UNUSED, GError **error)
+{
+  const char *const *f = rec->fields;
+  ImpUser *u = user_of(imp, f[0]);
+  if (!u) {
+    g_set_error(error, IMPORT_ERROR, IMPORT_ERROR_FILE, "%s:%" G_GINT64_FORMAT ":user_id: %s is not in %s",
+                IMPORT_CREDIT, rec->line_no, f[0], IMPORT_USERS);
+    return FALSE;
+  }
+  const char *why = parse_fen(f[1], &u->credit_fen);
+  if (!why && u->credit_fen == 0)
+    why = "zero amount (leave the user out)";
+  if (why && !u->refused) {
+    u->refused = TRUE;
+    refuse(imp, IMPORT_CREDIT, rec->line_no, "amount", u->id, NULL, "%s", why);
+  }
+  return TRUE;
+}
+
+/* ---- installments.csv read again --------------------------------------------------- */
+
+/* Pass 1 judged the file as it was then: the later passes take the same file or
+ * nothing. */
+static gboolean
+same_file(const GStatBuf *a, const GStatBuf *b)
+{
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size
+         && a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+static gboolean
+file_changed(GError **error, gint64 line)
+{
+  if (line > 0)
+    g_set_error(error, IMPORT_ERROR, IMPORT_ERROR_FILE,
+                "%s:%" G_GINT64_FORMAT ": changed while the import read it: the whole import is refused,"
+                " nothing was stored", IMPORT_INSTALLMENTS, line);
+  else
+    g_set_error(error, IMPORT_ERROR, IMPORT_ERROR_FILE,
+                "%s: changed while the import read it: the whole import is refused, nothing was stored",
+                IMPORT_INSTALLMENTS);
+  return FALSE;
+}
+
+/* The fields of a row read again, which pass 1 found good. */
+static gboolean
+inst_fields_again(const CsvRecord *rec, ImpInst *i, GError **error)
+{
+  const char *why = NULL;
+  *i = (ImpInst) { .line = rec->line_no };
+  return inst_fields(rec->fields, i, &why) == NULL || file_changed(error, rec->line_no);
+}
+
+/* installments.csv again, row by row into FN: the same rows as in pass 1, or an error. */
+static gboolean
+reread_installments(Imp *imp, RowFn fn, gpointer data, GError **error)
+{
+  gint64 rows = 0, total_fen = 0;
+  if (!scan_file(imp, F_INST, inst_header, 4, fn, data, &rows, &total_fen, error))
+    return FALSE;
+  g_autofree char *path = g_build_filename(imp->dir, IMPORT_INSTALLMENTS, NULL);
+  GStatBuf st;
+  if (rows != imp->control[F_INST].rows || total_fen != imp->control[F_INST].total_fen || g_stat(path, &st) != 0
+      || !same_file(&st, &imp->inst_stat))
+    return file_changed(error, 0);
+  return TRUE;
+}
+
+static gboolean
+numbered_row(Imp *imp, const CsvRecord *rec, gpointer data G_GNUC_UNUSED, GError **error)
+{
+  ImpLoan *l = loan_of(imp, rec->fields[0]);
+  if (!l)
+    return file_changed(error, rec->line_no);
+  GArray *rows = g_hash_table_lookup(imp->numbered, l);
+  ImpInst i;
+  if (!rows)
+    return TRUE;
+  if (!inst_fields_again(rec, &i, error))
+    return FALSE;
+  g_array_append_val(rows, i);
+  return TRUE;
+}
+
+/* The rows of the loans whose numbering judge_schedule will refuse (a number repeated,
+ * or beyond the term, with as many rows as the term), for the message it has always
+ * given: which installment it expected and which row it found. Faults are rare, and
+ * holding every row's number and line for them would cost the memory this import saves:
+ * the file is read once more, only when there is such a loan. */
+static gboolean
+read_numbered_rows(Imp *imp, GError **error)
+{
+  for (guint k = 0; k < imp->loans->len; k++) {
+    ImpLoan *l = &g_array_index(imp->loans, ImpLoan, k);
+    if (!l->refused && l->numbering_off && !l->sched_failed && (int) l->rows == l->terms.term)
+      g_hash_table_insert(imp->numbered, l, g_array_new(FALSE, FALSE, sizeof(ImpInst)));
+  }
+  if (g_hash_table_size(imp->numbered) == 0)
+    return TRUE;
+  log_debug("%s: %u loans with a numbering fault, read again", IMPORT_INSTALLMENTS,
+            g_hash_table_size(imp->numbered));
+  return reread_installments(imp, numbered_row, NULL, error);
+}
+
+/* ---- judging each loan ------------------------------------------------------- */
+
+static gint
+by_no(gconstpointer a, gconstpointer b)
+{
+  const ImpInst *x = a, *y = b;
+  return (x->no > y->no) - (x->no < y->no);
+}
+
+/* judge_schedule's loop over the rows of a loan whose numbering is off, as it has always
+ * run: sorted by installment_no (g_array_sort is stable: rows of one number stay in the
+ * file's order), the k-th must be number k + 1 and the engine's. */
+static void
+judge_numbering(Imp *imp, ImpLoan *l, const SchedInstallment *s)
+{
+  GArray *rows = g_hash_table_lookup(imp->numbered, l);
+  g_assert(rows && rows->len == (guint) l->terms.term);
+  g_array_sort(rows, by_no);
   for (int k = 0; k < l->terms.term; k++) {
-    const ImpInst *i = l->inst->pdata[k];
-    char want[11], got[11];
+    const ImpInst *i = &g_array_index(rows, ImpInst, k);
+    const char *field = NULL;
     if (i->no != k + 1) {
       refuse_at(imp, l, IMPORT_INSTALLMENTS, i->line, "installment_no", "installment %d expected, %d found",
                 k + 1, i->no);
       return;
     }
-    if (g_date_compare(&i->billing, &s[k].billing_date) != 0 || g_date_compare(&i->due, &s[k].due_date) != 0) {
-      gboolean b = g_date_compare(&i->billing, &s[k].billing_date) != 0;
-      fmt_date(b ? &s[k].billing_date : &s[k].due_date, want);
-      fmt_date(b ? &i->billing : &i->due, got);
-      refuse_at(imp, l, IMPORT_INSTALLMENTS, i->line, b ? "billing_date" : "due_date",
-                "schedule mismatch: the schedule engine gives %s, the file %s", want, got);
-      return;
-    }
-    if (i->principal_fen != s[k].principal_fen || i->fee_fen != s[k].fee_fen) {
-      gboolean p = i->principal_fen != s[k].principal_fen;
-      g_autofree char *w = money_format_fen(p ? s[k].principal_fen : s[k].fee_fen);
-      g_autofree char *g = money_format_fen(p ? i->principal_fen : i->fee_fen);
-      refuse_at(imp, l, IMPORT_INSTALLMENTS, i->line, p ? "principal" : "fee",
-                "schedule mismatch: the schedule engine gives %s, the file %s", w, g);
+    g_autofree char *why = schedule_mismatch(&s[k], i, &field);
+    if (why) {
+      refuse_at(imp, l, IMPORT_INSTALLMENTS, i->line, field, "%s", why);
       return;
     }
   }
 }
 
+/* The file's schedule must be the engine's, installment by installment. */
+static void
+judge_schedule(Imp *imp, ImpLoan *l)
+{
+  if ((int) l->rows != l->terms.term) {
+    refuse_at(imp, l, IMPORT_LOANS, l->line, "term", "term %d but %u installments in %s", l->terms.term,
+              (guint) l->rows, IMPORT_INSTALLMENTS);
+    return;
+  }
+  if (l->sched_failed || l->numbering_off) {
+    g_autofree SchedInstallment *s = g_new0(SchedInstallment, l->terms.term);
+    g_autoptr(GError) e = NULL;
+    if (!sched_build(l->principal_fen, &l->terms, &l->orig, l->statement_day, s, &e))
+      refuse_at(imp, l, IMPORT_LOANS, l->line, "term", "the schedule engine refuses the terms: %s", e->message);
+    else if (l->numbering_off)
+      judge_numbering(imp, l, s);
+    return;
+  }
+  if (l->fault && l->fault->phase == PHASE_SCHEDULE)
+    refuse_at(imp, l, IMPORT_INSTALLMENTS, l->fault->line, l->fault->field, "%s", l->fault->reason);
+}
+
 static void
 judge_loan(Imp *imp, ImpLoan *l)
 {
-  ImpUser *u = g_hash_table_lookup(imp->users, l->user_id);
-  if (!u)
+  if (!l->user)
     return refuse_at(imp, l, IMPORT_LOANS, l->line, "user_id", "user %s is not in %s", l->user_id, IMPORT_USERS);
   if (!g_hash_table_contains(imp->products, l->product))
     return refuse_at(imp, l, IMPORT_LOANS, l->line, "product_code", "unknown product (load the catalogue first)");
@@ -624,7 +875,7 @@ judge_loan(Imp *imp, ImpLoan *l)
     return refuse_at(imp, l, IMPORT_LOANS, l->line, "origination_date", "after the cut-over date");
   if (g_date_compare(&l->status_date, &l->orig) < 0 || g_date_compare(&l->status_date, &imp->cutover) > 0)
     return refuse_at(imp, l, IMPORT_LOANS, l->line, "status_date", "outside origination date .. cut-over date");
-  gboolean wo = strcmp(l->status, "WRITTEN_OFF") == 0;
+  gboolean wo = l->status == LOAN_WRITTEN_OFF;
   if (wo != g_date_valid(&l->wo) || (wo && (g_date_compare(&l->wo, &l->orig) < 0
                                             || g_date_compare(&l->wo, &imp->cutover) > 0)))
     return refuse_at(imp, l, IMPORT_LOANS, l->line, "written_off_date",
@@ -632,16 +883,9 @@ judge_loan(Imp *imp, ImpLoan *l)
   judge_schedule(imp, l);
   if (l->refused)
     return;
-  gboolean live = FALSE;
-  for (guint k = 0; k < l->inst->len; k++) {
-    ImpInst *i = l->inst->pdata[k];
-    const char *field = NULL;
-    const char *why = judge_installment(imp, l, i, &field);
-    if (why)
-      return refuse_at(imp, l, IMPORT_INSTALLMENTS, i->line, field, "%s", why);
-    live |= strcmp(i->status, "UNBILLED") == 0 || strcmp(i->status, "BILLED") == 0;
-  }
-  if (live != (strcmp(l->status, "ACTIVE") == 0))
+  if (l->fault)
+    return refuse_at(imp, l, IMPORT_INSTALLMENTS, l->fault->line, l->fault->field, "%s", l->fault->reason);
+  if (l->live != (l->status == LOAN_ACTIVE))
     return refuse_at(imp, l, IMPORT_LOANS, l->line, "status",
                      "ACTIVE exactly when an installment is UNBILLED or BILLED");
 }
@@ -651,25 +895,20 @@ judge_loan(Imp *imp, ImpLoan *l)
 static void
 judge_all(Imp *imp)
 {
-  for (guint k = 0; k < imp->loan_list->len; k++) {
-    ImpLoan *l = imp->loan_list->pdata[k];
+  for (guint k = 0; k < imp->loans->len; k++) {
+    ImpLoan *l = &g_array_index(imp->loans, ImpLoan, k);
     if (!l->refused)
       judge_loan(imp, l);
-    ImpUser *u = g_hash_table_lookup(imp->users, l->user_id);
-    if (l->refused && u)
-      u->refused = TRUE;
+    if (l->refused && l->user)
+      l->user->refused = TRUE;
   }
-  for (guint k = 0; k < imp->loan_list->len; k++) {
-    ImpLoan *l = imp->loan_list->pdata[k];
-    ImpUser *u = g_hash_table_lookup(imp->users, l->user_id);
-    if (!l->refused && u && u->refused)
+  for (guint k = 0; k < imp->loans->len; k++) {
+    ImpLoan *l = &g_array_index(imp->loans, ImpLoan, k);
+    if (!l->refused && l->user && l->user->refused)
       refuse_at(imp, l, IMPORT_LOANS, l->line, "user_id", "refused with its user (see the user's other refusals)");
-    if (l->refused || strcmp(l->status, "ACTIVE") != 0)
+    if (l->refused || l->status != LOAN_ACTIVE)
       continue;
-    for (guint n = 0; n < l->inst->len; n++) {
-      const ImpInst *i = l->inst->pdata[n];
-      u->used_fen += i->principal_fen - i->v[V_PAID_P] - i->v[V_WO_P];
-    }
+    l->user->used_fen += l->used_fen;
   }
 }
 
@@ -694,8 +933,8 @@ copy_users(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
   DbCopy *c = stmt_copy_start(conn, Q("31_copy_users"), error);
   if (!c)
     return FALSE;
-  for (guint k = 0; k < imp->user_list->len; k++) {
-    ImpUser *u = imp->user_list->pdata[k];
+  for (guint k = 0; k < imp->users->len; k++) {
+    const ImpUser *u = &g_array_index(imp->users, ImpUser, k);
     if (u->refused) {
       s->users_refused++;
       continue;
@@ -703,7 +942,7 @@ copy_users(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
     db_copy_field(c, u->id, FALSE);
     db_copy_field_int(c, u->limit_fen, FALSE);
     db_copy_field_int(c, u->statement_day, FALSE);
-    db_copy_field(c, u->status, FALSE);
+    db_copy_field(c, user_statuses[u->status], FALSE);
     db_copy_field(c, u->name, FALSE);
     db_copy_field(c, u->phone, FALSE);
     db_copy_field_int(c, u->used_fen, FALSE);
@@ -733,12 +972,12 @@ copy_loan(DbCopy *c, const Imp *imp, const ImpLoan *l)
   db_copy_field_int(c, l->terms.grace_days, FALSE);
   db_copy_field_int(c, l->penalty_ppm, FALSE);
   db_copy_field_int(c, l->writeoff_dpd, FALSE);
-  db_copy_field(c, l->policy, FALSE);
+  db_copy_field(c, policies[l->policy], FALSE);
   db_copy_field(c, g_hash_table_lookup(imp->products, l->product), FALSE);
   db_copy_field_int(c, l->statement_day, FALSE);
   copy_date(c, &l->orig, FALSE);
   copy_date(c, &l->first_billing, FALSE);
-  db_copy_field(c, l->status, FALSE);
+  db_copy_field(c, loan_statuses[l->status], FALSE);
   copy_date(c, &l->status_date, FALSE);
   copy_date(c, &l->wo, TRUE);
 }
@@ -749,7 +988,7 @@ static void
 copy_inst(DbCopy *c, const Imp *imp, const ImpLoan *l, const ImpInst *i)
 {
   const GDate *billed_by = g_date_valid(&l->wo) ? &l->wo : &imp->cutover;
-  gboolean billed = strcmp(i->status, "UNBILLED") != 0 && g_date_compare(&i->billing, billed_by) <= 0;
+  gboolean billed = i->status != INST_UNBILLED && g_date_compare(&i->billing, billed_by) <= 0;
   GDate none;
   g_date_clear(&none, 1);
   db_copy_field_int(c, l->loan_id, FALSE);
@@ -764,10 +1003,10 @@ copy_inst(DbCopy *c, const Imp *imp, const ImpLoan *l, const ImpInst *i)
    * penalty_waived, writeoff_principal, writeoff_fee, writeoff_penalty, recovered */
   for (int k = 0; k < V_N; k++)
     db_copy_field_int(c, i->v[k], FALSE);
-  db_copy_field(c, i->status, FALSE);
+  db_copy_field(c, inst_statuses[i->status], FALSE);
   copy_date(c, billed ? &i->billing : &none, FALSE);
-  copy_date(c, strcmp(i->status, "PAID") == 0 ? &i->paid : &none, FALSE);
-  copy_date(c, strcmp(i->status, "WRITTEN_OFF") == 0 ? &l->wo : &none, TRUE);
+  copy_date(c, i->status == INST_PAID ? &i->paid : &none, FALSE);
+  copy_date(c, i->status == INST_WRITTEN_OFF ? &l->wo : &none, TRUE);
 }
 
 /* By user, then origination date, then the file's order: the order of the loan ids. */
@@ -786,8 +1025,8 @@ static GPtrArray *
 reserve_loan_ids(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
 {
   g_autoptr(GPtrArray) booked = g_ptr_array_new();
-  for (guint k = 0; k < imp->loan_list->len; k++) {
-    ImpLoan *l = imp->loan_list->pdata[k];
+  for (guint k = 0; k < imp->loans->len; k++) {
+    ImpLoan *l = &g_array_index(imp->loans, ImpLoan, k);
     if (l->refused)
       s->loans_refused++;
     else
@@ -832,24 +1071,41 @@ copy_loans(PGconn *conn, Imp *imp, const GPtrArray *booked, ImportSummary *s, GE
   return db_copy_finish(c, NULL, error);
 }
 
+typedef struct {
+  DbCopy *copy;
+  ImportSummary *summary;
+} InstCopy;
+
 static gboolean
-copy_installments(PGconn *conn, Imp *imp, const GPtrArray *booked, ImportSummary *s, GError **error)
+copy_inst_row(Imp *imp, const CsvRecord *rec, gpointer data, GError **error)
 {
-  DbCopy *c = stmt_copy_start(conn, Q("33_copy_installments"), error);
-  if (!c)
+  InstCopy *ic = data;
+  const ImpLoan *l = loan_of(imp, rec->fields[0]);
+  ImpInst i;
+  if (!l)
+    return file_changed(error, rec->line_no);
+  if (l->refused)
+    return TRUE;
+  if (!inst_fields_again(rec, &i, error))
     return FALSE;
-  for (guint k = 0; k < booked->len; k++) {
-    const ImpLoan *l = booked->pdata[k];
-    for (guint n = 0; n < l->inst->len; n++) {
-      copy_inst(c, imp, l, l->inst->pdata[n]);
-      s->installments++;
-      if (!db_copy_flush_if_full(c, error)) {
-        db_copy_abort(c);
-        return FALSE;
-      }
-    }
+  copy_inst(ic->copy, imp, l, &i);
+  ic->summary->installments++;
+  return db_copy_flush_if_full(ic->copy, error);
+}
+
+/* Pass 2: installments.csv read again, each row of an accepted loan COPYed as it comes
+ * (the file's order; the loans' ids are reserved). */
+static gboolean
+copy_installments(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
+{
+  InstCopy ic = { stmt_copy_start(conn, Q("33_copy_installments"), error), s };
+  if (!ic.copy)
+    return FALSE;
+  if (!reread_installments(imp, copy_inst_row, &ic, error)) {
+    db_copy_abort(ic.copy);
+    return FALSE;
   }
-  return db_copy_finish(c, NULL, error);
+  return db_copy_finish(ic.copy, NULL, error);
 }
 
 static gboolean
@@ -887,11 +1143,18 @@ read_products(PGconn *conn, Imp *imp, GError **error)
 static gboolean
 read_all(Imp *imp, GError **error)
 {
-  if (!read_file(imp, F_USERS, users_header, user_row, error) || !check_control(imp, F_USERS, error)
-      || !read_file(imp, F_LOANS, loans_header, loan_row, error) || !check_control(imp, F_LOANS, error)
-      || !read_file(imp, F_INST, inst_header, inst_row, error) || !check_control(imp, F_INST, error)
-      || !read_file(imp, F_CREDIT, credit_header, credit_row, error) || !check_control(imp, F_CREDIT, error))
+  g_autofree char *inst_path = g_build_filename(imp->dir, IMPORT_INSTALLMENTS, NULL);
+  if (!read_file(imp, F_USERS, users_header, 1, user_row, error) || !check_control(imp, F_USERS, error)
+      || !read_file(imp, F_LOANS, loans_header, 4, loan_row, error) || !check_control(imp, F_LOANS, error))
     return FALSE;
+  if (g_stat(inst_path, &imp->inst_stat) != 0)
+    memset(&imp->inst_stat, 0, sizeof imp->inst_stat);  /* csv_reader_open says why */
+  if (!read_file(imp, F_INST, inst_header, 4, inst_row, error) || !check_control(imp, F_INST, error)
+      || !read_file(imp, F_CREDIT, credit_header, 1, credit_row, error) || !check_control(imp, F_CREDIT, error)
+      || !read_numbered_rows(imp, error))
+    return FALSE;
+  log_debug("%s: %" G_GINT64_FORMAT " rows, %" G_GINT64_FORMAT " schedules computed for %u loans",
+            IMPORT_INSTALLMENTS, imp->control[F_INST].rows, imp->sched_builds, imp->loans->len);
   judge_all(imp);
   return TRUE;
 }
@@ -1001,7 +1264,7 @@ book_rows(PGconn *conn, Imp *imp, ImportSummary *s, GError **error)
       || !copy_users(conn, imp, s, error))
     return FALSE;
   g_autoptr(GPtrArray) booked = reserve_loan_ids(conn, imp, s, error);
-  return booked && copy_loans(conn, imp, booked, s, error) && copy_installments(conn, imp, booked, s, error)
+  return booked && copy_loans(conn, imp, booked, s, error) && copy_installments(conn, imp, s, error)
          && call_function(conn, Q("36_restore_checks"), error)
          && stage_refusals(conn, imp, error)
          && exec1(conn, Q("40_credit_balances"), d, error)
@@ -1085,10 +1348,13 @@ import_book(PGconn *conn, const Config *config, const char *dir, ImportSummary *
   if (refusals)
     *refusals = NULL;
   g_auto(Imp) imp = { .dir = dir };
-  imp.users = g_hash_table_new(g_str_hash, g_str_equal);
-  imp.user_list = g_ptr_array_new_with_free_func(imp_user_free);
-  imp.loans = g_hash_table_new(g_str_hash, g_str_equal);
-  imp.loan_list = g_ptr_array_new_with_free_func(imp_loan_free);
+  imp.strings = g_string_chunk_new(1 << 20);
+  imp.users = g_array_new(FALSE, FALSE, sizeof(ImpUser));
+  imp.user_at = g_hash_table_new(g_str_hash, g_str_equal);
+  imp.loans = g_array_new(FALSE, FALSE, sizeof(ImpLoan));
+  imp.loan_at = g_hash_table_new(g_str_hash, g_str_equal);
+  imp.sched = g_new(SchedInstallment, SCHED_TERM_MAX);
+  imp.numbered = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) g_array_unref);
   imp.products = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   imp.refusals = g_array_new(FALSE, TRUE, sizeof(Refusal));
   g_array_set_clear_func(imp.refusals, refusal_clear);

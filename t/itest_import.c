@@ -404,6 +404,187 @@ test_import_dormant_users(void)
   PQfinish(c);
 }
 
+/* ---- installments.csv in any order ------------------------------------------------ */
+
+/* A copy of the import set in SRC, its installments.csv given by LINES (header first),
+ * its control line recomputed. */
+static char *
+book_with_installments(const char *src, const char *name, char **lines)
+{
+  char *dst = g_strdup_printf("%s/%s-%d", itest_tmpdir(), name, (int) getpid());
+  g_mkdir_with_parents(dst, 0755);
+  const char *files[] = { "users.csv", "loans.csv", "credit_balances.csv" };
+  for (gsize k = 0; k < G_N_ELEMENTS(files); k++) {
+    g_autofree char *sp = g_build_filename(src, files[k], NULL);
+    g_autofree char *dp = g_build_filename(dst, files[k], NULL);
+    g_autofree char *text = slurp(sp);
+    spit(dp, text);
+  }
+  gint64 rows = 0, fen = 0;
+  for (int k = 1; lines[k] && *lines[k]; k++) {
+    g_auto(GStrv) fields = g_strsplit(lines[k], ",", -1);
+    g_auto(GStrv) yuan = g_strsplit(fields[4], ".", 2);
+    fen += g_ascii_strtoll(yuan[0], NULL, 10) * 100 + g_ascii_strtoll(yuan[1], NULL, 10);
+    rows++;
+  }
+  g_autofree char *inst = g_strjoinv("\n", lines);
+  g_autofree char *ip = g_build_filename(dst, "installments.csv", NULL);
+  spit(ip, inst);
+  g_autofree char *mp = g_build_filename(src, "manifest.csv", NULL);
+  g_autofree char *manifest = slurp(mp);
+  g_auto(GStrv) ml = g_strsplit(manifest, "\n", -1);
+  for (int k = 1; ml[k]; k++)
+    if (strstr(ml[k], ",installments.csv,")) {
+      g_free(ml[k]);
+      ml[k] = g_strdup_printf(CUTOVER ",installments.csv,%" G_GINT64_FORMAT ",%" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT,
+                              rows, fen / 100, fen % 100);
+    }
+  g_autofree char *mtext = g_strjoinv("\n", ml);
+  g_autofree char *dm = g_build_filename(dst, "manifest.csv", NULL);
+  spit(dm, mtext);
+  return dst;
+}
+
+/* The lines of installments.csv of DIR (header first; a last empty one dropped). */
+static char **
+installment_lines(const char *dir)
+{
+  g_autofree char *path = g_build_filename(dir, "installments.csv", NULL);
+  g_autofree char *text = slurp(path);
+  char **lines = g_strsplit(text, "\n", -1);
+  guint n = g_strv_length(lines);
+  if (n > 0 && !*lines[n - 1]) {
+    g_free(lines[n - 1]);
+    lines[n - 1] = NULL;
+  }
+  return lines;
+}
+
+/* The data lines in an order of SEED's: no loan's rows together any more. */
+static void
+shuffle_lines(char **lines, guint32 seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed(seed);
+  guint n = g_strv_length(lines);
+  for (guint k = n - 1; k > 1; k--) {
+    guint j = (guint) g_rand_int_range(rand, 1, (gint32) k + 1);
+    char *t = lines[k];
+    lines[k] = lines[j];
+    lines[j] = t;
+  }
+}
+
+/* The line number (header = 1) of the COUNT-th line of LINES starting with PREFIX. */
+static int
+nth_line_with(char **lines, const char *prefix, int count)
+{
+  for (int k = 1; lines[k]; k++)
+    if (g_str_has_prefix(lines[k], prefix) && --count == 0)
+      return k + 1;
+  return 0;
+}
+
+#define INSTALLMENTS_DIGEST_SQL \
+  "SELECT count(*) || ':' || md5(string_agg(i::text, E'\\n' ORDER BY i::text)) FROM installments i"
+#define LOANS_USERS_DIGEST_SQL \
+  "SELECT (SELECT md5(string_agg((to_jsonb(l) - 'created_at' - 'updated_at')::text, E'\\n'" \
+  "                              ORDER BY (to_jsonb(l) - 'created_at' - 'updated_at')::text)) FROM loans l)" \
+  " || (SELECT md5(string_agg((to_jsonb(u) - 'created_at' - 'updated_at')::text, E'\\n'" \
+  "                           ORDER BY (to_jsonb(u) - 'created_at' - 'updated_at')::text)) FROM users u)"
+
+/* installments.csv need not be grouped by loan: a shuffled file books the same rows
+ * (only their order in the heap is the file's), and passes the full audit. */
+static void
+test_import_shuffled(void)
+{
+  g_autofree char *out = gen_book_into("import-shuf", "150", "0", NULL);
+  g_autofree char *book = g_build_filename(out, "book", NULL);
+  g_auto(GStrv) lines = installment_lines(book);
+  shuffle_lines(lines, 7);
+  g_autofree char *shuffled = book_with_installments(book, "import-shuf-1", lines);
+  /* the shuffle did scatter the loans: the file's first two rows are of two loans */
+  g_auto(GStrv) first = g_strsplit(lines[1], ",", 2);
+  CU_ASSERT_FALSE(g_str_has_prefix(lines[2], first[0]));
+  char *dbs[2], *configs[2];
+  char *digests[2][2];
+  const char *dirs[] = { book, shuffled };
+  for (int k = 0; k < 2; k++) {
+    dbs[k] = fresh_db(k ? "import_shuf" : "import_grp", &configs[k]);
+    g_autoptr(ItestRun) run = import(configs[k], dirs[k], NULL);
+    if (run->status != 0)
+      fprintf(stderr, "\n  import %s: %s\n", dirs[k], run->err);
+    CU_ASSERT_EQUAL_FATAL(run->status, 0);
+    ITEST_ASSERT_CONTAINS(run->out, "users                150  (0 refused)");
+    CU_ASSERT_PTR_NULL(strstr(run->err, "refused"));
+    digests[k][0] = itest_db_value(dbs[k], "baitiao_batch", INSTALLMENTS_DIGEST_SQL);
+    digests[k][1] = itest_db_value(dbs[k], "baitiao_batch", LOANS_USERS_DIGEST_SQL);
+  }
+  g_autofree char *rows = field_of(book, "manifest.csv", 4, 2);
+  CU_ASSERT_TRUE(g_str_has_prefix(digests[0][0], rows) && digests[0][0][strlen(rows)] == ':');
+  ITEST_ASSERT_STR_EQ(digests[1][0], digests[0][0]);
+  ITEST_ASSERT_STR_EQ(digests[1][1], digests[0][1]);
+  PGconn *c = itest_connect(dbs[1], "baitiao_batch");
+  assert_audit_clean(c, CUTOVER);
+  PQfinish(c);
+  for (int k = 0; k < 2; k++) {
+    g_free(dbs[k]);
+    g_free(configs[k]);
+    g_free(digests[k][0]);
+    g_free(digests[k][1]);
+  }
+}
+
+/* An installment number given twice (installment 3's row a copy of installment 2's) is
+ * refused with the same message whether the file is grouped by loan or shuffled: the
+ * line it names is the later of the two rows of number 2 in either file. */
+static void
+test_import_duplicate_shuffled(void)
+{
+  g_autofree char *out = gen_book_into("import-dup", "60", "0", NULL);
+  g_autofree char *book = g_build_filename(out, "book", NULL);
+  g_auto(GStrv) lines = installment_lines(book);
+  int l3 = 0;
+  for (int k = 1; lines[k]; k++) {
+    g_auto(GStrv) f = g_strsplit(lines[k], ",", 3);
+    if (strcmp(f[1], "3") == 0) {
+      l3 = k + 1;
+      break;
+    }
+  }
+  CU_ASSERT_TRUE_FATAL(l3 > 2);
+  g_auto(GStrv) f3 = g_strsplit(lines[l3 - 1], ",", 3);
+  g_autofree char *order = g_strdup(f3[0]);
+  g_autofree char *no2 = g_strdup_printf("%s,2,", order);
+  CU_ASSERT_TRUE_FATAL(g_str_has_prefix(lines[l3 - 2], no2));
+  g_free(lines[l3 - 1]);
+  lines[l3 - 1] = g_strdup(lines[l3 - 2]);
+  g_autofree char *grouped = book_with_installments(book, "import-dup-1", lines);
+  shuffle_lines(lines, 3);
+  g_autofree char *shuffled = book_with_installments(book, "import-dup-2", lines);
+  const char *dirs[] = { grouped, shuffled };
+  int want_line[] = { l3, nth_line_with(lines, no2, 2) };
+  CU_ASSERT_TRUE(want_line[1] > 0 && want_line[1] != l3);
+  char *refused[2] = { NULL, NULL };
+  for (int k = 0; k < 2; k++) {
+    g_autofree char *config = NULL;
+    g_autofree char *db = fresh_db(k ? "import_dup_shuf" : "import_dup", &config);
+    g_autoptr(ItestRun) run = import(config, dirs[k], NULL);
+    if (run->status != 0)
+      fprintf(stderr, "\n  import %s: %s\n", dirs[k], run->err);
+    CU_ASSERT_EQUAL_FATAL(run->status, 0);
+    g_autofree char *msg = g_strdup_printf("installments.csv:%d:installment_no: loan %s refused: installment 3 "
+                                           "expected, 2 found", want_line[k], order);
+    ITEST_ASSERT_CONTAINS(run->err, msg);
+    g_autofree char *q = g_strdup_printf("SELECT (SELECT count(*) FROM loans WHERE order_id = '%s') || ','"
+                                         " || (SELECT loans_refused FROM import_runs)", order);
+    refused[k] = itest_db_value(db, "baitiao_batch", q);
+  }
+  CU_ASSERT_TRUE(g_str_has_prefix(refused[0], "0,"));
+  ITEST_ASSERT_STR_EQ(refused[1], refused[0]);
+  g_free(refused[0]);
+  g_free(refused[1]);
+}
+
 /* The bulk load's suspension cannot outlive its transaction: a commit with anything
  * suspended fails and rolls it back; a table that has rows is never suspended. */
 static void
@@ -449,6 +630,8 @@ CU_TestInfo itest_import_cases[] = {
   { "bad rows refuse their loans", test_refusals },
   ITEST_FAULT_CASE("control total, kill, database with dates", test_whole_import_refused)
   { "gen --book --active: dormant users, same active users", test_import_dormant_users },
+  { "installments.csv shuffled: the same rows booked", test_import_shuffled },
+  { "a number given twice: the same refusal, grouped or shuffled", test_import_duplicate_shuffled },
   { "bulk load: no commit with checks suspended, tables with rows left alone", test_bulk_load_guard },
   CU_TEST_INFO_NULL,
 };
