@@ -6,7 +6,9 @@
  * of every night, aging on each checkpoint night (its balances are the current
  * ones, so only the last closed date compares). The step is idempotent on a rerun,
  * the vintage curves sheet is the vintage sheet turned, and recon --full's R16
- * finds an aggregate row changed behind the program's back. */
+ * finds an aggregate row changed behind the program's back. A second book checks the
+ * aging aggregate brought forward by loan (sql/0058) against R16 after every night,
+ * with the risk step killed and rerun around a month end. */
 #include <stdlib.h>
 
 #include "eod_steps.h"
@@ -456,6 +458,171 @@ test_r16_finds_aggregates_changed_behind_the_back(void)
   PQfinish(batch);
 }
 
+/* ---- aging brought forward by loan (sql/0058): the property over many nights ----
+ * A second book, one night at a time: after every night recon --full's R16 (the
+ * aggregates = their definition recomputed from the whole book) is clean, while the
+ * step carried most loans' contributions from the night before (rows computed on an
+ * earlier night) and moved cells' penalty by their open runs' fen per day. The crash
+ * case replays a window around a month end from a copy of the book before it, killing
+ * the risk step each night before its commit or with its COMMIT sent, then rerunning
+ * the night: R16 stays clean and the risk tables end as in the clean run. */
+
+#define FW_START "2026-01-10"
+#define FW_LAST "2026-03-16"
+#define FW_DAYS 66
+#define FW_USERS 160
+#define FW_WINDOW_FIRST "2026-02-25"   /* the crash case's nights: the month end 02-28 inside */
+#define FW_WINDOW_LAST "2026-03-03"
+
+static struct {
+  gboolean ready;
+  char *db;
+  char *config;
+  char *before_window;   /* the book after the night before FW_WINDOW_FIRST */
+  char *window_digest;   /* the risk tables after FW_WINDOW_LAST, clean run */
+  guint nights, r16_dirty, carried, drifting;
+} fw;
+
+/* The risk tables (the aggregates of every date, the per-loan state, its cells and
+ * base), loans by their order id. */
+static const char sql_risk_state_digest[] =
+  "SELECT md5(coalesce((SELECT string_agg(v::text, ',' ORDER BY v::text) FROM risk_vintage v), ''))"
+  " || md5(coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text) FROM risk_aging a), ''))"
+  " || md5(coalesce((SELECT string_agg(r::text, ',' ORDER BY r::text) FROM risk_roll r), ''))"
+  " || md5(coalesce((SELECT string_agg(l.order_id || (to_jsonb(a) - 'loan_id')::text, ',' ORDER BY l.order_id)"
+  "                    FROM risk_aging_loans a JOIN loans l USING (loan_id)), ''))"
+  " || md5(coalesce((SELECT string_agg(c::text, ',' ORDER BY c::text) FROM risk_aging_cells c), ''))"
+  " || (SELECT coalesce(string_agg(as_of::text, ','), '-') FROM risk_aging_base)";
+
+static void
+fw_night(const char *config, const char *date, const char *fault)
+{
+  const char *args[] = { "eod", "--date", date, "--quiet", NULL };
+  if (fault) {
+    g_autofree char *env_fault = g_strdup_printf("BAITIAO_FAULT=%s", fault);
+    g_autoptr(ItestRun) killed = itest_baitiao_config(config, args, (const char *[]) { env_fault, NULL });
+    if (killed->status != 137)
+      fprintf(stderr, "\n  night %s with %s exited %d: %s\n", date, fault, killed->status, killed->err);
+    CU_ASSERT_EQUAL_FATAL(killed->status, 137);
+  }
+  g_autoptr(ItestRun) run = itest_baitiao_config(config, args, NULL);
+  if (run->status != 0 && run->status != 3)
+    fprintf(stderr, "\n  night %s exited %d: %s\n", date, run->status, run->err);
+  CU_ASSERT_FATAL(run->status == 0 || run->status == 3);
+}
+
+/* recon --full of DATE (the newest): the number of R16 breaks, each printed. */
+static guint
+fw_r16(PGconn *c, const char *date)
+{
+  ReconSummary s = { 0 };
+  CU_ASSERT_FATAL(itest_recon(c, date, RECON_FULL, &s));
+  CU_ASSERT_STRING_EQUAL_FATAL(s.checks[15].check_id, "R16");
+  if (s.checks[15].breaks == 0)
+    return 0;
+  g_autofree char *sql = g_strdup_printf(
+    "SELECT string_agg(break_key || ' ' || expected_fen || ' ' || actual_fen, '; ' ORDER BY break_key)"
+    "  FROM recon_breaks WHERE check_id = 'R16' AND business_date = '%s'", date);
+  g_autofree char *found = itest_query(c, sql);
+  fprintf(stderr, "\n  R16 of %s: %s\n", date, found ? found : "?");
+  return (guint) s.checks[15].breaks;
+}
+
+static void
+fw_setup(void)
+{
+  if (fw.ready)
+    return;
+  gint64 started = g_get_monotonic_time();
+  g_autofree char *products = itest_write_products("riskfw", 3, 2);
+  g_autofree char *portfolio = itest_gen_portfolio("riskfw-portfolio", FW_USERS, FW_DAYS, 29, FW_START, products);
+  fw.db = itest_create_db("riskfw", TRUE);
+  fw.config = itest_write_config(fw.db, NULL);
+  itest_load_portfolio(fw.config, portfolio, products);
+  g_autofree char *d = g_strdup(FW_START);
+  for (; strcmp(d, FW_LAST) <= 0; fw.nights++) {
+    fw_night(fw.config, d, NULL);
+    PGconn *c = itest_connect(fw.db, "baitiao_batch");
+    fw.r16_dirty += fw_r16(c, d);
+    g_autofree char *state = itest_query(c,
+      "SELECT (SELECT count(*) FILTER (WHERE computed_date < b.as_of) > count(*) / 2"
+      "          FROM risk_aging_loans) || ' '"
+      "    || (SELECT coalesce(sum(penalty_fen_per_day), 0) > 0 FROM risk_aging_cells)"
+      "  FROM risk_aging_base b");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(state);
+    fw.carried += g_str_has_prefix(state, "true");
+    fw.drifting += g_str_has_suffix(state, "true");
+    g_autofree char *next = next_day(d);
+    if (strcmp(next, FW_WINDOW_FIRST) == 0) {
+      PQfinish(c);
+      c = NULL;
+      fw.before_window = itest_clone_db("riskfw_window", fw.db);
+    }
+    if (strcmp(d, FW_WINDOW_LAST) == 0) {
+      if (!c)
+        c = itest_connect(fw.db, "baitiao_batch");
+      fw.window_digest = itest_query(c, sql_risk_state_digest);
+    }
+    if (c)
+      PQfinish(c);
+    g_free(d);
+    d = g_steal_pointer(&next);
+  }
+  fw.ready = TRUE;
+  printf("\n  forward fixture: %u users, %u nights (%.0f s)\n", FW_USERS, fw.nights,
+         (g_get_monotonic_time() - started) / 1e6);
+}
+
+static void
+test_aging_forward_equals_recompute_every_night(void)
+{
+  fw_setup();
+  CU_ASSERT_EQUAL(fw.nights, FW_DAYS);
+  CU_ASSERT_EQUAL(fw.r16_dirty, 0);
+  /* most loans carried from an earlier night on most nights; penalty moved by arithmetic */
+  if (fw.carried < fw.nights / 2 || fw.drifting < fw.nights / 3)
+    fprintf(stderr, "\n  nights carried %u, with open runs %u of %u\n", fw.carried, fw.drifting, fw.nights);
+  CU_ASSERT_TRUE(fw.carried >= fw.nights / 2);
+  CU_ASSERT_TRUE(fw.drifting >= fw.nights / 3);
+  /* the book has what the forward path must get right */
+  PGconn *c = itest_connect(fw.db, "baitiao_batch");
+  g_autofree char *facts = itest_query(c,
+    "SELECT (SELECT count(*) > 3 FROM writeoffs) || ' ' || (SELECT count(*) > 0 FROM writeoffs WHERE recovered_fen > 0)"
+    " || ' ' || (SELECT count(*) > 10 FROM penalty_accruals)"
+    " || ' ' || (SELECT count(*) > 3 FROM loans WHERE status = 'PAID_OFF')"
+    " || ' ' || (SELECT count(*) > 0 FROM refund_applications)");
+  ITEST_ASSERT_STR_EQ(facts, "true true true true true");
+  PQfinish(c);
+}
+
+static void
+test_aging_forward_killed_and_rerun(void)
+{
+  fw_setup();
+  CU_ASSERT_PTR_NOT_NULL_FATAL(fw.before_window);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(fw.window_digest);
+  g_autofree char *db = itest_clone_db("riskfw_kill", fw.before_window);
+  g_autofree char *config = itest_write_config(db, NULL);
+  static const char *const faults[] = { "kill:before-commit:risk", "kill:after-commit-sent:risk" };
+  guint dirty = 0, k = 0;
+  g_autofree char *d = g_strdup(FW_WINDOW_FIRST);
+  for (; strcmp(d, FW_WINDOW_LAST) <= 0; k++) {
+    fw_night(config, d, faults[k % G_N_ELEMENTS(faults)]);
+    PGconn *c = itest_connect(db, "baitiao_batch");
+    dirty += fw_r16(c, d);
+    PQfinish(c);
+    char *next = next_day(d);
+    g_free(d);
+    d = next;
+  }
+  CU_ASSERT_EQUAL(k, 7);
+  CU_ASSERT_EQUAL(dirty, 0);
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  g_autofree char *digest_after = itest_query(c, sql_risk_state_digest);
+  ITEST_ASSERT_STR_EQ(digest_after, fw.window_digest);
+  PQfinish(c);
+}
+
 CU_TestInfo itest_risk_cases[] = {
   { "book has write-offs, recoveries, 30+ loans, closures", test_book_has_the_cases },
   { "aging from the aggregates = former query", test_aging_equals_former_query },
@@ -463,5 +630,7 @@ CU_TestInfo itest_risk_cases[] = {
   { "vintage curves sheet = the table turned", test_vintage_curves_are_the_table_turned },
   { "step rerun is idempotent", test_rerun_is_idempotent },
   { "R16 finds aggregates changed behind the back", test_r16_finds_aggregates_changed_behind_the_back },
+  { "aging brought forward = recompute (R16) every night", test_aging_forward_equals_recompute_every_night },
+  ITEST_FAULT_CASE("aging brought forward: risk killed and rerun", test_aging_forward_killed_and_rerun)
   CU_TEST_INFO_NULL,
 };
