@@ -226,7 +226,7 @@ run_step_with_retries(Night *n, const EodStep *step, GError **error)
 }
 
 /* Statistics kept current for the next step, the next night and the reports: the owner
- * function analyzes the tables the step changed by more than 1 % (sql/0030, 0058). A
+ * function analyzes the tables the step changed by more than 1 % (sql/0030, 0059). A
  * step plans from them, and a young table's statistics know none of the day's rows. */
 static const char sql_refresh_statistics[] = "SELECT refresh_planner_statistics()";
 
