@@ -24,19 +24,19 @@ G_DEFINE_QUARK(eod-error-quark, eod_error)
  * promises: an online load (or any write) meanwhile is seen by all its checks or by
  * none. The other steps write what they read and run READ COMMITTED. */
 static const EodStep steps[] = {
-  { "originate", "orders of D become loans and schedules", eod_step_originate, DB_READ_COMMITTED },
-  { "refunds", "refunds of D, in arrival order", eod_step_refunds, DB_READ_COMMITTED },
+  { "originate", "orders of D become loans and schedules", eod_step_originate, DB_READ_COMMITTED, NULL },
+  { "refunds", "refunds of D, in arrival order", eod_step_refunds, DB_READ_COMMITTED, NULL },
   { "repayments", "repayments of D: waterfall, prepayment, recovery, credit balance", eod_step_repayments,
-    DB_READ_COMMITTED },
-  { "billing", "installments billed on D, statements", eod_step_billing, DB_READ_COMMITTED },
-  { "aging", "penalty accrual, DPD, bucket, class, loan snapshots", eod_step_aging, DB_READ_COMMITTED },
-  { "writeoff", "write-off of loans past writeoff_dpd", eod_step_writeoff, DB_READ_COMMITTED },
-  { "risk", "aggregates of vintage, aging and roll rates", eod_step_risk, DB_READ_COMMITTED },
-  { "gl_close", "daily balances per GL account", eod_step_gl_close, DB_READ_COMMITTED },
+    DB_READ_COMMITTED, NULL },
+  { "billing", "installments billed on D, statements", eod_step_billing, DB_READ_COMMITTED, NULL },
+  { "aging", "penalty accrual, DPD, bucket, class, loan snapshots", eod_step_aging, DB_READ_COMMITTED, NULL },
+  { "writeoff", "write-off of loans past writeoff_dpd", eod_step_writeoff, DB_READ_COMMITTED, NULL },
+  { "risk", "aggregates of vintage, aging and roll rates", eod_step_risk, DB_READ_COMMITTED, NULL },
+  { "gl_close", "daily balances per GL account", eod_step_gl_close, DB_READ_COMMITTED, NULL },
   { "intake_close", "inbox rows of D still pending are rejected DATE_CLOSED", eod_step_intake_close,
-    DB_READ_COMMITTED },
+    DB_READ_COMMITTED, NULL },
   { "recon", "reconciliation R1-R12: breaks are stored, the step does not fail on them", eod_step_recon,
-    DB_REPEATABLE_READ },
+    DB_REPEATABLE_READ, eod_step_recon_before },
 };
 
 const EodStep *
@@ -193,7 +193,8 @@ run_step_transaction(Night *n, const EodStep *step, gboolean *conflict, GError *
   *conflict = FALSE;
   if (!start_step_row(n, step, step_run_id, error))
     return FALSE;
-  gboolean ok = db_begin_isolated(n->conn, step->isolation, error) && step->fn(&n->ctx, error);
+  gboolean ok = (!step->before || step->before(&n->ctx, error)) && db_begin_isolated(n->conn, step->isolation, error)
+                && step->fn(&n->ctx, error);
   if (ok)
     fault_reached_in("before-commit");
   ok = ok && finish_step_row(n, step_run_id, error) && db_commit(n->conn, error);

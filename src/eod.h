@@ -37,6 +37,8 @@ typedef struct {
   const char *summary;
   EodStepFn fn;
   DbIsolation isolation;
+  EodStepFn before;        /* NULL, or run before each attempt outside its transaction (not in a dry run):
+                            * what must be read before the step's snapshot is taken */
 } EodStep;
 
 /* The steps, in the order of product-rules §10 (defined in eod.c). */

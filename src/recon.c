@@ -19,7 +19,10 @@
  * current state, so R4 and R8 are meaningful only for the newest business date.
  *
  * Trigger bypass (R11): the marks cannot be deleted by the batch role, and a change
- * that left no mark is found by per-user checksums (sql/0036). The full audit
+ * that left no mark is found by per-user checksums (sql/0036). The tables are hashed
+ * only when PostgreSQL's row-version counters, read before the pass's snapshot
+ * (recon_read_row_versions), disagree with the rows the triggers recorded (migration
+ * recon_bypass_by_row_versions), and always in the full audit. The full audit
  * (recon --full) trusts none of this: it compares the carried ledgers with every
  * user recomputed from the rows (R17), reruns the day checks for every closed date,
  * recomputes every schedule (R13) and ties the journal to the GL (R14, R15).
@@ -53,6 +56,7 @@ typedef enum {
   RP_CHAIN_FROM,        /* R12's first date: a week back, NULL (every date) in the full audit */
   RP_RUN,               /* the recon run */
   RP_RESOLVER,          /* who resolves a break the data now matches */
+  RP_FULL_AUDIT,        /* the pass is the full audit (recon --full) */
 } ReconParam;
 
 #define RECON_MAX_PARAMS 3
@@ -112,7 +116,7 @@ static const ReconCheck checks[RECON_N_CHECKS] = {
   { "R10", "intake complete: received = applied + rejected", RECON_AT_LEDGERS, FALSE, FALSE, TRUE, TRUE,
     .compare = { Q("r10_intake_complete"), D_ONLY } },
   { "R11", "no change behind the triggers", RECON_AT_MARKS, TRUE, FALSE, FALSE, FALSE,
-    .compare = { Q("r11_unmarked_changes"), { RP_END } } },
+    .compare = { Q("r11_unmarked_changes"), { RP_DATE, RP_RUN, RP_FULL_AUDIT } } },
   { "R12", "journal hash chain", RECON_AT_LEDGERS, FALSE, FALSE, FALSE, FALSE,
     .compare = { Q("r12_chain"), { RP_CHAIN_FROM, RP_DATE } },
     .detail = { Q("r12_head"), D_ONLY } },
@@ -167,6 +171,9 @@ stmt_params(const ReconPass *p, const ReconStmt *s, const char **out, char (*buf
       break;
     case RP_RESOLVER:
       out[n] = p->resolver;
+      break;
+    case RP_FULL_AUDIT:
+      out[n] = p->mode == RECON_FULL ? "true" : "false";
       break;
     case RP_END:
       g_assert_not_reached();
@@ -455,12 +462,20 @@ recon_run(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_
   return recon_run_mode(conn, config, date, job_run_id, RECON_NIGHTLY, s, error);
 }
 
-/* One attempt in its own REPEATABLE READ transaction. */
+gboolean
+recon_read_row_versions(PGconn *conn, GError **error)
+{
+  g_autoptr(PGresult) flushed = stmt_query_one(conn, Q("05_flush_statistics"), 0, NULL, error);
+  g_autoptr(PGresult) reading = flushed ? stmt_query_one(conn, Q("06_read_row_versions"), 0, NULL, error) : NULL;
+  return reading != NULL;
+}
+
+/* One attempt in its own REPEATABLE READ transaction, R11's reading just before it. */
 static gboolean
 run_attempt(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id, ReconMode mode,
             ReconSummary *s, GError **error)
 {
-  gboolean ok = db_begin_isolated(conn, DB_REPEATABLE_READ, error)
+  gboolean ok = recon_read_row_versions(conn, error) && db_begin_isolated(conn, DB_REPEATABLE_READ, error)
                 && run_in_transaction(conn, config, date, job_run_id, mode, s, error) && db_commit(conn, error);
   if (!ok)
     db_rollback(conn);
@@ -491,6 +506,13 @@ recon_run_mode(PGconn *conn, const Config *config, const GDate *date, gint64 job
   record_failure(conn, d, job_run_id, mode, conflict);
   g_propagate_error(error, g_steal_pointer(&conflict));
   return FALSE;
+}
+
+/* Before the night's step, outside its transaction (eod.c): R11's reading. */
+gboolean
+eod_step_recon_before(EodContext *ctx, GError **error)
+{
+  return recon_read_row_versions(ctx->conn, error);
 }
 
 /* The night's step: the framework opened its REPEATABLE READ transaction (eod.c). */

@@ -71,6 +71,14 @@ gboolean recon_run_mode(PGconn *conn, const Config *config, const GDate *date, g
 gboolean recon_run_in_transaction(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_id,
                                   ReconSummary *summary, GError **error);
 
+/* R11's reading of the statistics counters (migration recon_bypass_by_row_versions):
+ * the connection's pending counts flushed, then read in a transaction of their own.
+ * Must run outside a transaction block, just before the pass's transaction. */
+gboolean recon_read_row_versions(PGconn *conn, GError **error);
+
+/* Before step "recon", outside its transaction: recon_read_row_versions. */
+gboolean eod_step_recon_before(EodContext *ctx, GError **error);
+
 /* Step "recon" of the night, after gl_close: ctx->rows = breaks found,
  * ctx->amount_fen = Σ |diff|. Breaks do not fail the step. */
 gboolean eod_step_recon(EodContext *ctx, GError **error);

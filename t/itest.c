@@ -468,13 +468,17 @@ static const char *const bookkeeping_columns[] = {
   "created_at", "updated_at", "received_at", "loaded_at", "opened_at", "closed_at", "applied_at",
   "started_at", "ended_at", "sealed_at", "explained_at", "resolved_at",
   /* recon's R11 checksums hash the rows' surrogate keys and clock times; its log of mark takes */
-  "users_sum", "loans_sum", "installments_sum", "take_id", "taken_at", NULL,
+  "users_sum", "loans_sum", "installments_sum", "take_id", "taken_at",
+  /* whether R11 hashed the tables follows the statistics counters, which a killed run moves */
+  "r11_pass", "r11_why", NULL,
 };
 
 static const char sql_business_tables[] =
   "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
   " WHERE n.nspname = 'baitiao' AND c.relkind IN ('r', 'p') AND NOT c.relispartition"
-  "   AND c.relname NOT IN ('job_runs', 'job_step_runs', 'schema_migrations')"
+  "   AND c.relname NOT IN ('job_runs', 'job_step_runs', 'schema_migrations',"
+  /* R11's statistics counters and the rows recorded against them (a killed run's counts stay) */
+  "                         'recon_row_versions', 'recon_row_version_readings', 'recon_row_version_baselines')"
   " ORDER BY c.relname";
 
 static const char sql_columns[] =

@@ -334,10 +334,183 @@ test_row_hashes_cover_every_column(void)
   PQfinish(c);
 }
 
+/* ---- R11 by row versions (migration recon_bypass_by_row_versions) -------------
+ * A clone starts with empty statistics, so its first pass hashes (its counters are
+ * not the baseline's); each case below first stores a baseline with a pass of its
+ * own, runs a clean night that must only compare counters, then makes its change in
+ * a session that has ended before the next night (a backend hands its counts to the
+ * server at the latest when it exits, before it leaves pg_stat_activity), and runs
+ * the next night through the binary. What R11 did is recon_runs.r11_pass / r11_why. */
+
+static void
+wait_session_ended(const char *db, int pid)
+{
+  PGconn *w = itest_connect(db, "postgres");
+  g_autofree char *sql = g_strdup_printf("SELECT count(*) FROM pg_stat_activity WHERE pid = %d", pid);
+  for (int i = 0; i < 200; i++) {
+    g_autofree char *n = itest_query(w, sql);
+    if (n && strcmp(n, "0") == 0)
+      break;
+    g_usleep(50000);
+  }
+  PQfinish(w);
+}
+
+/* SQL as ROLE (search_path baitiao) in a session of its own, ended before returning. */
+static void
+in_ended_session(const char *db, const char *role, const char *sql)
+{
+  PGconn *c = itest_connect(db, role);
+  int pid = PQbackendPID(c);
+  g_free(itest_query(c, "SET search_path = baitiao"));
+  g_autofree char *done = itest_query(c, sql);  /* one statement string: VACUUM FULL may be it */
+  PQfinish(c);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(done);
+  wait_session_ended(db, pid);
+}
+
+/* A clone of the demo book with a baseline (a pass of its own) and the clean night of
+ * 03-19 behind it, which must only have compared the counters. */
+static char *
+counted_clone(const char *prefix, char **config)
+{
+  char *db = itest_clone_db(prefix, base());
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  int pid = PQbackendPID(c);
+  gint64 n = -1;
+  CU_ASSERT_FATAL(recon(c, RECON_NIGHTLY, &n));
+  CU_ASSERT_EQUAL(n, 0);
+  PQfinish(c);
+  wait_session_ended(db, pid);
+  *config = itest_write_config(db, NULL);
+  g_autoptr(ItestRun) r = itest_baitiao_config(*config, (const char *[]) { "eod", "--date", "2026-03-19", NULL },
+                                               NULL);
+  if (r->status != 0)
+    fprintf(stderr, "\n  eod 2026-03-19: exit %d\n%s\n%s\n", r->status, r->out, r->err);
+  CU_ASSERT_EQUAL_FATAL(r->status, 0);
+  return db;
+}
+
+/* "PASS why" of the night's recon of DATE (the last run of the date). */
+static char *
+r11_pass(const char *db, const char *date)
+{
+  g_autofree char *sql = g_strdup_printf("SELECT r11_pass || ' ' || coalesce(r11_why, '-') FROM baitiao.recon_runs"
+                                         " WHERE business_date = '%s' ORDER BY recon_run_id DESC LIMIT 1", date);
+  return itest_db_value(db, "baitiao_batch", sql);
+}
+
+static char *
+breaks_of(const char *db, const char *date)
+{
+  g_autofree char *sql = g_strdup_printf("SELECT coalesce(string_agg(check_id || ' ' || break_key, ', '"
+                                         "  ORDER BY check_id, break_key), '') FROM baitiao.recon_breaks"
+                                         " WHERE business_date = '%s'", date);
+  return itest_db_value(db, "baitiao_batch", sql);
+}
+
+static int
+night(const char *config, const char *date)
+{
+  g_autoptr(ItestRun) r = itest_baitiao_config(config, (const char *[]) { "eod", "--date", date, NULL }, NULL);
+  if (r->status != 0 && r->status != 3)
+    fprintf(stderr, "\n  eod %s: exit %d\n%s\n%s\n", date, r->status, r->out, r->err);
+  return r->status;
+}
+
+/* Nights without a change behind the triggers hash no table: the night of 03-19 (in
+ * counted_clone), then one with an online change made with the triggers on. */
+static void
+test_clean_nights_only_compare_counters(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = counted_clone("tamper_counted", &config);
+  g_autofree char *first = r11_pass(db, "2026-03-19");
+  ITEST_ASSERT_STR_EQ(first, "COUNTERS -");
+  in_ended_session(db, "postgres", "UPDATE users SET credit_limit_fen = credit_limit_fen + 100 WHERE user_id = 'U1003'");
+  CU_ASSERT_EQUAL(night(config, "2026-03-20"), 0);
+  g_autofree char *second = r11_pass(db, "2026-03-20");
+  ITEST_ASSERT_STR_EQ(second, "COUNTERS -");
+  g_autofree char *found = breaks_of(db, "2026-03-20");
+  ITEST_ASSERT_STR_EQ(found, "");
+}
+
+/* A change with the triggers off after a night that only compared counters: the
+ * counters of the next night differ, the tables are hashed, R11 names the user. */
+static void
+test_bypass_after_a_counted_night_is_found(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = counted_clone("tamper_counted_bypass", &config);
+  in_ended_session(db, "postgres", REPLICA "UPDATE installments SET principal_fen = principal_fen + 100"
+                                   INST("O20260304001", 2));
+  CU_ASSERT_EQUAL(night(config, "2026-03-20"), 3);
+  g_autofree char *pass = r11_pass(db, "2026-03-20");
+  ITEST_ASSERT_STR_EQ(pass, "HASHED installments: the counters differ from the recorded rows by 0 inserted,"
+                            " 1 updated, 0 deleted");
+  g_autofree char *found = breaks_of(db, "2026-03-20");
+  ITEST_ASSERT_STR_EQ(found, "R11 installments:U1001, R4 1122, R8 U1001, R9 PRINCIPAL");
+  /* found again each night until the user's checksum is brought forward, as before */
+  CU_ASSERT_EQUAL(night(config, "2026-03-21"), 3);
+  g_autofree char *again = r11_pass(db, "2026-03-21");
+  ITEST_ASSERT_STR_EQ(again, "HASHED the last pass found changes behind the triggers");
+}
+
+/* An aborted transaction: the counters saw its row versions, its recorded rows rolled
+ * back. It costs one night's hashing, which finds nothing; the next night counts. */
+static void
+test_aborted_transaction_costs_one_hashed_night(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = counted_clone("tamper_counted_abort", &config);
+  in_ended_session(db, "postgres", "BEGIN; UPDATE installments SET fee_fen = fee_fen + 1" INST("O20260304002", 3)
+                                   "; ROLLBACK");
+  CU_ASSERT_EQUAL(night(config, "2026-03-20"), 0);
+  g_autofree char *pass = r11_pass(db, "2026-03-20");
+  ITEST_ASSERT_STR_EQ(pass, "HASHED installments: the counters differ from the recorded rows by 0 inserted,"
+                            " 1 updated, 0 deleted");
+  g_autofree char *found = breaks_of(db, "2026-03-20");
+  ITEST_ASSERT_STR_EQ(found, "");
+  CU_ASSERT_EQUAL(night(config, "2026-03-21"), 0);
+  g_autofree char *next = r11_pass(db, "2026-03-21");
+  ITEST_ASSERT_STR_EQ(next, "COUNTERS -");
+}
+
+/* A new file node (VACUUM FULL here; TRUNCATE and CLUSTER alike) changes no counter,
+ * and a TRUNCATE would empty the table: the tables are hashed. So are they after a
+ * statistics reset, and when a mark was deleted behind the take. */
+static void
+test_file_node_reset_and_lost_mark_force_hashing(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = counted_clone("tamper_counted_node", &config);
+  in_ended_session(db, "postgres", "VACUUM FULL baitiao.loans");
+  CU_ASSERT_EQUAL(night(config, "2026-03-20"), 0);
+  g_autofree char *node = r11_pass(db, "2026-03-20");
+  ITEST_ASSERT_STR_EQ(node, "HASHED loans: another relation or file node than the baseline's"
+                            " (TRUNCATE, VACUUM FULL, CLUSTER)");
+  in_ended_session(db, "postgres", "SELECT pg_stat_reset()");
+  CU_ASSERT_EQUAL(night(config, "2026-03-21"), 0);
+  g_autofree char *reset = r11_pass(db, "2026-03-21");
+  ITEST_ASSERT_STR_EQ(reset, "HASHED the statistics were reset since the baseline (or discarded by a crash)");
+  in_ended_session(db, "postgres", "UPDATE users SET used_limit_fen = used_limit_fen + 1 WHERE user_id = 'U1001';"
+                                   " DELETE FROM recon_changed_users WHERE reconciled_date IS NULL");
+  CU_ASSERT_EQUAL(night(config, "2026-03-22"), 3);
+  g_autofree char *mark = r11_pass(db, "2026-03-22");
+  ITEST_ASSERT_STR_EQ(mark, "HASHED recon_changed_users: the counters differ from the recorded rows by"
+                            " 0 updated, 1 deleted");
+  g_autofree char *found = breaks_of(db, "2026-03-22");
+  CU_ASSERT_PTR_NOT_NULL(strstr(found, "R11 users:U1001"));
+}
+
 CU_TestInfo itest_tamper_cases[] = {
   { "row hashes cover every column", test_row_hashes_cover_every_column },
   { "clean book has no breaks", test_clean_book_has_no_breaks },
   { "tamper cases", test_tamper_cases },
   { "next night finds bypass", test_next_night_finds_bypass },
+  { "clean nights only compare counters", test_clean_nights_only_compare_counters },
+  { "bypass after a counted night is found", test_bypass_after_a_counted_night_is_found },
+  { "aborted transaction costs one hashed night", test_aborted_transaction_costs_one_hashed_night },
+  { "file node, reset and lost mark force hashing", test_file_node_reset_and_lost_mark_force_hashing },
   CU_TEST_INFO_NULL,
 };
