@@ -85,16 +85,16 @@ static const char sql_tables[] =
   " ORDER BY c.relname";
 
 /* The rows of TABLE that files up to $1 account for: a file's own rows carry its id, and
- * the change log recon keeps (written by triggers) gains the users a loaded file touched,
- * and R11's count of the rows those triggers saw the file's users statement change. */
+ * the change log recon keeps (written by triggers) gains the users a loaded file touched
+ * and the rows it changed (R11's row versions). */
 static char *
 row_filter(const char *table, const char *file_column)
 {
   if (g_str_equal(table, "recon_changed_users"))
     return g_strdup("t.user_id NOT IN (SELECT user_id FROM baitiao.users WHERE last_file_id > $1::bigint)");
-  /* and R11's record of the rows those triggers saw: a users file's upsert adds one */
+  /* and the rows those triggers counted, in the transaction that wrote the users */
   if (g_str_equal(table, "recon_row_versions"))
-    return g_strdup("($1::bigint IS NOT NULL AND t.table_name <> 'users')");
+    return g_strdup("xid(t.recorded_xact) NOT IN (SELECT xmin FROM baitiao.users WHERE last_file_id > $1::bigint)");
   if (file_column)
     return g_strdup_printf("coalesce(t.%s, 0) <= $1::bigint", file_column);
   return g_strdup("$1::bigint IS NOT NULL");
