@@ -62,6 +62,14 @@ itest_query(PGconn *conn, const char *sql)
   return v;
 }
 
+void
+itest_exec(PGconn *conn, const char *sql)
+{
+  char *v = itest_query(conn, sql);
+  CU_ASSERT_PTR_NOT_NULL(v);
+  g_free(v);
+}
+
 char *
 itest_db_value(const char *db, const char *role, const char *sql)
 {

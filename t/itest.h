@@ -31,6 +31,8 @@ PGconn *itest_connect(const char *db, const char *user);
 char *itest_sql(PGconn *conn, const char *sql, char *sqlstate_out);
 /* Like itest_sql, but a failure prints the statement and the server's message. */
 char *itest_query(PGconn *conn, const char *sql);
+/* Runs a statement whose result does not matter; a failure fails the test. */
+void itest_exec(PGconn *conn, const char *sql);
 /* One value of SQL in DB, read on a connection of its own as ROLE. */
 char *itest_db_value(const char *db, const char *role, const char *sql);
 /* Loads the shipped product catalogue (etc/products.conf) through CONN. */

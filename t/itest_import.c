@@ -594,7 +594,7 @@ test_bulk_load_guard(void)
   g_autofree char *db = fresh_db("import_guard", &config);
   PGconn *c = itest_connect(db, "baitiao_batch");
   g_autofree char *checks = itest_query(c, CHECKS_DIGEST_SQL);
-  g_autofree char *b = itest_query(c, "BEGIN");
+  itest_exec(c, "BEGIN");
   g_autofree char *n = itest_query(c, "SELECT bulk_load_suspend(ARRAY['loans', 'installments'])");
   CU_ASSERT_TRUE(n && atoi(n) >= 10);
   g_autofree char *during = itest_query(c, "SELECT count(*) FROM pg_index WHERE indrelid = 'baitiao.installments'::regclass");
@@ -606,7 +606,7 @@ test_bulk_load_guard(void)
   g_autofree char *after = itest_query(c, CHECKS_DIGEST_SQL);
   ITEST_ASSERT_STR_EQ(after, checks);
   /* restored in the same transaction: the commit goes through, nothing changed */
-  g_autofree char *b2 = itest_query(c, "BEGIN");
+  itest_exec(c, "BEGIN");
   g_autofree char *n2 = itest_query(c, "SELECT bulk_load_suspend(ARRAY['users', 'loans', 'installments'])");
   g_autofree char *r2 = itest_query(c, "SELECT bulk_load_restore()");
   ITEST_ASSERT_STR_EQ(r2, n2);
@@ -615,13 +615,13 @@ test_bulk_load_guard(void)
   g_autofree char *after2 = itest_query(c, CHECKS_DIGEST_SQL);
   ITEST_ASSERT_STR_EQ(after2, checks);
   /* a table with rows loads with its checks in place */
-  g_autofree char *u = itest_query(c, "INSERT INTO users (user_id, credit_limit_fen, statement_day, status,"
+  itest_exec(c, "INSERT INTO users (user_id, credit_limit_fen, statement_day, status,"
                                       " created_date, last_change_date) VALUES ('U1', 100, 5, 'ACTIVE', '2026-01-01',"
                                       " '2026-01-01')");
-  g_autofree char *b3 = itest_query(c, "BEGIN");
+  itest_exec(c, "BEGIN");
   g_autofree char *n3 = itest_query(c, "SELECT bulk_load_suspend(ARRAY['users'])");
   ITEST_ASSERT_STR_EQ(n3, "0");
-  g_autofree char *r3 = itest_query(c, "ROLLBACK");
+  itest_exec(c, "ROLLBACK");
   PQfinish(c);
 }
 
