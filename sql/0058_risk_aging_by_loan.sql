@@ -147,10 +147,16 @@ $$;
 
 -- Both tables brought from their base P to D by the loans whose contribution can have
 -- changed after P (see the top of this file). Returns the loans whose kept row changed.
+-- Each candidate is one row carrying its kept contribution and its contribution on D
+-- (index lookups of its latest snapshot after P and of its installments), so the
+-- planner's estimates follow the candidates and no work set is joined with another.
+-- JIT is off: compiling the expressions costs more than the few thousand rows they
+-- are evaluated on.
 CREATE FUNCTION risk_aging_forward(d date, p date)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = baitiao, pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
     n   bigint;
@@ -164,81 +170,77 @@ BEGIN
         UNION SELECT loan_id FROM loans WHERE status_date > p AND status_date <= d
         UNION SELECT loan_id FROM installments WHERE billed_date > p AND billed_date <= d
         UNION SELECT loan_id FROM installments WHERE penalty_run_from > p),
-    snap AS (
-        SELECT DISTINCT ON (loan_id) loan_id, status, bucket, class,
-               CASE WHEN status = 'WRITTEN_OFF' THEN offbalance_fen ELSE 0 END AS offbalance_fen,
-               status = 'ACTIVE' OR (status = 'WRITTEN_OFF' AND offbalance_fen > 0) AS live
-          FROM loan_snapshots WHERE snapshot_date > p AND snapshot_date <= d
-         ORDER BY loan_id, snapshot_date DESC),
-    restated AS (
-        SELECT s.loan_id FROM snap s LEFT JOIN risk_aging_loans a ON a.loan_id = s.loan_id
+    restated AS (   -- a snapshot row after P whose state is not the kept one
+        SELECT s.loan_id
+          FROM (SELECT DISTINCT ON (loan_id) loan_id, status, bucket, class,
+                       CASE WHEN status = 'WRITTEN_OFF' THEN offbalance_fen ELSE 0 END AS offbalance_fen,
+                       status = 'ACTIVE' OR (status = 'WRITTEN_OFF' AND offbalance_fen > 0) AS live
+                  FROM loan_snapshots WHERE snapshot_date > p AND snapshot_date <= d
+                 ORDER BY loan_id, snapshot_date DESC) s
+          LEFT JOIN risk_aging_loans a ON a.loan_id = s.loan_id
          WHERE CASE WHEN a.loan_id IS NULL THEN s.live
                     ELSE NOT s.live OR (s.status, s.bucket, s.class, s.offbalance_fen)
                                        IS DISTINCT FROM (a.status, a.bucket, a.class, a.offbalance_fen) END),
     cand AS (
         SELECT loan_id FROM moved UNION SELECT loan_id FROM restated),
-    kept AS (
-        SELECT a.* FROM cand c JOIN risk_aging_loans a ON a.loan_id = c.loan_id),
-    state AS (   -- on D: the latest snapshot after P, else the kept state of P (unchanged)
-        SELECT c.loan_id, coalesce(s.status, a.status) AS status, coalesce(s.bucket, a.bucket) AS bucket,
-               coalesce(s.class, a.class) AS class, coalesce(s.offbalance_fen, a.offbalance_fen) AS offbalance_fen
-          FROM cand c LEFT JOIN snap s ON s.loan_id = c.loan_id LEFT JOIN kept a ON a.loan_id = c.loan_id
-         WHERE CASE WHEN s.loan_id IS NOT NULL THEN s.live ELSE a.loan_id IS NOT NULL END),
-    balance AS (
-        SELECT t.loan_id, b.*
-          FROM state t CROSS JOIN LATERAL (
-              SELECT count(*) AS n,
-                     coalesce(sum(installment_principal_out_fen(i)), 0) AS p,
-                     coalesce(sum(installment_fee_out_fen(i)) FILTER (WHERE i.status = 'BILLED'), 0) AS f,
-                     coalesce(sum(installment_penalty_out_fen(i, d)), 0) AS pen,
-                     coalesce(sum(i.penalty_run_fen_per_day) FILTER (WHERE i.penalty_run_from <= d), 0) AS fpd
-                FROM installments i WHERE i.loan_id = t.loan_id) b
-         WHERE t.status = 'ACTIVE'),
-    new AS (
-        SELECT t.loan_id, t.status, t.bucket, t.class, coalesce(b.p, 0)::bigint AS principal_fen,
-               coalesce(b.f, 0)::bigint AS fee_fen, coalesce(b.pen, 0)::bigint AS penalty_fen,
-               coalesce(b.fpd, 0)::bigint AS penalty_fen_per_day, t.offbalance_fen
-          FROM state t LEFT JOIN balance b ON b.loan_id = t.loan_id
-         WHERE t.status = 'WRITTEN_OFF' OR b.n > 0),
-    old AS (     -- the kept contribution, its penalty brought to D
-        SELECT loan_id, status, bucket, class, principal_fen, fee_fen,
-               penalty_fen + penalty_fen_per_day * (d - computed_date) AS penalty_fen,
-               penalty_fen_per_day, offbalance_fen
-          FROM kept),
+    per AS (
+        SELECT c.loan_id,
+               a.status AS o_status, a.bucket AS o_bucket, a.class AS o_class, a.principal_fen AS o_principal_fen,
+               a.fee_fen AS o_fee_fen,
+               a.penalty_fen + a.penalty_fen_per_day * (d - a.computed_date) AS o_penalty_fen,   -- brought to D
+               a.penalty_fen_per_day AS o_penalty_fen_per_day, a.offbalance_fen AS o_offbalance_fen,
+               n.status AS n_status, n.bucket AS n_bucket, n.class AS n_class, n.principal_fen AS n_principal_fen,
+               n.fee_fen AS n_fee_fen, n.penalty_fen AS n_penalty_fen,
+               n.penalty_fen_per_day AS n_penalty_fen_per_day, n.offbalance_fen AS n_offbalance_fen
+          FROM cand c
+          LEFT JOIN risk_aging_loans a ON a.loan_id = c.loan_id
+          LEFT JOIN LATERAL (   -- the state on D: the latest snapshot after P, else the kept one
+              SELECT x.status, x.bucket, x.class,
+                     CASE WHEN x.status = 'WRITTEN_OFF' THEN x.offbalance_fen ELSE 0 END AS offbalance_fen,
+                     x.status = 'ACTIVE' OR (x.status = 'WRITTEN_OFF' AND x.offbalance_fen > 0) AS live
+                FROM loan_snapshots x
+               WHERE x.loan_id = c.loan_id AND x.snapshot_date > p AND x.snapshot_date <= d
+               ORDER BY x.snapshot_date DESC LIMIT 1) s ON true
+          LEFT JOIN LATERAL (   -- the contribution on D, when live
+              SELECT t.status, t.bucket, t.class, coalesce(b.p, 0)::bigint AS principal_fen,
+                     coalesce(b.f, 0)::bigint AS fee_fen, coalesce(b.pen, 0)::bigint AS penalty_fen,
+                     coalesce(b.fpd, 0)::bigint AS penalty_fen_per_day, t.offbalance_fen
+                FROM (SELECT coalesce(s.status, a.status) AS status, coalesce(s.bucket, a.bucket) AS bucket,
+                             coalesce(s.class, a.class) AS class,
+                             coalesce(s.offbalance_fen, a.offbalance_fen) AS offbalance_fen) t
+                LEFT JOIN LATERAL (
+                    SELECT count(*) AS n,
+                           sum(installment_principal_out_fen(i)) AS p,
+                           coalesce(sum(installment_fee_out_fen(i)) FILTER (WHERE i.status = 'BILLED'), 0) AS f,
+                           sum(installment_penalty_out_fen(i, d)) AS pen,
+                           coalesce(sum(i.penalty_run_fen_per_day) FILTER (WHERE i.penalty_run_from <= d), 0) AS fpd
+                      FROM installments i WHERE i.loan_id = c.loan_id AND t.status = 'ACTIVE') b ON true
+               WHERE CASE WHEN s.status IS NOT NULL THEN s.live ELSE a.loan_id IS NOT NULL END
+                 AND (t.status = 'WRITTEN_OFF' OR b.n > 0)) n ON true),
     diff AS MATERIALIZED (
-        SELECT coalesce(n.loan_id, o.loan_id) AS loan_id, n.loan_id IS NOT NULL AS has_new
-          FROM new n FULL JOIN old o ON o.loan_id = n.loan_id
-         WHERE (n.status, n.bucket, n.class, n.principal_fen, n.fee_fen, n.penalty_fen, n.penalty_fen_per_day,
-                n.offbalance_fen)
+        SELECT * FROM per
+         WHERE (n_status, n_bucket, n_class, n_principal_fen, n_fee_fen, n_penalty_fen, n_penalty_fen_per_day,
+                n_offbalance_fen)
                IS DISTINCT FROM
-               (o.status, o.bucket, o.class, o.principal_fen, o.fee_fen, o.penalty_fen, o.penalty_fen_per_day,
-                o.offbalance_fen)),
+               (o_status, o_bucket, o_class, o_principal_fen, o_fee_fen, o_penalty_fen, o_penalty_fen_per_day,
+                o_offbalance_fen)),
     gone AS (
         DELETE FROM risk_aging_loans a USING diff x
-         WHERE a.loan_id = x.loan_id AND NOT x.has_new
+         WHERE a.loan_id = x.loan_id AND x.n_status IS NULL
         RETURNING 1),
     put AS (
         INSERT INTO risk_aging_loans (loan_id, status, bucket, class, principal_fen, fee_fen, penalty_fen,
                                       penalty_fen_per_day, offbalance_fen, computed_date)
-        SELECT n.loan_id, n.status, n.bucket, n.class, n.principal_fen, n.fee_fen, n.penalty_fen,
-               n.penalty_fen_per_day, n.offbalance_fen, d
-          FROM new n JOIN diff x ON x.loan_id = n.loan_id
+        SELECT loan_id, n_status, n_bucket, n_class, n_principal_fen, n_fee_fen, n_penalty_fen,
+               n_penalty_fen_per_day, n_offbalance_fen, d
+          FROM diff WHERE n_status IS NOT NULL
         ON CONFLICT (loan_id) DO UPDATE SET
            status = excluded.status, bucket = excluded.bucket, class = excluded.class,
            principal_fen = excluded.principal_fen, fee_fen = excluded.fee_fen, penalty_fen = excluded.penalty_fen,
            penalty_fen_per_day = excluded.penalty_fen_per_day, offbalance_fen = excluded.offbalance_fen,
            computed_date = excluded.computed_date
         RETURNING 1),
-    moves AS (
-        SELECT o.status, o.bucket, o.class, -1 AS loans, -o.principal_fen AS principal_fen, -o.fee_fen AS fee_fen,
-               -o.penalty_fen AS penalty_fen, -o.offbalance_fen AS offbalance_fen,
-               -o.penalty_fen_per_day AS penalty_fen_per_day
-          FROM old o JOIN diff x ON x.loan_id = o.loan_id
-        UNION ALL
-        SELECT n.status, n.bucket, n.class, 1, n.principal_fen, n.fee_fen, n.penalty_fen, n.offbalance_fen,
-               n.penalty_fen_per_day
-          FROM new n JOIN diff x ON x.loan_id = n.loan_id),
-    cells AS (
+    cells AS (     -- P's cells, their penalty brought to D, less the old contributions, plus the new
         SELECT status, bucket, class, sum(loans) AS loans, sum(principal_fen) AS principal_fen,
                sum(fee_fen) AS fee_fen, sum(penalty_fen) AS penalty_fen, sum(offbalance_fen) AS offbalance_fen,
                sum(penalty_fen_per_day) AS penalty_fen_per_day
@@ -247,7 +249,13 @@ BEGIN
                        penalty_fen_per_day
                   FROM risk_aging_cells
                 UNION ALL
-                SELECT * FROM moves) x
+                SELECT o_status, o_bucket, o_class, -1, -o_principal_fen, -o_fee_fen, -o_penalty_fen,
+                       -o_offbalance_fen, -o_penalty_fen_per_day
+                  FROM diff WHERE o_status IS NOT NULL
+                UNION ALL
+                SELECT n_status, n_bucket, n_class, 1, n_principal_fen, n_fee_fen, n_penalty_fen,
+                       n_offbalance_fen, n_penalty_fen_per_day
+                  FROM diff WHERE n_status IS NOT NULL) x
          GROUP BY status, bucket, class),
     cells_put AS (
         INSERT INTO risk_aging_cells (status, bucket, class, loans, principal_fen, fee_fen, penalty_fen,
