@@ -12,7 +12,9 @@
 -- older one a new date is no longer a most-common value, the estimate for it is about a
 -- day's rows, and the day's changes are under 1 % (so the big tables of a large book,
 -- installments and loans, are rarely analyzed by it: autovacuum keeps them). The list
--- of tables is the night's, as in sql/0030.
+-- of tables is the night's, as in sql/0030 and sql/0058 (risk_aging_loans), with the
+-- day's smaller movement tables the steps drive from (waivers, refund applications,
+-- write-offs).
 CREATE OR REPLACE FUNCTION refresh_planner_statistics()
 RETURNS integer
 LANGUAGE plpgsql
@@ -30,7 +32,7 @@ BEGIN
                                    'credit_balance_movements', 'statements', 'statement_lines',
                                    'penalty_accruals', 'loan_snapshots', 'journal_lines',
                                    'inbox_orders', 'inbox_repayments', 'inbox_refunds',
-                                   'settlement_lines', 'recon_breaks', 'waivers',
+                                   'settlement_lines', 'recon_breaks', 'risk_aging_loans', 'waivers',
                                    'refund_applications', 'writeoffs']
     LOOP
         -- a partitioned table's numbers are its partitions'
