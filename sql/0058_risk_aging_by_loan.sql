@@ -147,9 +147,10 @@ $$;
 
 -- Both tables brought from their base P to D by the loans whose contribution can have
 -- changed after P (see the top of this file). Returns the loans whose kept row changed.
--- Each candidate is one row carrying its kept contribution and its contribution on D
--- (index lookups of its latest snapshot after P and of its installments), so the
--- planner's estimates follow the candidates and no work set is joined with another.
+-- The day's snapshot rows and movements are grouped by loan (a union, not a join:
+-- the planner's statistics never know the newest date's rows, so an estimate of one
+-- row must not pick a nested loop over a work set), joined with risk_aging_loans by
+-- its key, and each candidate's installments are read by their key.
 -- JIT is off: compiling the expressions costs more than the few thousand rows they
 -- are evaluated on.
 CREATE FUNCTION risk_aging_forward(d date, p date)
@@ -170,53 +171,54 @@ BEGIN
         UNION SELECT loan_id FROM loans WHERE status_date > p AND status_date <= d
         UNION SELECT loan_id FROM installments WHERE billed_date > p AND billed_date <= d
         UNION SELECT loan_id FROM installments WHERE penalty_run_from > p),
-    restated AS (   -- a snapshot row after P whose state is not the kept one
-        SELECT s.loan_id
-          FROM (SELECT DISTINCT ON (loan_id) loan_id, status, bucket, class,
-                       CASE WHEN status = 'WRITTEN_OFF' THEN offbalance_fen ELSE 0 END AS offbalance_fen,
-                       status = 'ACTIVE' OR (status = 'WRITTEN_OFF' AND offbalance_fen > 0) AS live
-                  FROM loan_snapshots WHERE snapshot_date > p AND snapshot_date <= d
-                 ORDER BY loan_id, snapshot_date DESC) s
-          LEFT JOIN risk_aging_loans a ON a.loan_id = s.loan_id
-         WHERE CASE WHEN a.loan_id IS NULL THEN s.live
-                    ELSE NOT s.live OR (s.status, s.bucket, s.class, s.offbalance_fen)
-                                       IS DISTINCT FROM (a.status, a.bucket, a.class, a.offbalance_fen) END),
-    cand AS (
-        SELECT loan_id FROM moved UNION SELECT loan_id FROM restated),
-    per AS (
-        SELECT c.loan_id,
+    snap AS (       -- each loan's latest snapshot row after P, and whether that state is live
+        SELECT DISTINCT ON (loan_id) loan_id, status, bucket, class,
+               CASE WHEN status = 'WRITTEN_OFF' THEN offbalance_fen ELSE 0 END AS offbalance_fen,
+               status = 'ACTIVE' OR (status = 'WRITTEN_OFF' AND offbalance_fen > 0) AS live
+          FROM loan_snapshots WHERE snapshot_date > p AND snapshot_date <= d
+         ORDER BY loan_id, snapshot_date DESC),
+    seen AS (       -- the loans moved or with a snapshot row after P (grouped, not joined)
+        SELECT loan_id, bool_or(is_moved) AS is_moved, max(status) AS status, max(bucket) AS bucket,
+               max(class) AS class, max(offbalance_fen) AS offbalance_fen, bool_or(live) AS live
+          FROM (SELECT loan_id, false AS is_moved, status, bucket, class, offbalance_fen, live FROM snap
+                UNION ALL
+                SELECT loan_id, true, NULL, NULL, NULL, NULL, NULL FROM moved) u
+         GROUP BY loan_id),
+    todo AS MATERIALIZED (   -- the candidates: moved, or their state after P is not the kept one
+        SELECT e.loan_id, e.status IS NOT NULL AS snapped, e.status, e.bucket, e.class, e.offbalance_fen, e.live,
                a.status AS o_status, a.bucket AS o_bucket, a.class AS o_class, a.principal_fen AS o_principal_fen,
                a.fee_fen AS o_fee_fen,
                a.penalty_fen + a.penalty_fen_per_day * (d - a.computed_date) AS o_penalty_fen,   -- brought to D
-               a.penalty_fen_per_day AS o_penalty_fen_per_day, a.offbalance_fen AS o_offbalance_fen,
+               a.penalty_fen_per_day AS o_penalty_fen_per_day, a.offbalance_fen AS o_offbalance_fen
+          FROM seen e LEFT JOIN risk_aging_loans a ON a.loan_id = e.loan_id
+         WHERE e.is_moved
+            OR CASE WHEN a.loan_id IS NULL THEN e.live
+                    ELSE NOT e.live OR (e.status, e.bucket, e.class, e.offbalance_fen)
+                                       IS DISTINCT FROM (a.status, a.bucket, a.class, a.offbalance_fen) END),
+    per AS (        -- each candidate's kept contribution and its contribution on D (none when not live)
+        SELECT t.loan_id, t.o_status, t.o_bucket, t.o_class, t.o_principal_fen, t.o_fee_fen, t.o_penalty_fen,
+               t.o_penalty_fen_per_day, t.o_offbalance_fen,
                n.status AS n_status, n.bucket AS n_bucket, n.class AS n_class, n.principal_fen AS n_principal_fen,
                n.fee_fen AS n_fee_fen, n.penalty_fen AS n_penalty_fen,
                n.penalty_fen_per_day AS n_penalty_fen_per_day, n.offbalance_fen AS n_offbalance_fen
-          FROM cand c
-          LEFT JOIN risk_aging_loans a ON a.loan_id = c.loan_id
-          LEFT JOIN LATERAL (   -- the state on D: the latest snapshot after P, else the kept one
-              SELECT x.status, x.bucket, x.class,
-                     CASE WHEN x.status = 'WRITTEN_OFF' THEN x.offbalance_fen ELSE 0 END AS offbalance_fen,
-                     x.status = 'ACTIVE' OR (x.status = 'WRITTEN_OFF' AND x.offbalance_fen > 0) AS live
-                FROM loan_snapshots x
-               WHERE x.loan_id = c.loan_id AND x.snapshot_date > p AND x.snapshot_date <= d
-               ORDER BY x.snapshot_date DESC LIMIT 1) s ON true
-          LEFT JOIN LATERAL (   -- the contribution on D, when live
-              SELECT t.status, t.bucket, t.class, coalesce(b.p, 0)::bigint AS principal_fen,
+          FROM todo t
+          LEFT JOIN LATERAL (
+              SELECT v.status, v.bucket, v.class, coalesce(b.p, 0)::bigint AS principal_fen,
                      coalesce(b.f, 0)::bigint AS fee_fen, coalesce(b.pen, 0)::bigint AS penalty_fen,
-                     coalesce(b.fpd, 0)::bigint AS penalty_fen_per_day, t.offbalance_fen
-                FROM (SELECT coalesce(s.status, a.status) AS status, coalesce(s.bucket, a.bucket) AS bucket,
-                             coalesce(s.class, a.class) AS class,
-                             coalesce(s.offbalance_fen, a.offbalance_fen) AS offbalance_fen) t
+                     coalesce(b.fpd, 0)::bigint AS penalty_fen_per_day, v.offbalance_fen
+                FROM (SELECT CASE WHEN t.snapped THEN t.status ELSE t.o_status END AS status,   -- the state on D
+                             CASE WHEN t.snapped THEN t.bucket ELSE t.o_bucket END AS bucket,
+                             CASE WHEN t.snapped THEN t.class ELSE t.o_class END AS class,
+                             CASE WHEN t.snapped THEN t.offbalance_fen ELSE t.o_offbalance_fen END AS offbalance_fen) v
                 LEFT JOIN LATERAL (
                     SELECT count(*) AS n,
                            sum(installment_principal_out_fen(i)) AS p,
                            coalesce(sum(installment_fee_out_fen(i)) FILTER (WHERE i.status = 'BILLED'), 0) AS f,
                            sum(installment_penalty_out_fen(i, d)) AS pen,
                            coalesce(sum(i.penalty_run_fen_per_day) FILTER (WHERE i.penalty_run_from <= d), 0) AS fpd
-                      FROM installments i WHERE i.loan_id = c.loan_id AND t.status = 'ACTIVE') b ON true
-               WHERE CASE WHEN s.status IS NOT NULL THEN s.live ELSE a.loan_id IS NOT NULL END
-                 AND (t.status = 'WRITTEN_OFF' OR b.n > 0)) n ON true),
+                      FROM installments i WHERE i.loan_id = t.loan_id AND v.status = 'ACTIVE') b ON true
+               WHERE CASE WHEN t.snapped THEN t.live ELSE t.o_status IS NOT NULL END
+                 AND (v.status = 'WRITTEN_OFF' OR b.n > 0)) n ON true),
     diff AS MATERIALIZED (
         SELECT * FROM per
          WHERE (n_status, n_bucket, n_class, n_principal_fen, n_fee_fen, n_penalty_fen, n_penalty_fen_per_day,
