@@ -230,10 +230,18 @@ run_step_with_retries(Night *n, const EodStep *step, GError **error)
  * function analyzes the tables the step changed by more than 1 % (sql/0030, 0059). A
  * step plans from them, and a young table's statistics know none of the day's rows. */
 static const char sql_refresh_statistics[] = "SELECT refresh_planner_statistics()";
+/* The step's counts of rows changed reach the statistics the function reads only when
+ * this connection goes idle, at most once a second: without this the step that just
+ * wrote the day's rows is often not counted yet (measured: the aging step at 1M users
+ * planned for one allocation of the day, 340 s instead of 10). */
+static const char sql_flush_statistics[] = "SELECT pg_stat_force_next_flush()";
 
 static gboolean
 refresh_statistics(Night *n, GError **error)
 {
+  g_autoptr(PGresult) flushed = db_query_one(n->conn, "flush_statistics", sql_flush_statistics, 0, NULL, error);
+  if (!flushed)
+    return FALSE;
   g_autoptr(PGresult) res = db_query_one(n->conn, "refresh_planner_statistics", sql_refresh_statistics, 0, NULL,
                                          error);
   return res != NULL;
