@@ -5,7 +5,8 @@
  * sql/0044 (set-based, reviewed with the tables it fills; the statement is
  * sql/steps/risk/10_maintain.sql): it rewrites D's rows,
  * so a rerun of the same date is idempotent, and its cost is the day's changes
- * except for aging (the live loans) and the month's first night (month-end rows).
+ * (aging by loan since the last night, sql/0058) except at a month end and on the
+ * month's first night (month-end rows) and when aging has no base to start from.
  * recon --full recomputes the aggregates from the book (R16, recon_full.c). */
 #include "db.h"
 #include "eod_steps.h"
