@@ -558,17 +558,21 @@ recon_open_breaks(PGconn *conn, const char *date_str, gint64 *count, GError **er
 
 /* ---- the life of a break ---------------------------------------------------- */
 
+/* NAME changes break BREAK_ID; *R11 (when asked) says whether it is an R11 break. */
 static gboolean
 change_break(PGconn *conn, const char *name, gint64 break_id, const char *note,
-             const char *who, GError **error)
+             const char *who, gboolean *r11, GError **error)
 {
   g_autofree char *id = g_strdup_printf("%" G_GINT64_FORMAT, break_id);
   const char *params[] = { id, note, who };
   g_autoptr(PGresult) res = stmt_query(conn, name, 3, params, error);
   if (!res)
     return FALSE;
-  if (PQntuples(res) == 1)
+  if (PQntuples(res) == 1) {
+    if (r11)
+      *r11 = strcmp(PQgetvalue(res, 0, 1), "R11") == 0;
     return TRUE;
+  }
   const char *id_param[] = { id };
   g_autoptr(PGresult) st = stmt_query(conn, "queries/recon/92_break_status", 1, id_param, error);
   if (!st)
@@ -583,13 +587,29 @@ change_break(PGconn *conn, const char *name, gint64 break_id, const char *note,
 gboolean
 recon_explain(PGconn *conn, gint64 break_id, const char *note, const char *who, GError **error)
 {
-  return change_break(conn, "queries/recon/90_explain", break_id, note, who, error);
+  return change_break(conn, "queries/recon/90_explain", break_id, note, who, NULL, error);
 }
 
+/* Resolving an R11 break also accepts the change it found: R11's checksums move only by
+ * the triggers' deltas (migration recon_checksum_deltas), so the user's checksum of that
+ * table is re-baselined from its rows, in the transaction that resolves the break (the
+ * owner's function accepts it there only, logged): both or neither. */
 gboolean
 recon_resolve(PGconn *conn, gint64 break_id, const char *note, const char *who, GError **error)
 {
-  return change_break(conn, "queries/recon/91_resolve", break_id, note, who, error);
+  g_autofree char *id = g_strdup_printf("%" G_GINT64_FORMAT, break_id);
+  const char *id_param[] = { id };
+  gboolean r11 = FALSE;
+  if (!db_begin(conn, error))
+    return FALSE;
+  g_autoptr(PGresult) accepted = NULL;
+  gboolean ok = change_break(conn, "queries/recon/91_resolve", break_id, note, who, &r11, error)
+                && (!r11 || (accepted = stmt_query_one(conn, "queries/recon/94_accept_unmarked_change", 1, id_param,
+                                                       error)) != NULL)
+                && db_commit(conn, error);
+  if (!ok)
+    db_rollback(conn);
+  return ok;
 }
 
 char *

@@ -477,6 +477,8 @@ static const char *const bookkeeping_columns[] = {
   "started_at", "ended_at", "sealed_at", "explained_at", "resolved_at",
   /* recon's R11 checksums hash the rows' surrogate keys and clock times; its log of mark takes */
   "users_sum", "loans_sum", "installments_sum", "take_id", "taken_at",
+  /* the marks' checksum deltas hash the same (migration recon_checksum_deltas) */
+  "checksum_delta",
   /* whether R11 hashed the tables follows the statistics counters, which a killed run moves */
   "r11_pass", "r11_why", NULL,
 };

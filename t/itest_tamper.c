@@ -503,6 +503,135 @@ test_file_node_reset_and_lost_mark_force_hashing(void)
   CU_ASSERT_PTR_NOT_NULL(strstr(found, "R11 users:U1001"));
 }
 
+/* ---- R11's checksums carried by the triggers' deltas (migration recon_checksum_deltas) ----
+ * The checksums move only by the deltas the mark triggers computed, never by a rehash of a
+ * marked user's rows: a change behind the triggers to a user the triggers also marked the
+ * same day is found (the rehash used to absorb it), it stays found until an operator
+ * resolves the break, which re-baselines that checksum from the rows, logged. */
+
+#define BYPASS_APR "UPDATE loans SET apr_bp = apr_bp + 1 WHERE order_id = 'O20260304001'"
+#define MARK_U1001 "UPDATE users SET credit_limit_fen = credit_limit_fen + 100 WHERE user_id = 'U1001'"
+
+static const char sql_r11_breaks[] =
+  "SELECT coalesce(string_agg(business_date || ' ' || check_id || ' ' || break_key || ' ' || status, ', '"
+  "                           ORDER BY break_id), '') FROM recon_breaks";
+
+/* A loan changed with the triggers off (its APR: no ledger sees it), then the same user
+ * changed through the triggers (a users mark): R11 names the loan's user. */
+static char *
+marked_bypass_clone(void)
+{
+  char *db = itest_clone_db("tamper_marked", base());
+  PGconn *su = itest_connect(db, "postgres");
+  g_free(itest_query(su, "SET search_path = baitiao; " REPLICA BYPASS_APR
+                         "; SET session_replication_role = origin; " MARK_U1001));
+  g_autofree char *marks = itest_query(su, "SELECT string_agg(user_id || ' ' || table_name, ',') FROM"
+                                           " baitiao.recon_changed_users WHERE reconciled_date IS NULL");
+  ITEST_ASSERT_STR_EQ(marks, "U1001 users");
+  PQfinish(su);
+  return db;
+}
+
+static void
+test_bypass_on_a_marked_user_is_found(void)
+{
+  g_autofree char *db = marked_bypass_clone();
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  gint64 n = -1;
+  CU_ASSERT_FATAL(recon(c, RECON_NIGHTLY, &n));
+  CU_ASSERT_EQUAL(n, 1);
+  g_autofree char *found = itest_query(c, sql_r11_breaks);
+  ITEST_ASSERT_STR_EQ(found, NEWEST " R11 loans:U1001 OPEN");
+  PQfinish(c);
+}
+
+/* The found change never heals by itself: another change of the user through the
+ * triggers, another pass, still found. Resolving the break accepts it (the checksum
+ * re-baselined from the rows, logged, once); the next pass is clean. */
+static void
+test_resolving_an_r11_break_accepts_the_change(void)
+{
+  g_autofree char *db = marked_bypass_clone();
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  gint64 n = -1;
+  CU_ASSERT_FATAL(recon(c, RECON_NIGHTLY, &n));
+  CU_ASSERT_EQUAL(n, 1);
+  PGconn *su = itest_connect(db, "postgres");
+  g_free(itest_query(su, "SET search_path = baitiao; " MARK_U1001));
+  PQfinish(su);
+  CU_ASSERT_FATAL(recon(c, RECON_NIGHTLY, &n));
+  CU_ASSERT_EQUAL(n, 1);
+  g_autofree char *id = itest_query(c, "SELECT break_id FROM recon_breaks WHERE check_id = 'R11'");
+  g_autofree char *config = itest_write_config(db, NULL);
+  g_autoptr(ItestRun) r = itest_baitiao_config(config, (const char *[]) { "recon", "resolve", id, "--note",
+                                                                          "APR corrected by the DBA, ticket 42",
+                                                                          NULL }, NULL);
+  CU_ASSERT_EQUAL(r->status, 0);
+  g_autofree char *sql_log = g_strdup_printf("SELECT a.user_id || ' ' || a.table_name || ' ' || a.accepted_by || ' '"
+                                             "  || (a.sum_before <> a.sum_after) || ' ' || b.status"
+                                             " FROM recon_checksum_acceptances a JOIN recon_breaks b USING (break_id)"
+                                             " WHERE break_id = %s", id);
+  g_autofree char *log = itest_query(c, sql_log);
+  ITEST_ASSERT_STR_EQ(log, "U1001 loans baitiao_batch true RESOLVED");
+  /* accepted in the resolving transaction only, once */
+  g_autofree char *again = g_strdup_printf("SELECT recon_accept_unmarked_change(%s)", id);
+  char state[6] = "";
+  g_autofree char *refused = itest_sql(c, again, state);
+  CU_ASSERT_PTR_NULL(refused);
+  ITEST_ASSERT_STR_EQ(state, "22023");
+  CU_ASSERT_FATAL(recon(c, RECON_NIGHTLY, &n));
+  CU_ASSERT_EQUAL(n, 0);
+  g_autofree char *unmarked = itest_query(c, "SELECT count(*) FROM recon_unmarked_changes()");
+  ITEST_ASSERT_STR_EQ(unmarked, "0");
+  PQfinish(c);
+}
+
+/* A take adds each mark's delta once: a take rolled back adds nothing, a committed take
+ * rerun for the same date adds nothing again, and a change committed after a take's
+ * snapshot keeps its mark (and delta) for the next take. */
+static void
+test_take_adds_each_delta_once(void)
+{
+  g_autofree char *db = itest_clone_db("tamper_take", base());
+  PGconn *su = itest_connect(db, "postgres");
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  static const char take[] = "SELECT count(*) FROM recon_take_changed_users('" NEWEST "')";
+  static const char unmarked[] = "SELECT coalesce(string_agg(table_name || ':' || user_id, ',' ORDER BY 1), '')"
+                                 "  FROM recon_unmarked_changes()";
+  g_autofree char *clean = itest_query(c, unmarked);
+  ITEST_ASSERT_STR_EQ(clean, "");
+  g_free(itest_query(su, "SET search_path = baitiao; " MARK_U1001));
+  g_autofree char *waiting = itest_query(c, unmarked);   /* its mark not taken yet */
+  ITEST_ASSERT_STR_EQ(waiting, "users:U1001");
+  g_free(itest_query(c, "BEGIN"));
+  g_free(itest_query(c, take));
+  g_free(itest_query(c, "ROLLBACK"));
+  g_autofree char *rolled_back = itest_query(c, unmarked);
+  ITEST_ASSERT_STR_EQ(rolled_back, "users:U1001");
+  g_free(itest_query(c, take));
+  g_autofree char *taken = itest_query(c, unmarked);
+  ITEST_ASSERT_STR_EQ(taken, "");
+  g_free(itest_query(c, take));
+  g_autofree char *rerun = itest_query(c, unmarked);
+  ITEST_ASSERT_STR_EQ(rerun, "");
+  /* a take on a snapshot older than a change committed meanwhile */
+  g_free(itest_query(c, "BEGIN ISOLATION LEVEL REPEATABLE READ"));
+  g_free(itest_query(c, "SELECT count(*) FROM recon_changed_users"));
+  g_free(itest_query(su, "UPDATE users SET credit_limit_fen = credit_limit_fen + 100 WHERE user_id = 'U1003'"));
+  g_free(itest_query(c, take));
+  g_free(itest_query(c, "COMMIT"));
+  g_autofree char *later = itest_query(c, unmarked);
+  ITEST_ASSERT_STR_EQ(later, "users:U1003");
+  g_autofree char *left = itest_query(c, "SELECT string_agg(user_id || ' ' || table_name, ',') FROM recon_changed_users"
+                                         " WHERE reconciled_date IS NULL");
+  ITEST_ASSERT_STR_EQ(left, "U1003 users");
+  g_free(itest_query(c, take));
+  g_autofree char *next = itest_query(c, unmarked);
+  ITEST_ASSERT_STR_EQ(next, "");
+  PQfinish(c);
+  PQfinish(su);
+}
+
 CU_TestInfo itest_tamper_cases[] = {
   { "row hashes cover every column", test_row_hashes_cover_every_column },
   { "clean book has no breaks", test_clean_book_has_no_breaks },
@@ -512,5 +641,8 @@ CU_TestInfo itest_tamper_cases[] = {
   { "bypass after a counted night is found", test_bypass_after_a_counted_night_is_found },
   { "aborted transaction costs one hashed night", test_aborted_transaction_costs_one_hashed_night },
   { "file node, reset and lost mark force hashing", test_file_node_reset_and_lost_mark_force_hashing },
+  { "bypass on a marked user is found", test_bypass_on_a_marked_user_is_found },
+  { "resolving an R11 break accepts the change", test_resolving_an_r11_break_accepts_the_change },
+  { "take adds each delta once", test_take_adds_each_delta_once },
   CU_TEST_INFO_NULL,
 };
