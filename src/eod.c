@@ -17,6 +17,10 @@
 #include "money.h"
 #include "recon.h"
 #include "spool.h"
+#include "stmt.h"
+
+/* The night's own bookkeeping (calendar, runs, steps): sql/queries/eod/. */
+#define E(name) "queries/eod/" name
 
 G_DEFINE_QUARK(eod-error-quark, eod_error)
 
@@ -54,15 +58,11 @@ format_date(const GDate *d, char out[11])
 
 /* ---- which date ------------------------------------------------------- */
 
-static const char sql_calendar_state[] =
-  "SELECT (SELECT business_date::text FROM business_calendar WHERE status = 'OPEN'),"
-  "       (SELECT max(business_date)::text FROM business_calendar WHERE status = 'CLOSED')";
-
 gboolean
 eod_next_date(PGconn *conn, GDate *next, gboolean *found, GError **error)
 {
   *found = FALSE;
-  g_autoptr(PGresult) res = db_query_one(conn, "calendar_state", sql_calendar_state, 0, NULL, error);
+  g_autoptr(PGresult) res = stmt_query_one(conn, E("10_calendar_state"), 0, NULL, error);
   if (!res)
     return FALSE;
   if (!PQgetisnull(res, 0, 0)) {
@@ -76,55 +76,6 @@ eod_next_date(PGconn *conn, GDate *next, gboolean *found, GError **error)
 }
 
 /* ---- the run ---------------------------------------------------------- */
-
-/* No ON CONFLICT: the calendar's guard trigger judges every insert it sees, so a
- * date already in the calendar must not be inserted again at all. */
-static const char sql_open_date[] =
-  "INSERT INTO business_calendar (business_date, status) VALUES ($1::date, 'OPEN')";
-static const char sql_date_status[] =
-  "SELECT status FROM business_calendar WHERE business_date = $1::date";
-static const char sql_start_run[] =
-  "INSERT INTO job_runs (command, business_date, host, pid) VALUES ($1, $2::date, $3, $4::int)"
-  " RETURNING run_id";
-static const char sql_end_run[] =
-  "UPDATE job_runs SET status = $2, ended_at = clock_timestamp(), exit_code = $3::int, error = $4"
-  " WHERE run_id = $1::bigint";
-/* Steps left RUNNING by a run that died (kill -9, lost connection) are marked so. */
-static const char sql_abandon_steps[] =
-  "UPDATE job_step_runs SET status = 'FAILED', ended_at = clock_timestamp(),"
-  "       error = 'abandoned: the run died before the step committed'"
-  " WHERE business_date = $1::date AND status = 'RUNNING'";
-/* Nights left RUNNING by a run that died, for any date: under the night lock no other
- * night runs, so each is dead — also one killed after its date closed (after-close),
- * which no later run of that date would ever see. */
-static const char sql_abandon_runs[] =
-  "UPDATE job_runs r SET status = 'FAILED', ended_at = clock_timestamp(), exit_code = 1,"
-  "       error = CASE WHEN EXISTS (SELECT 1 FROM business_calendar c"
-  "                                  WHERE c.business_date = r.business_date AND c.status = 'CLOSED')"
-  "                    THEN 'abandoned: the run died after its date closed, before it recorded its end'"
-  "                    ELSE 'abandoned: the run died before it finished' END"
-  " WHERE r.command = 'eod' AND r.status = 'RUNNING'";
-static const char sql_step_done[] =
-  "SELECT run_id FROM job_step_runs WHERE business_date = $1::date AND step_name = $2"
-  "   AND status = 'SUCCEEDED'";
-static const char sql_step_start[] =
-  "INSERT INTO job_step_runs (run_id, step_name, business_date, host, pid)"
-  " VALUES ($1::bigint, $2, $3::date, $4, $5::int) RETURNING step_run_id";
-static const char sql_step_succeeded[] =
-  "UPDATE job_step_runs SET status = 'SUCCEEDED', ended_at = clock_timestamp(),"
-  "       rows_processed = $2::bigint, amount_fen = $3::bigint WHERE step_run_id = $1::bigint";
-static const char sql_step_failed[] =
-  "UPDATE job_step_runs SET status = 'FAILED', ended_at = clock_timestamp(), error = $2"
-  " WHERE step_run_id = $1::bigint";
-static const char sql_step_skipped[] =
-  "INSERT INTO job_step_runs (run_id, step_name, business_date, status, ended_at, error, host, pid)"
-  " VALUES ($1::bigint, $2, $3::date, 'SKIPPED', clock_timestamp(), NULL, $4, $5::int)";
-static const char sql_close_date[] =
-  "UPDATE business_calendar SET status = 'CLOSED', closed_at = clock_timestamp(),"
-  "       closed_by_run_id = $2::bigint"
-  " WHERE business_date = $1::date AND status = 'OPEN'";
-static const char sql_partitions[] =
-  "SELECT ensure_partitions($1::date, ($1::date + interval '2 months')::date)";
 
 typedef struct {
   PGconn *conn;
@@ -141,7 +92,7 @@ static gboolean
 start_step_row(Night *n, const EodStep *step, char *step_run_id, GError **error)
 {
   const char *params[] = { n->run, step->name, n->ctx.date_str, n->host, n->pid };
-  g_autoptr(PGresult) res = db_query_one(n->conn, "step_start", sql_step_start, 5, params, error);
+  g_autoptr(PGresult) res = stmt_query_one(n->conn, E("31_step_start"), 5, params, error);
   if (!res)
     return FALSE;
   g_strlcpy(step_run_id, PQgetvalue(res, 0, 0), 24);
@@ -154,7 +105,7 @@ finish_step_row(Night *n, const char *step_run_id, GError **error)
   g_autofree char *rows = g_strdup_printf("%" G_GINT64_FORMAT, n->ctx.rows);
   g_autofree char *amount = g_strdup_printf("%" G_GINT64_FORMAT, n->ctx.amount_fen);
   const char *params[] = { step_run_id, rows, amount };
-  return db_exec(n->conn, "step_succeeded", sql_step_succeeded, 3, params, error);
+  return stmt_exec(n->conn, E("32_step_succeeded"), 3, params, error);
 }
 
 static void
@@ -163,7 +114,7 @@ record_step_failure(Night *n, const char *step_run_id, const GError *cause)
   if (PQstatus(n->conn) != CONNECTION_OK)
     return;
   const char *params[] = { step_run_id, cause ? cause->message : "unknown error" };
-  db_exec(n->conn, "step_failed", sql_step_failed, 2, params, NULL);
+  stmt_exec(n->conn, E("33_step_failed"), 2, params, NULL);
 }
 
 static void
@@ -226,24 +177,15 @@ run_step_with_retries(Night *n, const EodStep *step, GError **error)
   }
 }
 
-/* Statistics kept current for the next step, the next night and the reports: the owner
- * function analyzes the tables the step changed by more than 1 % (sql/0030, 0059). A
- * step plans from them, and a young table's statistics know none of the day's rows. */
-static const char sql_refresh_statistics[] = "SELECT refresh_planner_statistics()";
-/* The step's counts of rows changed reach the statistics the function reads only when
- * this connection goes idle, at most once a second: without this the step that just
- * wrote the day's rows is often not counted yet (measured: the aging step at 1M users
- * planned for one allocation of the day, 340 s instead of 10). */
-static const char sql_flush_statistics[] = "SELECT pg_stat_force_next_flush()";
-
+/* Statistics kept current for the next step: the step's counts flushed, then the
+ * tables it changed analyzed (sql/queries/stats/). */
 static gboolean
 refresh_statistics(Night *n, GError **error)
 {
-  g_autoptr(PGresult) flushed = db_query_one(n->conn, "flush_statistics", sql_flush_statistics, 0, NULL, error);
+  g_autoptr(PGresult) flushed = stmt_query_one(n->conn, "queries/stats/10_flush", 0, NULL, error);
   if (!flushed)
     return FALSE;
-  g_autoptr(PGresult) res = db_query_one(n->conn, "refresh_planner_statistics", sql_refresh_statistics, 0, NULL,
-                                         error);
+  g_autoptr(PGresult) res = stmt_query_one(n->conn, "queries/stats/20_refresh", 0, NULL, error);
   return res != NULL;
 }
 
@@ -263,13 +205,13 @@ run_step(Night *n, const EodStep *step, GError **error)
     return ok;
   }
   const char *done_params[] = { n->ctx.date_str, step->name };
-  g_autoptr(PGresult) done = db_query(n->conn, "step_done", sql_step_done, 2, done_params, error);
+  g_autoptr(PGresult) done = stmt_query(n->conn, E("30_step_done"), 2, done_params, error);
   if (!done)
     return FALSE;
   if (PQntuples(done) > 0) {
     const char *params[] = { n->run, step->name, n->ctx.date_str, n->host, n->pid };
     report_step(n, step, started, TRUE);
-    return db_exec(n->conn, "step_skipped", sql_step_skipped, 5, params, error) && refresh_statistics(n, error);
+    return stmt_exec(n->conn, E("34_step_skipped"), 5, params, error) && refresh_statistics(n, error);
   }
   /* the crash tests' points (fault.h) inside a step are named after it */
   fault_set_scope(step->name);
@@ -285,14 +227,14 @@ static gboolean
 open_date(Night *n, GError **error)
 {
   const char *params[] = { n->ctx.date_str };
-  g_autoptr(PGresult) st = db_query(n->conn, "date_status", sql_date_status, 1, params, error);
+  g_autoptr(PGresult) st = stmt_query(n->conn, E("12_date_status"), 1, params, error);
   if (!st)
     return FALSE;
   if (PQntuples(st) == 1) {
     n->report->already_closed = strcmp(PQgetvalue(st, 0, 0), "CLOSED") == 0;
     return TRUE;
   }
-  return db_exec(n->conn, "open_date", sql_open_date, 1, params, error);
+  return stmt_exec(n->conn, E("11_open_date"), 1, params, error);
 }
 
 /* The night's first act: D is opened (or found open) under the intake cut's lock,
@@ -316,7 +258,7 @@ static gboolean
 start_run(Night *n, GError **error)
 {
   const char *params[] = { "eod", n->ctx.date_str, n->host, n->pid };
-  g_autoptr(PGresult) res = db_query_one(n->conn, "start_run", sql_start_run, 4, params, error);
+  g_autoptr(PGresult) res = stmt_query_one(n->conn, E("20_start_run"), 4, params, error);
   if (!res)
     return FALSE;
   g_strlcpy(n->run, PQgetvalue(res, 0, 0), sizeof n->run);
@@ -325,9 +267,9 @@ start_run(Night *n, GError **error)
   fault_reached("run-start");
   const char *date[] = { n->ctx.date_str };
   g_autoptr(PGresult) parts = NULL;
-  return db_exec(n->conn, "abandon_steps", sql_abandon_steps, 1, date, error)
+  return stmt_exec(n->conn, E("22_abandon_steps"), 1, date, error)
          && spool_record_overrides(n->conn, n->config, n->ctx.date_str, n->run, error)
-         && (parts = db_query_one(n->conn, "ensure_partitions", sql_partitions, 1, date, error));
+         && (parts = stmt_query_one(n->conn, E("24_partitions"), 1, date, error));
 }
 
 static void
@@ -338,7 +280,7 @@ end_run(Night *n, const GError *failure)
   const char *exit_code = failure ? "1" : n->report->open_breaks > 0 ? "3" : "0";
   const char *params[] = { n->run, failure ? "FAILED" : "SUCCEEDED", exit_code,
                            failure ? failure->message : NULL };
-  db_exec(n->conn, "end_run", sql_end_run, 4, params, NULL);
+  stmt_exec(n->conn, E("21_end_run"), 4, params, NULL);
 }
 
 static gboolean
@@ -356,7 +298,7 @@ close_date(Night *n, GError **error)
 {
   const char *params[] = { n->ctx.date_str, n->run };
   fault_reached("before-close");
-  gboolean ok = db_exec(n->conn, "close_date", sql_close_date, 2, params, error);
+  gboolean ok = stmt_exec(n->conn, E("40_close_date"), 2, params, error);
   if (ok)
     fault_reached("after-close");
   return ok && refresh_statistics(n, error);
@@ -410,7 +352,7 @@ eod_run_night(PGconn *conn, const Config *config, const GDate *date, gboolean dr
   g_strlcpy(report->date_str, n.ctx.date_str, sizeof report->date_str);
   if (dry_run)
     return dry_run_night(&n, error);
-  if (!cut_intake(&n, error) || !db_exec(conn, "abandon_runs", sql_abandon_runs, 0, NULL, error))
+  if (!cut_intake(&n, error) || !stmt_exec(conn, E("23_abandon_runs"), 0, NULL, error))
     return FALSE;
   if (report->already_closed) {
     log_info("%s is already closed: nothing to do", n.ctx.date_str);

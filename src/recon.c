@@ -465,7 +465,7 @@ recon_run(PGconn *conn, const Config *config, const GDate *date, gint64 job_run_
 gboolean
 recon_read_row_versions(PGconn *conn, GError **error)
 {
-  g_autoptr(PGresult) flushed = stmt_query_one(conn, Q("05_flush_statistics"), 0, NULL, error);
+  g_autoptr(PGresult) flushed = stmt_query_one(conn, "queries/stats/10_flush", 0, NULL, error);
   g_autoptr(PGresult) reading = flushed ? stmt_query_one(conn, Q("06_read_row_versions"), 0, NULL, error) : NULL;
   return reading != NULL;
 }
