@@ -3,7 +3,8 @@
 -- (sql/0030, 0058, 0059) had to restate the whole function and the whole list.
 -- Now the list is a table: adding one is an INSERT in a migration, reviewable on
 -- its own line, and the function is written once more here for the last time.
--- The threshold stays as sql/0059 set it: rows changed since the last analyze
+-- Which rows count is sql/0063's (a plain table's own, a partitioned one's
+-- partitions'); the threshold stays as sql/0059 set it: rows changed since the last analyze
 -- above 1 % of the table plus 1 000, or never analyzed (docs/decisions.md
 -- "Generator and statistics").
 CREATE TABLE planner_statistics_tables (
@@ -52,12 +53,14 @@ DECLARE
 BEGIN
     FOR v_table IN SELECT p.table_name FROM planner_statistics_tables p ORDER BY p.table_name::text
     LOOP
-        -- a partitioned table's numbers are its partitions'
+        -- a plain table's numbers are its own, a partitioned table's its partitions'
+        -- (sql/0063: the parent itself counts no rows)
         SELECT coalesce(sum(s.n_mod_since_analyze), 0), coalesce(sum(s.n_live_tup), 0),
                bool_or(s.last_analyze IS NULL AND s.last_autoanalyze IS NULL AND s.n_live_tup > 0)
           INTO v_changed, v_live, v_never
-          FROM pg_partition_tree(v_table) t
-          JOIN pg_stat_user_tables s ON s.relid = t.relid;
+          FROM pg_stat_user_tables s
+         WHERE s.relid = v_table
+            OR s.relid IN (SELECT t.relid FROM pg_partition_tree(v_table) t);
         IF coalesce(v_never, false) OR v_changed > v_live / 100 + 1000 THEN
             EXECUTE format('ANALYZE %s', v_table);
             v_analyzed := v_analyzed + 1;
