@@ -22,9 +22,9 @@ WITH f AS (
 INSERT INTO recon_user_ledgers AS g (user_id, principal_fen, active_principal_fen, fee_fen, penalty_fen,
                                      written_off_fen, d_principal_fen, d_active_principal_fen, d_fee_fen,
                                      d_penalty_fen, d_written_off_fen, business_date)
-SELECT r.user_id, f.principal_fen, f.active_principal_fen, f.fee_fen, f.penalty_fen, f.written_off_fen,
+SELECT f.user_id, f.principal_fen, f.active_principal_fen, f.fee_fen, f.penalty_fen, f.written_off_fen,
        f.principal_fen, f.active_principal_fen, f.fee_fen, f.penalty_fen, f.written_off_fen, $1::date
-  FROM f r
+  FROM f
 ON CONFLICT (user_id) DO UPDATE
    SET principal_fen = excluded.principal_fen,
        active_principal_fen = excluded.active_principal_fen,
