@@ -286,6 +286,22 @@ exec_date(const ReconPass *p, const char *name, GError **error)
   return stmt_exec(p->conn, name, 1, d, error);
 }
 
+/* Recomputes the ledgers of pg_temp.recon_recompute from the rows: by a lookup per
+ * user, or by one grouped pass over the book when they are most of it (ALL, or as
+ * 27_recompute_is_most finds: the cut-over recon of an import recomputes everyone). */
+static gboolean
+recompute_users(const ReconPass *p, gboolean all, GError **error)
+{
+  if (!all) {
+    g_autoptr(PGresult) most = stmt_query_one(p->conn, Q("27_recompute_is_most"), 0, NULL, error);
+    if (!most)
+      return FALSE;
+    all = strcmp(PQgetvalue(most, 0, 0), "t") == 0;
+  }
+  const char *params[] = { p->date, all ? "true" : "false" };
+  return stmt_exec(p->conn, Q("22_recompute_users"), 2, params, error);
+}
+
 /* The checks in their phases, around the sub-ledgers: the marks are taken (newest
  * date), R11 adds the users changed behind the triggers, the ledgers are carried
  * forward (recomputed from the rows where the movements cannot tell); the full
@@ -298,14 +314,13 @@ run_checks(ReconPass *p, GError **error)
     return FALSE;
   if (!run_phase(p, RECON_AT_MARKS, error))
     return FALSE;
-  if (p->newest && (!exec_date(p, Q("22_recompute_users"), error) || !exec_date(p, Q("23_apply_deltas"), error)))
+  if (p->newest && (!recompute_users(p, FALSE, error) || !exec_date(p, Q("23_apply_deltas"), error)))
     return FALSE;
   if (!run_phase(p, RECON_AT_DELTAS, error))
     return FALSE;
   if (p->newest && p->mode == RECON_FULL
       && (!stmt_exec(p->conn, Q("25_everyone"), 0, NULL, error)
-          || !stmt_exec(p->conn, Q("26_recompute_everyone"), 0, NULL, error)
-          || !exec_date(p, Q("22_recompute_users"), error)))
+          || !stmt_exec(p->conn, Q("26_recompute_everyone"), 0, NULL, error) || !recompute_users(p, TRUE, error)))
     return FALSE;
   return stmt_exec(p->conn, Q("24_ledger_now"), 1, newest, error) && run_phase(p, RECON_AT_LEDGERS, error);
 }
