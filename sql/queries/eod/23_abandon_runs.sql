@@ -1,5 +1,5 @@
 -- Nights left RUNNING by a run that died, for any date: under the night lock no other night runs, so each is
--- dead; also one killed after its date closed (after-close), which no later run of that date would ever see.
+-- dead; also one killed after its date closed, which no later run of that date would ever see.
 UPDATE job_runs r SET status = 'FAILED', ended_at = clock_timestamp(), exit_code = 1,
        error = CASE WHEN EXISTS (SELECT 1 FROM business_calendar c
                                   WHERE c.business_date = r.business_date AND c.status = 'CLOSED')
