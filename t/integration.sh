@@ -18,7 +18,7 @@ tests=$top_builddir/t/integration_tests
 
 # Measured longest first (docs/operations.md, "The test suite"): they start first so
 # that the workers end together. A suite not listed starts after them.
-slowest_first=(risk footing night schedule crash output report badinput tamper aging import chain recon gen hardening repay cutoff)
+slowest_first=(risk footing shard night schedule crash output report badinput tamper aging import chain recon gen hardening repay cutoff)
 # Long suites whose tests share no fixture: each of their tests is a job of its own
 # (ITEST_SPLIT="SUITE ..." instead).
 # shellcheck disable=SC2206  # a list of suite names, split on purpose
@@ -37,7 +37,8 @@ workers=()
 cleanup() {
   for pid in "${workers[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  for pg in "$tmp"/w*/pg; do [ -d "$pg" ] && { "$pgcluster" stop "$pg" || true; }; done
+  # the workers' clusters, and the extra ones a shard test left (t/itest.c, itest_cluster)
+  for pg in "$tmp"/w*/pg "$tmp"/w*/pgx-*/c*; do [ -d "$pg" ] && { "$pgcluster" stop "$pg" || true; }; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -25,11 +25,19 @@ itest_tmpdir(void)
 PGconn *
 itest_connect(const char *db, const char *user)
 {
-  const char *keys[] = { "dbname", "user", "application_name", NULL };
-  const char *values[] = { db, user, "baitiao/itest", NULL };
+  return itest_connect_at(NULL, NULL, db, user);
+}
+
+PGconn *
+itest_connect_at(const char *host, const char *port, const char *db, const char *user)
+{
+  /* no host: libpq's PGHOST/PGPORT, the main test cluster */
+  const char *keys[] = { "dbname", "user", "application_name", host ? "host" : NULL, "port", NULL };
+  const char *values[] = { db, user, "baitiao/itest", host, port, NULL };
   PGconn *conn = PQconnectdbParams(keys, values, 0);
   if (PQstatus(conn) != CONNECTION_OK)
-    fprintf(stderr, "\n  cannot connect to %s as %s: %s\n", db, user, PQerrorMessage(conn));
+    fprintf(stderr, "\n  cannot connect to %s as %s%s%s: %s\n", db, user, host ? " at " : "", host ? host : "",
+            PQerrorMessage(conn));
   CU_ASSERT_FATAL(PQstatus(conn) == CONNECTION_OK);
   PQclear(PQexec(conn, "SET search_path = baitiao, pg_catalog"));
   return conn;
@@ -539,7 +547,22 @@ row_expression(PGconn *c, const char *table)
 char *
 itest_business_digest(const char *db)
 {
-  PGconn *c = itest_connect(db, "baitiao_owner");
+  return itest_business_digest_at(NULL, NULL, db);
+}
+
+char *
+itest_table_rows(PGconn *c, const char *table)
+{
+  g_autofree char *row = row_expression(c, table);
+  g_autofree char *sql = g_strdup_printf("SELECT coalesce(string_agg(r, E'\\n' ORDER BY r), '')"
+                                         "  FROM (SELECT %s::text AS r FROM baitiao.%s x) s", row, table);
+  return itest_query(c, sql);
+}
+
+char *
+itest_business_digest_at(const char *host, const char *port, const char *db)
+{
+  PGconn *c = itest_connect_at(host, port, db, "baitiao_owner");
   PGresult *tables = PQexec(c, sql_business_tables);
   CU_ASSERT_FATAL(PQresultStatus(tables) == PGRES_TUPLES_OK);
   GString *digest = g_string_new(NULL);
@@ -663,4 +686,307 @@ itest_load_portfolio(const char *config, const char *portfolio, const char *prod
     g_autofree char *path = concat_days(portfolio, name);
     load_file(config, "settlement", channels[i], path);
   }
+}
+
+/* ---- extra clusters and sharded groups (issue 16) ------------------------ */
+
+/* The extra clusters of this process, by index (0 unused), and the databases made there. */
+static GPtrArray *clusters;
+
+static char *
+cluster_dir(guint index)
+{
+  return g_strdup_printf("%s/pgx-%d/c%u", itest_tmpdir(), (int) getpid(), index);
+}
+
+static ItestCluster *
+cluster_new(guint index)
+{
+  ItestCluster *c = g_new0(ItestCluster, 1);
+  c->index = index;
+  c->dir = cluster_dir(index);
+  c->host = g_build_filename(c->dir, "run", NULL);
+  c->port = g_strdup_printf("%u", ITEST_CLUSTER_BASE_PORT + index);
+  return c;
+}
+
+/* scripts/pgcluster WHAT on cluster C (its own port), then ARG when given; waited for,
+ * its stderr printed when it fails. */
+static gboolean
+pgcluster(const ItestCluster *c, const char *what, const char *arg)
+{
+  g_autofree char *script = itest_top_file("scripts", "pgcluster");
+  const char *argv[] = { "/bin/bash", script, what, c->dir, arg, arg && strcmp(what, "bootstrap") == 0 ? "baitiao" : NULL,
+                         NULL };
+  g_auto(GStrv) envp = g_environ_setenv(g_get_environ(), "BAITIAO_PGPORT", c->port, TRUE);
+  g_autofree char *err = NULL;
+  int status = -1;
+  g_autoptr(GError) error = NULL;
+  gboolean ran = g_spawn_sync(NULL, (char **) argv, envp, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                              &status, &error);
+  gboolean ok = ran && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!ok)
+    fprintf(stderr, "\n  pgcluster %s %s failed: %s%s\n", what, c->dir, err ? err : "", error ? error->message : "");
+  return ok;
+}
+
+char *
+itest_write_config_at(const char *host, const char *port, const char *db, const char *extra)
+{
+  static int counter;
+  char *path = g_strdup_printf("%s/config-at-%d-%d.conf", itest_tmpdir(), (int) getpid(), ++counter);
+  g_autofree char *text = g_strdup_printf("[calendar]\nallow_future=true\n"
+                                          "[database]\nhost=%s\nport=%s\ndbname=%s\nconnect_timeout=5\n%s",
+                                          host, port, db, extra ? extra : "");
+  CU_ASSERT_FATAL(g_file_set_contents(path, text, -1, NULL));
+  return path;
+}
+
+/* Cluster C from nothing: initdb (fsync off), started, the roles and database
+ * "baitiao", every migration by the real binary as the owner: the template each
+ * shard database of the tests is cloned from. */
+static gboolean
+cluster_setup(ItestCluster *c)
+{
+  g_autofree char *roles = g_build_filename(g_getenv("BAITIAO_SQL_DIR"), "bootstrap", "roles.sql", NULL);
+  if (!pgcluster(c, "init", "--fast") || !(c->running = pgcluster(c, "start", NULL))
+      || !pgcluster(c, "bootstrap", roles))
+    return FALSE;
+  g_autofree char *config = itest_write_config_at(c->host, c->port, "baitiao", NULL);
+  g_autoptr(ItestRun) m = itest_baitiao((const char *[]) { "migrate", "up", "--config", config, "--quiet", NULL },
+                                        NULL);
+  if (m->status != 0)
+    fprintf(stderr, "\n  migrate up on cluster %u exited %d: %s\n", c->index, m->status, m->err);
+  return m->status == 0;
+}
+
+const ItestCluster *
+itest_cluster(guint index)
+{
+  CU_ASSERT_FATAL(index >= 1 && index <= ITEST_CLUSTERS_MAX);
+  if (!clusters) {
+    clusters = g_ptr_array_new();
+    g_ptr_array_add(clusters, NULL);
+  }
+  while (clusters->len <= index)
+    g_ptr_array_add(clusters, NULL);
+  ItestCluster *c = clusters->pdata[index];
+  if (!c) {
+    c = clusters->pdata[index] = cluster_new(index);
+    CU_ASSERT_FATAL(g_mkdir_with_parents(c->dir, 0755) == 0);
+    /* when root runs the tests, the server's account must reach the directory */
+    g_autofree char *parent = g_path_get_dirname(c->dir);
+    CU_ASSERT_FATAL(g_chmod(parent, 0755) == 0 && g_chmod(c->dir, 0755) == 0);
+    c->ready = cluster_setup(c);
+  }
+  CU_ASSERT_FATAL(c->ready);
+  if (!c->running)
+    c->running = pgcluster(c, "start", NULL);
+  CU_ASSERT_FATAL(c->running);
+  return c;
+}
+
+void
+itest_cluster_stop(const ItestCluster *cluster)
+{
+  ItestCluster *c = clusters->pdata[cluster->index];
+  CU_ASSERT_FATAL(pgcluster(c, "stop", NULL));
+  c->running = FALSE;
+}
+
+void
+itest_cluster_start(const ItestCluster *cluster)
+{
+  ItestCluster *c = clusters->pdata[cluster->index];
+  c->running = pgcluster(c, "start", NULL);
+  CU_ASSERT_FATAL(c->running);
+}
+
+int
+itest_clusters_remove(void)
+{
+  int failed = 0;
+  for (guint i = 1; clusters && i < clusters->len; i++) {
+    ItestCluster *c = clusters->pdata[i];
+    if (!c)
+      continue;
+    /* stopped whatever the tests left it in, then its files gone: nothing outlives the suite */
+    if (!pgcluster(c, "stop", NULL))
+      failed = 1;
+    g_autofree char *quoted = g_shell_quote(c->dir);
+    g_autofree char *rm = g_strdup_printf("rm -rf %s", quoted);
+    int status = -1;
+    if (!g_spawn_command_line_sync(rm, NULL, NULL, &status, NULL) || status != 0)
+      failed = 1;
+    g_free(c->dir);
+    g_free(c->host);
+    g_free(c->port);
+    g_free(c);
+    clusters->pdata[i] = NULL;
+  }
+  return failed;
+}
+
+int
+itest_drop_databases_and_clusters(void)
+{
+  int failed = itest_drop_databases();
+  return itest_clusters_remove() || failed;
+}
+
+PGconn *
+itest_cluster_connect(const ItestCluster *c, const char *db, const char *user)
+{
+  return itest_connect_at(c->host, c->port, db, user);
+}
+
+char *
+itest_cluster_create_db(const ItestCluster *c, const char *prefix)
+{
+  char *name = g_strdup_printf("%s_%d_%d", prefix, (int) getpid(), ++db_counter);
+  PGconn *su = itest_cluster_connect(c, "postgres", "postgres");
+  g_autofree char *create = g_strdup_printf("CREATE DATABASE %s OWNER baitiao_owner TEMPLATE baitiao", name);
+  g_autofree char *grant = g_strdup_printf("REVOKE ALL ON DATABASE %s FROM PUBLIC;"
+                                           "GRANT CONNECT, TEMPORARY ON DATABASE %s TO baitiao_batch, baitiao_report",
+                                           name, name);
+  g_autofree char *a = itest_query(su, create);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+  g_autofree char *b = itest_query(su, grant);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+  PQfinish(su);
+  return name;
+}
+
+/* The coordinator's superuser bootstrap (sql/bootstrap/coordinator.sql: postgres_fdw),
+ * when the tree has it, on database DB of the main cluster. */
+static void
+bootstrap_coordinator(const char *db)
+{
+  g_autofree char *sql = g_build_filename(g_getenv("BAITIAO_SQL_DIR"), "bootstrap", "coordinator.sql", NULL);
+  if (!g_file_test(sql, G_FILE_TEST_EXISTS))
+    return;
+  g_autofree char *psql = g_build_filename(g_getenv("PG_BINDIR"), "psql", NULL);
+  g_autofree char *var = g_strdup_printf("dbname=%s", db);
+  const char *argv[] = { psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", var, "-U", "postgres", "-d", db,
+                         "-f", sql, NULL };
+  g_autofree char *err = NULL;
+  int status = -1;
+  gboolean ran = g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                              &status, NULL);
+  if (!ran || status != 0)
+    fprintf(stderr, "\n  %s on %s failed: %s\n", sql, db, err ? err : "(did not run)");
+  CU_ASSERT_FATAL(ran && status == 0);
+}
+
+static void
+products_load(const char *config, const char *products)
+{
+  g_autoptr(ItestRun) p = itest_baitiao_config(config, (const char *[]) { "products", "load", products, "--quiet",
+                                                                         NULL }, NULL);
+  if (p->status != 0)
+    fprintf(stderr, "\n  products load exited %d: %s\n", p->status, p->err);
+  CU_ASSERT_EQUAL_FATAL(p->status, 0);
+}
+
+ItestGroup *
+itest_group_new(const char *prefix, guint n_shards, const char *products)
+{
+  ItestGroup *g = g_new0(ItestGroup, 1);
+  g->prefix = g_strdup(prefix);
+  g->placement = g_strdup("hash");
+  g->shards = g_ptr_array_new();
+  g->configs = g_ptr_array_new_with_free_func(g_free);
+  g->coordinator = itest_create_db(prefix, TRUE);
+  bootstrap_coordinator(g->coordinator);
+  for (guint i = 0; i < n_shards; i++)
+    itest_group_add_shard(g, products);
+  return g;
+}
+
+ItestShard *
+itest_group_add_shard(ItestGroup *g, const char *products)
+{
+  ItestShard *s = g_new0(ItestShard, 1);
+  guint index = g->shards->len + 1;
+  s->name = g_strdup_printf("s%u", index);
+  s->cluster = itest_cluster(index);
+  g_autofree char *prefix = g_strdup_printf("%s_%s", g->prefix, s->name);
+  s->db = itest_cluster_create_db(s->cluster, prefix);
+  s->weight = 1;
+  s->open = TRUE;
+  /* a shard is a complete database: its catalogue loaded like any book's */
+  g_autofree char *config = itest_write_config_at(s->cluster->host, s->cluster->port, s->db, NULL);
+  g_autofree char *catalogue = products ? g_strdup(products) : itest_top_file("etc", "products.conf");
+  products_load(config, catalogue);
+  g_ptr_array_add(g->shards, s);
+  return s;
+}
+
+const char *
+itest_group_write_config(ItestGroup *g, guint n_named, const char *extra)
+{
+  GString *text = g_string_new("\n[shards]\nnames=");
+  guint n = n_named ? MIN(n_named, g->shards->len) : g->shards->len;
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf(text, "%s%s", i ? "," : "", ((ItestShard *) g->shards->pdata[i])->name);
+  g_string_append_printf(text, "\nplacement=%s\n", g->placement);
+  for (guint i = 0; i < n; i++) {
+    const ItestShard *s = g->shards->pdata[i];
+    g_string_append_printf(text, "\n[shard %s]\nhost=%s\nport=%s\ndbname=%s\nweight=%d\nopen=%s\n", s->name,
+                           s->cluster->host, s->cluster->port, s->db, s->weight, s->open ? "true" : "false");
+  }
+  if (extra)
+    g_string_append(text, extra);
+  /* the keys of [database] come before [shards]: itest_write_config appends after them */
+  char *path = itest_write_config(g->coordinator, text->str);
+  g_string_free(text, TRUE);
+  g_ptr_array_add(g->configs, path);
+  g->config = path;
+  return path;
+}
+
+void
+itest_group_free(ItestGroup *g)
+{
+  if (!g)
+    return;
+  for (guint i = 0; i < g->shards->len; i++) {
+    ItestShard *s = g->shards->pdata[i];
+    g_free(s->name);
+    g_free(s->db);
+    g_free(s);
+  }
+  g_ptr_array_unref(g->shards);
+  g_free(g->prefix);
+  g_free(g->placement);
+  g_free(g->coordinator);
+  g_ptr_array_unref(g->configs);
+  g_free(g);
+}
+
+ItestShard *
+itest_group_shard(const ItestGroup *g, const char *name)
+{
+  for (guint i = 0; i < g->shards->len; i++) {
+    ItestShard *s = g->shards->pdata[i];
+    if (strcmp(s->name, name) == 0)
+      return s;
+  }
+  CU_FAIL_FATAL("no such shard in the group");
+  return NULL;
+}
+
+PGconn *
+itest_shard_connect(const ItestShard *s, const char *user)
+{
+  return itest_cluster_connect(s->cluster, s->db, user);
+}
+
+char *
+itest_shard_value(const ItestShard *s, const char *user, const char *sql)
+{
+  PGconn *c = itest_shard_connect(s, user);
+  char *v = itest_query(c, sql);
+  PQfinish(c);
+  return v;
 }

@@ -24,6 +24,8 @@ char *itest_clone_db(const char *prefix, const char *template_db);
  * suites' fixtures (databases built once, cloned per test) live until then.
  * Returns 0, or 1 when one could not be dropped (the suite's cleanup fails). */
 int itest_drop_databases(void);
+/* itest_drop_databases, then itest_clusters_remove: the shard suite's cleanup. */
+int itest_drop_databases_and_clusters(void);
 /* Connects to DB as USER; a failure fails the test. */
 PGconn *itest_connect(const char *db, const char *user);
 /* Runs SQL, returns the first column of the first row (or "" for commands); NULL on error,
@@ -118,6 +120,80 @@ void itest_load_portfolio(const char *config, const char *portfolio, const char 
 char *itest_copy_sql_dir(void);
 /* A directory for this test run's files. */
 const char *itest_tmpdir(void);
+
+/* Connects to DB at HOST/PORT as USER (HOST NULL: the main test cluster); a failure
+ * fails the test. */
+PGconn *itest_connect_at(const char *host, const char *port, const char *db, const char *user);
+/* itest_business_digest of DB at HOST/PORT (NULL: the main test cluster). */
+char *itest_business_digest_at(const char *host, const char *port, const char *db);
+/* Every row of TABLE as itest_business_digest sees it (surrogate ids as their natural
+ * keys, run bookkeeping left out), one per line in order: rows that live on several
+ * shards compared with one database's. */
+char *itest_table_rows(PGconn *conn, const char *table);
+/* A configuration pointing at DB at HOST/PORT (EXTRA appended to [database]). */
+char *itest_write_config_at(const char *host, const char *port, const char *db, const char *extra);
+
+/* ---- extra clusters and sharded groups (issue 16) ----
+ * Extra throwaway clusters next to the main one: scripts/pgcluster init --fast under
+ * the test run's directory, a port of their own, the roles, a database "baitiao" with
+ * every migration applied by the binary as the owner. Started when first asked for
+ * and kept for the suite; itest_clusters_remove (the shard suite's cleanup, so also
+ * after a failed assertion) stops and deletes them. */
+#define ITEST_CLUSTERS_MAX 8
+#define ITEST_CLUSTER_BASE_PORT 5440
+typedef struct {
+  guint index;       /* 1 … ITEST_CLUSTERS_MAX */
+  char *dir;         /* scripts/pgcluster's DIR */
+  char *host;        /* its socket directory */
+  char *port;
+  gboolean ready;    /* set up (migrated) */
+  gboolean running;
+} ItestCluster;
+/* Extra cluster INDEX, set up on first use, started if a test stopped it. */
+const ItestCluster *itest_cluster(guint index);
+/* Stops (fast shutdown) or starts extra cluster C again: a shard unreachable. */
+void itest_cluster_stop(const ItestCluster *c);
+void itest_cluster_start(const ItestCluster *c);
+/* Stops and deletes every extra cluster: 0, or 1 when one could not be. */
+int itest_clusters_remove(void);
+PGconn *itest_cluster_connect(const ItestCluster *c, const char *db, const char *user);
+/* A fresh clone of C's migrated "baitiao", owned by baitiao_owner; its name. */
+char *itest_cluster_create_db(const ItestCluster *c, const char *prefix);
+
+/* A sharded group: a coordinator database on the main cluster and shard sN in a
+ * database of its own on extra cluster N, each a complete baitiao database with the
+ * catalogue loaded. Its configuration is written by itest_group_write_config. */
+typedef struct {
+  char *name;        /* s1, s2, … */
+  const ItestCluster *cluster;
+  char *db;
+  int weight;        /* written as weight= (placement=weights) */
+  gboolean open;
+} ItestShard;
+typedef struct {
+  char *prefix;
+  char *coordinator;
+  char *placement;   /* hash (default) or weights */
+  GPtrArray *shards; /* ItestShard *, s1 first */
+  const char *config;   /* the configuration last written */
+  GPtrArray *configs;   /* every one written, kept as long as the group */
+} ItestGroup;
+/* A coordinator (migrated, its superuser bootstrap run when sql/bootstrap has one)
+ * and N_SHARDS shards with catalogue PRODUCTS (NULL: etc/products.conf) loaded.
+ * The shards are not added yet (baitiao shard add). */
+ItestGroup *itest_group_new(const char *prefix, guint n_shards, const char *products);
+/* The next shard, on the next extra cluster. */
+ItestShard *itest_group_add_shard(ItestGroup *g, const char *products);
+/* Writes a new group configuration ([database] = the coordinator, [shards] names =
+ * the first N_NAMED shards (0: all), a [shard sN] group each; EXTRA appended) and
+ * returns its path (also G->config, valid as long as G). */
+const char *itest_group_write_config(ItestGroup *g, guint n_named, const char *extra);
+void itest_group_free(ItestGroup *g);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(ItestGroup, itest_group_free)
+ItestShard *itest_group_shard(const ItestGroup *g, const char *name);
+PGconn *itest_shard_connect(const ItestShard *s, const char *user);
+/* One value of SQL on shard S, on a connection of its own as USER. */
+char *itest_shard_value(const ItestShard *s, const char *user, const char *sql);
 
 /* A case that needs the test hooks (BAITIAO_FAULT, BAITIAO_REPORT_SHEET_ROWS: configure
  * --enable-fault-injection): registered only in a build that has them, so a build

@@ -30,6 +30,7 @@ extern CU_TestInfo itest_risk_cases[];
 extern CU_TestInfo itest_roles_cases[];
 extern CU_TestInfo itest_tamper_cases[];
 extern CU_TestInfo itest_schedule_cases[];
+extern CU_TestInfo itest_shard_cases[];
 extern CU_TestInfo itest_spool_cases[];
 
 int
@@ -68,11 +69,13 @@ main(int argc, char **argv)
     { "roles", NULL, NULL, NULL, NULL, itest_roles_cases },
     { "tamper", NULL, NULL, NULL, NULL, itest_tamper_cases },
     { "schedule", NULL, NULL, NULL, NULL, itest_schedule_cases },
+    { "shard", NULL, NULL, NULL, NULL, itest_shard_cases },
     { "spool", NULL, NULL, NULL, NULL, itest_spool_cases },
     CU_SUITE_INFO_NULL,
   };
-  /* every suite drops the databases it made when it ends, its failures included */
+  /* every suite drops the databases it made when it ends, its failures included; the
+   * shard suite also its extra clusters */
   for (CU_SuiteInfo *s = suites; s->pName; s++)
-    s->pCleanupFunc = itest_drop_databases;
+    s->pCleanupFunc = strcmp(s->pName, "shard") == 0 ? itest_drop_databases_and_clusters : itest_drop_databases;
   return test_run_suites("integration", suites, argc, argv);
 }
