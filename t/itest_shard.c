@@ -14,8 +14,9 @@
  *     finished by the rerun, which ends where a clean run does.
  *
  * Sizes from the environment (defaults: the quick version make check runs):
- * BT_SHARD_USERS (300) users over BT_SHARD_DAYS (12) nights for one vs three;
- * BT_SHARD_FAULT_USERS (120) over BT_SHARD_FAULT_DAYS (5) for the fault cases. */
+ * BT_SHARD_USERS (200) users over BT_SHARD_DAYS (17) nights for one vs three (by the
+ * 17th night of the generated book there are repayments, refunds and a write-off);
+ * BT_SHARD_FAULT_USERS (200) over BT_SHARD_FAULT_DAYS (6) for the fault cases. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -173,16 +174,18 @@ portfolio_days(const char *portfolio)
 /* What a test checks right after the load BAITIAO_FAULT killed (the file's path). */
 typedef void (*AfterKill)(const ItestGroup *g, const char *path);
 
-/* Loads day folder DAY's files (orders, refunds, repayments, each channel's
- * settlement) through CONFIG. FAULT_FILE (a kind, or "settlement_CHANNEL") is loaded
+static const char *const day_files[] = { "orders", "refunds", "repayments", "settlement_ALIPAY", "settlement_WECHAT",
+                                         "settlement_UNIONPAY", NULL };
+
+/* Loads day folder DAY's files (ORDER, NULL: orders, refunds, repayments, each
+ * channel's settlement) through CONFIG. FAULT_FILE (a kind, or "settlement_CHANNEL") is loaded
  * with BAITIAO_FAULT=FAULT, must be killed by it, and AFTER (when given) checks G then. */
 static void
-load_day(const char *config, const char *portfolio, const char *day, const char *fault_file, const char *fault,
-         AfterKill after, const ItestGroup *g)
+load_day(const char *config, const char *portfolio, const char *day, const char *const *order,
+         const char *fault_file, const char *fault, AfterKill after, const ItestGroup *g)
 {
-  static const char *const files[] = { "orders", "refunds", "repayments", "settlement_ALIPAY", "settlement_WECHAT",
-                                       "settlement_UNIONPAY" };
-  for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+  const char *const *files = order ? order : day_files;
+  for (gsize i = 0; files[i]; i++) {
     g_autofree char *path = g_strdup_printf("%s/%s/%s.csv", portfolio, day, files[i]);
     if (!g_file_test(path, G_FILE_TEST_EXISTS))
       continue;
@@ -236,7 +239,7 @@ replay(const char *config, const char *portfolio, guint first, guint last)
   g_autoptr(GPtrArray) days = portfolio_days(portfolio);
   for (guint i = first; i < last && i < days->len; i++) {
     const char *day = days->pdata[i];
-    load_day(config, portfolio, day, NULL, NULL, NULL, NULL);
+    load_day(config, portfolio, day, NULL, NULL, NULL, NULL, NULL);
     g_autofree char *orders = g_strdup_printf("%s/%s/orders.csv", portfolio, day);
     g_autofree char *date = folder_date(day);
     if (g_file_test(orders, G_FILE_TEST_EXISTS))
@@ -438,7 +441,7 @@ static const char *const user_tables[] = { "users", "inbox_orders", "inbox_refun
 static void
 test_one_vs_three(void)
 {
-  guint users = env_uint("BT_SHARD_USERS", 300), days = env_uint("BT_SHARD_DAYS", 12);
+  guint users = env_uint("BT_SHARD_USERS", 200), days = env_uint("BT_SHARD_DAYS", 17);
   /* write-offs within the run: writeoff_dpd=3 on every second product */
   g_autofree char *products = itest_write_products("shard-1v3", 3, 2);
   g_autofree char *portfolio = itest_gen_portfolio("shard-1v3", users, days, 16, START_DATE, products);
@@ -765,8 +768,8 @@ fault_fixture(void)
   if (fx.ready)
     return;
   gint64 started = g_get_monotonic_time();
-  guint users = env_uint("BT_SHARD_FAULT_USERS", 120);
-  fx.days = MAX(env_uint("BT_SHARD_FAULT_DAYS", 5), 4);
+  guint users = env_uint("BT_SHARD_FAULT_USERS", 200);
+  fx.days = MAX(env_uint("BT_SHARD_FAULT_DAYS", 6), 4);
   fx.products = itest_write_products("shard-fault", 3, 2);
   fx.portfolio = itest_gen_portfolio("shard-fault", users, fx.days, 23, START_DATE, fx.products);
   fx.folders = portfolio_days(fx.portfolio);
@@ -863,7 +866,7 @@ test_shard_killed_mid_night(void)
   replay(g->config, fx.portfolio, 0, k);
   const char *day = fx.folders->pdata[k];
   g_autofree char *date = folder_date(day);
-  load_day(g->config, fx.portfolio, day, NULL, NULL, NULL, NULL);
+  load_day(g->config, fx.portfolio, day, NULL, NULL, NULL, NULL, NULL);
 
   /* every shard's night stops at billing; s2's is killed there, the others go on */
   g_autofree char *err_path = g_strdup_printf("%s/shard-kill-%d.err", itest_tmpdir(), (int) getpid());
@@ -962,6 +965,26 @@ assert_finished(const ItestGroup *g, const char *path)
   ITEST_ASSERT_STR_EQ(on, "3 3");
 }
 
+/* The orders of day folder DAY: a file with rows, none of them refunded that same day
+ * (so that it may be loaded after the day's refunds). */
+static char *
+orders_of(const char *day)
+{
+  char *path = g_strdup_printf("%s/%s/orders.csv", fx.portfolio, day);
+  g_autofree char *orders = NULL, *refunds = NULL;
+  g_autofree char *refunds_path = g_strdup_printf("%s/%s/refunds.csv", fx.portfolio, day);
+  CU_ASSERT_FATAL(g_file_get_contents(path, &orders, NULL, NULL));
+  CU_ASSERT_FATAL(g_file_get_contents(refunds_path, &refunds, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit(orders, "\n", -1);
+  CU_ASSERT_FATAL(g_strv_length(lines) > 3);   /* the header and at least two orders */
+  for (guint i = 1; lines[i]; i++) {
+    g_auto(GStrv) f = g_strsplit(lines[i], ",", 2);
+    if (*lines[i])
+      CU_ASSERT_PTR_NULL_FATAL(strstr(refunds, f[0]));
+  }
+  return path;
+}
+
 static void
 test_load_killed_between_shards(void)
 {
@@ -972,22 +995,24 @@ test_load_killed_between_shards(void)
   g_autofree char *date1 = folder_date(day1), *date2 = folder_date(day2), *date3 = folder_date(day3);
 
   /* day 1: the orders killed once decided; the day's next load (refunds) finishes them */
-  load_day(g->config, fx.portfolio, day1, "orders", "kill:shard-load-decided", after_decided, g);
-  g_autofree char *orders1 = g_strdup_printf("%s/%s/orders.csv", fx.portfolio, day1);
+  g_autofree char *orders1 = orders_of(day1);
+  load_day(g->config, fx.portfolio, day1, NULL, "orders", "kill:shard-load-decided", after_decided, g);
   assert_finished(g, orders1);
   night_ok(g->config, date1);
 
-  /* day 2: the repayments killed after one shard committed; the next load finishes them */
-  load_day(g->config, fx.portfolio, day2, "repayments", "kill:shard-load-partial", after_partial, g);
-  g_autofree char *repayments2 = g_strdup_printf("%s/%s/repayments.csv", fx.portfolio, day2);
-  assert_finished(g, repayments2);
+  /* day 2: the orders killed after one shard committed; the next load finishes them */
+  g_autofree char *orders2 = orders_of(day2);
+  load_day(g->config, fx.portfolio, day2, NULL, "orders", "kill:shard-load-partial", after_partial, g);
+  assert_finished(g, orders2);
   night_ok(g->config, date2);
 
-  /* day 3: the day's last file killed after one shard committed; the night finishes it */
-  load_day(g->config, fx.portfolio, day3, "settlement_UNIONPAY", "kill:shard-load-partial", after_partial, g);
-  g_autofree char *last3 = g_strdup_printf("%s/%s/settlement_UNIONPAY.csv", fx.portfolio, day3);
+  /* day 3: the orders last, killed after one shard committed; the night finishes them */
+  g_autofree char *orders3 = orders_of(day3);
+  const char *const orders_last[] = { "refunds", "repayments", "settlement_ALIPAY", "settlement_WECHAT",
+                                      "settlement_UNIONPAY", "orders", NULL };
+  load_day(g->config, fx.portfolio, day3, orders_last, "orders", "kill:shard-load-partial", after_partial, g);
   night_ok(g->config, date3);
-  assert_finished(g, last3);
+  assert_finished(g, orders3);
 
   replay(g->config, fx.portfolio, 4, fx.days + 1);
   assert_as_clean(g);
