@@ -50,7 +50,7 @@ CREATE TABLE group_loads (
     channel     text,
     file_name   text        NOT NULL,
     sha256      text        NOT NULL,
-    content     bytea,                  -- NULL once state is 'done'
+    content     text,                   -- the file (UTF-8, as intake requires); NULL once done
     state       text        NOT NULL CHECK (state IN ('committed', 'done')),
     decided_at  timestamptz NOT NULL DEFAULT now(),
     done_at     timestamptz,
@@ -66,6 +66,7 @@ CREATE TABLE group_load_shards (
     load_id      bigint      NOT NULL REFERENCES group_loads,
     shard        text        NOT NULL REFERENCES shard_members,
     rows_routed  bigint      NOT NULL CHECK (rows_routed >= 0),
+    lines        integer[]   NOT NULL,  -- the file's lines routed here: a rerun loads the very same
     committed_at timestamptz,
     PRIMARY KEY (load_id, shard)
 );
