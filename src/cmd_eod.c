@@ -291,10 +291,13 @@ shard_eod_args(gboolean dry_run)
 static gboolean
 body(CliRun *run, GError **error)
 {
+  run->config->intake_allow_missing = g_steal_pointer(&allow_missing);
   if (config_sharded(run->config)) {
     g_autoptr(GPtrArray) eod_args = shard_eod_args(run->dry_run);
     ShardEodArgs group = { .eod_args = (const char *const *) eod_args->pdata, .jobs = (guint) opt_jobs,
-                           .dry_run = run->dry_run, .group_date = !opt_date && !opt_catch_up };
+                           .dry_run = run->dry_run, .group_date = !opt_date && !opt_catch_up,
+                           .date = args.has_date ? &args.date : NULL, .catch_up = args.catch_up,
+                           .until = args.has_until ? &args.until : NULL };
     return shard_eod_run(run->conn, run->config, &group, error);
   }
   if (opt_jobs) {
@@ -303,7 +306,6 @@ body(CliRun *run, GError **error)
   }
   PGconn *conn = run->conn;
   Config *config = run->config;
-  config->intake_allow_missing = g_steal_pointer(&allow_missing);
   if (!db_lock_or_fail(conn, DB_LOCK_NIGHT, "night (eod)", error))
     return FALSE;
   /* never under a running migration (migrate up checks the night's lock the same way) */

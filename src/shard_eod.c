@@ -11,6 +11,7 @@
 #include "log.h"
 #include "shard.h"
 #include "shard_load.h"
+#include "spool.h"
 #include "stmt.h"
 
 #define SHARD_SQL(what) ("queries/shard/" what)
@@ -35,7 +36,7 @@ self_path(GError **error)
 
 static GPtrArray *
 child_argv(const char *self, const Config *config, const ConfigShard *shard, const ShardEodArgs *args,
-           const char *date_arg)
+           const char *const *extra)
 {
   GPtrArray *argv = g_ptr_array_new();
   g_ptr_array_add(argv, (char *) self);
@@ -46,17 +47,17 @@ child_argv(const char *self, const Config *config, const ConfigShard *shard, con
   g_ptr_array_add(argv, shard->name);
   for (const char *const *a = args->eod_args; a && *a; a++)
     g_ptr_array_add(argv, (char *) *a);
-  if (date_arg)
-    g_ptr_array_add(argv, (char *) date_arg);
+  for (const char *const *a = extra; *a; a++)   /* a later option wins: --until given last */
+    g_ptr_array_add(argv, (char *) *a);
   g_ptr_array_add(argv, NULL);
   return argv;
 }
 
 static gboolean
-start_night(const char *self, const Config *config, const ShardEodArgs *args, const char *date_arg,
+start_night(const char *self, const Config *config, const ShardEodArgs *args, const char *const *extra,
             ShardNight *night, GError **error)
 {
-  g_autoptr(GPtrArray) argv = child_argv(self, config, night->shard, args, date_arg);
+  g_autoptr(GPtrArray) argv = child_argv(self, config, night->shard, args, extra);
   /* stdout and stderr are the group's: each shard's lines say eod@NAME */
   if (!g_spawn_async(NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &night->pid, error)) {
     g_prefix_error(error, "shard %s: cannot start its night: ", night->shard->name);
@@ -93,7 +94,7 @@ reap_one(ShardNight *nights, guint n, GError **error)
 /* Every shard's night, at most JOBS at once, each to its end. A night that cannot be
  * started counts as failed; the others still run. */
 static gboolean
-run_all(const Config *config, const ShardEodArgs *args, const char *date_arg, ShardNight *nights, guint n,
+run_all(const Config *config, const ShardEodArgs *args, const char *const *extra, ShardNight *nights, guint n,
         GError **error)
 {
   g_autofree char *self = self_path(error);
@@ -103,7 +104,7 @@ run_all(const Config *config, const ShardEodArgs *args, const char *date_arg, Sh
   while (next < n || running > 0) {
     while (next < n && running < jobs) {
       g_autoptr(GError) local = NULL;
-      if (start_night(self, config, args, date_arg, &nights[next], &local))
+      if (start_night(self, config, args, extra, &nights[next], &local))
         running++;
       else {
         log_gerror(local);
@@ -194,24 +195,89 @@ close_group_dates(PGconn *coordinator, const Config *config, GError **error)
   return TRUE;
 }
 
-/* "--date=D" for the day after the group's newest closed date, or NULL when the group
- * closed none yet (each shard then says what it needs). */
+/* The day after the group's newest closed date into *NEXT; *FOUND FALSE when the
+ * group closed none yet. */
 static gboolean
-group_next_date(PGconn *coordinator, char **date_arg, GError **error)
+group_next_date(PGconn *coordinator, GDate *next, gboolean *found, GError **error)
 {
-  *date_arg = NULL;
   g_autoptr(PGresult) last = stmt_query_one(coordinator, SHARD_SQL("50_group_last_closed"), 0, NULL, error);
   if (!last)
     return FALSE;
-  if (PQgetisnull(last, 0, 0))
+  *found = !PQgetisnull(last, 0, 0);
+  if (!*found)
     return TRUE;
-  GDate d;
-  if (!date_parse(PQgetvalue(last, 0, 0), &d, error))
+  if (!date_parse(PQgetvalue(last, 0, 0), next, error))
     return FALSE;
-  g_date_add_days(&d, 1);
-  char next[DATE_TEXT_SIZE];
-  date_format(&d, next);
-  *date_arg = g_strdup_printf("--date=%s", next);
+  g_date_add_days(next, 1);
+  return TRUE;
+}
+
+static char *
+date_option(const char *option, const GDate *d)
+{
+  char text[DATE_TEXT_SIZE];
+  date_format(d, text);
+  return g_strdup_printf("--%s=%s", option, text);
+}
+
+/* The dates the shards run, for the gate: FIRST (--date, else the group's next),
+ * through LAST (--until or yesterday with --catch-up, else FIRST). */
+static gboolean
+gate_dates(PGconn *coordinator, const ShardEodArgs *args, GDate *first, GDate *last, GError **error)
+{
+  gboolean found = TRUE;
+  if (args->date)
+    *first = *args->date;
+  else if (!group_next_date(coordinator, first, &found, error))
+    return FALSE;
+  if (!found) {
+    g_set_error(error, SHARD_ERROR, BT_EXIT_USAGE,
+                "the group's first night with [intake] expected files: give its date with --date YYYY-MM-DD");
+    return FALSE;
+  }
+  if (!args->catch_up)
+    *last = *first;
+  else if (args->until)
+    *last = *args->until;
+  else {
+    g_date_clear(last, 1);
+    g_date_set_time_t(last, time(NULL));
+    g_date_subtract_days(last, 1);
+  }
+  if (args->catch_up && args->date && !args->until && g_date_compare(last, first) < 0)
+    *last = *first;
+  return TRUE;
+}
+
+/* The group's expected-files gate ([intake] expected), at the coordinator whose spool
+ * took the files: the dates from the first on whose files all arrived are run; at a
+ * date still waiting the group stops before it (*WAITING: exit 4 once the dates
+ * before it ran). *UNTIL_ARG: "--until=D" to give the shards, or NULL. */
+static gboolean
+group_gate(PGconn *coordinator, const Config *config, const ShardEodArgs *args, char **until_arg,
+           GError **waiting, GError **error)
+{
+  *until_arg = NULL;
+  if (!config->intake_expected || !config->intake_expected[0])
+    return TRUE;
+  GDate first, last, d;
+  if (!gate_dates(coordinator, args, &first, &last, error))
+    return FALSE;
+  for (d = first; g_date_compare(&d, &last) <= 0; g_date_add_days(&d, 1)) {
+    char day[DATE_TEXT_SIZE];
+    date_format(&d, day);
+    g_autoptr(GError) local = NULL;
+    if (spool_night_gate(coordinator, config, day, &local))
+      continue;
+    if (!g_error_matches(local, SPOOL_ERROR, SPOOL_ERROR_WAITING) || g_date_compare(&d, &first) == 0) {
+      g_propagate_error(error, g_steal_pointer(&local));
+      return FALSE;
+    }
+    g_date_subtract_days(&d, 1);
+    *until_arg = date_option("until", &d);
+    *waiting = g_steal_pointer(&local);
+    return TRUE;
+  }
   return TRUE;
 }
 
@@ -275,28 +341,58 @@ settle(PGconn *coordinator, const Config *config, const ShardEodArgs *args, cons
   return closed;
 }
 
+/* The options the group adds for every shard: the group's date, the gate's last date. */
+static gboolean
+group_options(PGconn *coordinator, const Config *config, const ShardEodArgs *args, GPtrArray *extra,
+              GError **waiting, GError **error)
+{
+  char *until = NULL;
+  if (!group_gate(coordinator, config, args, &until, waiting, error))
+    return FALSE;
+  if (args->group_date) {
+    GDate next;
+    gboolean found = FALSE;
+    if (!group_next_date(coordinator, &next, &found, error))
+      return FALSE;
+    if (found)
+      g_ptr_array_add(extra, date_option("date", &next));
+  }
+  if (until)
+    g_ptr_array_add(extra, until);
+  g_ptr_array_add(extra, NULL);
+  return TRUE;
+}
+
+/* The group's night under both locks. */
+static gboolean
+run_group(PGconn *coordinator, const Config *config, const ShardEodArgs *args, GError **error)
+{
+  guint n = config->shards->len;
+  g_autofree ShardNight *nights = g_new0(ShardNight, n);
+  for (guint i = 0; i < n; i++)
+    nights[i] = (ShardNight) { .shard = g_ptr_array_index(config->shards, i), .status = -1 };
+  g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) waiting = NULL;
+  if (!shard_load_recover(coordinator, config, error)
+      || !group_options(coordinator, config, args, extra, &waiting, error)
+      || !run_all(config, args, (const char *const *) extra->pdata, nights, n, error)
+      || !settle(coordinator, config, args, nights, n, error))
+    return FALSE;
+  if (!waiting)
+    return TRUE;
+  g_propagate_error(error, g_steal_pointer(&waiting));   /* the dates before it ran: now the wait, exit 4 */
+  return FALSE;
+}
+
 gboolean
 shard_eod_run(PGconn *coordinator, const Config *config, const ShardEodArgs *args, GError **error)
 {
-  if (config->intake_expected && config->intake_expected[0]) {
-    g_set_error(error, SHARD_ERROR, BT_EXIT_USAGE,
-                "%s: [intake] expected is not yet supported for a sharded group: the spool and its gate are one"
-                " database's (docs/operations.md, \"A sharded group\")", config->path);
-    return FALSE;
-  }
   if (!shard_check_topology(coordinator, config, error)
       || !db_lock_or_fail(coordinator, DB_LOCK_NIGHT, "the group's night (eod)", error))
     return FALSE;
   gboolean ok = shard_lock_group_intake(coordinator, "the group's night (eod)", error);
   if (ok) {
-    guint n = config->shards->len;
-    g_autofree ShardNight *nights = g_new0(ShardNight, n);
-    for (guint i = 0; i < n; i++)
-      nights[i] = (ShardNight) { .shard = g_ptr_array_index(config->shards, i), .status = -1 };
-    g_autofree char *date_arg = NULL;
-    ok = shard_load_recover(coordinator, config, error)
-         && (!args->group_date || group_next_date(coordinator, &date_arg, error))
-         && run_all(config, args, date_arg, nights, n, error) && settle(coordinator, config, args, nights, n, error);
+    ok = run_group(coordinator, config, args, error);
     db_unlock(coordinator, DB_LOCK_GROUP_INTAKE);
   }
   db_unlock(coordinator, DB_LOCK_NIGHT);

@@ -21,6 +21,11 @@ typedef struct {
                                   * one behind catches up to it: the group never drifts apart) */
   guint jobs;                    /* shards run at once (0: all) */
   gboolean dry_run;              /* the shards roll back: the group closes nothing */
+  /* For the group's expected-files gate ([intake] expected: the spool is the
+   * coordinator's): the dates the shards will run. */
+  const GDate *date;             /* --date, or NULL */
+  gboolean catch_up;
+  const GDate *until;            /* --until, or NULL: yesterday */
 } ShardEodArgs;
 
 /* Runs the group's night through the coordinator COORDINATOR (batch role), holding the
