@@ -16,7 +16,7 @@
  * Sizes from the environment (defaults: the quick version make check runs):
  * BT_SHARD_USERS (200) users over BT_SHARD_DAYS (17) nights for one vs three (by the
  * 17th night of the generated book there are repayments, refunds and a write-off);
- * BT_SHARD_FAULT_USERS (200) over BT_SHARD_FAULT_DAYS (6) for the fault cases. */
+ * BT_SHARD_FAULT_USERS (200) over BT_SHARD_FAULT_DAYS (5) for the fault cases. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -795,7 +795,7 @@ fault_fixture(void)
     return;
   gint64 started = g_get_monotonic_time();
   guint users = env_uint("BT_SHARD_FAULT_USERS", 200);
-  fx.days = MAX(env_uint("BT_SHARD_FAULT_DAYS", 6), 4);
+  fx.days = MAX(env_uint("BT_SHARD_FAULT_DAYS", 5), 4);
   fx.products = itest_write_products("shard-fault", 3, 2);
   fx.portfolio = itest_gen_portfolio("shard-fault", users, fx.days, 23, START_DATE, fx.products);
   fx.folders = portfolio_days(fx.portfolio);
