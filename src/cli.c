@@ -16,6 +16,7 @@ static const CliCommand *current;   /* the command running, for the --help hint 
 /* The options every command has. */
 typedef struct {
   char *config_path;
+  char *shard;
   gboolean verbose;
   gboolean quiet;
   gboolean help;
@@ -25,6 +26,7 @@ static void
 common_clear(CliCommon *c)
 {
   g_clear_pointer(&c->config_path, g_free);
+  g_clear_pointer(&c->shard, g_free);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CliCommon, common_clear)
 
@@ -56,6 +58,8 @@ common_entries(CliCommon *c, GArray *out)
   const GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &c->config_path,
       "Configuration file (default: $BAITIAO_CONFIG, else built-in defaults and PG* environment)", "FILE" },
+    { "shard", 0, 0, G_OPTION_ARG_STRING, &c->shard,
+      "Run on shard NAME of a sharded group ([shard NAME] of the configuration) as on one database", "NAME" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &c->verbose, "Log debug messages", NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &c->quiet,
       "Print nothing on success: no summary on stdout, only warnings and errors on stderr", NULL },
@@ -235,6 +239,7 @@ cli_run(const CliCommand *cmd, int argc, char **argv, GError **error)
   }
   apply_verbosity(&f.common);
   f.run.config_path = f.common.config_path;
+  f.run.shard = f.common.shard;
   f.run.argc = argc - 1;
   f.run.argv = argv + 1;
   if (!check_arg_count(cmd, &f.run, error) || (cmd->validate && !cmd->validate(&f.run, error)))
@@ -244,11 +249,27 @@ cli_run(const CliCommand *cmd, int argc, char **argv, GError **error)
   return cmd->body(&f.run, error);
 }
 
+/* --shard, or the group's configuration given to a command that knows no group. */
+static gboolean
+apply_topology(CliRun *run, GError **error)
+{
+  if (run->shard)
+    return config_select_shard(run->config, run->shard, error);
+  if (!config_sharded(run->config) || (run->command->flags & CLI_FLAG_GROUP))
+    return TRUE;
+  cli_usage_error(error, "%s runs on one database, and %s names shards: say which with --shard NAME",
+                  run->command->name, run->config->path);
+  return FALSE;
+}
+
 Config *
 cli_config(CliRun *run, GError **error)
 {
-  if (!run->config)
-    run->config = config_resolve(run->config_path, error);
+  if (run->config)
+    return run->config;
+  run->config = config_resolve(run->config_path, error);
+  if (run->config && !apply_topology(run, error))
+    g_clear_pointer(&run->config, config_free);
   return run->config;
 }
 

@@ -32,6 +32,10 @@ typedef enum {
   /* the frame loads nothing: the body calls cli_config / cli_connect when the action
    * it runs needs them (products check needs neither, report --list no database) */
   CLI_FLAG_CONNECT_IN_BODY = 1 << 0,
+  /* the command knows a sharded group (load, eod, shard): with [shards] configured and
+   * no --shard it runs for the group through the coordinator. Any other command then
+   * needs --shard NAME: it would otherwise act on the coordinator as if it were the book. */
+  CLI_FLAG_GROUP = 1 << 1,
 } CliFlags;
 
 typedef struct CliCommand CliCommand;
@@ -43,6 +47,7 @@ typedef struct {
   char **argv;
   gboolean dry_run;    /* --dry-run, for a command that has it */
   const char *config_path;   /* --config, or NULL */
+  const char *shard;         /* --shard NAME: the command runs on that shard, or NULL */
   Config *config;      /* loaded before the body runs (or by cli_config) */
   PGconn *conn;        /* connected before the body runs (or by cli_connect) */
 } CliRun;

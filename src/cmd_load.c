@@ -6,6 +6,7 @@
 #include "db.h"
 #include "intake.h"
 #include "log.h"
+#include "shard_load.h"
 
 static void
 print_result(const char *path, const IntakeResult *r)
@@ -24,6 +25,34 @@ print_result(const char *path, const IntakeResult *r)
 }
 
 static char *opt_channel;
+
+static void
+print_group_result(const char *path, const ShardLoadResult *r)
+{
+  if (cli_quiet())
+    return;
+  if (r->already_loaded) {
+    printf("%s: already loaded by the group (load %" G_GINT64_FORMAT ", %s): nothing new\n", path, r->load_id,
+           (const char *) r->parts->pdata[0]);
+    return;
+  }
+  printf("%s: group load %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT " rows, %" G_GINT64_FORMAT " accepted, %"
+         G_GINT64_FORMAT " rejected\n", path, r->load_id, r->rows_read, r->rows_accepted, r->rows_rejected);
+  for (guint i = 0; i < r->parts->len; i++)
+    printf("  %s\n", (const char *) r->parts->pdata[i]);
+}
+
+/* A sharded group: the file routed over the shards, all or nothing (shard_load.h). */
+static gboolean
+load_for_group(CliRun *run, const char *kind, const char *path, GError **error)
+{
+  g_auto(ShardLoadResult) result = { 0 };
+  if (!shard_load_file(run->conn, run->config, kind, opt_channel, path, &result, error))
+    return FALSE;
+  print_group_result(path, &result);
+  IntakeResult late = { .rows_date_closed = result.rows_date_closed, .cut_date = result.cut_date };
+  return !intake_late_rows(&late, path, error);
+}
 
 static const GOptionEntry options[] = {
   { "channel", 0, 0, G_OPTION_ARG_STRING, &opt_channel, "The channel of a settlement file (required for it)",
@@ -46,6 +75,8 @@ static gboolean
 body(CliRun *run, GError **error)
 {
   const char *kind = run->argv[0], *path = run->argv[1];
+  if (config_sharded(run->config))
+    return load_for_group(run, kind, path, error);
   g_auto(IntakeResult) result = { 0 };
   if (!intake_load_file(run->conn, kind, opt_channel, path, &result, error))
     return FALSE;
@@ -66,6 +97,7 @@ const CliCommand cmd_load = {
   .min_args = 2,
   .max_args = 2,
   .db = CLI_DB_BATCH,
+  .flags = CLI_FLAG_GROUP,
   .options = options,
   .validate = validate,
   .body = body,

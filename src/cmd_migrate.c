@@ -121,6 +121,7 @@ const CliCommand cmd_migrate = {
   .min_args = 1,
   .max_args = 1,
   .db = CLI_DB_OWNER,
+  .flags = CLI_FLAG_GROUP,   /* with shards: the coordinator ([database]); a shard with --shard NAME */
   .dry_run = "With up: print what would be applied",
   .validate = validate,
   .body = body,

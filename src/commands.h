@@ -18,6 +18,7 @@ extern const CliCommand cmd_products;
 extern const CliCommand cmd_recon;
 extern const CliCommand cmd_report;
 extern const CliCommand cmd_schedule;
+extern const CliCommand cmd_shard;
 extern const CliCommand cmd_sql;
 extern const CliCommand cmd_status;
 

@@ -19,6 +19,20 @@ static const char *const recon_keys[] = { "breaks_block_close", "settlement_wait
 static const char *const intake_keys[] = { "spool_dir", "expected", "wait_deadline", NULL };
 static const char *const calendar_keys[] = { "allow_future", NULL };
 static const char *const report_keys[] = { "timezone", NULL };
+static const char *const shards_keys[] = { "names", "placement", NULL };
+static const char *const shard_keys[] = { "host", "port", "dbname", "weight", "open", NULL };
+#define SHARD_GROUP_PREFIX "shard "
+
+static void
+shard_free(gpointer p)
+{
+  ConfigShard *s = p;
+  g_free(s->name);
+  g_free(s->host);
+  g_free(s->port);
+  g_free(s->dbname);
+  g_free(s);
+}
 
 Config *
 config_new_defaults(void)
@@ -37,6 +51,8 @@ config_new_defaults(void)
   c->intake_spool_dir = g_strdup(CONFIG_DEFAULT_SPOOL_DIR);
   c->intake_wait_deadline_min = -1;
   c->report_timezone = g_strdup(CONFIG_DEFAULT_REPORT_TIMEZONE);
+  c->shards = g_ptr_array_new_with_free_func(shard_free);
+  c->shard_placement = CONFIG_PLACEMENT_HASH;
   return c;
 }
 
@@ -60,6 +76,8 @@ config_free(Config *c)
   g_strfreev(c->intake_expected);
   g_strfreev(c->intake_allow_missing);
   g_free(c->report_timezone);
+  g_ptr_array_unref(c->shards);
+  g_free(c->selected_shard);
   g_free(c);
 }
 
@@ -88,7 +106,9 @@ check_groups(const Keyfile *k, GError **error)
                                : g_str_equal(groups[g], "recon") ? recon_keys
                                : g_str_equal(groups[g], "intake") ? intake_keys
                                : g_str_equal(groups[g], "calendar") ? calendar_keys
-                               : g_str_equal(groups[g], "report") ? report_keys : NULL;
+                               : g_str_equal(groups[g], "report") ? report_keys
+                               : g_str_equal(groups[g], "shards") ? shards_keys
+                               : g_str_has_prefix(groups[g], SHARD_GROUP_PREFIX) ? shard_keys : NULL;
     if (!known) {
       g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_UNKNOWN, "%s:%d: unknown group [%s]", k->path,
                   keyfile_line(k, groups[g], NULL), groups[g]);
@@ -231,6 +251,175 @@ read_report(const Keyfile *k, Config *c, GError **error)
   return TRUE;
 }
 
+/* ---- [shards] and [shard NAME] ------------------------------------------------------- */
+
+/* A shard's name is part of object names (the foreign server shard_NAME) and of the
+ * configuration's group names: 1 to 32 of a-z, 0-9 and '_', starting with a letter. */
+static gboolean
+valid_shard_name(const char *name)
+{
+  gsize len = strlen(name);
+  if (len < 1 || len > 32 || !g_ascii_islower(name[0]))
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_islower(name[i]) && !g_ascii_isdigit(name[i]) && name[i] != '_')
+      return FALSE;
+  return TRUE;
+}
+
+static gint
+shard_by_name(gconstpointer a, gconstpointer b)
+{
+  return strcmp((*(ConfigShard *const *) a)->name, (*(ConfigShard *const *) b)->name);
+}
+
+/* [shard NAME]: its connection (unset keys: the coordinator's), weight and open. */
+static ConfigShard *
+read_shard(const Keyfile *k, const char *name, GError **error)
+{
+  g_autofree char *group = g_strconcat(SHARD_GROUP_PREFIX, name, NULL);
+  if (!g_key_file_has_group(k->kf, group)) {
+    keyfile_value_error(error, k, "shards", "names", "names shard \"%s\", but there is no group [%s]", name, group);
+    return NULL;
+  }
+  ConfigShard *s = g_new0(ConfigShard, 1);
+  s->name = g_strdup(name);
+  s->host = keyfile_string(k, group, "host");
+  s->port = keyfile_string(k, group, "port");
+  s->dbname = keyfile_string(k, group, "dbname");
+  gint64 weight = 1;
+  s->open = TRUE;
+  gboolean ok = keyfile_int(k, group, "weight", 0, 1000, &weight, error)
+                && read_boolean(k, group, "open", &s->open, error);
+  if (ok && s->port && !g_ascii_string_to_unsigned(s->port, 10, 1, 65535, NULL, NULL)) {
+    keyfile_value_error(error, k, group, "port", "must be a port number, not \"%s\"", s->port);
+    ok = FALSE;
+  }
+  if (!ok) {
+    shard_free(s);
+    return NULL;
+  }
+  s->weight = (int) weight;
+  return s;
+}
+
+/* Every [shard NAME] group must be a shard [shards] names: a group left behind by a
+ * typo in names would otherwise be a shard silently not used. */
+static gboolean
+check_shard_groups(const Keyfile *k, const Config *c, GError **error)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups(k->kf, NULL);
+  for (int g = 0; groups[g]; g++)
+    if (g_str_has_prefix(groups[g], SHARD_GROUP_PREFIX)
+        && !config_find_shard(c, groups[g] + strlen(SHARD_GROUP_PREFIX))) {
+      g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_UNKNOWN, "%s:%d: group [%s] is not a shard [shards] names",
+                  k->path, keyfile_line(k, groups[g], NULL), groups[g]);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The shards' placement: new users need a shard open to them with a weight above 0. */
+static gboolean
+read_placement(const Keyfile *k, Config *c, GError **error)
+{
+  g_autofree char *placement = keyfile_string(k, "shards", "placement");
+  if (placement && strcmp(placement, "weights") == 0)
+    c->shard_placement = CONFIG_PLACEMENT_WEIGHTS;
+  else if (placement && strcmp(placement, "hash") != 0) {
+    keyfile_value_error(error, k, "shards", "placement", "must be hash or weights, not \"%s\"", placement);
+    return FALSE;
+  }
+  gboolean any_open = FALSE;
+  for (guint i = 0; i < c->shards->len; i++) {
+    const ConfigShard *s = g_ptr_array_index(c->shards, i);
+    any_open |= s->open && (c->shard_placement == CONFIG_PLACEMENT_HASH || s->weight > 0);
+  }
+  if (c->shards->len && !any_open) {
+    keyfile_value_error(error, k, "shards", "names", "names no shard open to new users (open=true%s)",
+                        c->shard_placement == CONFIG_PLACEMENT_WEIGHTS ? " and weight above 0" : "");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+read_shards(const Keyfile *k, Config *c, GError **error)
+{
+  g_autofree char *list = keyfile_string(k, "shards", "names");
+  g_auto(GStrv) names = g_strsplit(list ? list : "", ",", -1);
+  for (guint i = 0; names[i]; i++) {
+    g_strstrip(names[i]);
+    if (!*names[i])
+      continue;
+    if (!valid_shard_name(names[i])) {
+      keyfile_value_error(error, k, "shards", "names",
+                          "holds \"%s\": a shard's name is 1 to 32 of a-z, 0-9 and '_', starting with a letter",
+                          names[i]);
+      return FALSE;
+    }
+    if (config_find_shard(c, names[i])) {
+      keyfile_value_error(error, k, "shards", "names", "names shard \"%s\" twice", names[i]);
+      return FALSE;
+    }
+    ConfigShard *s = read_shard(k, names[i], error);
+    if (!s)
+      return FALSE;
+    g_ptr_array_add(c->shards, s);
+  }
+  g_ptr_array_sort(c->shards, shard_by_name);
+  if (!list && g_key_file_has_group(k->kf, "shards")) {
+    keyfile_value_error(error, k, "shards", "names", "is missing: [shards] needs the names of the shards");
+    return FALSE;
+  }
+  return check_shard_groups(k, c, error) && read_placement(k, c, error);
+}
+
+gboolean
+config_sharded(const Config *config)
+{
+  return config->shards->len > 0;
+}
+
+const ConfigShard *
+config_find_shard(const Config *config, const char *name)
+{
+  for (guint i = 0; i < config->shards->len; i++) {
+    const ConfigShard *s = g_ptr_array_index(config->shards, i);
+    if (strcmp(s->name, name) == 0)
+      return s;
+  }
+  return NULL;
+}
+
+static void
+replace_if_set(char **slot, const char *value)
+{
+  if (!value)
+    return;
+  g_free(*slot);
+  *slot = g_strdup(value);
+}
+
+gboolean
+config_select_shard(Config *config, const char *name, GError **error)
+{
+  const ConfigShard *s = config_find_shard(config, name);
+  if (!s) {
+    g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_VALUE, "%s: no shard \"%s\" in [shards] names",
+                config->path ? config->path : "the configuration", name);
+    return FALSE;
+  }
+  replace_if_set(&config->db_host, s->host);
+  replace_if_set(&config->db_port, s->port);
+  replace_if_set(&config->db_name, s->dbname);
+  g_free(config->selected_shard);
+  config->selected_shard = g_strdup(name);
+  g_clear_pointer(&config->intake_expected, g_strfreev);
+  g_ptr_array_set_size(config->shards, 0);
+  return TRUE;
+}
+
 /* Relative paths are relative to the configuration file, not the cwd of cron. */
 static void
 make_relative_to(const char *config_path, char **slot)
@@ -253,7 +442,8 @@ config_load(const char *path, GError **error)
   c->path = g_strdup(path);
   if (!read_database(k, c, error) || !read_recon(k, c, error) || !read_expected(k, c, error)
       || !read_deadline(k, c, error) || !read_report(k, c, error)
-      || !read_boolean(k, "calendar", "allow_future", &c->calendar_allow_future, error))
+      || !read_boolean(k, "calendar", "allow_future", &c->calendar_allow_future, error)
+      || !read_shards(k, c, error))
     return NULL;
   take_string(k, "intake", "spool_dir", &c->intake_spool_dir);
   make_relative_to(path, &c->intake_spool_dir);

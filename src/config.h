@@ -14,6 +14,23 @@
  * million loans; at the server's default 4 MB their hash aggregates spill to disk. */
 #define CONFIG_DEFAULT_BATCH_WORK_MEM_MB 256
 
+/* One shard of a sharded group ([shard NAME]): a complete baitiao database of its users.
+ * Connection keys not given are the coordinator's ([database]). */
+typedef struct {
+  char *name;           /* 1..32 of [a-z0-9_], starting with a letter */
+  char *host;
+  char *port;
+  char *dbname;
+  int weight;           /* placement=weights: relative share of new users (default 1) */
+  gboolean open;        /* takes users not yet placed (default true) */
+} ConfigShard;
+
+/* How a user not yet in the directory is placed ([shards] placement). */
+typedef enum {
+  CONFIG_PLACEMENT_HASH,      /* the user id's hash over the open shards, each alike */
+  CONFIG_PLACEMENT_WEIGHTS,   /* the same hash over the open shards' weights */
+} ConfigPlacement;
+
 typedef struct {
   char *path;           /* file the settings came from, NULL for defaults only */
   /* [database]: NULL means "let libpq decide" (PGHOST, PGPORT, ...) */
@@ -43,6 +60,11 @@ typedef struct {
   gboolean calendar_allow_future;      /* eod may run dates not yet ended (default false) */
   /* [report] */
   char *report_timezone;               /* IANA zone of the times reports show (default Asia/Shanghai) */
+  /* [shards] and [shard NAME]: with shards, [database] is the coordinator */
+  GPtrArray *shards;                   /* ConfigShard *, sorted by name; empty: one database */
+  ConfigPlacement shard_placement;
+  /* Not read from the file: `--shard NAME` made this process run on shard NAME. */
+  char *selected_shard;
 } Config;
 
 Config *config_new_defaults(void);
@@ -50,6 +72,16 @@ Config *config_new_defaults(void);
 Config *config_load(const char *path, GError **error);
 void config_free(Config *config);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Config, config_free)
+
+/* TRUE when the configuration names shards: [database] is then the coordinator. */
+gboolean config_sharded(const Config *config);
+/* The shard called NAME, or NULL. */
+const ConfigShard *config_find_shard(const Config *config, const char *name);
+/* Makes CONFIG the configuration of shard NAME (`--shard NAME`): its [database]
+ * connection becomes the shard's and it names no shards, so the process works as a
+ * single-database baitiao there; the group's expected-files gate is the coordinator's,
+ * so the shard's is empty. Fails (KEYFILE_ERROR) when the configuration has no such shard. */
+gboolean config_select_shard(Config *config, const char *name, GError **error);
 
 /* Finds the configuration to use: PATH if given, else $BAITIAO_CONFIG, else defaults. */
 Config *config_resolve(const char *path, GError **error);

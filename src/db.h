@@ -42,6 +42,9 @@ typedef enum {
    * wholly before D's cut (its rows of D are the night's) or wholly after it (they are
    * DATE_CLOSED). */
   DB_LOCK_INTAKE_CUT = 3,
+  /* At a sharded group's coordinator: one group load or group night at a time
+   * (shard_load.h). */
+  DB_LOCK_GROUP_INTAKE = 4,
 } DbLock;
 
 /* Connects as the configured user for ROLE, with application_name "baitiao/COMMAND".

@@ -347,8 +347,21 @@ stage_record(DbCopy *copy, const IntakeSpec *spec, const CsvRecord *rec)
   g_free(detail);
 }
 
+/* Whether the record starting on LINE is one of *LINES (ascending; NULL: every line),
+ * *NEXT the first of them not yet passed: records come in ascending line order. */
 static gboolean
-stage_file(PGconn *conn, const IntakeSpec *spec, const char *path, gint64 *rows, GError **error)
+line_kept(const GArray *lines, guint *next, gint64 line)
+{
+  if (!lines)
+    return TRUE;
+  while (*next < lines->len && g_array_index(lines, gint64, *next) < line)
+    (*next)++;
+  return *next < lines->len && g_array_index(lines, gint64, *next) == line;
+}
+
+static gboolean
+stage_file(PGconn *conn, const IntakeSpec *spec, const char *path, const GArray *lines, gint64 *rows,
+           GError **error)
 {
   g_autoptr(CsvReader) reader = csv_reader_open(path, error);
   if (!reader)
@@ -366,7 +379,10 @@ stage_file(PGconn *conn, const IntakeSpec *spec, const char *path, gint64 *rows,
   CsvRecord rec;
   g_autoptr(GError) read_error = NULL;
   *rows = 0;
+  guint next = 0;
   while (csv_reader_next(reader, &rec, &read_error)) {
+    if (!line_kept(lines, &next, rec.line_no))
+      continue;
     stage_record(copy, spec, &rec);
     (*rows)++;
     if (!db_copy_flush_if_full(copy, error)) {
@@ -465,7 +481,7 @@ judge(PGconn *conn, const IntakeSpec *spec, const char *path, IntakeResult *r, G
 
 static gboolean
 load_in_transaction(PGconn *conn, const IntakeSpec *spec, const char *channel, const char *path,
-                    IntakeResult *r, GError **error)
+                    const GArray *lines, IntakeResult *r, GError **error)
 {
   gboolean fresh = FALSE;
   gint64 staged = 0;
@@ -473,7 +489,7 @@ load_in_transaction(PGconn *conn, const IntakeSpec *spec, const char *channel, c
     return FALSE;
   if (!fresh)
     return TRUE;
-  return stage_file(conn, spec, path, &staged, error) && judge(conn, spec, path, r, error);
+  return stage_file(conn, spec, path, lines, &staged, error) && judge(conn, spec, path, r, error);
 }
 
 char *
@@ -545,7 +561,7 @@ load_once(PGconn *conn, const IntakeSpec *spec, const char *channel, const char 
   if (!db_begin(conn, error))
     return FALSE;
   gboolean ok = db_xact_lock(conn, DB_LOCK_INTAKE_CUT, TRUE, error)
-                && load_in_transaction(conn, spec, channel, path, r, error);
+                && load_in_transaction(conn, spec, channel, path, NULL, r, error);
   if (ok)
     fault_reached_in("before-commit");  /* the crash tests' points (fault.h) */
   if (!ok || !db_commit(conn, error)) {
@@ -560,18 +576,29 @@ load_once(PGconn *conn, const IntakeSpec *spec, const char *channel, const char 
  * the first's row and rejects its own as a DUPLICATE_*. */
 #define INTAKE_ATTEMPTS 3
 
-gboolean
-intake_load_file(PGconn *conn, const char *kind, const char *channel, const char *path, IntakeResult *r,
-                 GError **error)
+/* The kind's spec, its channel as stored (*UPPER) and the file checked before anything
+ * is opened or stored. */
+static const IntakeSpec *
+check_load(const char *kind, const char *channel, const char *path, char **upper, GError **error)
 {
   const IntakeSpec *spec = find_spec(kind);
   if (!spec) {
     g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND,
                 "unknown file kind \"%s\": users, orders, repayments, refunds or settlement", kind);
-    return FALSE;
+    return NULL;
   }
+  if (!check_channel(spec, channel, upper, error) || !check_regular_file(path, error))
+    return NULL;
+  return spec;
+}
+
+gboolean
+intake_load_file(PGconn *conn, const char *kind, const char *channel, const char *path, IntakeResult *r,
+                 GError **error)
+{
   g_autofree char *upper_channel = NULL;
-  if (!check_channel(spec, channel, &upper_channel, error) || !check_regular_file(path, error))
+  const IntakeSpec *spec = check_load(kind, channel, path, &upper_channel, error);
+  if (!spec)
     return FALSE;
   for (int attempt = 1;; attempt++) {
     g_autoptr(GError) local = NULL;
@@ -597,4 +624,60 @@ intake_late_rows(const IntakeResult *result, const char *file, GError **error)
               "hint: such rows are never applied; send them again dated on an open business date", file,
               result->rows_date_closed, result->cut_date, result->cut_date);
   return TRUE;
+}
+
+/* ---- a part of a file, left open (a sharded group's load, shard_load.h) ----------- */
+
+gboolean
+intake_load_open(PGconn *conn, const char *kind, const char *channel, const char *path, const GArray *lines,
+                 IntakeResult *r, GError **error)
+{
+  g_autofree char *upper_channel = NULL;
+  const IntakeSpec *spec = check_load(kind, channel, path, &upper_channel, error);
+  if (!spec || !db_begin(conn, error))
+    return FALSE;
+  if (!db_xact_lock(conn, DB_LOCK_INTAKE_CUT, TRUE, error)
+      || !load_in_transaction(conn, spec, upper_channel, path, lines, r, error)) {
+    db_rollback(conn);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Statements naming the keys of a kind's accepted rows, by kind. */
+static const char *
+accepted_sql(const char *kind)
+{
+  return strcmp(kind, "users") == 0        ? INTAKE_SQL("95_users_accepted")
+         : strcmp(kind, "orders") == 0     ? INTAKE_SQL("96_orders_accepted")
+         : strcmp(kind, "repayments") == 0 ? INTAKE_SQL("97_repayments_accepted")
+                                           : NULL;
+}
+
+PGresult *
+intake_accepted_keys(PGconn *conn, const char *kind, GError **error)
+{
+  const char *sql = accepted_sql(kind);
+  g_return_val_if_fail(sql != NULL, NULL);
+  return stmt_query(conn, sql, 0, NULL, error);
+}
+
+gboolean
+intake_kind_columns(const char *kind, const char *const **names, guint *n)
+{
+  static const char *const *cache[G_N_ELEMENTS(specs)];
+  for (gsize i = 0; i < G_N_ELEMENTS(specs); i++) {
+    if (strcmp(specs[i].kind, kind) != 0)
+      continue;
+    if (!cache[i]) {   /* the spec's names as an array, made once */
+      const char **list = g_new0(const char *, specs[i].n_columns + 1);
+      for (guint c = 0; c < specs[i].n_columns; c++)
+        list[c] = specs[i].columns[c].name;
+      cache[i] = list;
+    }
+    *names = cache[i];
+    *n = specs[i].n_columns;
+    return TRUE;
+  }
+  return FALSE;
 }

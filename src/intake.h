@@ -40,6 +40,21 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(IntakeResult, intake_result_clear)
 gboolean intake_load_file(PGconn *conn, const char *kind, const char *channel, const char *path,
                           IntakeResult *result, GError **error);
 
+/* A sharded group's load (shard_load.h): only the records starting on LINES (ascending
+ * physical line numbers; the file's own, so rejects name the partner's line) of PATH,
+ * judged in a transaction left OPEN on CONN — the caller commits or rolls it back
+ * (db_commit / db_rollback) once every shard has judged its part. The file is
+ * registered by the sha256 of the whole file, as intake_load_file does. */
+gboolean intake_load_open(PGconn *conn, const char *kind, const char *channel, const char *path,
+                          const GArray *lines, IntakeResult *result, GError **error);
+/* In the transaction intake_load_open left open: the keys of the accepted rows, which
+ * the group's directory records — users: (user_id, NULL); orders: (order_id, user_id);
+ * repayments: (channel, txn_id). KIND must be one of those three. */
+PGresult *intake_accepted_keys(PGconn *conn, const char *kind, GError **error);
+/* The columns a file of KIND starts with (NULL terminated, *N of them); FALSE for an
+ * unknown kind. */
+gboolean intake_kind_columns(const char *kind, const char *const **names, guint *n);
+
 /* The one channel rule, for every place a channel comes in (a repayments file's
  * channel field, a settlement file's --channel, a spool file's name or spec): 1 to 32
  * ASCII letters, digits or '_'. Channels are stored upper case (alipay and ALIPAY are

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "migrate.h"
 #include "recon.h"
+#include "shard.h"
 #include "spool.h"
 
 static int
@@ -25,6 +26,8 @@ exit_code_for(const GError *error)
     return BT_EXIT_USAGE;
   if (error->domain == INTAKE_ERROR && error->code == INTAKE_ERROR_LATE)
     return BT_EXIT_LATE_ROWS;
+  if (error->domain == SHARD_ERROR)   /* a shard's own code, carried up to the group */
+    return error->code;
   if (error->domain == RECON_ERROR && error->code == RECON_ERROR_BREAKS)
     return BT_EXIT_BREAKS;
   if (error->domain == SPOOL_ERROR)
