@@ -66,7 +66,7 @@ $$;
 -- A missing one is made password-less by the DBA's baitiao_fdw.trust_user_mapping when
 -- the shard is reached over a unix socket (trust) and the bootstrap made that function;
 -- otherwise it names the remote role only, and the DBA adds its password before the
--- shard can be read (the NOTICE says so). Callable on its own (psql, as baitiao_owner)
+-- shard can be read (the WARNING says so). Callable on its own (psql, as baitiao_owner)
 -- so that a DBA can give the passwords before `baitiao shard add`.
 CREATE FUNCTION group_shard_server(p_shard text, p_host text, p_port text, p_dbname text)
 RETURNS void
@@ -100,7 +100,7 @@ BEGIN
             EXECUTE 'SELECT baitiao_fdw.trust_user_mapping($1, $2)' USING v_server, v_role;
         ELSE
             EXECUTE format('CREATE USER MAPPING FOR %I SERVER %I OPTIONS (user %L)', v_role, v_server, v_role);
-            RAISE NOTICE 'user mapping for % on server % has no password: ALTER USER MAPPING FOR % SERVER % OPTIONS (ADD password ''…'')',
+            RAISE WARNING 'user mapping for % on server % has no password: ALTER USER MAPPING FOR % SERVER % OPTIONS (ADD password ''…'')',
                          v_role, v_server, v_role, v_server;
         END IF;
     END LOOP;
@@ -159,6 +159,7 @@ CREATE FUNCTION group_attach_shard(p_shard text, p_host text, p_port text, p_dbn
 RETURNS integer
 LANGUAGE plpgsql
 SET search_path = baitiao, pg_catalog, pg_temp
+SET client_min_messages = warning   -- not the list of what a re-import drops
 AS $$
 DECLARE
     v_schema text := 'shard_' || p_shard;

@@ -12,6 +12,7 @@
 #include "money.h"
 #include "output.h"
 #include "recon.h"
+#include "shard.h"
 
 typedef struct {
   char *date;
@@ -132,9 +133,28 @@ validate(CliRun *run, GError **error)
          && (!args.date || cli_parse_date("--date", args.date, &args.date_value, error));
 }
 
+/* The group's reads run at the coordinator of a sharded configuration, over every
+ * member the configuration still names (shard_check_topology: exit 2 otherwise). */
+static gboolean
+at_coordinator(CliRun *run, GError **error)
+{
+  if (run->shard) {
+    cli_usage_error(error, "group reads every shard from the coordinator: leave out --shard");
+    return FALSE;
+  }
+  if (!config_sharded(run->config)) {
+    cli_usage_error(error, "%s names no shards ([shards] names): there is no group to read",
+                    run->config->path ? run->config->path : "the configuration");
+    return FALSE;
+  }
+  return shard_check_topology(run->conn, run->config, error);
+}
+
 static gboolean
 body(CliRun *run, GError **error)
 {
+  if (!at_coordinator(run, error))
+    return FALSE;
   GDate date = args.date_value;
   if (!args.date && !group_default_date(run->conn, &date, error))
     return FALSE;
@@ -158,6 +178,7 @@ const CliCommand cmd_group = {
   .min_args = 1,
   .max_args = 1,
   .db = CLI_DB_REPORT,
+  .flags = CLI_FLAG_GROUP,
   .options = options,
   .validate = validate,
   .body = body,
