@@ -85,6 +85,12 @@ BEGIN
         RAISE EXCEPTION 'shard name "%" is not 1-32 of a-z, 0-9, _ starting with a letter', p_shard
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF NOT EXISTS (SELECT FROM pg_foreign_data_wrapper WHERE fdwname = 'postgres_fdw')
+       OR NOT has_foreign_data_wrapper_privilege('postgres_fdw', 'USAGE') THEN
+        RAISE EXCEPTION 'postgres_fdw is not installed in database % for %', current_database(), current_user
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'the DBA runs sql/bootstrap/coordinator.sql in the coordinator''s database (docs/operations.md)';
+    END IF;
     IF NOT EXISTS (SELECT FROM pg_foreign_server WHERE srvname = v_server) THEN
         EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER postgres_fdw OPTIONS (%s)', v_server,
                        group_server_options(v_server, v_options, true));
@@ -111,7 +117,9 @@ $$;
 -- (has its schema shard_NAME): grp.T is UNION ALL of shard_NAME.T with a column shard,
 -- the columns in our own table's order (a shard with another schema fails here, naming
 -- the column). With no shard attached a view is empty, so the group's statements
--- always have their relations. Returns how many shards the views cover.
+-- always have their relations. Returns how many shards the views cover. A migration
+-- that changes a table the group reads is followed by a re-attach of every shard
+-- (`baitiao shard add NAME` again: it imports the tables afresh).
 CREATE FUNCTION group_rebuild_views()
 RETURNS integer
 LANGUAGE plpgsql
@@ -135,7 +143,13 @@ BEGIN
                           ', ' ORDER BY a.attnum) INTO v_cols
           FROM pg_attribute a WHERE a.attrelid = v_table AND a.attnum > 0 AND NOT a.attisdropped;
         IF cardinality(v_shards) = 0 THEN
-            v_body := format('SELECT NULL::text AS shard, %s FROM baitiao.%I WHERE false', v_cols, v_name);
+            -- typed NULLs, not a read of our own table: a view over it would hold back
+            -- a later migration's change of a column it selects
+            SELECT string_agg(format('NULL::%s AS %I', format_type(a.atttypid, a.atttypmod),
+                                     CASE WHEN a.attname = 'shard' THEN 'own_shard' ELSE a.attname END),
+                              ', ' ORDER BY a.attnum) INTO v_cols
+              FROM pg_attribute a WHERE a.attrelid = v_table AND a.attnum > 0 AND NOT a.attisdropped;
+            v_body := format('SELECT NULL::text AS shard, %s WHERE false', v_cols);
         ELSE
             SELECT string_agg(format('SELECT %L::text AS shard, %s FROM %I.%I', s, v_cols, 'shard_' || s, v_name),
                               E'\nUNION ALL ' ORDER BY s)

@@ -1,6 +1,7 @@
 -- Bootstrap of a sharded group's coordinator (issue 16), run once by a superuser (the
 -- DBA) after roles.sql and before `baitiao shard add`, in the coordinator's database
--- (psql -v dbname=NAME, the database roles.sql made). Idempotent.
+-- (psql -v dbname=NAME, the database roles.sql made; without it, the database psql is
+-- connected to). Idempotent.
 --
 -- The group reads the shards through postgres_fdw (docs/architecture.md, "Group
 -- reads"): `baitiao shard add` (as baitiao_owner) makes the foreign server shard_NAME,
@@ -11,8 +12,9 @@
 --
 -- Credentials: postgres_fdw lets a non-superuser connect only with a password in the
 -- user mapping (else the remote would authenticate the coordinator's server process,
--- not our role). In production the DBA gives each mapping its password, after
--- `baitiao group server NAME` (or shard add) made the server:
+-- not our role). In production the DBA gives each mapping its password once the server
+-- exists (`baitiao shard add NAME`, or before it, as baitiao_owner in psql:
+-- SELECT baitiao.group_shard_server('s1', 'host', '5432', 'baitiao');):
 --   ALTER USER MAPPING FOR baitiao_report SERVER shard_s1 OPTIONS (ADD password '...');
 -- (the password lives in the catalog, readable by the superuser and the mapped role
 -- only; never in baitiao's configuration or logs).
@@ -24,6 +26,10 @@
 -- such a mapping for one of our three roles only, as that same remote role, on a
 -- shard_* server of baitiao_owner whose host is a unix-socket directory, and never
 -- replaces an existing mapping (so a DBA's mapping with a password is kept).
+\if :{?dbname}
+\else
+\set dbname :DBNAME
+\endif
 \connect :"dbname"
 
 CREATE EXTENSION IF NOT EXISTS postgres_fdw WITH SCHEMA public;
