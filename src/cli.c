@@ -253,8 +253,11 @@ cli_run(const CliCommand *cmd, int argc, char **argv, GError **error)
 static gboolean
 apply_topology(CliRun *run, GError **error)
 {
-  if (run->shard)
+  if (run->shard) {
+    /* the log says which shard a line is of: the group's night interleaves them */
+    log_set_shard(run->shard);
     return config_select_shard(run->config, run->shard, error);
+  }
   if (!config_sharded(run->config) || (run->command->flags & CLI_FLAG_GROUP))
     return TRUE;
   cli_usage_error(error, "%s runs on one database, and %s names shards: say which with --shard NAME",

@@ -11,6 +11,7 @@
 #include "migrate.h"
 #include "money.h"
 #include "recon.h"
+#include "shard_eod.h"
 #include "spool.h"
 
 static char *opt_date;
@@ -18,6 +19,7 @@ static char *opt_until;
 static gboolean opt_catch_up;
 static char **opt_allow_missing;
 static gboolean opt_allow_future;
+static int opt_jobs;
 
 static const GOptionEntry options[] = {
   { "date", 'd', 0, G_OPTION_ARG_STRING, &opt_date, "Business date to run (default: the next open date)", "YYYY-MM-DD" },
@@ -27,6 +29,8 @@ static const GOptionEntry options[] = {
     "Close the date without this expected file (repeatable; recorded on the run)", "KIND[:CHANNEL]" },
   { "allow-future", 0, 0, G_OPTION_ARG_NONE, &opt_allow_future,
     "Run dates that have not ended yet (simulations, replays; also [calendar] allow_future)", NULL },
+  { "jobs", 'j', 0, G_OPTION_ARG_INT, &opt_jobs,
+    "A sharded group: run at most N shards' nights at once (default: all)", "N" },
   G_OPTION_ENTRY_NULL,
 };
 
@@ -65,12 +69,14 @@ check_schema(PGconn *conn, const Config *config, GError **error)
 }
 
 static void
-print_report(const EodReport *r, gboolean dry_run)
+print_report(const EodReport *r, const Config *config, gboolean dry_run)
 {
   if (cli_quiet())
     return;
-  printf("%s%s  run %" G_GINT64_FORMAT "\n", r->date_str, dry_run ? "  (dry run: nothing committed)" : "",
-         r->run_id);
+  g_autofree char *shard = config->selected_shard ? g_strdup_printf("  shard %s", config->selected_shard)
+                                                  : g_strdup("");
+  printf("%s%s  run %" G_GINT64_FORMAT "%s\n", r->date_str, dry_run ? "  (dry run: nothing committed)" : "",
+         r->run_id, shard);
   for (guint i = 0; i < r->steps->len; i++) {
     const EodStepReport *s = &g_array_index(r->steps, EodStepReport, i);
     g_autofree char *amount = money_format_fen_grouped(s->amount_fen);
@@ -199,7 +205,7 @@ run_nights(PGconn *conn, const Config *config, const EodArgs *a, GError **error)
     }
     gboolean ok = eod_run_night(conn, config, &date, a->dry_run, &report, error);
     if (report.steps->len > 0)
-      print_report(&report, a->dry_run);
+      print_report(&report, config, a->dry_run);
     if (!a->dry_run)
       metrics_write_night(config, &report, ok);
     if (!ok)
@@ -249,18 +255,57 @@ validate(CliRun *run, GError **error)
     cli_usage_error(error, "--until goes with --catch-up");
     return FALSE;
   }
+  if (opt_jobs < 0 || opt_jobs > 256) {
+    cli_usage_error(error, "--jobs must be 1 to 256, not %d", opt_jobs);
+    return FALSE;
+  }
   args = (EodArgs) { .has_date = opt_date != NULL, .has_until = opt_until != NULL, .catch_up = opt_catch_up,
                      .dry_run = run->dry_run, .allow_future = opt_allow_future };
   return (!opt_date || cli_parse_date("--date", opt_date, &args.date, error))
          && (!opt_until || cli_parse_date("--until", opt_until, &args.until, error)) && parse_allow_missing(error);
 }
 
+/* The options each shard's night is given: the group's own, as given. */
+static GPtrArray *
+shard_eod_args(gboolean dry_run)
+{
+  GPtrArray *a = g_ptr_array_new_with_free_func(g_free);
+  if (opt_date)
+    g_ptr_array_add(a, g_strdup_printf("--date=%s", opt_date));
+  if (opt_catch_up)
+    g_ptr_array_add(a, g_strdup("--catch-up"));
+  if (opt_until)
+    g_ptr_array_add(a, g_strdup_printf("--until=%s", opt_until));
+  for (guint i = 0; opt_allow_missing && opt_allow_missing[i]; i++)
+    g_ptr_array_add(a, g_strdup_printf("--allow-missing=%s", opt_allow_missing[i]));
+  if (opt_allow_future)
+    g_ptr_array_add(a, g_strdup("--allow-future"));
+  if (dry_run)
+    g_ptr_array_add(a, g_strdup("--dry-run"));
+  if (cli_quiet())
+    g_ptr_array_add(a, g_strdup("--quiet"));
+  g_ptr_array_add(a, NULL);
+  return a;
+}
+
 static gboolean
 body(CliRun *run, GError **error)
 {
+  run->config->intake_allow_missing = g_steal_pointer(&allow_missing);
+  if (config_sharded(run->config)) {
+    g_autoptr(GPtrArray) eod_args = shard_eod_args(run->dry_run);
+    ShardEodArgs group = { .eod_args = (const char *const *) eod_args->pdata, .jobs = (guint) opt_jobs,
+                           .dry_run = run->dry_run, .group_date = !opt_date && !opt_catch_up,
+                           .date = args.has_date ? &args.date : NULL, .catch_up = args.catch_up,
+                           .until = args.has_until ? &args.until : NULL };
+    return shard_eod_run(run->conn, run->config, &group, error);
+  }
+  if (opt_jobs) {
+    cli_usage_error(error, "--jobs goes with a sharded group ([shards] in the configuration)");
+    return FALSE;
+  }
   PGconn *conn = run->conn;
   Config *config = run->config;
-  config->intake_allow_missing = g_steal_pointer(&allow_missing);
   if (!db_lock_or_fail(conn, DB_LOCK_NIGHT, "night (eod)", error))
     return FALSE;
   /* never under a running migration (migrate up checks the night's lock the same way) */
@@ -280,8 +325,11 @@ const CliCommand cmd_eod = {
     "Run the night (日终) for a business date: originate, refunds, repayments, billing,\n"
     "penalty and aging, write-off, GL close, reconciliation; then close the date. A rerun\n"
     "resumes. Exit 3 when reconciliation leaves open breaks (see [recon] in the config); exit 4\n"
-    "when an expected partner file of the date has not arrived ([intake] expected).",
+    "when an expected partner file of the date has not arrived ([intake] expected).\n"
+    "A sharded group ([shards]): every shard's night for the same date, --jobs at a time;\n"
+    "a date is the group's once every shard closed it.",
   .db = CLI_DB_BATCH,
+  .flags = CLI_FLAG_GROUP,
   .options = options,
   .dry_run = "Compute and print the night's totals; commit nothing",
   .validate = validate,

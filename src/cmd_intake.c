@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "db.h"
 #include "log.h"
+#include "shard_load.h"
 #include "spool.h"
 
 static char *opt_spool;
@@ -25,7 +26,9 @@ body(CliRun *run, GError **error)
     return TRUE;
   }
   SpoolIntakeSummary s;
-  gboolean ok = spool_intake(run->conn, dir, &s, error);
+  /* a sharded group: each file routed over the shards (shard_load.h) */
+  gboolean group = config_sharded(run->config);
+  gboolean ok = spool_intake(run->conn, dir, group ? shard_spool_load : NULL, group ? run->config : NULL, &s, error);
   log_info("%s: %u files taken, %u refused, %u other names left alone", dir, s.taken, s.refused, s.ignored);
   return ok;
 }
@@ -37,8 +40,10 @@ const CliCommand cmd_intake = {
     "Take in the partner files delivered to the spool (SPOOL/YYYYMMDD/KIND[_CHANNEL].csv):\n"
     "each is loaded as \"baitiao load\" would, its optional NAME.csv.ctl control totals\n"
     "checked first, then moved to SPOOL/done/ or SPOOL/refused/ (with NAME.reason).\n"
-    "Names ending .part are not taken. Exit 1 when a file was refused (the others are taken).",
+    "Names ending .part are not taken. Exit 1 when a file was refused (the others are taken).\n"
+    "A sharded group: the spool is the coordinator's, each file routed over the shards.",
   .db = CLI_DB_BATCH,
+  .flags = CLI_FLAG_GROUP,
   .options = options,
   .body = body,
 };

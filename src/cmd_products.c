@@ -5,6 +5,7 @@
 #include "db.h"
 #include "log.h"
 #include "product.h"
+#include "shard.h"
 
 static void
 print_products(const ProductSet *set)
@@ -32,6 +33,22 @@ validate(CliRun *run, GError **error)
   return FALSE;
 }
 
+/* A sharded group: every shard judges orders against its own catalogue, so the
+ * catalogue goes to each of them too (an upsert: after a shard failed, load again). */
+static gboolean
+store_on_shards(const Config *config, const ProductSet *set, GError **error)
+{
+  for (guint i = 0; i < config->shards->len; i++) {
+    const ConfigShard *shard = g_ptr_array_index(config->shards, i);
+    g_autoptr(PGconn) conn = shard_connect(config, shard, DB_ROLE_BATCH, "products", error);
+    guint changed = 0;
+    if (!conn || !product_set_store(conn, set, &changed, error))
+      return FALSE;
+    log_info("shard %s: %u products, %u added or changed", shard->name, set->products->len, changed);
+  }
+  return TRUE;
+}
+
 /* check needs neither the configuration nor the database: it connects for load only. */
 static gboolean
 body(CliRun *run, GError **error)
@@ -50,7 +67,7 @@ body(CliRun *run, GError **error)
   if (!product_set_store(conn, set, &changed, error))
     return FALSE;
   log_info("%s: %u products, %u added or changed", set->path, set->products->len, changed);
-  return TRUE;
+  return !config_sharded(run->config) || store_on_shards(run->config, set, error);
 }
 
 const CliCommand cmd_products = {
@@ -58,12 +75,13 @@ const CliCommand cmd_products = {
   .summary = "check or load the product catalogue",
   .description =
     "Validate (check) or load (load) the product catalogue: a GKeyFile with one\n"
-    "[product CODE] group per product and an optional [policy] apr_cap=24.00.",
+    "[product CODE] group per product and an optional [policy] apr_cap=24.00.\n"
+    "A sharded group: loaded at the coordinator and on every shard.",
   .args = "check|load FILE",
   .min_args = 2,
   .max_args = 2,
   .db = CLI_DB_BATCH,
-  .flags = CLI_FLAG_CONNECT_IN_BODY,
+  .flags = CLI_FLAG_CONNECT_IN_BODY | CLI_FLAG_GROUP,
   .validate = validate,
   .body = body,
 };

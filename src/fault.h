@@ -28,6 +28,9 @@
  *   run-start, before-close, after-close   the night's run around its steps
  *   report-before-publish       a report's file is written under its temporary
  *                               name, not yet renamed
+ *   shard-load-decided          a sharded group's load: the coordinator committed
+ *                               the decision, no shard has committed its part
+ *   shard-load-partial          the first shard committed its part, the others not
  * Without BAITIAO_FAULT every function here returns at once. */
 #ifndef BAITIAO_FAULT_H
 #define BAITIAO_FAULT_H

@@ -1,6 +1,6 @@
 /* The group's reads over its shards through postgres_fdw: attaching a shard, the
  * consolidated trial balance and the group checks G1–G7 (group.h). The SQL is
- * sql/0066's functions and sql/queries/group/; this file only sequences it. */
+ * sql/0067's functions and sql/queries/group/; this file only sequences it. */
 #include "group.h"
 
 #include <string.h>

@@ -1,6 +1,6 @@
 /* The group's reads over its shards (issue 16 §2, §5): at the coordinator, each shard
  * is a postgres_fdw foreign server shard_NAME with its tables as foreign tables, and
- * schema grp holds the views that union them (sql/0066). From them: the consolidated
+ * schema grp holds the views that union them (sql/0067). From them: the consolidated
  * trial balance (baitiao group gl) and the group's reconciliation checks G1–G7
  * (baitiao group recon), each a statement under sql/queries/group/, run in one
  * REPEATABLE READ transaction. docs/architecture.md, "Group reads". */

@@ -21,7 +21,8 @@ typedef enum {
 } IntakeError;
 
 typedef struct {
-  gint64 file_id;
+  gint64 file_id;            /* load_files; 0 for a sharded group's load */
+  gint64 group_load_id;      /* a sharded group's load (group_loads), 0 otherwise */
   gboolean already_loaded;   /* same sha256 seen before: nothing loaded */
   char *loaded_at;           /* when it was first loaded, if already_loaded */
   gint64 rows_read;

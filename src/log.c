@@ -7,6 +7,7 @@
 
 static LogLevel max_level = LOG_LEVEL_INFO;
 static char *log_context;
+static char *log_shard;
 
 void
 log_set_level(LogLevel level)
@@ -19,6 +20,13 @@ log_set_context(const char *context)
 {
   g_free(log_context);
   log_context = g_strdup(context);
+}
+
+void
+log_set_shard(const char *shard)
+{
+  g_free(log_shard);
+  log_shard = g_strdup(shard);
 }
 
 static const char *
@@ -39,8 +47,8 @@ write_line(LogLevel level, const char *text)
   log_progress_done();
   g_autoptr(GDateTime) now = g_date_time_new_now_local();
   g_autofree char *stamp = g_date_time_format(now, "%Y-%m-%d %H:%M:%S");
-  fprintf(stderr, "%s baitiao[%ld]%s%s: %s%s\n", stamp, (long) getpid(),
-          log_context ? " " : "", log_context ? log_context : "",
+  fprintf(stderr, "%s baitiao[%ld]%s%s%s%s: %s%s\n", stamp, (long) getpid(),
+          log_context ? " " : "", log_context ? log_context : "", log_shard ? "@" : "", log_shard ? log_shard : "",
           level_label(level), text);
 }
 

@@ -14,6 +14,9 @@ typedef enum {
 void log_set_level(LogLevel max_level);
 /* The step or command name printed in front of every message. */
 void log_set_context(const char *context);
+/* The shard this process runs on (--shard), printed after the context ("eod@s2"): a
+ * sharded group's night interleaves its shards' lines. */
+void log_set_shard(const char *shard);
 
 void log_message(LogLevel level, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 #define log_error(...) log_message(LOG_LEVEL_ERROR, __VA_ARGS__)

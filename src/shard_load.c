@@ -547,3 +547,25 @@ shard_load_recover(PGconn *coordinator, const Config *config, GError **error)
       return FALSE;
   return TRUE;
 }
+
+/* ---- the spool's loader ---------------------------------------------------------------- */
+
+gboolean
+shard_spool_load(PGconn *coordinator, gpointer data, const char *kind, const char *channel, const char *path,
+                 IntakeResult *result, GError **error)
+{
+  g_auto(ShardLoadResult) r = { 0 };
+  if (!shard_load_file(coordinator, data, kind, channel, path, &r, error))
+    return FALSE;
+  result->group_load_id = r.load_id;
+  result->already_loaded = r.already_loaded;
+  result->rows_read = r.rows_read;
+  result->rows_accepted = r.rows_accepted;
+  result->rows_rejected = r.rows_rejected;
+  result->rows_date_closed = r.rows_date_closed;
+  result->cut_date = g_steal_pointer(&r.cut_date);
+  if (r.already_loaded)
+    result->loaded_at = g_strdup_printf("group load %" G_GINT64_FORMAT ", %s", r.load_id,
+                                        (const char *) r.parts->pdata[0]);
+  return TRUE;
+}

@@ -41,6 +41,11 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ShardLoadResult, shard_load_result_clear)
 gboolean shard_load_file(PGconn *coordinator, const Config *config, const char *kind, const char *channel,
                          const char *path, ShardLoadResult *result, GError **error);
 
+/* spool_intake's loader at a sharded group's coordinator (SpoolLoadFn): DATA is the
+ * Config; the group's result as the spool records it (group_load_id, the Σ counts). */
+gboolean shard_spool_load(PGconn *coordinator, gpointer data, const char *kind, const char *channel,
+                          const char *path, IntakeResult *result, GError **error);
+
 /* Finishes every decided load some shard has not committed (a crash between the
  * shards' commits). Run by shard_load_file and by the group's night, under the group's
  * intake lock. */

@@ -359,12 +359,13 @@ move_file(const char *spool, const char *sub, const SpoolFile *f, const char *re
 /* ---- taking one file -------------------------------------------------- */
 
 static gboolean
-record_arrival(PGconn *conn, const SpoolFile *f, const char *outcome, gint64 file_id, const char *reason,
+record_arrival(PGconn *conn, const SpoolFile *f, const char *outcome, const IntakeResult *r, const char *reason,
                GError **error)
 {
-  g_autofree char *id = file_id ? g_strdup_printf("%" G_GINT64_FORMAT, file_id) : NULL;
-  const char *params[] = { f->date, kinds[f->rank], f->channel, f->name, outcome, id, reason };
-  return stmt_exec(conn, "queries/spool/10_record_arrival", 7, params, error);
+  g_autofree char *id = r && r->file_id ? g_strdup_printf("%" G_GINT64_FORMAT, r->file_id) : NULL;
+  g_autofree char *group = r && r->group_load_id ? g_strdup_printf("%" G_GINT64_FORMAT, r->group_load_id) : NULL;
+  const char *params[] = { f->date, kinds[f->rank], f->channel, f->name, outcome, id, reason, group };
+  return stmt_exec(conn, "queries/spool/10_record_arrival", 8, params, error);
 }
 
 /* A fault of the file itself refuses it; anything else (database, memory) stops
@@ -382,8 +383,9 @@ result_text(const IntakeResult *r)
   if (r->already_loaded)
     return g_strdup_printf("already loaded on %s: nothing new", r->loaded_at);
   GString *s = g_string_new(NULL);
-  g_string_printf(s, "file %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT " rows, %" G_GINT64_FORMAT " accepted, %"
-                  G_GINT64_FORMAT " rejected", r->file_id, r->rows_read, r->rows_accepted, r->rows_rejected);
+  g_string_printf(s, "%s %" G_GINT64_FORMAT ", %" G_GINT64_FORMAT " rows, %" G_GINT64_FORMAT " accepted, %"
+                  G_GINT64_FORMAT " rejected", r->group_load_id ? "group load" : "file",
+                  r->group_load_id ? r->group_load_id : r->file_id, r->rows_read, r->rows_accepted, r->rows_rejected);
   for (guint i = 0; r->reject_counts && i < r->reject_counts->len; i++)
     g_string_append_printf(s, "%s%s", i ? ", " : " (", (const char *) r->reject_counts->pdata[i]);
   if (r->reject_counts && r->reject_counts->len)
@@ -395,7 +397,7 @@ static gboolean
 refuse_file(PGconn *conn, const char *spool, const SpoolFile *f, const char *reason, SpoolIntakeSummary *s,
             GError **error)
 {
-  if (!record_arrival(conn, f, "REFUSED", 0, reason, error) || !move_file(spool, "refused", f, reason, error))
+  if (!record_arrival(conn, f, "REFUSED", NULL, reason, error) || !move_file(spool, "refused", f, reason, error))
     return FALSE;
   log_error("refused %s/%s: %s", f->day, f->name, reason);
   printf("%s/%s: refused: %s\n", f->day, f->name, reason);
@@ -404,7 +406,21 @@ refuse_file(PGconn *conn, const char *spool, const SpoolFile *f, const char *rea
 }
 
 static gboolean
-take_file(PGconn *conn, const char *spool, const SpoolFile *f, SpoolIntakeSummary *s, GError **error)
+load_one(PGconn *conn, gpointer data, const char *kind, const char *channel, const char *path, IntakeResult *r,
+         GError **error)
+{
+  (void) data;
+  return intake_load_file(conn, kind, channel, path, r, error);
+}
+
+typedef struct {
+  SpoolLoadFn load;
+  gpointer data;
+} Loader;
+
+static gboolean
+take_file(PGconn *conn, const char *spool, const SpoolFile *f, const Loader *loader, SpoolIntakeSummary *s,
+          GError **error)
 {
   g_autofree char *path = g_build_filename(spool, f->day, f->name, NULL);
   g_autofree char *ctl = g_strdup_printf("%s.ctl", path);
@@ -414,7 +430,7 @@ take_file(PGconn *conn, const char *spool, const SpoolFile *f, SpoolIntakeSummar
   if (g_file_test(ctl, G_FILE_TEST_EXISTS) && !check_control(f, path, ctl, &fault))
     return refuse_file(conn, spool, f, fault->message, s, error);
   g_auto(IntakeResult) r = { 0 };
-  if (!intake_load_file(conn, kinds[f->rank], f->rank == 4 ? f->channel : NULL, path, &r, &fault)) {
+  if (!loader->load(conn, loader->data, kinds[f->rank], f->rank == 4 ? f->channel : NULL, path, &r, &fault)) {
     if (!file_fault(fault)) {
       g_propagate_prefixed_error(error, g_steal_pointer(&fault), "%s/%s: ", f->day, f->name);
       return FALSE;
@@ -422,8 +438,7 @@ take_file(PGconn *conn, const char *spool, const SpoolFile *f, SpoolIntakeSummar
     return refuse_file(conn, spool, f, fault->message, s, error);
   }
   g_autofree char *text = result_text(&r);
-  if (!record_arrival(conn, f, r.already_loaded ? "DUPLICATE" : "LOADED", r.file_id,
-                      r.already_loaded ? text : NULL, error)
+  if (!record_arrival(conn, f, r.already_loaded ? "DUPLICATE" : "LOADED", &r, r.already_loaded ? text : NULL, error)
       || !move_file(spool, "done", f, NULL, error))
     return FALSE;
   log_info("took %s/%s: %s", f->day, f->name, text);
@@ -457,8 +472,10 @@ lock_spool(const char *spool, GError **error)
 }
 
 gboolean
-spool_intake(PGconn *conn, const char *spool, SpoolIntakeSummary *s, GError **error)
+spool_intake(PGconn *conn, const char *spool, SpoolLoadFn load, gpointer load_data, SpoolIntakeSummary *s,
+             GError **error)
 {
+  const Loader loader = { load ? load : load_one, load_data };
   memset(s, 0, sizeof *s);
   int lock = lock_spool(spool, error);
   if (lock < 0)
@@ -466,7 +483,7 @@ spool_intake(PGconn *conn, const char *spool, SpoolIntakeSummary *s, GError **er
   g_autoptr(GPtrArray) files = scan_spool(spool, &s->ignored, error);
   gboolean ok = files != NULL;
   for (guint i = 0; ok && i < files->len; i++)
-    ok = take_file(conn, spool, files->pdata[i], s, error);
+    ok = take_file(conn, spool, files->pdata[i], &loader, s, error);
   close(lock);
   if (ok && s->refused > 0) {
     g_set_error(error, SPOOL_ERROR, SPOOL_ERROR_REFUSED,

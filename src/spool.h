@@ -12,6 +12,7 @@
 #include <libpq-fe.h>
 
 #include "config.h"
+#include "intake.h"
 
 #define SPOOL_ERROR (spool_error_quark())
 GQuark spool_error_quark(void);
@@ -36,10 +37,17 @@ typedef struct {
   guint late;       /* files taken with rows dated on or before the intake cut (DATE_CLOSED) */
 } SpoolIntakeSummary;
 
-/* Loads every file that arrived in DIR, oldest business day first, and moves each to
- * done/ or refused/. Stops at the first failure that is not the file's own (database,
- * disk): the file stays where it is for the next run. */
-gboolean spool_intake(PGconn *conn, const char *dir, SpoolIntakeSummary *summary, GError **error);
+/* How a file taken from the spool is loaded: intake_load_file on one database, the
+ * group's routed load at a sharded group's coordinator (shard_load.h). */
+typedef gboolean (*SpoolLoadFn)(PGconn *conn, gpointer data, const char *kind, const char *channel,
+                                const char *path, IntakeResult *result, GError **error);
+
+/* Loads every file that arrived in DIR, oldest business day first, with LOAD (NULL:
+ * intake_load_file), and moves each to done/ or refused/. Stops at the first failure
+ * that is not the file's own (database, disk, a shard unreachable): the file stays
+ * where it is for the next run. */
+gboolean spool_intake(PGconn *conn, const char *dir, SpoolLoadFn load, gpointer load_data,
+                      SpoolIntakeSummary *summary, GError **error);
 
 /* The expected files of DATE ("YYYY-MM-DD") that have not arrived and were not
  * overridden by an earlier run: display strings "repayments WECHAT". */

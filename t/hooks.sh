@@ -9,7 +9,7 @@ set -euo pipefail
 names=(
   BAITIAO_FAULT BAITIAO_REPORT_SHEET_ROWS "fault injected" "fault point"
   step-start stmt:%s mid-copy: before-commit after-commit after-commit-sent
-  run-start before-close after-close report-before-publish
+  run-start before-close after-close report-before-publish shard-load-decided shard-load-partial
 )
 if command -v strings >/dev/null; then text=$(strings -a "$BAITIAO_BIN")
 else text=$(tr -c '[:print:]' '\n' <"$BAITIAO_BIN"); fi

@@ -1,6 +1,6 @@
 /* The group's reads (issue 16 §2, §5) in one cluster: a coordinator database and two
  * shard databases of the test cluster, read through postgres_fdw loopback servers
- * (sql/bootstrap/coordinator.sql, sql/0066, src/group.c). Each shard's books are
+ * (sql/bootstrap/coordinator.sql, sql/0067, src/group.c). Each shard's books are
  * written by hand with known figures, so the consolidated trial balance and every
  * group check are asserted to the fen. The multi-cluster group (separate servers,
  * the night, the loads) is the shard suite's. */

@@ -15,6 +15,7 @@ main(int argc, char **argv)
     { "product", NULL, NULL, NULL, NULL, test_product_cases },
     { "schedule", NULL, NULL, NULL, NULL, test_schedule_cases },
     { "schedule properties", NULL, NULL, NULL, NULL, test_schedule_property_cases },
+    { "shard", NULL, NULL, NULL, NULL, test_shard_cases },
     { "stmt", NULL, NULL, NULL, NULL, test_stmt_cases },
     CU_SUITE_INFO_NULL,
   };

@@ -13,6 +13,7 @@ extern CU_TestInfo test_output_cases[];
 extern CU_TestInfo test_product_cases[];
 extern CU_TestInfo test_schedule_cases[];
 extern CU_TestInfo test_schedule_property_cases[];
+extern CU_TestInfo test_shard_cases[];
 extern CU_TestInfo test_stmt_cases[];
 
 #endif

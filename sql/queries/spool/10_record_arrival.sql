@@ -8,5 +8,6 @@
 -- $5 text: the outcome: LOADED, DUPLICATE or REFUSED
 -- $6 bigint: the load_files id (NULL when refused before loading)
 -- $7 text: why it was refused (NULL otherwise)
-INSERT INTO spool_arrivals (business_date, kind, channel, file_name, outcome, file_id, reason)
-VALUES ($1::date, $2, $3, $4, $5, $6::bigint, $7)
+-- $8 bigint: a sharded group's load that took it (NULL otherwise: then $6 names it)
+INSERT INTO spool_arrivals (business_date, kind, channel, file_name, outcome, file_id, reason, group_load_id)
+VALUES ($1::date, $2, $3, $4, $5, $6::bigint, $7, $8::bigint)
