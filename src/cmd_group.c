@@ -1,5 +1,5 @@
 /* baitiao group recon [--date D] | gl [--date D] — the group's reads at the coordinator
- * of a sharded configuration (issue 16 §5): the group checks G1–G7 and the consolidated
+ * of a sharded configuration (issue 16 §5): the group checks G1–G8 and the consolidated
  * trial balance, over every shard at once through postgres_fdw (group.h). A recon that
  * finds differences prints them and fails with RECON_ERROR_BREAKS (exit 3); a shard
  * that does not answer is exit 75, named. */
@@ -114,7 +114,7 @@ action_recon(PGconn *conn, const Config *config, const GDate *date, OutputFormat
     return TRUE;
   g_set_error(error, RECON_ERROR, RECON_ERROR_BREAKS,
               "the group's reconciliation of %s found %" G_GINT64_FORMAT " break(s)\n"
-              "hint: each shard's own breaks: baitiao --shard NAME recon breaks --open; docs/operations.md",
+              "hint: each shard's own breaks: baitiao recon breaks --open --shard NAME; docs/operations.md",
               g.date_str, g.breaks);
   return FALSE;
 }
@@ -164,7 +164,7 @@ body(CliRun *run, GError **error)
 
 const CliCommand cmd_group = {
   .name = "group",
-  .summary = "a sharded group's reads: checks G1-G7 (recon) and the consolidated trial balance (gl)",
+  .summary = "a sharded group's reads: checks G1-G8 (recon) and the consolidated trial balance (gl)",
   .description =
     "At the coordinator of a sharded configuration ([shards]), read every shard at once\n"
     "through postgres_fdw (docs/architecture.md, \"Group reads\").\n"
@@ -172,7 +172,8 @@ const CliCommand cmd_group = {
     "and the sum of the shards', G2 every shard closed the group's dates, G3 the directory\n"
     "and the shards agree on who lives where, G4 no user on two shards, G5 the coordinator's\n"
     "channel-only settlement lines (长款) past the wait, G6 every member attached and itself,\n"
-    "G7 no group load half-committed. Exit 3 when any differs, 75 when a shard is unreachable.\n"
+    "G7 no group load half-committed, G8 every shard reconciled the date itself, no break open.\n"
+    "Exit 3 when any differs, 75 when a shard is unreachable.\n"
     "\"gl\": the consolidated trial balance (per account, the sum over the shards).",
   .args = "recon|gl",
   .min_args = 1,

@@ -1,5 +1,5 @@
 /* The group's reads over its shards through postgres_fdw: attaching a shard, the
- * consolidated trial balance and the group checks G1–G7 (group.h). The SQL is
+ * consolidated trial balance and the group checks G1–G8 (group.h). The SQL is
  * sql/0067's functions and sql/queries/group/; this file only sequences it. */
 #include "group.h"
 
@@ -31,6 +31,8 @@ static const GroupCheck checks[GROUP_N_CHECKS] = {
   { "G6", "every member attached, answering with its own name and the group's id",
     "queries/group/g6_members" },
   { "G7", "no group load left half-committed", "queries/group/g7_loads_done" },
+  { "G8", "every shard that closed D reconciled it, no break of D open (R4, R5 per shard)",
+    "queries/group/g8_shard_recon" },
 };
 
 /* A shard that stops answering mid-read fails the statement with SQLSTATE class 08,

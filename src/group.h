@@ -1,7 +1,7 @@
 /* The group's reads over its shards (issue 16 §2, §5): at the coordinator, each shard
  * is a postgres_fdw foreign server shard_NAME with its tables as foreign tables, and
  * schema grp holds the views that union them (sql/0067). From them: the consolidated
- * trial balance (baitiao group gl) and the group's reconciliation checks G1–G7
+ * trial balance (baitiao group gl) and the group's reconciliation checks G1–G8
  * (baitiao group recon), each a statement under sql/queries/group/, run in one
  * REPEATABLE READ transaction. docs/architecture.md, "Group reads". */
 #ifndef BAITIAO_GROUP_H
@@ -41,10 +41,10 @@ gboolean group_default_date(PGconn *coord, GDate *date, GError **error);
  * credit_fen, closing_fen, shards; the last row (account_code NULL) the totals. */
 PGresult *group_trial_balance(PGconn *coord, const GDate *date, GError **error);
 
-#define GROUP_N_CHECKS 7
+#define GROUP_N_CHECKS 8
 
 typedef struct {
-  const char *check_id;   /* "G1" … "G7" */
+  const char *check_id;   /* "G1" … "G8" */
   const char *title;
   gint64 rows;            /* rows compared */
   gint64 total_fen;       /* total compared */
@@ -63,7 +63,7 @@ typedef struct {
 void group_recon_clear(GroupRecon *recon);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GroupRecon, group_recon_clear)
 
-/* The group's checks G1–G7 of DATE through COORD, in one REPEATABLE READ transaction,
+/* The group's checks G1–G8 of DATE through COORD, in one REPEATABLE READ transaction,
  * after every shard answered (else DB_ERROR_UNREACHABLE naming it); nothing is written.
  * The caller decides what breaks mean (baitiao group recon: exit 3). */
 gboolean group_recon(PGconn *coord, const Config *config, const GDate *date, GroupRecon *recon,

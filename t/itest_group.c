@@ -67,6 +67,7 @@ static const char s1_book[] =
   " ('2026-03-14', '1122', 100000, 50000, 20000, 130000), ('2026-03-14', '2202', -100000, 0, 50000, -150000),"
   " ('2026-03-14', '1002.ALIPAY', 0, 20000, 0, 20000);"
   "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ('u1', 500000, 5), ('u2', 500000, 5);"
+  "INSERT INTO recon_runs (business_date, status, ended_at) VALUES ('2026-03-14', 'SUCCEEDED', now());"
   "INSERT INTO shard_identity (shard, group_id) VALUES ('s1', '" GROUP_ID "')";
 /* Shard s2, one user; D's activity 70.00 each side, closings 370.00 each side. */
 static const char s2_book[] =
@@ -76,6 +77,7 @@ static const char s2_book[] =
   " ('2026-03-13', '1122', 0, 30000, 0, 30000), ('2026-03-13', '2202', 0, 0, 30000, -30000),"
   " ('2026-03-14', '1122', 30000, 7000, 0, 37000), ('2026-03-14', '2202', -30000, 0, 7000, -37000);"
   "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ('u3', 500000, 5);"
+  "INSERT INTO recon_runs (business_date, status, ended_at) VALUES ('2026-03-14', 'SUCCEEDED', now());"
   "INSERT INTO shard_identity (shard, group_id) VALUES ('s2', '" GROUP_ID "')";
 /* The coordinator: the group, its members, one users file that placed u1, u2 on s1 and
  * u3 on s2, both dates closed by the group. */
@@ -252,6 +254,7 @@ test_group_recon_of_a_consistent_group_is_clean(void)
   ITEST_ASSERT_CONTAINS(r->out, "  G2                4                     0.00       0  ok");
   ITEST_ASSERT_CONTAINS(r->out, "  G3                3                     0.00       0  ok");
   ITEST_ASSERT_CONTAINS(r->out, "  G6                2                     0.00       0  ok");
+  ITEST_ASSERT_CONTAINS(r->out, "  G8                2                     0.00       0  ok");
   ITEST_ASSERT_CONTAINS(r->out, "\n0 break(s)\n");
   g_autoptr(ItestRun) j = run_group(&g, (const char *[]) { "group", "recon", "--format", "json", NULL });
   CU_ASSERT_EQUAL(j->status, 0);
@@ -262,11 +265,14 @@ test_group_recon_of_a_consistent_group_is_clean(void)
 static const char s1_breaks[] =
   "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ('u9', 1, 5);"
   "INSERT INTO business_calendar (business_date, status, opened_at, closed_at) VALUES ('2026-03-15', 'CLOSED', now(), now());"
-  "INSERT INTO business_calendar (business_date, status, opened_at, closed_at) VALUES ('2026-03-16', 'CLOSED', now(), now())";
+  "INSERT INTO business_calendar (business_date, status, opened_at, closed_at) VALUES ('2026-03-16', 'CLOSED', now(), now());"
+  "INSERT INTO recon_breaks (recon_run_id, business_date, check_id, break_type, break_key, expected_fen, actual_fen, diff_fen)"
+  " SELECT recon_run_id, '2026-03-14', 'R7', 'CHANNEL_ONLY', 'ALIPAY:X9', 0, 500, 500 FROM recon_runs";
 static const char s2_breaks[] =
   "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ('u1', 1, 5);"
   "INSERT INTO gl_daily_balances (business_date, account_code, opening_fen, debit_fen, credit_fen, closing_fen)"
-  " VALUES ('2026-03-14', '6011', 0, 0, 500, -500)";
+  " VALUES ('2026-03-14', '6011', 0, 0, 500, -500);"
+  "UPDATE recon_runs SET status = 'FAILED'";
 static const char s2_identity[] =
   "UPDATE baitiao.shard_identity SET group_id = '00000000-0000-0000-0000-0000000000bb'";
 static const char coord_breaks[] =
@@ -306,17 +312,19 @@ test_group_recon_names_every_difference(void)
     "G5,CHANNEL_ONLY,ALIPAY:T1,,0,1234,1234\r\n"        /* T2 matched on s1, T3 within the wait */
     "G6,WRONG_IDENTITY,s2,s2,,,\r\n"
     "G6,NOT_ATTACHED,s3,s3,,,\r\n"
-    "G7,UNFINISHED,2:late.csv,,,,\r\n";
+    "G7,UNFINISHED,2:late.csv,,,,\r\n"
+    "G8,OPEN_BREAKS,s1:2026-03-14,s1,0,500,500\r\n"   /* s1's own R7 break of D */
+    "G8,NOT_RECONCILED,s2:2026-03-14,s2,,,\r\n";      /* s2's recon of D failed */
   g_autoptr(ItestRun) r = run_group(&g, (const char *[]) { "group", "recon", "--date", "2026-03-14", "--format",
                                                            "csv", NULL });
   CU_ASSERT_EQUAL(r->status, 3);
   ITEST_ASSERT_STR_EQ(r->out, expect);
-  ITEST_ASSERT_CONTAINS(r->err, "the group's reconciliation of 2026-03-14 found 14 break(s)");
+  ITEST_ASSERT_CONTAINS(r->err, "the group's reconciliation of 2026-03-14 found 16 break(s)");
   g_autoptr(ItestRun) t = run_group(&g, (const char *[]) { "group", "recon", "--date", "2026-03-14", NULL });
   CU_ASSERT_EQUAL(t->status, 3);
   /* G5: two lines past the wait compared, 13.33 of them */
   ITEST_ASSERT_CONTAINS(t->out, "  G5                2                    13.33       1  BREAKS");
-  ITEST_ASSERT_CONTAINS(t->out, "\n14 break(s)\n");
+  ITEST_ASSERT_CONTAINS(t->out, "\n16 break(s)\n");
 }
 
 static void
