@@ -226,7 +226,8 @@ connect_parts(PGconn *coordinator, const Config *config, Parts *ps, GError **err
     Part *p = &ps->parts[i];
     if (!p->shard)
       p->conn = coordinator;
-    else if (p->lines->len && !(p->conn = shard_connect(config, p->shard, DB_ROLE_BATCH, "load", error)))
+    else if (p->lines->len
+             && !(p->conn = shard_connect_member(coordinator, config, p->shard, DB_ROLE_BATCH, "load", error)))
       return FALSE;
   }
   return TRUE;
@@ -513,7 +514,8 @@ finish_part(PGconn *coordinator, const Config *config, PGresult *todo, int row, 
   const char *channel = PQgetisnull(todo, row, 2) ? NULL : PQgetvalue(todo, row, 2);
   const char *name = PQgetvalue(todo, row, 3), *shard_name = PQgetvalue(todo, row, 4);
   const ConfigShard *shard = config_find_shard(config, shard_name);
-  g_autoptr(PGconn) conn = shard ? shard_connect(config, shard, DB_ROLE_BATCH, "load", error) : NULL;
+  g_autoptr(PGconn) conn = shard ? shard_connect_member(coordinator, config, shard, DB_ROLE_BATCH, "load", error)
+                                 : NULL;
   if (!conn)
     return FALSE;
   char *path = write_stored_file(coordinator, load_id, name, error);
