@@ -9,6 +9,7 @@
 
 extern const CliCommand cmd_eod;
 extern const CliCommand cmd_gen;
+extern const CliCommand cmd_group;
 extern const CliCommand cmd_import;
 extern const CliCommand cmd_intake;
 extern const CliCommand cmd_load;

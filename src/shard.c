@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "exitcode.h"
+#include "group.h"
 #include "log.h"
 #include "stmt.h"
 
@@ -154,7 +155,9 @@ shard_add(PGconn *coordinator, const Config *config, const char *name, GError **
   if (!group || !claim_shard(shard_conn, name, PQgetvalue(group, 0, 0), error))
     return FALSE;
   const char *params[] = { name };
-  return stmt_exec(coordinator, SHARD_SQL("12_add_member"), 1, params, error);
+  /* then the group's reads of it: its foreign server, mappings, tables, the grp views */
+  return stmt_exec(coordinator, SHARD_SQL("12_add_member"), 1, params, error)
+         && group_attach_shard(coordinator, name, shard->host, shard->port, shard->dbname, error);
 }
 
 PGconn *
