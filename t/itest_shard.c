@@ -772,6 +772,13 @@ test_unreachable_shard(void)
 
   itest_cluster_stop(s2->cluster);
   g_autofree char *more = users_file("down-b.csv", "HV", 30, "10000.00", NULL);
+  guint to_s2 = 0;   /* the file has rows for s2: the load needs it */
+  for (guint i = 1; i <= 30; i++) {
+    g_autofree char *id = g_strdup_printf("HV%04u", i);
+    g_autofree char *where = placed_on(id, 3);
+    to_s2 += strcmp(where, "s2") == 0;
+  }
+  CU_ASSERT_TRUE_FATAL(to_s2 > 0);
   g_autoptr(ItestRun) load = run(g->config, (const char *[]) { "load", "users", more, NULL });
   CU_ASSERT_EQUAL(load->status, EXIT_TEMPFAIL);
   ITEST_ASSERT_CONTAINS(load->err, "shard s2");
@@ -810,6 +817,9 @@ test_unreachable_shard(void)
   run_ok(g->config, (const char *[]) { "load", "users", more, "--quiet", NULL });
   g_autofree char *placed = itest_db_value(g->coordinator, "baitiao_report", "SELECT count(*) FROM user_directory");
   ITEST_ASSERT_STR_EQ(placed, "60");
+  g_autofree char *on_s2 = itest_shard_value(s2, "baitiao_report", "SELECT count(*) FROM users WHERE user_id LIKE 'HV%'");
+  g_autofree char *want_s2 = g_strdup_printf("%u", to_s2);
+  ITEST_ASSERT_STR_EQ(on_s2, want_s2);
 }
 
 /* ---- faults: a shard killed mid-night, a load killed between the shards' commits ---- */
