@@ -96,7 +96,8 @@ body(CliRun *run, GError **error)
   if (!need_shards(run->config, error))
     return FALSE;
   if (g_str_equal(run->argv[0], "list"))
-    return list(run, error);   /* a shard configured but not added shows with no added_at */
+    return shard_check_no_drop(run->conn, run->config, error)
+           && list(run, error);   /* a shard configured but not added shows with no added_at */
   if (!shard_add(run->conn, run->config, run->argv[1], error))
     return FALSE;
   log_info("shard %s is in the group: users not yet placed may land on it%s", run->argv[1],

@@ -67,8 +67,8 @@ shard_connect(const Config *config, const ConfigShard *shard, DbRole role, const
   return conn;
 }
 
-gboolean
-shard_check_topology(PGconn *coordinator, const Config *config, GError **error)
+static gboolean
+check_members(PGconn *coordinator, const Config *config, gboolean all_added, GError **error)
 {
   g_autoptr(PGresult) members = stmt_query(coordinator, SHARD_SQL("10_members"), 0, NULL, error);
   if (!members)
@@ -81,7 +81,7 @@ shard_check_topology(PGconn *coordinator, const Config *config, GError **error)
                   config->path, PQgetvalue(members, i, 0));
       return FALSE;
     }
-  for (guint s = 0; s < config->shards->len; s++) {
+  for (guint s = 0; all_added && s < config->shards->len; s++) {
     const ConfigShard *shard = g_ptr_array_index(config->shards, s);
     gboolean member = FALSE;
     for (int i = 0; i < PQntuples(members) && !member; i++)
@@ -94,6 +94,18 @@ shard_check_topology(PGconn *coordinator, const Config *config, GError **error)
     }
   }
   return TRUE;
+}
+
+gboolean
+shard_check_topology(PGconn *coordinator, const Config *config, GError **error)
+{
+  return check_members(coordinator, config, TRUE, error);
+}
+
+gboolean
+shard_check_no_drop(PGconn *coordinator, const Config *config, GError **error)
+{
+  return check_members(coordinator, config, FALSE, error);
 }
 
 static gboolean

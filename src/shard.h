@@ -46,6 +46,8 @@ gboolean shard_check_selected(PGconn *conn, const char *name, GError **error);
  * configuration no longer names is refused (its users would be lost to the group),
  * and so is a configured shard not yet added (`baitiao shard add NAME`). Exit 2. */
 gboolean shard_check_topology(PGconn *coordinator, const Config *config, GError **error);
+/* Only the first half: no member dropped (`shard list` shows shards not yet added). */
+gboolean shard_check_no_drop(PGconn *coordinator, const Config *config, GError **error);
 
 /* Adds shard NAME (configured) to the group: same schema version as the coordinator,
  * empty or already this group's under this name; records it on both sides. */

@@ -316,8 +316,16 @@ outcome(const ShardNight *nights, guint n, GError **error)
   }
   if (code == BT_EXIT_OK)
     return TRUE;
+  if (code == BT_EXIT_BREAKS) {   /* the shards closed their dates (unless breaks_block_close): breaks to work */
+    g_set_error(error, SHARD_ERROR, code,
+                "reconciliation left open breaks: %s; a date every shard closed is the group's\n"
+                "hint: \"baitiao recon breaks --open --shard NAME\" lists a shard's; explain or resolve each"
+                " (docs/operations.md)", failed->str);
+    return FALSE;
+  }
   g_set_error(error, SHARD_ERROR, code,
-              "the group's night is not complete: %s; the other shards' dates are closed, the group's stays open\n"
+              "the group's night is not complete: %s; the other shards closed their dates, the group's date stays"
+              " open\n"
               "hint: fix what the shard's lines (eod@NAME) say, then run \"baitiao eod\" again: it runs only what is"
               " missing", failed->str);
   return FALSE;
