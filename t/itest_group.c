@@ -360,6 +360,101 @@ test_group_needs_the_coordinator_of_a_group(void)
   ITEST_ASSERT_CONTAINS(word->err, "unknown action \"audit\": recon or gl");
 }
 
+/* Runs the binary with ARGS and CONFIG; a failure prints what it said and fails the test. */
+static void
+run_ok(const char *config, const char *const *args)
+{
+  g_autoptr(ItestRun) r = itest_baitiao_config(config, args, NULL);
+  if (r->status != 0)
+    fprintf(stderr, "\n  %s %s exited %d:\n%s%s\n", args[0], args[1] ? args[1] : "", r->status, r->out, r->err);
+  CU_ASSERT_EQUAL_FATAL(r->status, 0);
+}
+
+/* The example book's files, in the order a book needs them, and its nights to 03-20. */
+static void
+example_book(const char *config)
+{
+  g_autofree char *products = itest_top_file("etc", "products.conf");
+  run_ok(config, (const char *[]) { "products", "load", products, NULL });
+  for (const char *const *k = ITEST_EXAMPLE_KINDS; *k; k++) {
+    g_autofree char *name = g_strdup_printf("%s.csv", *k);
+    g_autofree char *path = itest_top_file("t/data", name);
+    run_ok(config, (const char *[]) { "load", *k, path, NULL });
+  }
+  itest_load_example_settlements(config);
+  run_ok(config, (const char *[]) { "eod", "--date", "2026-03-04", "--catch-up", "--until", "2026-03-20", NULL });
+}
+
+/* Every GL day of a book, one line per date and account: the single database's own rows,
+ * or at the coordinator the group's sums over its shards. */
+#define GL_DAYS(rel, sum) \
+  "SELECT string_agg(concat_ws(',', business_date, account_code, o, d, c, z), ' ' ORDER BY business_date, account_code)" \
+  " FROM (SELECT business_date, account_code, " sum "(opening_fen) o, " sum "(debit_fen) d, " sum "(credit_fen) c, " \
+  sum "(closing_fen) z FROM " rel " GROUP BY business_date, account_code) x"
+
+/* The csv of group gl as "account,opening,debit,credit,closing" lines (name and shards left out). */
+static char *
+tb_figures(const char *csv)
+{
+  g_auto(GStrv) lines = g_strsplit(csv, "\r\n", -1);
+  g_autoptr(GString) out = g_string_new(NULL);
+  for (int i = 1; lines[i] && *lines[i]; i++) {
+    g_auto(GStrv) f = g_strsplit(lines[i], ",", -1);
+    CU_ASSERT_EQUAL_FATAL(g_strv_length(f), 7);
+    g_string_append_printf(out, "%s%s,%s,%s,%s,%s", out->len ? " " : "", f[0], f[2], f[3], f[4], f[5]);
+  }
+  return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+static void
+test_the_groups_books_are_the_one_databases(void)
+{
+  /* the example book on one database */
+  g_autofree char *one = itest_create_db("grp_one", TRUE);
+  g_autofree char *one_config = itest_write_config(one, NULL);
+  example_book(one_config);
+  /* the same files loaded into a group of two shards, routed by the binary */
+  g_auto(Group) g = { 0 };
+  g.coord = itest_create_db("grp_coord", TRUE);
+  g.s1 = itest_create_db("grp_s1", TRUE);
+  g.s2 = itest_create_db("grp_s2", TRUE);
+  CU_ASSERT_TRUE_FATAL(bootstrap_coordinator(g.coord));
+  g_autofree char *shards = g_strdup_printf("[shards]\nnames=s1,s2\n[shard s1]\ndbname=%s\n[shard s2]\ndbname=%s\n",
+                                            g.s1, g.s2);
+  g.config = itest_write_config(g.coord, shards);
+  run_ok(g.config, (const char *[]) { "shard", "add", "s1", NULL });
+  run_ok(g.config, (const char *[]) { "shard", "add", "s2", NULL });
+  attach(&g, "s1", g.s1);
+  attach(&g, "s2", g.s2);
+  example_book(g.config);
+  /* both shards hold users, so the sums are sums */
+  g_autofree char *spread = itest_db_value(g.coord, "baitiao_report",
+    "SELECT string_agg(DISTINCT shard, ',' ORDER BY shard) FROM grp.users");
+  ITEST_ASSERT_STR_EQ(spread, "s1,s2");
+  /* every GL day of the group = the one database's, to the fen */
+  g_autofree char *days_one = itest_db_value(one, "baitiao_report", GL_DAYS("gl_daily_balances", ""));
+  g_autofree char *days_group = itest_db_value(g.coord, "baitiao_report", GL_DAYS("grp.gl_daily_balances", "sum"));
+  CU_ASSERT_TRUE(days_one && strlen(days_one) > 100);
+  ITEST_ASSERT_STR_EQ(days_group, days_one);
+  /* and group gl prints the last date's: the one database's rows plus the totals */
+  g_autoptr(ItestRun) gl = run_group(&g, (const char *[]) { "group", "gl", "--format", "csv", NULL });
+  CU_ASSERT_EQUAL(gl->status, 0);
+  g_autofree char *figures = tb_figures(gl->out);
+  g_autofree char *expect = itest_db_value(one, "baitiao_report",
+    "SELECT string_agg(concat_ws(',', account_code, opening_fen, debit_fen, credit_fen, closing_fen), ' '"
+    " ORDER BY account_code) || ' ,' || concat_ws(',', sum(opening_fen), sum(debit_fen), sum(credit_fen), sum(closing_fen))"
+    " FROM gl_daily_balances WHERE business_date = '2026-03-20'");
+  ITEST_ASSERT_STR_EQ(figures, expect);
+  /* a group whose every night and load went through: no break of the group's */
+  g_autoptr(ItestRun) recon = run_group(&g, (const char *[]) { "group", "recon", NULL });
+  if (recon->status != 0)
+    fprintf(stderr, "\n  %s%s\n", recon->out, recon->err);
+  CU_ASSERT_EQUAL(recon->status, 0);
+  ITEST_ASSERT_CONTAINS(recon->out, "group recon 2026-03-20\n");
+  ITEST_ASSERT_CONTAINS(recon->out, "  G2               34");   /* 17 dates × 2 shards */
+  ITEST_ASSERT_CONTAINS(recon->out, "\n0 break(s)\n");
+}
+
 CU_TestInfo itest_group_cases[] = {
   { "attach makes servers, mappings and views", test_attach_makes_servers_mappings_and_views },
   { "trust mappings only for our roles over a socket", test_trust_mappings_only_for_our_roles_over_a_socket },
@@ -368,5 +463,6 @@ CU_TestInfo itest_group_cases[] = {
   { "group recon names every difference", test_group_recon_names_every_difference },
   { "an unreachable shard is 75 naming it", test_an_unreachable_shard_is_75_naming_it },
   { "group needs the coordinator of a group", test_group_needs_the_coordinator_of_a_group },
+  { "the group's books are the one database's", test_the_groups_books_are_the_one_databases },
   CU_TEST_INFO_NULL,
 };
