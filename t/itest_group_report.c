@@ -272,10 +272,8 @@ shard_csv(const char *shard, const char *report, const char *file)
   g_autofree char *name = g_strdup_printf("grprep-shard-%s-%s", shard, report);
   g_autofree char *dir = g_build_filename(itest_tmpdir(), name, NULL);
   g_autofree char *path = g_build_filename(dir, file, NULL);
-  if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
-    g_autofree char *made = render(books.config, name, GEN_LAST,
-                                   (const char *[]) { report, "--format", "csv", "--shard", shard, NULL });
-  }
+  if (!g_file_test(path, G_FILE_TEST_EXISTS))
+    g_free(render(books.config, name, GEN_LAST, (const char *[]) { report, "--format", "csv", "--shard", shard, NULL }));
   return read_file(dir, file);
 }
 
@@ -526,6 +524,34 @@ test_a_group_report_reads_nothing_but_the_groups_book(void)
   CU_ASSERT_EQUAL(itest_dir_entries(none), 0);
 }
 
+/* A shard that does not answer: the group's report is exit 75 naming it, before any
+ * figure is read, and no file is written. */
+static void
+test_an_unreachable_shard_stops_the_groups_report(void)
+{
+  const Books *b = the_books();
+  PGconn *owner = itest_connect(b->coord, "baitiao_owner");
+  itest_exec(owner, "ALTER SERVER shard_s3 OPTIONS (SET dbname 'grprep_nowhere')");
+  g_autofree char *specs = itest_top_file("reports", NULL);
+  g_autofree char *out = g_build_filename(itest_tmpdir(), "grprep-down-out", NULL);
+  CU_ASSERT_FATAL(g_mkdir_with_parents(out, 0755) == 0);
+  g_autoptr(ItestRun) r = itest_baitiao_config(b->config, (const char *[]) { "report", "--all", "--format", "csv",
+                                                                             "--specs", specs, "--out", out, NULL },
+                                               NULL);
+  CU_ASSERT_EQUAL(r->status, 75);
+  ITEST_ASSERT_CONTAINS(r->err, "report: error: 1 shard(s) of the group unreachable:\n");
+  ITEST_ASSERT_CONTAINS(r->err, "report: shard s3: could not connect to server \"shard_s3\"");
+  CU_ASSERT_EQUAL(itest_dir_entries(out), 0);
+  g_autofree char *back = g_strdup_printf("ALTER SERVER shard_s3 OPTIONS (SET dbname '%s')", b->shards[2]);
+  itest_exec(owner, back);
+  PQfinish(owner);
+  /* and back, the group reads again */
+  g_autoptr(ItestRun) again = itest_baitiao_config(b->config, (const char *[]) { "report", "aging", "--format", "csv",
+                                                                                 "--specs", specs, "--out", out, NULL },
+                                                   NULL);
+  CU_ASSERT_EQUAL(again->status, 0);
+}
+
 CU_TestInfo itest_group_report_cases[] = {
   { "every csv report of the group is the one database's", test_every_csv_report_of_the_group_is_the_one_databases },
   { "the group's runs and chain heads are the shards'", test_the_groups_runs_and_chain_heads_are_the_shards },
@@ -533,5 +559,6 @@ CU_TestInfo itest_group_report_cases[] = {
   { "the group's workbooks foot as the one database's", test_the_groups_workbooks_foot_as_the_one_databases },
   { "each shard's report is its part of the group's", test_each_shards_report_is_its_part_of_the_groups },
   { "a group report reads nothing but the group's book", test_a_group_report_reads_nothing_but_the_groups_book },
+  { "an unreachable shard stops the group's report", test_an_unreachable_shard_stops_the_groups_report },
   CU_TEST_INFO_NULL,
 };
