@@ -40,6 +40,17 @@ INSERT INTO group_tables (table_name, why) VALUES
     ('job_runs',          'each shard''s nights, for status'),
     ('load_files',        'the files each shard loaded (a group load is idempotent by sha256)');
 
+-- On every shard: how many users it holds and the sum of a 64-bit hash of their ids, so
+-- the coordinator compares a shard's users with the directory from two numbers computed
+-- where the rows are (group recon G3, G4), and reads ids only from a shard that differs.
+CREATE VIEW group_users_digest AS
+    SELECT count(*) AS users, coalesce(sum(hashtextextended(user_id, 0)), 0) AS id_hash FROM users;
+COMMENT ON VIEW group_users_digest IS
+    '用户摘要 / the users a database holds: count and Σ hashtextextended(user_id, 0), compared by group recon';
+
+INSERT INTO group_tables (table_name, why) VALUES
+    ('group_users_digest', 'each shard''s count and id hash of its users: G3, G4 read ids only where they differ');
+
 CREATE SCHEMA grp;
 COMMENT ON SCHEMA grp IS '集团视图 / the group''s views: UNION ALL over the member shards, column shard';
 GRANT USAGE ON SCHEMA grp TO baitiao_batch, baitiao_report;

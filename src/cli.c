@@ -7,6 +7,7 @@
 
 #include "date.h"
 #include "log.h"
+#include "shard.h"
 
 G_DEFINE_QUARK(cli-error-quark, cli_error)
 
@@ -297,6 +298,9 @@ cli_connect(CliRun *run, GError **error)
 {
   if (!run->conn && cli_config(run, error))
     run->conn = cli_connect_new(run, error);
+  /* --shard NAME must reach that shard, not another one a swapped setting points at */
+  if (run->conn && run->shard && !shard_check_selected(run->conn, run->shard, error))
+    g_clear_pointer(&run->conn, PQfinish);
   return run->conn;
 }
 

@@ -5,6 +5,9 @@
 #include "db.h"
 #include "log.h"
 #include "migrate.h"
+#include "group.h"
+#include "shard.h"
+#include "stmt.h"
 
 typedef struct {
   GPtrArray *files;
@@ -108,20 +111,64 @@ validate(CliRun *run, GError **error)
 }
 
 static gboolean
+is_member(PGresult *members, const char *name)
+{
+  for (int i = 0; i < PQntuples(members); i++)
+    if (g_str_equal(PQgetvalue(members, i, 0), name))
+      return TRUE;
+  return FALSE;
+}
+
+/* A sharded group: the coordinator, then every shard; after "up", a member shard is
+ * attached again, so the coordinator's foreign tables follow its new schema. */
+static gboolean
+migrate_group(CliRun *run, GError **error)
+{
+  const Config *config = run->config;
+  if (!cli_quiet())
+    printf("== coordinator\n");
+  if (!migrate_action(run->argv[0], run->conn, config, run->dry_run, error))
+    return FALSE;
+  g_autoptr(PGresult) members = stmt_query(run->conn, "queries/shard/10_members", 0, NULL, error);
+  if (!members)
+    return FALSE;
+  for (guint i = 0; i < config->shards->len; i++) {
+    const ConfigShard *shard = g_ptr_array_index(config->shards, i);
+    if (!cli_quiet())
+      printf("== shard %s\n", shard->name);
+    log_set_shard(shard->name);   /* the shard's lines say migrate@NAME */
+    g_autoptr(PGconn) conn = shard_connect(config, shard, DB_ROLE_OWNER, "migrate", error);
+    gboolean ok = conn && shard_check_selected(conn, shard->name, error)
+                  && migrate_action(run->argv[0], conn, config, run->dry_run, error);
+    log_set_shard(NULL);
+    if (!ok)
+      return FALSE;
+    if (g_str_equal(run->argv[0], "up") && !run->dry_run && is_member(members, shard->name)
+        && !group_attach_shard(run->conn, shard->name, shard->host, shard->port, shard->dbname, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
 body(CliRun *run, GError **error)
 {
+  if (config_sharded(run->config))
+    return migrate_group(run, error);
   return migrate_action(run->argv[0], run->conn, run->config, run->dry_run, error);
 }
 
 const CliCommand cmd_migrate = {
   .name = "migrate",
   .summary = "show, apply or verify the SQL migrations",
-  .description = "Show, apply or verify the SQL migrations.",
+  .description = "Show, apply or verify the SQL migrations.\n"
+                 "A sharded group: the coordinator's, then every shard's (a member shard is attached\n"
+                 "again after \"up\", its foreign tables re-imported); one shard with --shard NAME.",
   .args = "status|up|verify",
   .min_args = 1,
   .max_args = 1,
   .db = CLI_DB_OWNER,
-  .flags = CLI_FLAG_GROUP,   /* with shards: the coordinator ([database]); a shard with --shard NAME */
+  .flags = CLI_FLAG_GROUP,   /* with shards: the coordinator and every shard; one shard with --shard NAME */
   .dry_run = "With up: print what would be applied",
   .validate = validate,
   .body = body,

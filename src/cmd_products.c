@@ -42,7 +42,7 @@ store_on_shards(const Config *config, const ProductSet *set, GError **error)
     const ConfigShard *shard = g_ptr_array_index(config->shards, i);
     g_autoptr(PGconn) conn = shard_connect(config, shard, DB_ROLE_BATCH, "products", error);
     guint changed = 0;
-    if (!conn || !product_set_store(conn, set, &changed, error))
+    if (!conn || !shard_check_selected(conn, shard->name, error) || !product_set_store(conn, set, &changed, error))
       return FALSE;
     log_info("shard %s: %u products, %u added or changed", shard->name, set->products->len, changed);
   }

@@ -654,3 +654,43 @@ db_cancel_on_signal(PGconn *conn)
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
 }
+
+/* ---- array literals ---------------------------------------------------------------- */
+
+static void
+array_append(GString *out, gboolean first, const char *value)
+{
+  if (!first)
+    g_string_append_c(out, ',');
+  if (!value) {
+    g_string_append(out, "NULL");
+    return;
+  }
+  g_string_append_c(out, '"');
+  for (const char *p = value; *p; p++) {
+    if (*p == '"' || *p == '\\')
+      g_string_append_c(out, '\\');
+    g_string_append_c(out, *p);
+  }
+  g_string_append_c(out, '"');
+}
+
+char *
+db_array_literal(const char *const *values, guint n)
+{
+  GString *out = g_string_new("{");
+  for (guint i = 0; i < n; i++)
+    array_append(out, i == 0, values[i]);
+  g_string_append_c(out, '}');
+  return g_string_free(out, FALSE);
+}
+
+char *
+db_array_of_column(PGresult *res, int column)
+{
+  GString *out = g_string_new("{");
+  for (int i = 0; i < PQntuples(res); i++)
+    array_append(out, i == 0, PQgetisnull(res, i, column) ? NULL : PQgetvalue(res, i, column));
+  g_string_append_c(out, '}');
+  return g_string_free(out, FALSE);
+}

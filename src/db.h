@@ -52,6 +52,12 @@ typedef enum {
  * DB_ERROR_REFUSED when the server answered with a permanent refusal. */
 PGconn *db_connect(const Config *config, DbRole role, const char *command, GError **error);
 
+/* A PostgreSQL array literal for a text[] parameter: "{"a","b\"c",NULL}", every
+ * element quoted with '"' and '\' escaped, a NULL value written NULL. */
+char *db_array_literal(const char *const *values, guint n);
+/* The same of column COLUMN of every row of RES. */
+char *db_array_of_column(PGresult *res, int column);
+
 /* "host ... port ... dbname ... user" of a connection, for messages (no password). */
 char *db_describe(PGconn *conn);
 

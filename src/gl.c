@@ -5,30 +5,6 @@
 #include "db.h"
 #include "stmt.h"
 
-/* COLUMN of every row of LINES as a PostgreSQL array literal ("{a,b}"; NULL stays NULL). */
-static char *
-array_literal(PGresult *lines, int column)
-{
-  GString *out = g_string_new("{");
-  for (int i = 0; i < PQntuples(lines); i++) {
-    if (i > 0)
-      g_string_append_c(out, ',');
-    if (PQgetisnull(lines, i, column)) {
-      g_string_append(out, "NULL");
-      continue;
-    }
-    g_string_append_c(out, '"');
-    for (const char *p = PQgetvalue(lines, i, column); *p; p++) {
-      if (*p == '"' || *p == '\\')
-        g_string_append_c(out, '\\');
-      g_string_append_c(out, *p);
-    }
-    g_string_append_c(out, '"');
-  }
-  g_string_append_c(out, '}');
-  return g_string_free(out, FALSE);
-}
-
 static gboolean
 post_lines(EodContext *ctx, const GlEntry *entry, PGresult *lines, gint64 *posted_fen, GError **error)
 {
@@ -39,9 +15,9 @@ post_lines(EodContext *ctx, const GlEntry *entry, PGresult *lines, gint64 *poste
     return FALSE;
   }
   g_autofree char *run = g_strdup_printf("%" G_GINT64_FORMAT, ctx->run_id);
-  g_autofree char *accounts = array_literal(lines, 0);
-  g_autofree char *debits = array_literal(lines, 1);
-  g_autofree char *credits = array_literal(lines, 2);
+  g_autofree char *accounts = db_array_of_column(lines, 0);
+  g_autofree char *debits = db_array_of_column(lines, 1);
+  g_autofree char *credits = db_array_of_column(lines, 2);
   const char *params[] = { ctx->date_str, entry->entry_type, entry->step, run, entry->posting_key,
                            entry->description, accounts, debits, credits };
   g_autoptr(PGresult) res = stmt_query_one(ctx->conn, "queries/gl/10_post_entry", G_N_ELEMENTS(params), params,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "exitcode.h"
+#include "group.h"
 #include "log.h"
 #include "stmt.h"
 
@@ -129,10 +130,9 @@ claim_shard(PGconn *shard_conn, const char *name, const char *group_id, GError *
                 strcmp(PQgetvalue(id, 0, 1), group_id) == 0 ? " (this group)" : " (another group)");
     return FALSE;
   }
-  if (strcmp(PQgetvalue(id, 0, 2), "0") != 0) {
+  if (strcmp(PQgetvalue(id, 0, 2), "t") == 0) {
     g_set_error(error, SHARD_ERROR, BT_EXIT_USAGE,
-                "shard %s: that database already holds %s users of its own; a shard joins a group empty",
-                name, PQgetvalue(id, 0, 2));
+                "shard %s: that database already holds users of its own; a shard joins a group empty", name);
     return FALSE;
   }
   const char *params[] = { name, group_id };
@@ -155,5 +155,50 @@ shard_add(PGconn *coordinator, const Config *config, const char *name, GError **
   if (!group || !claim_shard(shard_conn, name, PQgetvalue(group, 0, 0), error))
     return FALSE;
   const char *params[] = { name };
-  return stmt_exec(coordinator, SHARD_SQL("12_add_member"), 1, params, error);
+  /* then the group's reads of it: its foreign server, mappings, tables, the grp views */
+  return stmt_exec(coordinator, SHARD_SQL("12_add_member"), 1, params, error)
+         && group_attach_shard(coordinator, name, shard->host, shard->port, shard->dbname, error);
+}
+
+PGconn *
+shard_connect_member(PGconn *coordinator, const Config *config, const ConfigShard *shard, DbRole role,
+                     const char *command, GError **error)
+{
+  g_autoptr(PGconn) conn = shard_connect(config, shard, role, command, error);
+  if (!conn || !same_schema_version(coordinator, conn, shard->name, error))
+    return NULL;
+  g_autoptr(PGresult) group = stmt_query_one(coordinator, SHARD_SQL("18_group_id_read"), 0, NULL, error);
+  g_autoptr(PGresult) id = group ? stmt_query_one(conn, SHARD_SQL("13_identity"), 0, NULL, error) : NULL;
+  if (!id)
+    return NULL;
+  const char *name = PQgetisnull(id, 0, 0) ? NULL : PQgetvalue(id, 0, 0);
+  const char *gid = PQgetisnull(id, 0, 1) ? NULL : PQgetvalue(id, 0, 1);
+  if (name && strcmp(name, shard->name) == 0 && !PQgetisnull(group, 0, 0) && strcmp(gid, PQgetvalue(group, 0, 0)) == 0)
+    return g_steal_pointer(&conn);
+  g_autofree char *what = !name ? g_strdup("no shard of any group (was \"baitiao shard add\" run?)")
+                          : strcmp(name, shard->name) != 0 ? g_strdup_printf("shard %s", name)
+                                                           : g_strdup("that shard of another group");
+  g_set_error(error, SHARD_ERROR, BT_EXIT_USAGE,
+              "shard %s: the database [shard %s] connects to is %s: check its host, port and dbname in %s",
+              shard->name, shard->name, what, config->path);
+  return NULL;
+}
+
+gboolean
+shard_check_selected(PGconn *conn, const char *name, GError **error)
+{
+  g_autoptr(PGresult) has = stmt_query_one(conn, SHARD_SQL("19_has_identity"), 0, NULL, error);
+  if (!has)
+    return FALSE;
+  if (strcmp(PQgetvalue(has, 0, 0), "t") != 0)
+    return TRUE;   /* not migrated that far yet: `migrate up --shard NAME` is how it gets there */
+  g_autoptr(PGresult) id = stmt_query_one(conn, SHARD_SQL("13_identity"), 0, NULL, error);
+  if (!id)
+    return FALSE;
+  if (PQgetisnull(id, 0, 0) || strcmp(PQgetvalue(id, 0, 0), name) == 0)
+    return TRUE;
+  g_set_error(error, SHARD_ERROR, BT_EXIT_USAGE,
+              "--shard %s: that database is shard %s: check [shard %s]'s host, port and dbname", name,
+              PQgetvalue(id, 0, 0), name);
+  return FALSE;
 }

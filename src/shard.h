@@ -30,6 +30,18 @@ guint64 shard_hash(const char *key);
 PGconn *shard_connect(const Config *config, const ConfigShard *shard, DbRole role, const char *command,
                       GError **error);
 
+/* Connects to member SHARD as ROLE for the group's work (a load, a night), checking
+ * that the database there is that shard of this group (shard_identity) and at the
+ * coordinator's schema version: a configuration whose connections were swapped or
+ * point at another group's shard would otherwise route users to the wrong book. */
+PGconn *shard_connect_member(PGconn *coordinator, const Config *config, const ConfigShard *shard, DbRole role,
+                             const char *command, GError **error);
+
+/* `--shard NAME` on a database that is another shard (its shard_identity names another
+ * name) is refused; a database not yet added (no identity: migrate, products before
+ * `shard add`) is allowed. */
+gboolean shard_check_selected(PGconn *conn, const char *name, GError **error);
+
 /* The coordinator's members (shard add) against the configuration: a member the
  * configuration no longer names is refused (its users would be lost to the group),
  * and so is a configured shard not yet added (`baitiao shard add NAME`). Exit 2. */

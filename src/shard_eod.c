@@ -125,9 +125,9 @@ run_all(const Config *config, const ShardEodArgs *args, const char *const *extra
 
 /* The dates shard SHARD closed after AFTER (NULL: all), into a set of "YYYY-MM-DD". */
 static GHashTable *
-closed_since(const Config *config, const ConfigShard *shard, const char *after, GError **error)
+closed_since(PGconn *coordinator, const Config *config, const ConfigShard *shard, const char *after, GError **error)
 {
-  g_autoptr(PGconn) conn = shard_connect(config, shard, DB_ROLE_BATCH, "eod", error);
+  g_autoptr(PGconn) conn = shard_connect_member(coordinator, config, shard, DB_ROLE_BATCH, "eod", error);
   const char *params[] = { after };
   g_autoptr(PGresult) res = conn ? stmt_query(conn, SHARD_SQL("51_closed_since"), 1, params, error) : NULL;
   if (!res)
@@ -154,7 +154,8 @@ dates_all_closed(PGconn *coordinator, const Config *config, GError **error)
   const char *after = PQgetisnull(last, 0, 0) ? NULL : PQgetvalue(last, 0, 0);
   g_autoptr(GHashTable) common = NULL;
   for (guint i = 0; i < config->shards->len; i++) {
-    g_autoptr(GHashTable) dates = closed_since(config, g_ptr_array_index(config->shards, i), after, error);
+    g_autoptr(GHashTable) dates = closed_since(coordinator, config, g_ptr_array_index(config->shards, i), after,
+                                               error);
     if (!dates)
       return NULL;
     if (!common) {

@@ -98,24 +98,6 @@ read_rows(const char *path, const char *kind, const RouteRule *rule, FileRows *r
   return TRUE;
 }
 
-/* A text[] literal of the strings of KEYS (each quoted, '"' and '\' escaped). */
-static char *
-text_array(GPtrArray *keys)
-{
-  GString *out = g_string_new("{");
-  for (guint i = 0; i < keys->len; i++) {
-    g_string_append(out, i ? ",\"" : "\"");
-    for (const char *p = keys->pdata[i]; *p; p++) {
-      if (*p == '"' || *p == '\\')
-        g_string_append_c(out, '\\');
-      g_string_append_c(out, *p);
-    }
-    g_string_append_c(out, '"');
-  }
-  g_string_append_c(out, '}');
-  return g_string_free(out, FALSE);
-}
-
 /* An integer[] literal of LINES. */
 static char *
 int_array(const GArray *lines)
@@ -137,7 +119,7 @@ placed_keys(PGconn *coordinator, const RouteRule *rule, const FileRows *rows, co
   for (guint i = 0; i < rows->keys->len; i++)
     if (g_hash_table_add(distinct, rows->keys->pdata[i]))
       g_ptr_array_add(keys, rows->keys->pdata[i]);
-  g_autofree char *array = text_array(keys);
+  g_autofree char *array = db_array_literal((const char *const *) keys->pdata, keys->len);
   const char *params[] = { array, channel };
   g_autoptr(PGresult) res = stmt_query(coordinator, rule->directory, channel ? 2 : 1, params, error);
   if (!res)
@@ -226,7 +208,8 @@ connect_parts(PGconn *coordinator, const Config *config, Parts *ps, GError **err
     Part *p = &ps->parts[i];
     if (!p->shard)
       p->conn = coordinator;
-    else if (p->lines->len && !(p->conn = shard_connect(config, p->shard, DB_ROLE_BATCH, "load", error)))
+    else if (p->lines->len
+             && !(p->conn = shard_connect_member(coordinator, config, p->shard, DB_ROLE_BATCH, "load", error)))
       return FALSE;
   }
   return TRUE;
@@ -254,23 +237,13 @@ judge_parts(const char *kind, const char *channel, const char *path, Parts *ps, 
   return TRUE;
 }
 
-/* Column COL of every row of RES, for a text[] parameter. */
-static char *
-column_array(PGresult *res, int col)
-{
-  g_autoptr(GPtrArray) values = g_ptr_array_new();
-  for (int i = 0; i < PQntuples(res); i++)
-    g_ptr_array_add(values, PQgetvalue(res, i, col));
-  return text_array(values);
-}
-
 static gboolean
 place_accepted(PGconn *coordinator, const char *kind, const Part *p, const char *load_id, GError **error)
 {
   if (!p->accepted || PQntuples(p->accepted) == 0)
     return TRUE;
-  g_autofree char *first = column_array(p->accepted, 0);
-  g_autofree char *second = column_array(p->accepted, 1);
+  g_autofree char *first = db_array_of_column(p->accepted, 0);
+  g_autofree char *second = db_array_of_column(p->accepted, 1);
   if (strcmp(kind, "users") == 0) {
     const char *params[] = { first, p->shard->name, load_id };
     return stmt_exec(coordinator, SHARD_SQL("32_place_users"), 3, params, error);
@@ -513,7 +486,8 @@ finish_part(PGconn *coordinator, const Config *config, PGresult *todo, int row, 
   const char *channel = PQgetisnull(todo, row, 2) ? NULL : PQgetvalue(todo, row, 2);
   const char *name = PQgetvalue(todo, row, 3), *shard_name = PQgetvalue(todo, row, 4);
   const ConfigShard *shard = config_find_shard(config, shard_name);
-  g_autoptr(PGconn) conn = shard ? shard_connect(config, shard, DB_ROLE_BATCH, "load", error) : NULL;
+  g_autoptr(PGconn) conn = shard ? shard_connect_member(coordinator, config, shard, DB_ROLE_BATCH, "load", error)
+                                 : NULL;
   if (!conn)
     return FALSE;
   char *path = write_stored_file(coordinator, load_id, name, error);

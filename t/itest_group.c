@@ -169,11 +169,11 @@ test_attach_makes_servers_mappings_and_views(void)
     "SELECT count(*) || ' ' || string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c"
     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'grp' AND c.relkind = 'v'");
   /* sql/0067's tables and those the group's reports read (sql/0068) */
-  ITEST_ASSERT_STR_EQ(views, "28 allocations,business_calendar,eod_missing_overrides,gl_accounts,gl_daily_balances,"
-                             "inbox_orders,inbox_refunds,inbox_repayments,installments,job_runs,journal_chain_heads,"
-                             "journal_entries,journal_lines,load_files,loan_snapshots,loans,penalty_accruals,"
-                             "recon_breaks,recon_runs,refund_applications,risk_aging,risk_roll,risk_vintage,"
-                             "settlement_lines,shard_identity,statements,users,writeoffs");
+  ITEST_ASSERT_STR_EQ(views, "29 allocations,business_calendar,eod_missing_overrides,gl_accounts,gl_daily_balances,"
+                             "group_users_digest,inbox_orders,inbox_refunds,inbox_repayments,installments,job_runs,"
+                             "journal_chain_heads,journal_entries,journal_lines,load_files,loan_snapshots,loans,"
+                             "penalty_accruals,recon_breaks,recon_runs,refund_applications,risk_aging,risk_roll,"
+                             "risk_vintage,settlement_lines,shard_identity,statements,users,writeoffs");
   PQfinish(owner);
   /* the report and batch roles read the shards through their own mappings */
   g_autofree char *users = itest_db_value(g.coord, "baitiao_report",
@@ -331,6 +331,25 @@ test_group_recon_names_every_difference(void)
   ITEST_ASSERT_CONTAINS(t->out, "\n16 break(s)\n");
 }
 
+/* The same number of users on a shard, one of them another: the digests differ, so that
+ * shard's ids are read and the two named; no user is on two shards. */
+static void
+test_a_user_swapped_for_another_is_found(void)
+{
+  g_auto(Group) g = { 0 };
+  group_new(&g, NULL);
+  exec_in(g.s1, "baitiao_owner", "UPDATE users SET user_id = 'u5' WHERE user_id = 'u2'");
+  g_autoptr(ItestRun) r = run_group(&g, (const char *[]) { "group", "recon", "--format", "csv", NULL });
+  CU_ASSERT_EQUAL(r->status, 3);
+  ITEST_ASSERT_STR_EQ(r->out, "check_id,break_type,break_key,shard,expected_fen,actual_fen,diff_fen\r\n"
+                              "G3,NOT_ON_SHARD,s1:u2,s1,,,\r\n"
+                              "G3,NOT_IN_DIRECTORY,s1:u5,s1,,,\r\n");
+  g_autoptr(ItestRun) t = run_group(&g, (const char *[]) { "group", "recon", NULL });
+  /* G3: s1's 3 ids compared one by one (u1, u2, u5), s2's 1 by its digest; G4 read all 3 */
+  ITEST_ASSERT_CONTAINS(t->out, "  G3                4                     0.00       2  BREAKS");
+  ITEST_ASSERT_CONTAINS(t->out, "  G4                3                     0.00       0  ok");
+}
+
 static void
 test_an_unreachable_shard_is_75_naming_it(void)
 {
@@ -465,6 +484,7 @@ CU_TestInfo itest_group_cases[] = {
   { "group gl is the sum of the shards", test_group_gl_is_the_sum_of_the_shards },
   { "group recon of a consistent group is clean", test_group_recon_of_a_consistent_group_is_clean },
   { "group recon names every difference", test_group_recon_names_every_difference },
+  { "a user swapped for another is found", test_a_user_swapped_for_another_is_found },
   { "an unreachable shard is 75 naming it", test_an_unreachable_shard_is_75_naming_it },
   { "group needs the coordinator of a group", test_group_needs_the_coordinator_of_a_group },
   { "the group's books are the one database's", test_the_groups_books_are_the_one_databases },

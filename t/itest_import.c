@@ -179,7 +179,8 @@ run_nights(const char *config, const char *out, int days)
 static void
 test_import_audit_nights(void)
 {
-  g_autofree char *out = gen_book_into("import-book", "300", "3", NULL);
+  /* issue 15: an import, seven nights, and the full audit clean after both */
+  g_autofree char *out = gen_book_into("import-book", "300", "7", NULL);
   g_autofree char *book = g_build_filename(out, "book", NULL);
   g_autofree char *config = NULL;
   g_autofree char *db = fresh_db("import_book", &config);
@@ -223,8 +224,8 @@ test_import_audit_nights(void)
     "   AND (SELECT sum(amount_fen) FROM credit_balance_movements) = (SELECT sum(credit_balance_fen) FROM users)");
   ITEST_ASSERT_STR_EQ(cb, "t");
   assert_audit_clean(c, CUTOVER);
-  run_nights(config, out, 3);
-  assert_audit_clean(c, "2026-03-03");
+  run_nights(config, out, 7);
+  assert_audit_clean(c, "2026-03-07");
   /* the nights did grow the book here: orders were originated and repayments applied */
   g_autofree char *grown = itest_query(c,
     "SELECT (SELECT count(*) > 0 FROM loans WHERE origination_date > '" CUTOVER "')"
@@ -626,7 +627,7 @@ test_bulk_load_guard(void)
 }
 
 CU_TestInfo itest_import_cases[] = {
-  { "import, full audit, three nights, rerun", test_import_audit_nights },
+  { "import, full audit, seven nights, full audit, rerun", test_import_audit_nights },
   { "bad rows refuse their loans", test_refusals },
   ITEST_FAULT_CASE("control total, kill, database with dates", test_whole_import_refused)
   { "gen --book --active: dormant users, same active users", test_import_dormant_users },
