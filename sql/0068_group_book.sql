@@ -282,9 +282,9 @@ $$;
 
 -- Makes schema grp_book afresh: a function and a view per group_book_tables row, then the
 -- clones of group_book_functions. Returns how many relations it made. The bodies are
--- checked as they are made when every grp view they read exists (a database whose shards
--- were attached before this migration gets the new grp views at its next attach: until
--- then a report of the group fails naming the missing relation).
+-- checked as they are made when every grp view they read exists (else they are made
+-- unchecked, with a warning, and a report of the group fails naming the missing relation
+-- until the shards are attached again).
 CREATE FUNCTION group_book_build()
 RETURNS integer
 LANGUAGE plpgsql
@@ -335,8 +335,44 @@ REVOKE EXECUTE ON FUNCTION group_book_is_id(text, oid, "char"), group_book_rows_
     group_book_columns(regclass), group_book_body(regclass, text, boolean), group_book_type(oid),
     group_book_clone(regprocedure), group_book_build() FROM baitiao_batch, baitiao_report;
 
--- grp's views of the tables added above, empty until a shard is attached; then grp_book.
--- A group already attached keeps its views until its shards are attached again.
-SELECT CASE WHEN EXISTS (SELECT FROM shard_members m WHERE to_regnamespace(quote_ident('shard_' || m.shard)) IS NOT NULL)
-            THEN NULL ELSE group_rebuild_views() END;
+-- The foreign tables of group_tables that an attached shard's schema shard_NAME lacks, made
+-- from the coordinator's own definitions (same schema version on every member, so the same
+-- columns), without asking the shard: a table added to group_tables by a migration is then
+-- readable at once, and group_rebuild_views, which unions every attached shard's tables,
+-- does not fail at the first re-attach on a shard not yet re-imported (the next attach
+-- imports them afresh from the shard as usual). Returns how many it made.
+CREATE FUNCTION group_define_foreign_tables()
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = baitiao, pg_catalog, pg_temp
+AS $$
+DECLARE
+    v record;
+    v_n integer := 0;
+BEGIN
+    FOR v IN
+        SELECT 'shard_' || m.shard AS schema_name, c.relname, t.table_name
+          FROM shard_members m CROSS JOIN group_tables t JOIN pg_class c ON c.oid = t.table_name
+         WHERE to_regnamespace(quote_ident('shard_' || m.shard)) IS NOT NULL
+           AND to_regclass(format('%I.%I', 'shard_' || m.shard, c.relname)) IS NULL
+         ORDER BY 1, 2
+    LOOP
+        EXECUTE format('CREATE FOREIGN TABLE %I.%I (%s) SERVER %I OPTIONS (schema_name %L, table_name %L)',
+                       v.schema_name, v.relname,
+                       (SELECT string_agg(format('%I %s', a.attname, format_type(a.atttypid, a.atttypmod)), ', '
+                                          ORDER BY a.attnum)
+                          FROM pg_attribute a WHERE a.attrelid = v.table_name AND a.attnum > 0 AND NOT a.attisdropped),
+                       v.schema_name, 'baitiao', v.relname);
+        EXECUTE format('GRANT SELECT ON %I.%I TO baitiao_batch, baitiao_report', v.schema_name, v.relname);
+        v_n := v_n + 1;
+    END LOOP;
+    RETURN v_n;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION group_define_foreign_tables() FROM baitiao_batch, baitiao_report;
+
+-- grp's views of the tables added above (empty until a shard is attached; over the shards
+-- already attached, through the foreign tables just defined), then grp_book.
+SELECT group_define_foreign_tables();
+SELECT group_rebuild_views();
 SELECT group_book_build();

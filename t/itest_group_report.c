@@ -8,6 +8,7 @@
  * they must be instead. The workbooks foot to the group's GL exactly as the one
  * database's do (foot_check.py, openpyxl). A spec reading a relation the group's book
  * lacks fails by name: nothing falls back to the coordinator's own empty tables. */
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -552,6 +553,52 @@ test_an_unreachable_shard_stops_the_groups_report(void)
   CU_ASSERT_EQUAL(again->status, 0);
 }
 
+/* A group whose shards were attached before the group's book existed (coordinator and
+ * shards at the migration before sql/0068): `migrate up` of the group defines the new
+ * tables' foreign tables without asking the shards, so the views of every attached shard
+ * rebuild at each re-attach, and the group's book reads the shards. */
+static void
+test_a_group_attached_before_its_book_reads_it_after_migrate_up(void)
+{
+  g_autofree char *old_sql = itest_copy_sql_dir();
+  g_autoptr(GPtrArray) later = files_of(old_sql, ".sql");
+  for (guint i = 0; i < later->len; i++)
+    if (strcmp(later->pdata[i], "0068") >= 0) {
+      g_autofree char *path = g_build_filename(old_sql, later->pdata[i], NULL);
+      CU_ASSERT_FATAL(g_unlink(path) == 0);
+    }
+  g_autofree char *env_sql = g_strconcat("BAITIAO_SQL_DIR=", old_sql, NULL);
+  const char *old_env[] = { env_sql, NULL };
+  g_autofree char *coord = itest_create_db("grprep_up_c", FALSE);
+  g_autofree char *s1 = itest_create_db("grprep_up_s", FALSE);
+  g_autofree char *s2 = itest_create_db("grprep_up_s", FALSE);
+  bootstrap_coordinator(coord);
+  g_autofree char *shards = g_strdup_printf("[shards]\nnames=s1,s2\n[shard s1]\ndbname=%s\n[shard s2]\ndbname=%s\n",
+                                            s1, s2);
+  g_autofree char *config = itest_write_config(coord, shards);
+  g_autoptr(ItestRun) old = itest_baitiao_config(config, (const char *[]) { "migrate", "up", "--quiet", NULL }, old_env);
+  CU_ASSERT_EQUAL_FATAL(old->status, 0);
+  run_ok(config, (const char *[]) { "shard", "add", "s1", "--quiet", NULL });
+  run_ok(config, (const char *[]) { "shard", "add", "s2", "--quiet", NULL });
+  g_autofree char *before = itest_db_value(coord, "baitiao_report", "SELECT to_regnamespace('grp_book') IS NULL");
+  ITEST_ASSERT_STR_EQ(before, "t");
+  run_ok(config, (const char *[]) { "migrate", "up", "--quiet", NULL });
+  PGconn *c = itest_connect(s2, "baitiao_owner");
+  itest_exec(c, "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ('u9', 100000, 5)");
+  PQfinish(c);
+  g_autofree char *read = itest_db_value(coord, "baitiao_report",
+    "SELECT (SELECT count(*) FROM grp_book.statements) || ' ' || (SELECT string_agg(user_id, ',') FROM grp_book.users)");
+  ITEST_ASSERT_STR_EQ(read, "0 u9");
+  /* the report passes the group's checks and stops at the date: none closed yet */
+  g_autofree char *specs = itest_top_file("reports", NULL);
+  g_autofree char *out = g_build_filename(itest_tmpdir(), "grprep-up-out", NULL);
+  CU_ASSERT_FATAL(g_mkdir_with_parents(out, 0755) == 0);
+  g_autoptr(ItestRun) r = itest_baitiao_config(config, (const char *[]) { "report", "aging", "--specs", specs, "--out",
+                                                                           out, NULL }, NULL);
+  CU_ASSERT_EQUAL(r->status, 1);
+  ITEST_ASSERT_CONTAINS(r->err, "the group has closed no business date yet");
+}
+
 CU_TestInfo itest_group_report_cases[] = {
   { "every csv report of the group is the one database's", test_every_csv_report_of_the_group_is_the_one_databases },
   { "the group's runs and chain heads are the shards'", test_the_groups_runs_and_chain_heads_are_the_shards },
@@ -560,5 +607,7 @@ CU_TestInfo itest_group_report_cases[] = {
   { "each shard's report is its part of the group's", test_each_shards_report_is_its_part_of_the_groups },
   { "a group report reads nothing but the group's book", test_a_group_report_reads_nothing_but_the_groups_book },
   { "an unreachable shard stops the group's report", test_an_unreachable_shard_stops_the_groups_report },
+  { "a group attached before its book reads it after migrate up",
+    test_a_group_attached_before_its_book_reads_it_after_migrate_up },
   CU_TEST_INFO_NULL,
 };
