@@ -2,7 +2,9 @@
  * business date into NAME_YYYYMMDD.xlsx files, as the read-only report role; lists
  * the reports (no NAME, or --list); --all renders them --jobs at a time, each in a
  * child process of its own that reads the snapshot the parent exported; --format csv
- * writes each sheet as a CSV file instead (report_csv.c). */
+ * writes each sheet as a CSV file instead (report_csv.c). With a sharded configuration and
+ * no --shard, the reports are the group's: at the coordinator, over every shard, reading
+ * the group's book (schema grp_book, sql/0068) of a date the whole group closed. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,9 +15,12 @@
 
 #include "commands.h"
 #include "db.h"
+#include "group.h"
 #include "log.h"
 #include "output.h"
 #include "report.h"
+#include "shard.h"
+#include "stmt.h"
 
 static const char sql_last_closed[] =
   "SELECT coalesce(max(business_date)::text, '') FROM business_calendar WHERE status = 'CLOSED'";
@@ -102,6 +107,65 @@ resolve_date(PGconn *conn, const char *asked, GError **error)
     return NULL;
   }
   return g_strdup(asked);
+}
+
+/* The group's date: the one asked for, which every shard must have closed and the group
+ * with them (group_closed_dates), or else the group's last closed date. */
+static char *
+resolve_group_date(PGconn *conn, const char *asked, GError **error)
+{
+  if (!asked) {
+    g_autoptr(PGresult) res = stmt_query_one(conn, "queries/report/10_group_last_closed", 0, NULL, error);
+    if (!res)
+      return NULL;
+    if (!*PQgetvalue(res, 0, 0)) {
+      g_set_error(error, REPORT_ERROR, REPORT_ERROR_DATE,
+                  "the group has closed no business date yet (group_closed_dates is empty): nothing to report");
+      return NULL;
+    }
+    return g_strdup(PQgetvalue(res, 0, 0));
+  }
+  const char *params[] = { asked };
+  g_autoptr(PGresult) res = stmt_query_one(conn, "queries/report/11_group_date_status", 1, params, error);
+  if (!res)
+    return NULL;
+  if (g_str_equal(PQgetvalue(res, 0, 0), "t"))
+    return g_strdup(asked);
+  const char *first = PQgetvalue(res, 0, 3), *last = PQgetvalue(res, 0, 4);
+  g_autofree char *after = *last ? g_strdup_printf("; the group's last closed date is %s", last)
+                                 : g_strdup(": the group has closed no date yet");
+  if (*first && strcmp(asked, first) < 0)
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_DATE, "business date %s is before the group's first closed date %s: "
+                "there is nothing to report", asked, first);
+  else
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_DATE, "business date %s is not closed for the group: %s of its %s "
+                "shard(s) closed it%s", asked, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), after);
+  return NULL;
+}
+
+/* Before a report of the group: every member configured (exit 2 otherwise), read by the
+ * group's views (a member never attached would be left out of every figure), the group's
+ * book made (sql/0068), and every shard answering (exit 75 naming it). */
+static gboolean
+group_ready(PGconn *conn, const Config *config, GError **error)
+{
+  if (!shard_check_topology(conn, config, error))
+    return FALSE;
+  g_autoptr(PGresult) res = stmt_query_one(conn, "queries/report/12_group_unattached", 0, NULL, error);
+  if (!res)
+    return FALSE;
+  if (*PQgetvalue(res, 0, 0)) {
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_SQL, "shard(s) %s of the group are not attached to the group's "
+                "reads: their users would be missing from every figure (baitiao shard add NAME attaches one)",
+                PQgetvalue(res, 0, 0));
+    return FALSE;
+  }
+  if (!g_str_equal(PQgetvalue(res, 0, 1), "t")) {
+    g_set_error(error, REPORT_ERROR, REPORT_ERROR_SQL, "the coordinator has no group book (schema grp_book): "
+                "baitiao migrate up applies sql/0068");
+    return FALSE;
+  }
+  return group_probe_shards(conn, error);
 }
 
 static int
@@ -511,7 +575,11 @@ body(CliRun *run, GError **error)
   PGconn *conn = cli_connect(run, error);
   if (!conn)
     return FALSE;
-  g_autofree char *date = resolve_date(conn, o->date, error);
+  /* --shard NAME made the configuration that shard's alone: sharded here is the group */
+  gboolean group = config_sharded(config);
+  if (group && !group_ready(conn, config, error))
+    return FALSE;
+  g_autofree char *date = group ? resolve_group_date(conn, o->date, error) : resolve_date(conn, o->date, error);
   if (!date)
     return FALSE;
   ReportRequest req = {
@@ -519,6 +587,7 @@ body(CliRun *run, GError **error)
     .out_dir = o->out_dir,
     .lang = o->lang && g_str_equal(o->lang, "en") ? REPORT_LANG_EN : REPORT_LANG_ZH,
     .timezone = config->report_timezone,
+    .group = group,
   };
   RenderFn render = o->format && g_str_equal(o->format, "csv") ? report_render_csv : report_render;
   guint jobs = o->jobs > 0 ? (guint) o->jobs : g_get_num_processors();
@@ -532,12 +601,14 @@ const CliCommand cmd_report = {
   .summary = "write the finance reports (XLSX or CSV) of a closed business date, or list them",
   .description =
     "Write the finance reports of a closed business date as NAME_YYYYMMDD.xlsx.\n"
-    "Without NAME (or with --list) it lists the reports.",
+    "Without NAME (or with --list) it lists the reports.\n"
+    "With [shards] configured: the group's reports at the coordinator, over every shard, of a\n"
+    "date the whole group closed; --shard NAME: that shard's own.",
   .args = "[NAME | --all | --list]",
   .min_args = 0,
   .max_args = 1,
   .db = CLI_DB_REPORT,
-  .flags = CLI_FLAG_CONNECT_IN_BODY,
+  .flags = CLI_FLAG_CONNECT_IN_BODY | CLI_FLAG_GROUP,
   .options = options,
   .validate = validate,
   .body = body,

@@ -24,6 +24,7 @@
 #include "fault.h"
 #include "log.h"
 #include "report_foot.h"
+#include "stmt.h"
 
 G_DEFINE_QUARK(report-error-quark, report_error)
 
@@ -1213,7 +1214,9 @@ report_snapshot_begin(PGconn *conn, const ReportRequest *req, GError **error)
   if (import_snapshot(&r, error) && db_exec(conn, "report_plan_for_all_rows", sql_plan_for_all_rows, 0, NULL, error)
       && db_exec(conn, "report_iso_dates", sql_iso_dates, 0, NULL, error)) {
     g_autoptr(PGresult) zone = db_query_one(conn, "report_set_timezone", sql_set_timezone, 1, tz, error);
-    if (zone)
+    g_autoptr(PGresult) path = zone && req->group
+                                 ? stmt_query_one(conn, "queries/report/20_group_search_path", 0, NULL, error) : NULL;
+    if (zone && (path || !req->group))
       return TRUE;
   }
   db_rollback(conn);

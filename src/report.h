@@ -91,6 +91,9 @@ typedef struct {
   const char *timezone;        /* IANA zone of the times shown ([report] timezone); NULL: REPORT_DEFAULT_TIMEZONE */
   const char *snapshot;        /* NULL: a snapshot of its own; else one exported by
                                 * pg_export_snapshot() (`report --jobs`), read instead */
+  gboolean group;              /* CONN is the coordinator of a sharded group: the snapshot
+                                * reads the group's book, schema grp_book (sql/0068), as its
+                                * only search path besides pg_catalog */
 } ReportRequest;
 
 #define REPORT_DEFAULT_TIMEZONE "Asia/Shanghai"

@@ -17,6 +17,7 @@ extern CU_TestInfo itest_finepoints_cases[];
 extern CU_TestInfo itest_footing_cases[];
 extern CU_TestInfo itest_gen_cases[];
 extern CU_TestInfo itest_group_cases[];
+extern CU_TestInfo itest_group_report_cases[];
 extern CU_TestInfo itest_hardening_cases[];
 extern CU_TestInfo itest_import_cases[];
 extern CU_TestInfo itest_intake_cases[];
@@ -57,6 +58,7 @@ main(int argc, char **argv)
     { "footing", NULL, NULL, NULL, NULL, itest_footing_cases },
     { "gen", NULL, NULL, NULL, NULL, itest_gen_cases },
     { "group", NULL, NULL, NULL, NULL, itest_group_cases },
+    { "group_report", NULL, NULL, NULL, NULL, itest_group_report_cases },
     { "hardening", NULL, NULL, NULL, NULL, itest_hardening_cases },
     { "import", NULL, NULL, NULL, NULL, itest_import_cases },
     { "intake", NULL, NULL, NULL, NULL, itest_intake_cases },
