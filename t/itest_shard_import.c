@@ -196,7 +196,7 @@ assert_group_is_one_database(const Group *g)
       fprintf(stderr, "\n  table %s differs between one database and the group\n", *t);
     ITEST_ASSERT_STR_EQ(got, want);
   }
-  g_autofree char *gl_one = itest_db_value(one, "baitiao_report", GL_SQL("gl_daily_balances", ""));
+  g_autofree char *gl_one = itest_db_value(one, "baitiao_report", GL_SQL("gl_daily_balances", "sum"));
   g_autofree char *gl_group = itest_db_value(g->coord, "baitiao_report", GL_SQL("grp.gl_daily_balances", "sum"));
   CU_ASSERT_TRUE(gl_one && strstr(gl_one, "1122,0,"));
   ITEST_ASSERT_STR_EQ(gl_group, gl_one);
@@ -383,14 +383,15 @@ test_refusals_name_the_original_lines(void)
   ITEST_ASSERT_STR_EQ(ng, expect);
 }
 
-/* Killed after the first shard committed its part: the group is not closed, the rerun
- * imports on the other two only, and the book is the one database's. */
+/* Killed at FAULT; then IMPORTED shards have the book, the coordinator has the decision
+ * with no shard recorded, the group is not closed; the rerun imports where it is missing
+ * (saying SAYS) and the book is the one database's. */
 static void
-test_a_kill_between_the_shards_then_rerun_completes(void)
+kill_then_rerun(const char *fault, int imported_then, const char *says)
 {
   g_auto(Group) g = { 0 };
   group_new(&g);
-  g_autoptr(ItestRun) killed = import(g.config, book(), "kill:after-commit:import");
+  g_autoptr(ItestRun) killed = import(g.config, book(), fault);
   CU_ASSERT_EQUAL(killed->status, 128 + 9);
   g_autofree char *half = itest_db_value(g.coord, "baitiao_report",
     "SELECT (SELECT count(*) FROM group_import_shards WHERE imported_at IS NULL) || ' '"
@@ -401,13 +402,29 @@ test_a_kill_between_the_shards_then_rerun_completes(void)
     g_autofree char *n = itest_db_value(g.shard[i], "baitiao_report", "SELECT count(*) FROM import_runs");
     imported += n && strcmp(n, "1") == 0;
   }
-  CU_ASSERT_EQUAL(imported, 1);
+  CU_ASSERT_EQUAL(imported, imported_then);
   g_autoptr(ItestRun) r = import(g.config, book(), NULL);
   if (r->status != 0)
     fprintf(stderr, "\n  rerun: %s%s\n", r->out, r->err);
   CU_ASSERT_EQUAL_FATAL(r->status, 0);
-  ITEST_ASSERT_CONTAINS(r->out, "  s1: had imported its part before\n");
+  ITEST_ASSERT_CONTAINS(r->out, says);
   assert_group_is_one_database(&g);
+}
+
+/* The first pass of after-commit:import is the coordinator's decision: killed there, no
+ * shard has committed and the rerun imports on all three. */
+static void
+test_a_kill_after_the_decision_then_rerun_completes(void)
+{
+  kill_then_rerun("kill:after-commit:import@1", 0, "  s1: import 2, ");
+}
+
+/* The second pass is the first shard's commit: killed there, before the coordinator
+ * heard of it, the rerun finds s1's part imported and imports on s2 and s3. */
+static void
+test_a_kill_between_the_shards_then_rerun_completes(void)
+{
+  kill_then_rerun("kill:after-commit:import@2", 1, "  s1: had imported its part before\n  s2: import 2, ");
 }
 
 /* A group that has business dates, on a shard or as the group's, is refused with nothing
@@ -440,6 +457,7 @@ CU_TestInfo itest_shard_import_cases[] = {
   { "one database and three shards book the same", test_one_database_and_three_shards_book_the_same },
   { "a bad control line refuses everything everywhere", test_a_bad_control_line_refuses_everything_everywhere },
   { "refusals name the original lines", test_refusals_name_the_original_lines },
+  ITEST_FAULT_CASE("a kill after the decision, then a rerun completes", test_a_kill_after_the_decision_then_rerun_completes)
   ITEST_FAULT_CASE("a kill between the shards, then a rerun completes", test_a_kill_between_the_shards_then_rerun_completes)
   { "a group that has run is refused", test_a_group_that_has_run_is_refused },
   CU_TEST_INFO_NULL,
