@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "itest.h"
+#include "shard_import.h"
 
 #define CUTOVER "2026-02-28"
 
@@ -172,18 +173,17 @@ union_rows(const Group *g, const char *table, int per_shard[3])
 
 /* The cut-over date's GL, account by account, at the coordinator as the sum of the
  * shards (grp views) or of one database. */
-#define GL_SQL(rel, sum) \
+#define GL_DATE_SQL(rel, sum, date) \
   "SELECT string_agg(concat_ws(',', account_code, o, d, c, z), ' ' ORDER BY account_code) FROM (SELECT account_code," \
   " " sum "(opening_fen) o, " sum "(debit_fen) d, " sum "(credit_fen) c, " sum "(closing_fen) z FROM " rel \
-  " WHERE business_date = '" CUTOVER "' GROUP BY account_code) x"
+  " WHERE business_date = '" date "' GROUP BY account_code) x"
+#define GL_SQL(rel, sum) GL_DATE_SQL(rel, sum, CUTOVER)
 
-/* The group's book is the one database's: every table by natural keys, every user on
- * one shard and in the directory under it, the opening GL to the fen. */
+/* Every table of TABLES in the shards together is ONE's, by natural keys. */
 static void
-assert_group_is_one_database(const Group *g)
+assert_tables_equal(const Group *g, const char *one, const char *const *tables_of)
 {
-  const char *one = one_database();
-  for (const char *const *t = tables; *t; t++) {
+  for (const char *const *t = tables_of; *t; t++) {
     g_autofree char *sql = rows_sql(*t);
     g_autofree char *want = itest_db_value(one, "baitiao_owner", sql);
     int per_shard[3];
@@ -196,6 +196,15 @@ assert_group_is_one_database(const Group *g)
       fprintf(stderr, "\n  table %s differs between one database and the group\n", *t);
     ITEST_ASSERT_STR_EQ(got, want);
   }
+}
+
+/* The group's book is the one database's: every table by natural keys, every user on
+ * one shard and in the directory under it, the opening GL to the fen. */
+static void
+assert_group_is_one_database(const Group *g)
+{
+  const char *one = one_database();
+  assert_tables_equal(g, one, tables);
   g_autofree char *gl_one = itest_db_value(one, "baitiao_report", GL_SQL("gl_daily_balances", "sum"));
   g_autofree char *gl_group = itest_db_value(g->coord, "baitiao_report", GL_SQL("grp.gl_daily_balances", "sum"));
   CU_ASSERT_TRUE(gl_one && strstr(gl_one, "1122,0,"));
@@ -403,12 +412,20 @@ kill_then_rerun(const char *fault, int imported_then, const char *says)
     imported += n && strcmp(n, "1") == 0;
   }
   CU_ASSERT_EQUAL(imported, imported_then);
+  /* what the group's night would be told (shard_import_check_finished) */
+  PGconn *c = itest_connect(g.coord, "baitiao_batch");
+  g_autoptr(GError) error = NULL;
+  CU_ASSERT_FALSE(shard_import_check_finished(c, &error));
+  ITEST_ASSERT_CONTAINS(error ? error->message : NULL, "the group's opening book of cut-over " CUTOVER
+                        " (group import 1) is not imported on shard(s) s1, s2, s3 yet");
   g_autoptr(ItestRun) r = import(g.config, book(), NULL);
   if (r->status != 0)
     fprintf(stderr, "\n  rerun: %s%s\n", r->out, r->err);
   CU_ASSERT_EQUAL_FATAL(r->status, 0);
   ITEST_ASSERT_CONTAINS(r->out, says);
   assert_group_is_one_database(&g);
+  CU_ASSERT_TRUE(shard_import_check_finished(c, NULL));
+  PQfinish(c);
 }
 
 /* The first pass of after-commit:import is the coordinator's decision: killed there, no
@@ -453,6 +470,56 @@ test_a_group_that_has_run_is_refused(void)
   assert_nothing_stored(&g);
 }
 
+/* The day files gen wrote for the day after the cut-over, loaded through CONFIG, then
+ * the night: its exit status (3: the settlement files' planted R7 breaks). */
+static int
+first_night(const char *config)
+{
+  g_autofree char *out = g_path_get_dirname(book());
+  const char *kinds[] = { "orders", "refunds", "repayments" };
+  for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++) {
+    g_autofree char *path = g_strdup_printf("%s/20260301/%s.csv", out, kinds[k]);
+    run_ok(config, (const char *[]) { "load", kinds[k], path, NULL });
+  }
+  g_autoptr(ItestRun) night = itest_baitiao_config(config, (const char *[]) { "eod", "--quiet", NULL }, NULL);
+  if (night->status != 0 && night->status != 3)
+    fprintf(stderr, "\n  eod: %s%s\n", night->out, night->err);
+  return night->status;
+}
+
+/* The first night after the cut-over, on one database and on the group: the same book. */
+static void
+test_the_first_night_after_it_is_the_same(void)
+{
+  g_autofree char *one = itest_create_db("gi_one_night", TRUE);
+  load_products(one);
+  g_autofree char *one_config = itest_write_config(one, NULL);
+  g_autoptr(ItestRun) r1 = import(one_config, book(), NULL);
+  CU_ASSERT_EQUAL_FATAL(r1->status, 0);
+  int status_one = first_night(one_config);
+  CU_ASSERT_TRUE_FATAL(status_one == 0 || status_one == 3);
+  g_auto(Group) g = { 0 };
+  group_new(&g);
+  g_autoptr(ItestRun) r = import(g.config, book(), NULL);
+  CU_ASSERT_EQUAL_FATAL(r->status, 0);
+  CU_ASSERT_EQUAL(first_night(g.config), status_one);
+  const char *night_tables[] = { "users", "loans", "installments", "credit_balance_movements", "allocations",
+                                 "penalty_accruals", "loan_snapshots", "statements", NULL };
+  assert_tables_equal(&g, one, night_tables);
+  g_autofree char *grown = itest_db_value(one, "baitiao_report",
+    "SELECT (SELECT count(*) FROM loans WHERE origination_date > '" CUTOVER "') > 0"
+    " AND (SELECT count(*) FROM allocations) > 0");
+  ITEST_ASSERT_STR_EQ(grown, "t");
+  g_autofree char *gl_one = itest_db_value(one, "baitiao_report", GL_DATE_SQL("gl_daily_balances", "sum", "2026-03-01"));
+  g_autofree char *gl_group = itest_db_value(g.coord, "baitiao_report",
+                                             GL_DATE_SQL("grp.gl_daily_balances", "sum", "2026-03-01"));
+  CU_ASSERT_TRUE(gl_one && strlen(gl_one) > 50);
+  ITEST_ASSERT_STR_EQ(gl_group, gl_one);
+  g_autofree char *closed = itest_db_value(g.coord, "baitiao_report",
+    "SELECT string_agg(business_date::text, ' ' ORDER BY business_date) FROM group_closed_dates");
+  ITEST_ASSERT_STR_EQ(closed, CUTOVER " 2026-03-01");
+}
+
 CU_TestInfo itest_shard_import_cases[] = {
   { "one database and three shards book the same", test_one_database_and_three_shards_book_the_same },
   { "a bad control line refuses everything everywhere", test_a_bad_control_line_refuses_everything_everywhere },
@@ -460,5 +527,6 @@ CU_TestInfo itest_shard_import_cases[] = {
   ITEST_FAULT_CASE("a kill after the decision, then a rerun completes", test_a_kill_after_the_decision_then_rerun_completes)
   ITEST_FAULT_CASE("a kill between the shards, then a rerun completes", test_a_kill_between_the_shards_then_rerun_completes)
   { "a group that has run is refused", test_a_group_that_has_run_is_refused },
+  { "the first night after it is the same", test_the_first_night_after_it_is_the_same },
   CU_TEST_INFO_NULL,
 };
