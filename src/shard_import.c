@@ -408,6 +408,13 @@ typedef struct {
   char *other_cutover;     /* another set's group import, or NULL */
 } GroupState;
 
+static void
+group_state_clear(GroupState *st)
+{
+  g_clear_pointer(&st->other_cutover, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(GroupState, group_state_clear)
+
 static gboolean
 group_state(PGconn *coordinator, const ImportManifest *m, GroupState *st, GError **error)
 {
@@ -641,10 +648,9 @@ import_under_locks(PGconn *coordinator, const Config *config, const char *dir, S
                    GError **error)
 {
   g_auto(ImportManifest) m = { 0 };
-  GroupState st = { 0 };
+  g_auto(GroupState) st = { 0 };
   if (!import_read_manifest(dir, &m, error) || !group_state(coordinator, &m, &st, error))
     return FALSE;
-  g_autofree char *other = st.other_cutover;
   g_strlcpy(r->cutover, m.cutover, sizeof r->cutover);
   r->load_id = st.load_id;
   if (st.done) {
