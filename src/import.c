@@ -122,7 +122,7 @@ typedef struct {
 } ImpLoan;
 
 typedef struct {
-  gint64 rows;
+  gint64 rows;            /* counted by import_control_add */
   gint64 total_fen;
   gboolean listed;
   gint64 listed_rows;
@@ -130,8 +130,12 @@ typedef struct {
   gint64 line;
 } Control;
 
-enum { F_USERS, F_LOANS, F_INST, F_CREDIT, F_N };
+enum { F_USERS = IMPORT_FILE_USERS, F_LOANS = IMPORT_FILE_LOANS, F_INST = IMPORT_FILE_INSTALLMENTS,
+       F_CREDIT = IMPORT_FILE_CREDIT, F_N = IMPORT_N_FILES };
 static const char *const file_names[F_N] = { IMPORT_USERS, IMPORT_LOANS, IMPORT_INSTALLMENTS, IMPORT_CREDIT };
+/* The column a file's control total adds up: credit_limit, principal, principal, amount. */
+static const guint total_fields[F_N] = { 1, 4, 4, 1 };
+static const char *const *header_of(int which);
 
 typedef struct {
   const char *dir;
@@ -287,12 +291,21 @@ parse_choice(const char *s, const char *const *choices, guint8 *index)
 
 typedef gboolean (*RowFn)(Imp *imp, const CsvRecord *rec, gpointer data, GError **error);
 
-/* Reads FILE (its header HEADER) row by row into FN; *ROWS counts the rows, *TOTAL_FEN
- * adds up field TOTAL_FIELD (as the control totals do). */
-static gboolean
-scan_file(Imp *imp, int which, const char *const *header, int total_field, RowFn fn, gpointer data, gint64 *rows,
-          gint64 *total_fen, GError **error)
+void
+import_control_add(ImportControl *c, ImportFile file, const CsvRecord *rec)
 {
+  c->rows++;
+  gint64 fen;
+  if (rec->n_fields > total_fields[file] && parse_fen(rec->fields[total_fields[file]], &fen) == NULL)
+    c->total_fen += fen;
+}
+
+/* Reads file WHICH of the set row by row (its header checked, every row as long as
+ * it) into FN; *COUNTED takes each row as its control line counts it. */
+static gboolean
+scan_file(Imp *imp, int which, RowFn fn, gpointer data, ImportControl *counted, GError **error)
+{
+  const char *const *header = header_of(which);
   g_autofree char *path = g_build_filename(imp->dir, file_names[which], NULL);
   g_autoptr(CsvReader) r = csv_reader_open(path, error);
   if (!r || !csv_expect_header(r, header, error))
@@ -305,10 +318,7 @@ scan_file(Imp *imp, int which, const char *const *header, int total_field, RowFn
                   file_names[which], rec.line_no, rec.n_fields, n);
       return FALSE;
     }
-    (*rows)++;
-    gint64 fen;
-    if (parse_fen(rec.fields[total_field], &fen) == NULL)
-      *total_fen += fen;
+    import_control_add(counted, which, &rec);
     if (!fn(imp, &rec, data, error))
       return FALSE;
   }
@@ -316,10 +326,14 @@ scan_file(Imp *imp, int which, const char *const *header, int total_field, RowFn
 }
 
 static gboolean
-read_file(Imp *imp, int which, const char *const *header, int total_field, RowFn fn, GError **error)
+read_file(Imp *imp, int which, RowFn fn, GError **error)
 {
   Control *c = &imp->control[which];
-  return scan_file(imp, which, header, total_field, fn, NULL, &c->rows, &c->total_fen, error);
+  ImportControl counted = { 0 };
+  gboolean ok = scan_file(imp, which, fn, NULL, &counted, error);
+  c->rows = counted.rows;
+  c->total_fen = counted.total_fen;
+  return ok;
 }
 
 static const char *const manifest_header[] = { "cutover_date", "file", "rows", "total", NULL };
@@ -703,6 +717,13 @@ inst_row(Imp *imp, const CsvRecord *rec, gpointer data G_GNUC_UNUSED, GError **e
 
 static const char *const credit_header[] = { "user_id", "amount", NULL };
 
+static const char *const *
+header_of(int which)
+{
+  static const char *const *const headers[F_N] = { users_header, loans_header, inst_header, credit_header };
+  return headers[which];
+}
+
 static gboolean
 credit_row(Imp *imp, const CsvRecord *rec, gpointer data G_GNUC_UNUSED, GError **error)
 {
@@ -761,12 +782,13 @@ inst_fields_again(const CsvRecord *rec, ImpInst *i, GError **error)
 static gboolean
 reread_installments(Imp *imp, RowFn fn, gpointer data, GError **error)
 {
-  gint64 rows = 0, total_fen = 0;
-  if (!scan_file(imp, F_INST, inst_header, 4, fn, data, &rows, &total_fen, error))
+  ImportControl again = { 0 };
+  if (!scan_file(imp, F_INST, fn, data, &again, error))
     return FALSE;
   g_autofree char *path = g_build_filename(imp->dir, IMPORT_INSTALLMENTS, NULL);
   GStatBuf st;
-  if (rows != imp->control[F_INST].rows || total_fen != imp->control[F_INST].total_fen || g_stat(path, &st) != 0
+  if (again.rows != imp->control[F_INST].rows || again.total_fen != imp->control[F_INST].total_fen
+      || g_stat(path, &st) != 0
       || !same_file(&st, &imp->inst_stat))
     return file_changed(error, 0);
   return TRUE;
@@ -1144,13 +1166,13 @@ static gboolean
 read_all(Imp *imp, GError **error)
 {
   g_autofree char *inst_path = g_build_filename(imp->dir, IMPORT_INSTALLMENTS, NULL);
-  if (!read_file(imp, F_USERS, users_header, 1, user_row, error) || !check_control(imp, F_USERS, error)
-      || !read_file(imp, F_LOANS, loans_header, 4, loan_row, error) || !check_control(imp, F_LOANS, error))
+  if (!read_file(imp, F_USERS, user_row, error) || !check_control(imp, F_USERS, error)
+      || !read_file(imp, F_LOANS, loan_row, error) || !check_control(imp, F_LOANS, error))
     return FALSE;
   if (g_stat(inst_path, &imp->inst_stat) != 0)
     memset(&imp->inst_stat, 0, sizeof imp->inst_stat);  /* csv_reader_open says why */
-  if (!read_file(imp, F_INST, inst_header, 4, inst_row, error) || !check_control(imp, F_INST, error)
-      || !read_file(imp, F_CREDIT, credit_header, 1, credit_row, error) || !check_control(imp, F_CREDIT, error)
+  if (!read_file(imp, F_INST, inst_row, error) || !check_control(imp, F_INST, error)
+      || !read_file(imp, F_CREDIT, credit_row, error) || !check_control(imp, F_CREDIT, error)
       || !read_numbered_rows(imp, error))
     return FALSE;
   log_debug("%s: %" G_GINT64_FORMAT " rows, %" G_GINT64_FORMAT " schedules computed for %u loans",
@@ -1340,9 +1362,10 @@ list_refusals(const Imp *imp, GPtrArray **out)
   }
 }
 
+/* import_book's first half: everything but the commit (import.h). */
 gboolean
-import_book(PGconn *conn, const Config *config, const char *dir, ImportSummary *summary, GPtrArray **refusals,
-            GError **error)
+import_book_open(PGconn *conn, const Config *config, const char *dir, ImportSummary *summary, GPtrArray **refusals,
+                 GError **error)
 {
   memset(summary, 0, sizeof *summary);
   if (refusals)
@@ -1371,15 +1394,118 @@ import_book(PGconn *conn, const Config *config, const char *dir, ImportSummary *
     ok = read_products(conn, &imp, error) && read_all(&imp, error) && book(conn, config, &imp, summary, error);
   if (ok && !done) {
     g_strlcpy(summary->cutover, imp.cutover_str, sizeof summary->cutover);
-    fault_reached_in("before-commit");
-    ok = db_commit(conn, error);
-    if (ok)
-      fault_reached_in("after-commit");
-  } else {
-    db_rollback(conn);
-  }
-  db_unlock(conn, DB_LOCK_NIGHT);
-  if (ok)
     list_refusals(&imp, refusals);
+    return TRUE;   /* the transaction and the night lock stay: import_book_commit */
+  }
+  import_book_abandon(conn);   /* already imported, or failed */
   return ok;
+}
+
+gboolean
+import_book_commit(PGconn *conn, GError **error)
+{
+  fault_reached_in("before-commit");
+  gboolean ok = db_commit(conn, error);
+  if (ok)
+    fault_reached_in("after-commit");
+  db_unlock(conn, DB_LOCK_NIGHT);
+  return ok;
+}
+
+void
+import_book_abandon(PGconn *conn)
+{
+  db_rollback(conn);
+  db_unlock(conn, DB_LOCK_NIGHT);
+}
+
+gboolean
+import_book(PGconn *conn, const Config *config, const char *dir, ImportSummary *summary, GPtrArray **refusals,
+            GError **error)
+{
+  if (!import_book_open(conn, config, dir, summary, refusals, error))
+    return FALSE;
+  if (summary->already_done || import_book_commit(conn, error))
+    return TRUE;
+  if (refusals)
+    g_clear_pointer(refusals, g_ptr_array_unref);
+  return FALSE;
+}
+
+/* ---- the control rule and the manifest, for the group's split (import.h) ------------ */
+
+const char *
+import_file_name(ImportFile file)
+{
+  return file_names[file];
+}
+
+const char *const *
+import_file_header(ImportFile file)
+{
+  return header_of(file);
+}
+
+void
+import_manifest_clear(ImportManifest *m)
+{
+  g_clear_pointer(&m->sha256, g_free);
+}
+
+gboolean
+import_read_manifest(const char *dir, ImportManifest *m, GError **error)
+{
+  memset(m, 0, sizeof *m);
+  g_auto(Imp) imp = { .dir = dir };
+  if (!read_manifest(&imp, error))
+    return FALSE;
+  g_strlcpy(m->cutover, imp.cutover_str, sizeof m->cutover);
+  m->sha256 = g_steal_pointer(&imp.manifest_sha);
+  for (int i = 0; i < F_N; i++) {
+    m->listed[i] = (ImportControl) { imp.control[i].listed_rows, imp.control[i].listed_total_fen };
+    m->line[i] = imp.control[i].line;
+  }
+  return TRUE;
+}
+
+typedef struct {
+  ImportRowFn fn;
+  gpointer data;
+} RowCall;
+
+static gboolean
+call_row(Imp *imp G_GNUC_UNUSED, const CsvRecord *rec, gpointer data, GError **error)
+{
+  const RowCall *call = data;
+  return call->fn(rec, call->data, error);
+}
+
+gboolean
+import_scan_file(const char *dir, ImportFile file, ImportRowFn fn, gpointer data, ImportControl *counted,
+                 GError **error)
+{
+  Imp imp = { .dir = dir };
+  RowCall call = { fn, data };
+  return scan_file(&imp, file, call_row, &call, counted, error);
+}
+
+gboolean
+import_check_control(const ImportManifest *m, ImportFile file, const ImportControl *counted, GError **error)
+{
+  Imp imp = { .dir = NULL };
+  imp.control[file] = (Control) { .rows = counted->rows, .total_fen = counted->total_fen, .listed = TRUE,
+                                  .listed_rows = m->listed[file].rows, .listed_total_fen = m->listed[file].total_fen,
+                                  .line = m->line[file] };
+  return check_control(&imp, file, error);
+}
+
+char *
+import_manifest_text(const char *cutover, const ImportControl controls[IMPORT_N_FILES])
+{
+  GString *out = g_string_new("cutover_date,file,rows,total\n");
+  for (int i = 0; i < F_N; i++) {
+    g_autofree char *total = money_format_fen(controls[i].total_fen);
+    g_string_append_printf(out, "%s,%s,%" G_GINT64_FORMAT ",%s\n", cutover, file_names[i], controls[i].rows, total);
+  }
+  return g_string_free(out, FALSE);
 }

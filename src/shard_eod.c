@@ -10,6 +10,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "shard.h"
+#include "shard_import.h"
 #include "shard_load.h"
 #include "spool.h"
 #include "stmt.h"
@@ -382,7 +383,9 @@ run_group(PGconn *coordinator, const Config *config, const ShardEodArgs *args, G
     nights[i] = (ShardNight) { .shard = g_ptr_array_index(config->shards, i), .status = -1 };
   g_autoptr(GPtrArray) extra = g_ptr_array_new_with_free_func(g_free);
   g_autoptr(GError) waiting = NULL;
-  if (!shard_load_recover(coordinator, config, error)
+  /* a cut-over import some shard has not committed must be finished (import book) first:
+   * a shard without its opening book must not start nights of its own */
+  if (!shard_import_check_finished(coordinator, error) || !shard_load_recover(coordinator, config, error)
       || !group_options(coordinator, config, args, extra, &waiting, error)
       || !run_all(config, args, (const char *const *) extra->pdata, nights, n, error)
       || !settle(coordinator, config, args, nights, n, error))

@@ -30,6 +30,7 @@ extern CU_TestInfo itest_report_cases[];
 extern CU_TestInfo itest_penalty_cases[];
 extern CU_TestInfo itest_risk_cases[];
 extern CU_TestInfo itest_roles_cases[];
+extern CU_TestInfo itest_shard_import_cases[];
 extern CU_TestInfo itest_tamper_cases[];
 extern CU_TestInfo itest_schedule_cases[];
 extern CU_TestInfo itest_shard_cases[];
@@ -71,6 +72,7 @@ main(int argc, char **argv)
     { "recon", NULL, NULL, NULL, NULL, itest_recon_cases },
     { "risk", NULL, NULL, NULL, NULL, itest_risk_cases },
     { "roles", NULL, NULL, NULL, NULL, itest_roles_cases },
+    { "shard_import", NULL, NULL, NULL, NULL, itest_shard_import_cases },
     { "tamper", NULL, NULL, NULL, NULL, itest_tamper_cases },
     { "schedule", NULL, NULL, NULL, NULL, itest_schedule_cases },
     { "shard", NULL, NULL, NULL, NULL, itest_shard_cases },
