@@ -857,14 +857,10 @@ itest_cluster_create_db(const ItestCluster *c, const char *prefix)
   return name;
 }
 
-/* The coordinator's superuser bootstrap (sql/bootstrap/coordinator.sql: postgres_fdw),
- * when the tree has it, on database DB of the main cluster. */
-static void
-bootstrap_coordinator(const char *db)
+void
+itest_bootstrap_coordinator(const char *db)
 {
-  g_autofree char *sql = g_build_filename(g_getenv("BAITIAO_SQL_DIR"), "bootstrap", "coordinator.sql", NULL);
-  if (!g_file_test(sql, G_FILE_TEST_EXISTS))
-    return;
+  g_autofree char *sql = itest_top_file("sql/bootstrap", "coordinator.sql");
   g_autofree char *psql = g_build_filename(g_getenv("PG_BINDIR"), "psql", NULL);
   g_autofree char *var = g_strdup_printf("dbname=%s", db);
   const char *argv[] = { psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", var, "-U", "postgres", "-d", db,
@@ -897,7 +893,7 @@ itest_group_new(const char *prefix, guint n_shards, const char *products)
   g->shards = g_ptr_array_new();
   g->configs = g_ptr_array_new_with_free_func(g_free);
   g->coordinator = itest_create_db(prefix, TRUE);
-  bootstrap_coordinator(g->coordinator);
+  itest_bootstrap_coordinator(g->coordinator);
   for (guint i = 0; i < n_shards; i++)
     itest_group_add_shard(g, products);
   return g;
@@ -989,4 +985,13 @@ itest_shard_value(const ItestShard *s, const char *user, const char *sql)
   char *v = itest_query(c, sql);
   PQfinish(c);
   return v;
+}
+
+void
+itest_baitiao_ok(const char *config, const char *const *args)
+{
+  g_autoptr(ItestRun) r = itest_baitiao_config(config, args, NULL);
+  if (r->status != 0)
+    fprintf(stderr, "\n  %s %s exited %d:\n%s%s\n", args[0], args[1] ? args[1] : "", r->status, r->out, r->err);
+  CU_ASSERT_EQUAL_FATAL(r->status, 0);
 }

@@ -89,6 +89,12 @@ char *itest_example_db(const char *prefix, const char *const *kinds, char **conf
  * so the example book's R7 is clean. */
 void itest_load_example_settlements(const char *config);
 
+/* Runs baitiao with ARGS and CONFIG; a failure prints what it said and fails the test. */
+void itest_baitiao_ok(const char *config, const char *const *args);
+/* The coordinator's superuser bootstrap (sql/bootstrap/coordinator.sql: postgres_fdw)
+ * on database DB of the main cluster. */
+void itest_bootstrap_coordinator(const char *db);
+
 /* itest_baitiao with "--config CONFIG" appended to ARGS. */
 ItestRun *itest_baitiao_config(const char *config, const char *const *args, const char *const *env);
 
@@ -178,7 +184,7 @@ typedef struct {
   const char *config;   /* the configuration last written */
   GPtrArray *configs;   /* every one written, kept as long as the group */
 } ItestGroup;
-/* A coordinator (migrated, its superuser bootstrap run when sql/bootstrap has one)
+/* A coordinator (migrated, its superuser bootstrap run)
  * and N_SHARDS shards with catalogue PRODUCTS (NULL: etc/products.conf) loaded.
  * The shards are not added yet (baitiao shard add). */
 ItestGroup *itest_group_new(const char *prefix, guint n_shards, const char *products);

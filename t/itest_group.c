@@ -25,27 +25,6 @@ group_clear(Group *g)
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Group, group_clear)
 
-/* Runs the DBA's bootstrap of a coordinator on DB as the superuser, as a DBA does. */
-static gboolean
-bootstrap_coordinator(const char *db)
-{
-  const char *bindir = g_getenv("PG_BINDIR");
-  g_autofree char *psql = bindir && *bindir ? g_build_filename(bindir, "psql", NULL) : g_strdup("psql");
-  g_autofree char *file = itest_top_file("sql/bootstrap", "coordinator.sql");
-  g_autofree char *var = g_strdup_printf("dbname=%s", db);
-  const char *argv[] = { psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", var, "-d", "postgres", "-U", "postgres",
-                         "-f", file, NULL };
-  g_autofree char *out = NULL, *err = NULL;
-  int status = -1;
-  g_autoptr(GError) error = NULL;
-  if (!g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error)
-      || !g_spawn_check_wait_status(status, NULL)) {
-    fprintf(stderr, "\n  psql -f %s failed: %s%s\n", file, error ? error->message : "", err ? err : "");
-    return FALSE;
-  }
-  return TRUE;
-}
-
 static void
 exec_in(const char *db, const char *role, const char *sql)
 {
@@ -109,7 +88,7 @@ group_new(Group *g, const char *extra)
   g->coord = itest_create_db("grp_coord", TRUE);
   g->s1 = itest_create_db("grp_s1", TRUE);
   g->s2 = itest_create_db("grp_s2", TRUE);
-  CU_ASSERT_TRUE_FATAL(bootstrap_coordinator(g->coord));
+  itest_bootstrap_coordinator(g->coord);
   exec_in(g->s1, "baitiao_owner", s1_book);
   exec_in(g->s2, "baitiao_owner", s2_book);
   exec_in(g->coord, "baitiao_owner", coord_book);
@@ -383,29 +362,19 @@ test_group_needs_the_coordinator_of_a_group(void)
   ITEST_ASSERT_CONTAINS(word->err, "unknown action \"audit\": recon or gl");
 }
 
-/* Runs the binary with ARGS and CONFIG; a failure prints what it said and fails the test. */
-static void
-run_ok(const char *config, const char *const *args)
-{
-  g_autoptr(ItestRun) r = itest_baitiao_config(config, args, NULL);
-  if (r->status != 0)
-    fprintf(stderr, "\n  %s %s exited %d:\n%s%s\n", args[0], args[1] ? args[1] : "", r->status, r->out, r->err);
-  CU_ASSERT_EQUAL_FATAL(r->status, 0);
-}
-
 /* The example book's files, in the order a book needs them, and its nights to 03-20. */
 static void
 example_book(const char *config)
 {
   g_autofree char *products = itest_top_file("etc", "products.conf");
-  run_ok(config, (const char *[]) { "products", "load", products, NULL });
+  itest_baitiao_ok(config, (const char *[]) { "products", "load", products, NULL });
   for (const char *const *k = ITEST_EXAMPLE_KINDS; *k; k++) {
     g_autofree char *name = g_strdup_printf("%s.csv", *k);
     g_autofree char *path = itest_top_file("t/data", name);
-    run_ok(config, (const char *[]) { "load", *k, path, NULL });
+    itest_baitiao_ok(config, (const char *[]) { "load", *k, path, NULL });
   }
   itest_load_example_settlements(config);
-  run_ok(config, (const char *[]) { "eod", "--date", "2026-03-04", "--catch-up", "--until", "2026-03-20", NULL });
+  itest_baitiao_ok(config, (const char *[]) { "eod", "--date", "2026-03-04", "--catch-up", "--until", "2026-03-20", NULL });
 }
 
 /* Every GL day of a book, one line per date and account: the single database's own rows,
@@ -441,12 +410,12 @@ test_the_groups_books_are_the_one_databases(void)
   g.coord = itest_create_db("grp_coord", TRUE);
   g.s1 = itest_create_db("grp_s1", TRUE);
   g.s2 = itest_create_db("grp_s2", TRUE);
-  CU_ASSERT_TRUE_FATAL(bootstrap_coordinator(g.coord));
+  itest_bootstrap_coordinator(g.coord);
   g_autofree char *shards = g_strdup_printf("[shards]\nnames=s1,s2\n[shard s1]\ndbname=%s\n[shard s2]\ndbname=%s\n",
                                             g.s1, g.s2);
   g.config = itest_write_config(g.coord, shards);
-  run_ok(g.config, (const char *[]) { "shard", "add", "s1", NULL });
-  run_ok(g.config, (const char *[]) { "shard", "add", "s2", NULL });
+  itest_baitiao_ok(g.config, (const char *[]) { "shard", "add", "s1", NULL });
+  itest_baitiao_ok(g.config, (const char *[]) { "shard", "add", "s2", NULL });
   attach(&g, "s1", g.s1);
   attach(&g, "s2", g.s2);
   example_book(g.config);

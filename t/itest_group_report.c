@@ -34,34 +34,6 @@ typedef struct {
 
 static Books books;
 
-static void
-run_ok(const char *config, const char *const *args)
-{
-  g_autoptr(ItestRun) r = itest_baitiao_config(config, args, NULL);
-  if (r->status != 0)
-    fprintf(stderr, "\n  %s %s exited %d:\n%s%s\n", args[0], args[1] ? args[1] : "", r->status, r->out, r->err);
-  CU_ASSERT_EQUAL_FATAL(r->status, 0);
-}
-
-/* The DBA's bootstrap of a coordinator (postgres_fdw), as the superuser. */
-static void
-bootstrap_coordinator(const char *db)
-{
-  const char *bindir = g_getenv("PG_BINDIR");
-  g_autofree char *psql = bindir && *bindir ? g_build_filename(bindir, "psql", NULL) : g_strdup("psql");
-  g_autofree char *file = itest_top_file("sql/bootstrap", "coordinator.sql");
-  g_autofree char *var = g_strdup_printf("dbname=%s", db);
-  const char *argv[] = { psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", var, "-d", "postgres", "-U", "postgres",
-                         "-f", file, NULL };
-  g_autofree char *out = NULL, *err = NULL;
-  int status = -1;
-  gboolean ok = g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, NULL)
-                && g_spawn_check_wait_status(status, NULL);
-  if (!ok)
-    fprintf(stderr, "\n  psql -f %s failed: %s\n", file, err ? err : "");
-  CU_ASSERT_TRUE_FATAL(ok);
-}
-
 /* A few hundred users plant no settlement difference: the ALIPAY file of GEN_MID's
  * payments gets its first amount raised by 1.00 (an amount mismatch, on the shard of its
  * repayment) and a line no repayment matches (长款, 12.34: kept at the coordinator). */
@@ -125,7 +97,7 @@ the_books(void)
   run_book(books.one_config, portfolio, products);
 
   books.coord = itest_create_db("grprep_coord", TRUE);
-  bootstrap_coordinator(books.coord);
+  itest_bootstrap_coordinator(books.coord);
   g_autoptr(GString) shards = g_string_new("[shards]\nnames=s1,s2,s3\n");
   for (int i = 0; i < N_SHARDS; i++) {
     books.shards[i] = itest_create_db("grprep_s", TRUE);
@@ -133,7 +105,7 @@ the_books(void)
   }
   char *config = itest_write_config(books.coord, shards->str);
   for (int i = 0; i < N_SHARDS; i++) {
-    run_ok(config, (const char *[]) { "shard", "add", shard_names[i], NULL });
+    itest_baitiao_ok(config, (const char *[]) { "shard", "add", shard_names[i], NULL });
     attach(shard_names[i], books.shards[i]);
   }
   run_book(config, portfolio, products);
@@ -157,7 +129,7 @@ render(const char *config, const char *name, const char *date, const char *const
   for (int i = 0; tail[i]; i++)
     g_ptr_array_add(argv, (gpointer) tail[i]);
   g_ptr_array_add(argv, NULL);
-  run_ok(config, (const char *const *) argv->pdata);
+  itest_baitiao_ok(config, (const char *const *) argv->pdata);
   return dir;
 }
 
@@ -575,17 +547,17 @@ test_a_group_attached_before_its_book_reads_it_after_migrate_up(void)
   g_autofree char *coord = itest_create_db("grprep_up_c", FALSE);
   g_autofree char *s1 = itest_create_db("grprep_up_s", FALSE);
   g_autofree char *s2 = itest_create_db("grprep_up_s", FALSE);
-  bootstrap_coordinator(coord);
+  itest_bootstrap_coordinator(coord);
   g_autofree char *shards = g_strdup_printf("[shards]\nnames=s1,s2\n[shard s1]\ndbname=%s\n[shard s2]\ndbname=%s\n",
                                             s1, s2);
   g_autofree char *config = itest_write_config(coord, shards);
   g_autoptr(ItestRun) old = itest_baitiao_config(config, (const char *[]) { "migrate", "up", "--quiet", NULL }, old_env);
   CU_ASSERT_EQUAL_FATAL(old->status, 0);
-  run_ok(config, (const char *[]) { "shard", "add", "s1", "--quiet", NULL });
-  run_ok(config, (const char *[]) { "shard", "add", "s2", "--quiet", NULL });
+  itest_baitiao_ok(config, (const char *[]) { "shard", "add", "s1", "--quiet", NULL });
+  itest_baitiao_ok(config, (const char *[]) { "shard", "add", "s2", "--quiet", NULL });
   g_autofree char *before = itest_db_value(coord, "baitiao_report", "SELECT to_regnamespace('grp_book') IS NULL");
   ITEST_ASSERT_STR_EQ(before, "t");
-  run_ok(config, (const char *[]) { "migrate", "up", "--quiet", NULL });
+  itest_baitiao_ok(config, (const char *[]) { "migrate", "up", "--quiet", NULL });
   PGconn *c = itest_connect(s2, "baitiao_owner");
   itest_exec(c, "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ('u9', 100000, 5)");
   PQfinish(c);

@@ -31,34 +31,6 @@ group_clear(Group *g)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Group, group_clear)
 
 static void
-run_ok(const char *config, const char *const *args)
-{
-  g_autoptr(ItestRun) r = itest_baitiao_config(config, args, NULL);
-  if (r->status != 0)
-    fprintf(stderr, "\n  %s %s exited %d:\n%s%s\n", args[0], args[1] ? args[1] : "", r->status, r->out, r->err);
-  CU_ASSERT_EQUAL_FATAL(r->status, 0);
-}
-
-/* The DBA's bootstrap of a coordinator (postgres_fdw), as the superuser. */
-static void
-bootstrap_coordinator(const char *db)
-{
-  const char *bindir = g_getenv("PG_BINDIR");
-  g_autofree char *psql = bindir && *bindir ? g_build_filename(bindir, "psql", NULL) : g_strdup("psql");
-  g_autofree char *file = itest_top_file("sql/bootstrap", "coordinator.sql");
-  g_autofree char *var = g_strdup_printf("dbname=%s", db);
-  const char *argv[] = { psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", var, "-d", "postgres", "-U", "postgres",
-                         "-f", file, NULL };
-  g_autofree char *out = NULL, *err = NULL;
-  int status = -1;
-  gboolean ok = g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, NULL)
-                && g_spawn_check_wait_status(status, NULL);
-  if (!ok)
-    fprintf(stderr, "\n  psql -f %s failed: %s\n", file, err ? err : "");
-  CU_ASSERT_TRUE_FATAL(ok);
-}
-
-static void
 load_products(const char *db)
 {
   PGconn *c = itest_connect(db, "baitiao_batch");
@@ -71,7 +43,7 @@ static void
 group_new(Group *g)
 {
   g->coord = itest_create_db("gi_coord", TRUE);
-  bootstrap_coordinator(g->coord);
+  itest_bootstrap_coordinator(g->coord);
   load_products(g->coord);
   GString *shards = g_string_new("[shards]\nnames=s1,s2,s3\n");
   for (int i = 0; i < 3; i++) {
@@ -84,7 +56,7 @@ group_new(Group *g)
   g_string_free(shards, TRUE);
   for (int i = 0; i < 3; i++) {
     g_autofree char *name = g_strdup_printf("s%d", i + 1);
-    run_ok(g->config, (const char *[]) { "shard", "add", name, NULL });
+    itest_baitiao_ok(g->config, (const char *[]) { "shard", "add", name, NULL });
   }
 }
 
@@ -479,7 +451,7 @@ first_night(const char *config)
   const char *kinds[] = { "orders", "refunds", "repayments" };
   for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++) {
     g_autofree char *path = g_strdup_printf("%s/20260301/%s.csv", out, kinds[k]);
-    run_ok(config, (const char *[]) { "load", kinds[k], path, NULL });
+    itest_baitiao_ok(config, (const char *[]) { "load", kinds[k], path, NULL });
   }
   g_autoptr(ItestRun) night = itest_baitiao_config(config, (const char *[]) { "eod", "--quiet", NULL }, NULL);
   if (night->status != 0 && night->status != 3)
