@@ -298,8 +298,11 @@ cli_connect(CliRun *run, GError **error)
 {
   if (!run->conn && cli_config(run, error))
     run->conn = cli_connect_new(run, error);
-  /* --shard NAME must reach that shard, not another one a swapped setting points at */
-  if (run->conn && run->shard && !shard_check_selected(run->conn, run->shard, error))
+  /* --shard NAME must reach that shard, not another one a swapped setting points at; a
+   * configuration without [shards] must not reach a group's coordinator */
+  if (run->conn && (run->shard ? !shard_check_selected(run->conn, run->shard, error)
+                               : !config_sharded(run->config) && !shard_check_not_coordinator(run->conn, run->config,
+                                                                                              error)))
     g_clear_pointer(&run->conn, PQfinish);
   return run->conn;
 }

@@ -129,8 +129,10 @@ migrate_group(CliRun *run, GError **error)
     printf("== coordinator\n");
   if (!migrate_action(run->argv[0], run->conn, config, run->dry_run, error))
     return FALSE;
-  g_autoptr(PGresult) members = stmt_query(run->conn, "queries/shard/10_members", 0, NULL, error);
-  if (!members)
+  /* the members, to attach again after "up" (status and verify may run before sql/0065) */
+  gboolean attach = g_str_equal(run->argv[0], "up") && !run->dry_run;
+  g_autoptr(PGresult) members = attach ? stmt_query(run->conn, "queries/shard/10_members", 0, NULL, error) : NULL;
+  if (attach && !members)
     return FALSE;
   for (guint i = 0; i < config->shards->len; i++) {
     const ConfigShard *shard = g_ptr_array_index(config->shards, i);
@@ -143,7 +145,7 @@ migrate_group(CliRun *run, GError **error)
     log_set_shard(NULL);
     if (!ok)
       return FALSE;
-    if (g_str_equal(run->argv[0], "up") && !run->dry_run && is_member(members, shard->name)
+    if (attach && is_member(members, shard->name)
         && !group_attach_shard(run->conn, shard->name, shard->host, shard->port, shard->dbname, error))
       return FALSE;
   }

@@ -368,8 +368,10 @@ read_shards(const Keyfile *k, Config *c, GError **error)
     g_ptr_array_add(c->shards, s);
   }
   g_ptr_array_sort(c->shards, shard_by_name);
-  if (!list && g_key_file_has_group(k->kf, "shards")) {
-    keyfile_value_error(error, k, "shards", "names", "is missing: [shards] needs the names of the shards");
+  if (g_key_file_has_group(k->kf, "shards") && c->shards->len == 0) {
+    /* an empty list would make the coordinator the one database, silently */
+    keyfile_value_error(error, k, "shards", "names", "%s: [shards] needs the names of the shards",
+                        list ? "names no shard" : "is missing");
     return FALSE;
   }
   return check_shard_groups(k, c, error) && read_placement(k, c, error);

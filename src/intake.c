@@ -681,3 +681,10 @@ intake_kind_columns(const char *kind, const char *const **names, guint *n)
   }
   return FALSE;
 }
+
+gboolean
+intake_check_file(const char *kind, const char *channel, const char *path, GError **error)
+{
+  g_autofree char *upper = NULL;
+  return check_load(kind, channel, path, &upper, error) != NULL;
+}

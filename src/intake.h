@@ -48,6 +48,9 @@ gboolean intake_load_file(PGconn *conn, const char *kind, const char *channel, c
  * registered by the sha256 of the whole file, as intake_load_file does. */
 gboolean intake_load_open(PGconn *conn, const char *kind, const char *channel, const char *path,
                           const GArray *lines, IntakeResult *result, GError **error);
+/* The checks every load makes before it opens a file: a known KIND, the channel a
+ * settlement file needs, PATH a regular file (a FIFO would block the load for ever). */
+gboolean intake_check_file(const char *kind, const char *channel, const char *path, GError **error);
 /* In the transaction intake_load_open left open: the keys of the accepted rows, which
  * the group's directory records — users: (user_id, NULL); orders: (order_id, user_id);
  * repayments: (channel, txn_id). KIND must be one of those three. */

@@ -142,6 +142,12 @@ claim_shard(PGconn *shard_conn, const char *name, const char *group_id, GError *
                 strcmp(PQgetvalue(id, 0, 1), group_id) == 0 ? " (this group)" : " (another group)");
     return FALSE;
   }
+  if (strcmp(PQgetvalue(id, 0, 3), "t") == 0) {   /* a [shard] whose unset keys fell back to [database] */
+    g_set_error(error, SHARD_ERROR, BT_EXIT_USAGE,
+                "shard %s: that database is a group's coordinator (maybe the coordinator itself: [shard %s] needs"
+                " its own host, port or dbname)", name, name);
+    return FALSE;
+  }
   if (strcmp(PQgetvalue(id, 0, 2), "t") == 0) {
     g_set_error(error, SHARD_ERROR, BT_EXIT_USAGE,
                 "shard %s: that database already holds users of its own; a shard joins a group empty", name);
@@ -207,10 +213,35 @@ shard_check_selected(PGconn *conn, const char *name, GError **error)
   g_autoptr(PGresult) id = stmt_query_one(conn, SHARD_SQL("13_identity"), 0, NULL, error);
   if (!id)
     return FALSE;
+  if (strcmp(PQgetvalue(id, 0, 3), "t") == 0) {
+    g_set_error(error, SHARD_ERROR, BT_EXIT_USAGE,
+                "--shard %s: that database is the group's coordinator: check [shard %s]'s host, port and dbname",
+                name, name);
+    return FALSE;
+  }
   if (PQgetisnull(id, 0, 0) || strcmp(PQgetvalue(id, 0, 0), name) == 0)
     return TRUE;
   g_set_error(error, SHARD_ERROR, BT_EXIT_USAGE,
               "--shard %s: that database is shard %s: check [shard %s]'s host, port and dbname", name,
               PQgetvalue(id, 0, 0), name);
+  return FALSE;
+}
+
+gboolean
+shard_check_not_coordinator(PGconn *conn, const Config *config, GError **error)
+{
+  g_autoptr(PGresult) has = stmt_query_one(conn, SHARD_SQL("19_has_identity"), 0, NULL, error);
+  if (!has)
+    return FALSE;
+  if (strcmp(PQgetvalue(has, 0, 0), "t") != 0)
+    return TRUE;
+  g_autoptr(PGresult) id = stmt_query_one(conn, SHARD_SQL("13_identity"), 0, NULL, error);
+  if (!id)
+    return FALSE;
+  if (strcmp(PQgetvalue(id, 0, 3), "t") != 0)
+    return TRUE;
+  g_set_error(error, SHARD_ERROR, BT_EXIT_USAGE,
+              "%s: its [database] is a sharded group's coordinator, but it names no shards: the group's"
+              " configuration needs its [shards] and [shard NAME] groups", config->path ? config->path : "the configuration");
   return FALSE;
 }

@@ -42,6 +42,10 @@ PGconn *shard_connect_member(PGconn *coordinator, const Config *config, const Co
  * `shard add`) is allowed. */
 gboolean shard_check_selected(PGconn *conn, const char *name, GError **error);
 
+/* A one-database configuration ([shards] absent) whose [database] is a group's
+ * coordinator is refused: every command would act on the coordinator as the book. */
+gboolean shard_check_not_coordinator(PGconn *conn, const Config *config, GError **error);
+
 /* The coordinator's members (shard add) against the configuration: a member the
  * configuration no longer names is refused (its users would be lost to the group),
  * and so is a configured shard not yet added (`baitiao shard add NAME`). Exit 2. */

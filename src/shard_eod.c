@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "date.h"
@@ -54,13 +56,23 @@ child_argv(const char *self, const Config *config, const ConfigShard *shard, con
   return argv;
 }
 
+/* In the child before exec: a shard's night ends with the group's process, which holds
+ * the group's intake lock: a night left running without it could meet a group load. */
+static void
+die_with_parent(gpointer data)
+{
+  (void) data;
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static gboolean
 start_night(const char *self, const Config *config, const ShardEodArgs *args, const char *const *extra,
             ShardNight *night, GError **error)
 {
   g_autoptr(GPtrArray) argv = child_argv(self, config, night->shard, args, extra);
   /* stdout and stderr are the group's: each shard's lines say eod@NAME */
-  if (!g_spawn_async(NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL, &night->pid, error)) {
+  if (!g_spawn_async(NULL, (char **) argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD, die_with_parent, NULL,
+                     &night->pid, error)) {
     g_prefix_error(error, "shard %s: cannot start its night: ", night->shard->name);
     return FALSE;
   }
@@ -265,6 +277,10 @@ group_gate(PGconn *coordinator, const Config *config, const ShardEodArgs *args, 
   GDate first, last, d;
   if (!gate_dates(coordinator, args, &first, &last, error))
     return FALSE;
+  for (guint i = 0; config->intake_allow_missing && config->intake_allow_missing[i]; i++)
+    log_warning("--allow-missing %s: the group's night passes its gate without that file if it is missing"
+                " (logged here, not recorded on a run: a group has none at the coordinator)",
+                config->intake_allow_missing[i]);
   for (d = first; g_date_compare(&d, &last) <= 0; g_date_add_days(&d, 1)) {
     char day[DATE_TEXT_SIZE];
     date_format(&d, day);
@@ -311,8 +327,10 @@ outcome(const ShardNight *nights, guint n, GError **error)
       continue;
     g_string_append_printf(failed, "%sshard %s exit %d (%s)", failed->len ? ", " : "", nights[i].shard->name, s,
                            status_meaning(s));
+    /* 75 first (retry later), then a failure of any other kind, then breaks (the date
+     * closed): the most urgent code wins, whatever the shards' names */
     int as = s > 128 || s < 0 ? BT_EXIT_FAILURE : s;
-    if (as == BT_EXIT_TEMPFAIL || code == BT_EXIT_OK)
+    if (code == BT_EXIT_OK || as == BT_EXIT_TEMPFAIL || (code == BT_EXIT_BREAKS && as != BT_EXIT_BREAKS))
       code = code == BT_EXIT_TEMPFAIL ? code : as;
   }
   if (code == BT_EXIT_OK)

@@ -31,20 +31,26 @@ shard_lock_group_intake(PGconn *coordinator, const char *what, GError **error)
 
 /* ---- routing ----------------------------------------------------------------------- */
 
-/* Which column of a KIND file routes a row, and through which directory. */
+/* Which column of a KIND file routes a row, and through which directory. A row's own
+ * id (ID_COLUMN) comes first: an id the group accepted before, or one an earlier row of
+ * the file carries, sends the row where that one went, so the shard holding the first
+ * rejects the repeat (DUPLICATE_ORDER, DUPLICATE_TXN) as one database would — the ids
+ * of orders and repayments are unique over the group, not per user. */
 typedef struct {
   const char *kind;
   const char *column;       /* its value is the key */
   const char *directory;    /* the statement placing keys already seen */
   gboolean channel_only;    /* a key the directory does not know stays at the coordinator */
+  const char *id_column;    /* the row's own id, unique over the group (NULL: none) */
+  const char *id_directory; /* the statement placing ids already accepted */
 } RouteRule;
 
 static const RouteRule route_rules[] = {
-  { "users", "user_id", SHARD_SQL("20_users_placed"), FALSE },
-  { "orders", "user_id", SHARD_SQL("20_users_placed"), FALSE },
-  { "repayments", "user_id", SHARD_SQL("20_users_placed"), FALSE },
-  { "refunds", "order_id", SHARD_SQL("21_orders_placed"), FALSE },
-  { "settlement", "channel_txn_id", SHARD_SQL("22_repayments_placed"), TRUE },
+  { "users", "user_id", SHARD_SQL("20_users_placed"), FALSE, NULL, NULL },
+  { "orders", "user_id", SHARD_SQL("20_users_placed"), FALSE, "order_id", SHARD_SQL("21_orders_placed") },
+  { "repayments", "user_id", SHARD_SQL("20_users_placed"), FALSE, "txn_id", SHARD_SQL("23_txns_placed") },
+  { "refunds", "order_id", SHARD_SQL("21_orders_placed"), FALSE, NULL, NULL },
+  { "settlement", "channel_txn_id", SHARD_SQL("22_repayments_placed"), TRUE, NULL, NULL },
 };
 
 static const RouteRule *
@@ -61,6 +67,7 @@ route_rule(const char *kind)
 typedef struct {
   GArray *lines;       /* gint64 */
   GPtrArray *keys;     /* char * */
+  GPtrArray *ids;      /* char *: the row's own id (RouteRule.id_column), or NULL */
 } FileRows;
 
 static void
@@ -68,6 +75,7 @@ file_rows_clear(FileRows *rows)
 {
   g_clear_pointer(&rows->lines, g_array_unref);
   g_clear_pointer(&rows->keys, g_ptr_array_unref);
+  g_clear_pointer(&rows->ids, g_ptr_array_unref);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(FileRows, file_rows_clear)
 
@@ -75,21 +83,25 @@ static gboolean
 read_rows(const char *path, const char *kind, const RouteRule *rule, FileRows *rows, GError **error)
 {
   const char *const *columns = NULL;
-  guint n = 0, key_column = 0;
+  guint n = 0, key_column = 0, id_column = 0;
   if (!intake_kind_columns(kind, &columns, &n))
     return FALSE;
   while (key_column < n && strcmp(columns[key_column], rule->column) != 0)
     key_column++;
+  while (rule->id_column && id_column < n && strcmp(columns[id_column], rule->id_column) != 0)
+    id_column++;
   g_autoptr(CsvReader) reader = csv_reader_open(path, error);
   if (!reader || !csv_expect_header(reader, columns, error))
     return FALSE;
   rows->lines = g_array_new(FALSE, FALSE, sizeof(gint64));
   rows->keys = g_ptr_array_new_with_free_func(g_free);
+  rows->ids = g_ptr_array_new_with_free_func(g_free);
   CsvRecord rec;
   g_autoptr(GError) read_error = NULL;
   while (csv_reader_next(reader, &rec, &read_error)) {
     g_array_append_val(rows->lines, rec.line_no);
     g_ptr_array_add(rows->keys, g_strdup(key_column < rec.n_fields ? rec.fields[key_column] : ""));
+    g_ptr_array_add(rows->ids, rule->id_column && id_column < rec.n_fields ? g_strdup(rec.fields[id_column]) : NULL);
   }
   if (read_error) {   /* a broken file is refused whole, before any shard is asked */
     g_propagate_error(error, g_steal_pointer(&read_error));
@@ -109,19 +121,18 @@ int_array(const GArray *lines)
   return g_string_free(out, FALSE);
 }
 
-/* key → shard name for every key the directory knows. */
+/* key → shard name for every key of VALUES (NULLs skipped) the directory SQL knows. */
 static GHashTable *
-placed_keys(PGconn *coordinator, const RouteRule *rule, const FileRows *rows, const char *channel,
-            GError **error)
+placed_keys(PGconn *coordinator, const char *sql, GPtrArray *values, const char *channel, GError **error)
 {
   g_autoptr(GHashTable) distinct = g_hash_table_new(g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) keys = g_ptr_array_new();
-  for (guint i = 0; i < rows->keys->len; i++)
-    if (g_hash_table_add(distinct, rows->keys->pdata[i]))
-      g_ptr_array_add(keys, rows->keys->pdata[i]);
+  for (guint i = 0; i < values->len; i++)
+    if (values->pdata[i] && g_hash_table_add(distinct, values->pdata[i]))
+      g_ptr_array_add(keys, values->pdata[i]);
   g_autofree char *array = db_array_literal((const char *const *) keys->pdata, keys->len);
   const char *params[] = { array, channel };
-  g_autoptr(PGresult) res = stmt_query(coordinator, rule->directory, channel ? 2 : 1, params, error);
+  g_autoptr(PGresult) res = stmt_query(coordinator, sql, channel ? 2 : 1, params, error);
   if (!res)
     return NULL;
   GHashTable *placed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -178,23 +189,32 @@ shard_index(const Config *config, const char *name)
   return G_MAXUINT;
 }
 
-/* Every record to one target: the directory's shard, else the coordinator for a line
- * no repayment matches, else the placement policy's shard. */
+/* Every record to one target: where its id went before (the id directory, or an earlier
+ * row of the file), else its key's shard in the directory, else the coordinator for a
+ * line no repayment matches, else the placement policy's shard. */
 static void
-route_rows(const Config *config, const RouteRule *rule, const FileRows *rows, GHashTable *placed, Parts *ps)
+route_rows(const Config *config, const RouteRule *rule, const FileRows *rows, GHashTable *placed,
+           GHashTable *placed_ids, Parts *ps)
 {
   guint n_shards = config->shards->len;
   for (guint i = 0; i < ps->n; i++) {
     ps->parts[i].shard = i < n_shards ? g_ptr_array_index(config->shards, i) : NULL;
     ps->parts[i].lines = g_array_new(FALSE, FALSE, sizeof(gint64));
   }
+  g_autoptr(GHashTable) first = g_hash_table_new(g_str_hash, g_str_equal);   /* id → target + 1 */
   for (guint r = 0; r < rows->keys->len; r++) {
-    const char *key = rows->keys->pdata[r];
+    const char *key = rows->keys->pdata[r], *id = rows->ids->pdata[r];
+    const char *id_at = id && placed_ids ? g_hash_table_lookup(placed_ids, id) : NULL;
+    guint earlier = id ? GPOINTER_TO_UINT(g_hash_table_lookup(first, id)) : 0;
     const char *at = g_hash_table_lookup(placed, key);
-    guint target = at ? shard_index(config, at)
+    guint target = id_at ? shard_index(config, id_at)
+                   : earlier ? earlier - 1
+                   : at ? shard_index(config, at)
                    : rule->channel_only ? n_shards
                                         : shard_index(config, shard_place(config, key)->name);
     g_assert(target < ps->n);   /* shard_check_topology: every member is configured */
+    if (id && !earlier)
+      g_hash_table_insert(first, (gpointer) id, GUINT_TO_POINTER(target + 1));
     g_array_append_val(ps->parts[target].lines, g_array_index(rows->lines, gint64, r));
   }
 }
@@ -393,11 +413,10 @@ load_routed(PGconn *coordinator, const Config *config, const char *kind, const c
 {
   const RouteRule *rule = route_rule(kind);
   g_autofree char *upper = NULL;
-  if (!rule) {
-    g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND,
-                "unknown file kind \"%s\": users, orders, repayments, refunds or settlement", kind);
+  /* the kind, the channel and a regular file first, before anything is read or stored */
+  if (!intake_check_file(kind, channel, path, error))
     return FALSE;
-  }
+  g_assert(rule);
   if (channel && !(upper = intake_channel(channel, "its channel", error)))
     return FALSE;
   g_autofree char *sha = NULL, *text = NULL;
@@ -408,12 +427,15 @@ load_routed(PGconn *coordinator, const Config *config, const char *kind, const c
     return TRUE;
   if (!read_rows(path, kind, rule, &rows, error))
     return FALSE;
-  g_autoptr(GHashTable) placed = placed_keys(coordinator, rule, &rows, upper, error);
+  g_autoptr(GHashTable) placed = placed_keys(coordinator, rule->directory, rows.keys, upper, error);
   if (!placed)
+    return FALSE;
+  g_autoptr(GHashTable) placed_ids = NULL;
+  if (rule->id_directory && !(placed_ids = placed_keys(coordinator, rule->id_directory, rows.ids, NULL, error)))
     return FALSE;
   g_auto(Parts) ps = { .n = config->shards->len + 1 };
   ps.parts = g_new0(Part, ps.n);
-  route_rows(config, rule, &rows, placed, &ps);
+  route_rows(config, rule, &rows, placed, placed_ids, &ps);
   if (!connect_parts(coordinator, config, &ps, error) || !judge_parts(kind, channel, path, &ps, error)
       || !decide(coordinator, kind, channel, path, sha, text, &ps, &r->load_id, error))
     return FALSE;
@@ -486,8 +508,12 @@ finish_part(PGconn *coordinator, const Config *config, PGresult *todo, int row, 
   const char *channel = PQgetisnull(todo, row, 2) ? NULL : PQgetvalue(todo, row, 2);
   const char *name = PQgetvalue(todo, row, 3), *shard_name = PQgetvalue(todo, row, 4);
   const ConfigShard *shard = config_find_shard(config, shard_name);
-  g_autoptr(PGconn) conn = shard ? shard_connect_member(coordinator, config, shard, DB_ROLE_BATCH, "load", error)
-                                 : NULL;
+  if (!shard) {   /* shard_check_topology ran first: a member is always configured */
+    g_set_error(error, SHARD_ERROR, BT_EXIT_USAGE, "group load %s has a part on shard %s, which %s does not name",
+                load_id, shard_name, config->path);
+    return FALSE;
+  }
+  g_autoptr(PGconn) conn = shard_connect_member(coordinator, config, shard, DB_ROLE_BATCH, "load", error);
   if (!conn)
     return FALSE;
   char *path = write_stored_file(coordinator, load_id, name, error);
