@@ -759,6 +759,53 @@ test_dropped_shard_refused(void)
   ITEST_ASSERT_STR_EQ(calendar, "0");
 }
 
+/* An order id or a transaction id is unique over the group, not per user: a file that
+ * repeats one for a user on another shard, and a later file repeating an accepted one,
+ * are rejected DUPLICATE_ORDER / DUPLICATE_TXN exactly as one database rejects them. */
+static void
+test_repeated_ids_across_shards(void)
+{
+  g_autoptr(ItestGroup) g = new_group("shard_dup", 3, NULL);
+  g_autofree char *users = users_file("dup-users.csv", "HR", 30, "10000.00", NULL);
+  run_ok(g->config, (const char *[]) { "load", "users", users, "--quiet", NULL });
+  /* two users on two different shards */
+  g_autofree char *u1 = itest_db_value(g->coordinator, "baitiao_report",
+                                       "SELECT min(user_id) FROM user_directory WHERE shard = 's1'");
+  g_autofree char *u2 = itest_db_value(g->coordinator, "baitiao_report",
+                                       "SELECT min(user_id) FROM user_directory WHERE shard = 's2'");
+  CU_ASSERT_FATAL(u1 && *u1 && u2 && *u2);
+  g_autofree char *orders_text = g_strdup_printf("order_id,user_id,order_date,amount,product_code\n"
+                                                 "RO1,%s,2026-03-01,100.00,FPP12\nRO1,%s,2026-03-01,100.00,FPP12\n",
+                                                 u1, u2);
+  g_autofree char *orders = data_file("dup-orders.csv", orders_text);
+  run_ok(g->config, (const char *[]) { "load", "orders", orders, "--quiet", NULL });
+  g_autofree char *again_text = g_strdup_printf("order_id,user_id,order_date,amount,product_code\n"
+                                                "RO1,%s,2026-03-01,100.00,FPP12\n", u2);
+  g_autofree char *again = data_file("dup-orders-2.csv", again_text);
+  run_ok(g->config, (const char *[]) { "load", "orders", again, "--quiet", NULL });
+  g_autofree char *pays_text = g_strdup_printf("txn_id,user_id,pay_date,amount,channel,prepay_order_id\n"
+                                               "RT1,%s,2026-03-01,10.00,ALIPAY,\nRT1,%s,2026-03-01,10.00,WECHAT,\n",
+                                               u1, u2);
+  g_autofree char *pays = data_file("dup-pays.csv", pays_text);
+  run_ok(g->config, (const char *[]) { "load", "repayments", pays, "--quiet", NULL });
+  /* all on s1, where the first of each went: one accepted, the repeats rejected there */
+  ItestShard *s1 = itest_group_shard(g, "s1");
+  g_autofree char *verdicts = itest_shard_value(s1, "baitiao_report",
+    "SELECT (SELECT count(*) FROM inbox_orders WHERE order_id = 'RO1') || ','"
+    "    || (SELECT string_agg(reason_code, ',' ORDER BY line_no, reason_code) FROM rejects"
+    "         WHERE external_id = 'RO1') || ','"
+    "    || (SELECT count(*) FROM inbox_repayments WHERE txn_id = 'RT1') || ','"
+    "    || (SELECT string_agg(reason_code, ',') FROM rejects WHERE external_id = 'RT1')");
+  ITEST_ASSERT_STR_EQ(verdicts, "1,DUPLICATE_ORDER,DUPLICATE_ORDER,1,DUPLICATE_TXN");
+  for (guint i = 1; i < g->shards->len; i++) {
+    g_autofree char *none = itest_shard_value(g->shards->pdata[i], "baitiao_report",
+      "SELECT (SELECT count(*) FROM inbox_orders WHERE order_id = 'RO1')"
+      "     + (SELECT count(*) FROM inbox_repayments WHERE txn_id = 'RT1')"
+      "     + (SELECT count(*) FROM rejects WHERE external_id IN ('RO1', 'RT1'))");
+    ITEST_ASSERT_STR_EQ(none, "0");
+  }
+}
+
 static void
 test_unreachable_shard(void)
 {
@@ -1130,6 +1177,7 @@ CU_TestInfo itest_shard_cases[] = {
   { "one vs three shards", test_one_vs_three },
   { "fourth shard mid-run", test_fourth_shard_mid_run },
   { "dropped shard refused", test_dropped_shard_refused },
+  { "repeated ids across shards", test_repeated_ids_across_shards },
   { "unreachable shard", test_unreachable_shard },
   ITEST_FAULT_CASE("shard killed mid-night", test_shard_killed_mid_night)
   ITEST_FAULT_CASE("load killed between shards", test_load_killed_between_shards)
