@@ -995,3 +995,25 @@ itest_baitiao_ok(const char *config, const char *const *args)
     fprintf(stderr, "\n  %s %s exited %d:\n%s%s\n", args[0], args[1] ? args[1] : "", r->status, r->out, r->err);
   CU_ASSERT_EQUAL_FATAL(r->status, 0);
 }
+
+void
+itest_plant_settlement_breaks(const char *portfolio, const char *channel_only_txn)
+{
+  g_autofree char *path = g_build_filename(portfolio, "20260410", "settlement_ALIPAY.csv", NULL);
+  g_autofree char *text = NULL;
+  CU_ASSERT_FATAL(g_file_get_contents(path, &text, NULL, NULL));
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  CU_ASSERT_FATAL(g_strv_length(lines) >= 3);
+  g_auto(GStrv) first = g_strsplit(lines[1], ",", 3);
+  CU_ASSERT_FATAL(g_strv_length(first) == 3);
+  gint64 yuan = 0, fen = 0;
+  CU_ASSERT_FATAL(sscanf(first[2], "%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT, &yuan, &fen) == 2);
+  g_autoptr(GString) out = g_string_new(lines[0]);
+  g_string_append_printf(out, "\n%s,%s,%" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT "\n", first[0], first[1], yuan + 1,
+                         fen);
+  for (int i = 2; lines[i]; i++)
+    if (*lines[i])
+      g_string_append_printf(out, "%s\n", lines[i]);
+  g_string_append_printf(out, "%s,%s,12.34\n", channel_only_txn, first[1]);
+  CU_ASSERT_FATAL(g_file_set_contents(path, out->str, -1, NULL));
+}

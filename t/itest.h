@@ -95,6 +95,11 @@ void itest_baitiao_ok(const char *config, const char *const *args);
  * on database DB of the main cluster. */
 void itest_bootstrap_coordinator(const char *db);
 
+/* Breaks of two types in a gen PORTFOLIO's ALIPAY file of 2026-04-10 (the payments of
+ * 04-09): its first amount raised by 1.00 (an amount mismatch) and a line no repayment
+ * matches (长款, 12.34) with transaction id CHANNEL_ONLY_TXN. */
+void itest_plant_settlement_breaks(const char *portfolio, const char *channel_only_txn);
+
 /* itest_baitiao with "--config CONFIG" appended to ARGS. */
 ItestRun *itest_baitiao_config(const char *config, const char *const *args, const char *const *env);
 

@@ -42,31 +42,6 @@ run_ok(const char *config, const char *const *args)
   CU_ASSERT_EQUAL_FATAL(run->status, 0);
 }
 
-/* Breaks of more than one type on one date (a few hundred users plant too few):
- * the ALIPAY file of 2026-04-09's payments gets its first amount raised by 1.00
- * (an amount mismatch) and a line we never received (长款, 12.34). */
-static void
-plant_breaks(const char *portfolio)
-{
-  g_autofree char *path = g_build_filename(portfolio, "20260410", "settlement_ALIPAY.csv", NULL);
-  g_autofree char *text = NULL;
-  CU_ASSERT_FATAL(g_file_get_contents(path, &text, NULL, NULL));
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  CU_ASSERT_FATAL(g_strv_length(lines) >= 3);
-  g_auto(GStrv) first = g_strsplit(lines[1], ",", 3);
-  CU_ASSERT_FATAL(g_strv_length(first) == 3);
-  gint64 yuan = 0, fen = 0;
-  CU_ASSERT_FATAL(sscanf(first[2], "%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT, &yuan, &fen) == 2);
-  g_autoptr(GString) out = g_string_new(lines[0]);
-  g_string_append_printf(out, "\n%s,%s,%" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT "\n", first[0], first[1], yuan + 1,
-                         fen);
-  for (int i = 2; lines[i]; i++)
-    if (*lines[i])
-      g_string_append_printf(out, "%s\n", lines[i]);
-  g_string_append_printf(out, "FOOTING0000001,%s,12.34\n", first[1]);
-  CU_ASSERT_FATAL(g_file_set_contents(path, out->str, -1, NULL));
-}
-
 /* The generated book's database, loaded and run night by night by scripts/replay. */
 static const char *
 generated_db(char **config_out)
@@ -83,7 +58,7 @@ generated_db(char **config_out)
                                                              "--seed", "13", "--start", GEN_START, "--out", portfolio,
                                                              "--products", products, NULL }, NULL);
   CU_ASSERT_EQUAL_FATAL(gen->status, 0);
-  plant_breaks(portfolio);
+  itest_plant_settlement_breaks(portfolio, "FOOTING0000001");
   db = itest_create_db("footing_gen", TRUE);
   config = itest_write_config(db, NULL);
   run_ok(config, (const char *[]) { "products", "load", products, NULL });

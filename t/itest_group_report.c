@@ -34,31 +34,6 @@ typedef struct {
 
 static Books books;
 
-/* A few hundred users plant no settlement difference: the ALIPAY file of GEN_MID's
- * payments gets its first amount raised by 1.00 (an amount mismatch, on the shard of its
- * repayment) and a line no repayment matches (长款, 12.34: kept at the coordinator). */
-static void
-plant_breaks(const char *portfolio)
-{
-  g_autofree char *path = g_build_filename(portfolio, "20260410", "settlement_ALIPAY.csv", NULL);
-  g_autofree char *text = NULL;
-  CU_ASSERT_FATAL(g_file_get_contents(path, &text, NULL, NULL));
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-  CU_ASSERT_FATAL(g_strv_length(lines) >= 3);
-  g_auto(GStrv) first = g_strsplit(lines[1], ",", 3);
-  CU_ASSERT_FATAL(g_strv_length(first) == 3);
-  gint64 yuan = 0, fen = 0;
-  CU_ASSERT_FATAL(sscanf(first[2], "%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT, &yuan, &fen) == 2);
-  g_autoptr(GString) out = g_string_new(lines[0]);
-  g_string_append_printf(out, "\n%s,%s,%" G_GINT64_FORMAT ".%02" G_GINT64_FORMAT "\n", first[0], first[1], yuan + 1,
-                         fen);
-  for (int i = 2; lines[i]; i++)
-    if (*lines[i])
-      g_string_append_printf(out, "%s\n", lines[i]);
-  g_string_append_printf(out, CHANNEL_ONLY_TXN ",%s,12.34\n", first[1]);
-  CU_ASSERT_FATAL(g_file_set_contents(path, out->str, -1, NULL));
-}
-
 /* The portfolio's files and nights on CONFIG (one database or the group). */
 static void
 run_book(const char *config, const char *portfolio, const char *products)
@@ -91,7 +66,7 @@ the_books(void)
     return &books;
   g_autofree char *products = itest_write_products("grprep", 8, 1);
   g_autofree char *portfolio = itest_gen_portfolio("grprep-book", GEN_USERS, GEN_DAYS, 13, GEN_START, products);
-  plant_breaks(portfolio);
+  itest_plant_settlement_breaks(portfolio, CHANNEL_ONLY_TXN);
   books.one = itest_create_db("grprep_one", TRUE);
   books.one_config = itest_write_config(books.one, NULL);
   run_book(books.one_config, portfolio, products);

@@ -66,15 +66,6 @@ run(const char *config, const char *const *args)
   return itest_baitiao_config(config, args, NULL);
 }
 
-static void
-run_ok(const char *config, const char *const *args)
-{
-  g_autoptr(ItestRun) r = run(config, args);
-  if (r->status != 0)
-    fprintf(stderr, "\n  baitiao %s %s exited %d: %s\n", args[0], args[1] ? args[1] : "", r->status, r->err);
-  CU_ASSERT_EQUAL_FATAL(r->status, 0);
-}
-
 /* One night of DATE as cron runs it; a run finding the night lock of a run just killed
  * still held (its backend has not noticed yet) exits 75 and is retried. */
 static ItestRun *
@@ -106,7 +97,7 @@ static void
 add_shards(const ItestGroup *g, guint from)
 {
   for (guint i = from; i < g->shards->len; i++)
-    run_ok(g->config, (const char *[]) { "shard", "add", ((ItestShard *) g->shards->pdata[i])->name, "--quiet", NULL });
+    itest_baitiao_ok(g->config, (const char *[]) { "shard", "add", ((ItestShard *) g->shards->pdata[i])->name, "--quiet", NULL });
 }
 
 /* A group of N shards, added, its configuration written (G->config). */
@@ -234,7 +225,7 @@ replay(const char *config, const char *portfolio, guint first, guint last)
 {
   if (first == 0) {
     g_autofree char *users = g_build_filename(portfolio, "users.csv", NULL);
-    run_ok(config, (const char *[]) { "load", "users", users, "--quiet", NULL });
+    itest_baitiao_ok(config, (const char *[]) { "load", "users", users, "--quiet", NULL });
   }
   g_autoptr(GPtrArray) days = portfolio_days(portfolio);
   for (guint i = first; i < last && i < days->len; i++) {
@@ -495,7 +486,7 @@ test_one_vs_three(void)
   gint64 t0 = g_get_monotonic_time();
   g_autofree char *single = itest_create_db("shard_single", TRUE);
   g_autofree char *single_config = itest_write_config(single, NULL);
-  run_ok(single_config, (const char *[]) { "products", "load", products, "--quiet", NULL });
+  itest_baitiao_ok(single_config, (const char *[]) { "products", "load", products, "--quiet", NULL });
   replay(single_config, portfolio, 0, days + 1);
   gint64 t1 = g_get_monotonic_time();
 
@@ -646,7 +637,7 @@ test_fourth_shard_mid_run(void)
 {
   g_autoptr(ItestGroup) g = new_group("shard_four", 3, NULL);
   g_autofree char *first = users_file("four-a.csv", "HA", 90, "10000.00", NULL);
-  run_ok(g->config, (const char *[]) { "load", "users", first, "--quiet", NULL });
+  itest_baitiao_ok(g->config, (const char *[]) { "load", "users", first, "--quiet", NULL });
   night_ok(g->config, "2026-03-01");
   g_autofree char *before = directory_lines(g);
   CU_ASSERT_EQUAL(misplaced(before, 3), 0);
@@ -658,7 +649,7 @@ test_fourth_shard_mid_run(void)
   /* new users, and known users whose rehash over four shards would move them */
   g_autoptr(GPtrArray) known = users_a_rehash_moves("HA", 90, 10);
   g_autofree char *second = users_file("four-b.csv", "HB", 120, "20000.00", (const char *const *) known->pdata);
-  run_ok(g->config, (const char *[]) { "load", "users", second, "--quiet", NULL });
+  itest_baitiao_ok(g->config, (const char *[]) { "load", "users", second, "--quiet", NULL });
   night_ok(g->config, "2026-03-02");
 
   g_autofree char *after = directory_lines(g);
@@ -730,7 +721,7 @@ test_dropped_shard_refused(void)
 {
   g_autoptr(ItestGroup) g = new_group("shard_drop", 3, NULL);
   g_autofree char *users = users_file("drop-a.csv", "HD", 30, "10000.00", NULL);
-  run_ok(g->config, (const char *[]) { "load", "users", users, "--quiet", NULL });
+  itest_baitiao_ok(g->config, (const char *[]) { "load", "users", users, "--quiet", NULL });
   g_autofree char *s3_users = itest_shard_value(itest_group_shard(g, "s3"), "baitiao_report",
                                                 "SELECT count(*) > 0 FROM users");
   ITEST_ASSERT_STR_EQ(s3_users, "t");
@@ -767,7 +758,7 @@ test_repeated_ids_across_shards(void)
 {
   g_autoptr(ItestGroup) g = new_group("shard_dup", 3, NULL);
   g_autofree char *users = users_file("dup-users.csv", "HR", 30, "10000.00", NULL);
-  run_ok(g->config, (const char *[]) { "load", "users", users, "--quiet", NULL });
+  itest_baitiao_ok(g->config, (const char *[]) { "load", "users", users, "--quiet", NULL });
   /* two users on two different shards */
   g_autofree char *u1 = itest_db_value(g->coordinator, "baitiao_report",
                                        "SELECT min(user_id) FROM user_directory WHERE shard = 's1'");
@@ -778,16 +769,16 @@ test_repeated_ids_across_shards(void)
                                                  "RO1,%s,2026-03-01,100.00,FPP12\nRO1,%s,2026-03-01,100.00,FPP12\n",
                                                  u1, u2);
   g_autofree char *orders = data_file("dup-orders.csv", orders_text);
-  run_ok(g->config, (const char *[]) { "load", "orders", orders, "--quiet", NULL });
+  itest_baitiao_ok(g->config, (const char *[]) { "load", "orders", orders, "--quiet", NULL });
   g_autofree char *again_text = g_strdup_printf("order_id,user_id,order_date,amount,product_code\n"
                                                 "RO1,%s,2026-03-01,100.00,FPP12\n", u2);
   g_autofree char *again = data_file("dup-orders-2.csv", again_text);
-  run_ok(g->config, (const char *[]) { "load", "orders", again, "--quiet", NULL });
+  itest_baitiao_ok(g->config, (const char *[]) { "load", "orders", again, "--quiet", NULL });
   g_autofree char *pays_text = g_strdup_printf("txn_id,user_id,pay_date,amount,channel,prepay_order_id\n"
                                                "RT1,%s,2026-03-01,10.00,ALIPAY,\nRT1,%s,2026-03-01,10.00,WECHAT,\n",
                                                u1, u2);
   g_autofree char *pays = data_file("dup-pays.csv", pays_text);
-  run_ok(g->config, (const char *[]) { "load", "repayments", pays, "--quiet", NULL });
+  itest_baitiao_ok(g->config, (const char *[]) { "load", "repayments", pays, "--quiet", NULL });
   /* all on s1, where the first of each went: one accepted, the repeats rejected there */
   ItestShard *s1 = itest_group_shard(g, "s1");
   g_autofree char *verdicts = itest_shard_value(s1, "baitiao_report",
@@ -811,7 +802,7 @@ test_unreachable_shard(void)
 {
   g_autoptr(ItestGroup) g = new_group("shard_down", 3, NULL);
   g_autofree char *users = users_file("down-a.csv", "HU", 30, "10000.00", NULL);
-  run_ok(g->config, (const char *[]) { "load", "users", users, "--quiet", NULL });
+  itest_baitiao_ok(g->config, (const char *[]) { "load", "users", users, "--quiet", NULL });
   g_autofree char *counts = coordinator_counts(g);
   g_autofree char *s1_files = shard_files(itest_group_shard(g, "s1"));
   g_autofree char *s3_files = shard_files(itest_group_shard(g, "s3"));
@@ -861,7 +852,7 @@ test_unreachable_shard(void)
   g_autofree char *s1_steps_after = itest_shard_value(itest_group_shard(g, "s1"), "baitiao_report",
                                                       "SELECT count(*) FROM job_step_runs");
   ITEST_ASSERT_STR_EQ(s1_steps_after, s1_steps);   /* s1's night was not run again */
-  run_ok(g->config, (const char *[]) { "load", "users", more, "--quiet", NULL });
+  itest_baitiao_ok(g->config, (const char *[]) { "load", "users", more, "--quiet", NULL });
   g_autofree char *placed = itest_db_value(g->coordinator, "baitiao_report", "SELECT count(*) FROM user_directory");
   ITEST_ASSERT_STR_EQ(placed, "60");
   g_autofree char *on_s2 = itest_shard_value(s2, "baitiao_report", "SELECT count(*) FROM users WHERE user_id LIKE 'HV%'");
