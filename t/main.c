@@ -12,6 +12,7 @@ main(int argc, char **argv)
     { "migrate", NULL, NULL, NULL, NULL, test_migrate_cases },
     { "money", NULL, NULL, NULL, NULL, test_money_cases },
     { "output", NULL, NULL, NULL, NULL, test_output_cases },
+    { "campaign match", NULL, NULL, NULL, NULL, test_campaign_match_cases },
     { "product", NULL, NULL, NULL, NULL, test_product_cases },
     { "schedule", NULL, NULL, NULL, NULL, test_schedule_cases },
     { "schedule properties", NULL, NULL, NULL, NULL, test_schedule_property_cases },
