@@ -13,6 +13,7 @@ extern CU_TestInfo itest_cli_cases[];
 extern CU_TestInfo itest_crash_cases[];
 extern CU_TestInfo itest_cutoff_cases[];
 extern CU_TestInfo itest_eod_cases[];
+extern CU_TestInfo itest_campaign_night_cases[];
 extern CU_TestInfo itest_finepoints_cases[];
 extern CU_TestInfo itest_footing_cases[];
 extern CU_TestInfo itest_gen_cases[];
@@ -48,6 +49,7 @@ main(int argc, char **argv)
   CU_SuiteInfo suites[] = {
     { "aging", NULL, NULL, NULL, NULL, itest_aging_cases },
     { "badinput", NULL, NULL, NULL, NULL, itest_badinput_cases },
+    { "campaign_night", NULL, NULL, NULL, NULL, itest_campaign_night_cases },
     { "chain", NULL, NULL, NULL, NULL, itest_chain_cases },
     { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
 #ifdef BAITIAO_FAULT_INJECTION  /* every crash test kills or stops the binary */
