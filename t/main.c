@@ -6,6 +6,7 @@ int
 main(int argc, char **argv)
 {
   CU_SuiteInfo suites[] = {
+    { "campaign_catalogue", NULL, NULL, NULL, NULL, test_campaign_catalogue_cases },
     { "config", NULL, NULL, NULL, NULL, test_config_cases },
     { "csv", NULL, NULL, NULL, NULL, test_csv_cases },
     { "date", NULL, NULL, NULL, NULL, test_date_cases },

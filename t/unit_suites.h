@@ -4,6 +4,7 @@
 
 #include <CUnit/CUnit.h>
 
+extern CU_TestInfo test_campaign_catalogue_cases[];
 extern CU_TestInfo test_config_cases[];
 extern CU_TestInfo test_csv_cases[];
 extern CU_TestInfo test_date_cases[];
