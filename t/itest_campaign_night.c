@@ -130,7 +130,7 @@ test_worked_example(void)
                                        "  FROM installments WHERE order_id = 'O3'");
   ITEST_ASSERT_STR_EQ(o3, "290,300,300,300,300,300");
   g_autofree char *subsidies = itest_query(c,
-    "SELECT string_agg(installment_no || ':' || amount_fen || ':' || status || ':' || billing_date, ' '"
+    "SELECT string_agg(installment_no || ':' || amount_fen || ':' || f.status || ':' || billing_date, ' '"
     "                  ORDER BY installment_no)"
     "  FROM fee_subsidies f JOIN loans l USING (loan_id) WHERE l.order_id = 'O1'");
   ITEST_ASSERT_STR_EQ(subsidies, "1:500:PENDING:2026-03-05 2:500:PENDING:2026-04-05 3:500:PENDING:2026-05-05");
@@ -165,7 +165,7 @@ test_worked_example(void)
   ITEST_ASSERT_STR_EQ(returned, "2202:0:1000 2203:1000:0");
   g_autofree char *reversed = entry_lines(c, "2026-03-06", "subsidies:REVERSED");
   ITEST_ASSERT_STR_EQ(reversed, "2202:0:500 6011:500:0");
-  g_autofree char *states = itest_query(c, "SELECT string_agg(installment_no || ':' || status, ' '"
+  g_autofree char *states = itest_query(c, "SELECT string_agg(installment_no || ':' || f.status, ' '"
                                            " ORDER BY installment_no)"
                                            "  FROM fee_subsidies f JOIN loans l USING (loan_id) WHERE l.order_id = 'O1'");
   ITEST_ASSERT_STR_EQ(states, "1:REVERSED 2:RETURNED 3:RETURNED");
