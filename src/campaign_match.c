@@ -16,11 +16,18 @@ struct CampaignMatcher {
   GHashTable *seen_users;          /* users with an accepted order earlier this night */
   GHashTable *used_coupons;        /* coupons used earlier this night */
   CampaignDayStats *stats;
+  guint n_live;
+  guint *group;                    /* each campaign's stacking group, as a small index */
+  guint n_groups;
   /* per-order scratch */
   gboolean coupon_ok;              /* the order's coupon may be used */
-  guint n_live;
-  gint64 *alone;                   /* each campaign's discount alone on the product schedule */
+  gint64 *alone;                   /* each campaign's discount alone on the product schedule, */
+  gboolean *alone_known;           /* worked out only when a rule needs it */
   gboolean *eligible;
+  int *group_pick;                 /* per exclusive group, its campaign so far (-1: none) */
+  gint64 fee_total, fee_max;       /* of the order's product schedule */
+  const CampaignOrder *order;
+  const SchedInstallment *inst;
   gint64 remaining[SCHED_TERM_MAX];
   gint64 buf[MATCH_MAX_GRANTS][SCHED_TERM_MAX];
   CampaignGrant grants[MATCH_MAX_GRANTS];
@@ -77,7 +84,20 @@ campaign_matcher_new(CampaignLive *live, GHashTable *user_segments, GHashTable *
   m->n_live = live->campaigns->len;
   m->stats = g_new0(CampaignDayStats, MAX(m->n_live, 1));
   m->alone = g_new0(gint64, MAX(m->n_live, 1));
+  m->alone_known = g_new0(gboolean, MAX(m->n_live, 1));
   m->eligible = g_new0(gboolean, MAX(m->n_live, 1));
+  m->group = g_new0(guint, MAX(m->n_live, 1));
+  g_autoptr(GHashTable) groups = g_hash_table_new(g_str_hash, g_str_equal);
+  for (guint i = 0; i < m->n_live; i++) {
+    const char *name = ((const Campaign *) g_ptr_array_index(live->campaigns, i))->stack_group;
+    gpointer at;
+    if (!g_hash_table_lookup_extended(groups, name, NULL, &at)) {
+      at = GUINT_TO_POINTER(m->n_groups++);
+      g_hash_table_insert(groups, (gpointer) name, at);
+    }
+    m->group[i] = GPOINTER_TO_UINT(at);
+  }
+  m->group_pick = g_new(int, MAX(m->n_groups, 1));
   return m;
 }
 
@@ -91,7 +111,10 @@ campaign_matcher_free(CampaignMatcher *m)
   g_hash_table_unref(m->used_coupons);
   g_free(m->stats);
   g_free(m->alone);
+  g_free(m->alone_known);
   g_free(m->eligible);
+  g_free(m->group);
+  g_free(m->group_pick);
   g_free(m);
 }
 
@@ -109,26 +132,34 @@ in_list(char **list, const char *s)
   return list == NULL || (s != NULL && g_strv_contains((const char *const *) list, s));
 }
 
+/* "A\037B" into BUF (ids are at most 64 bytes: they always fit). */
+#define PAIR_KEY_MAX 160
+static const char *
+pair_key(char *buf, const char *a, const char *b)
+{
+  g_snprintf(buf, PAIR_KEY_MAX, "%s\037%s", a, b);
+  return buf;
+}
+
 static gboolean
 in_segments(const CampaignMatcher *m, char **segments, const char *user)
 {
+  char key[PAIR_KEY_MAX];
   if (segments == NULL)
     return TRUE;
   if (m->user_segments == NULL)
     return FALSE;
-  for (char **s = segments; *s; s++) {
-    g_autofree char *key = g_strconcat(*s, "\037", user, NULL);
-    if (g_hash_table_contains(m->user_segments, key))
+  for (char **s = segments; *s; s++)
+    if (g_hash_table_contains(m->user_segments, pair_key(key, *s, user)))
       return TRUE;
-  }
   return FALSE;
 }
 
 static int
 user_uses(const CampaignMatcher *m, const Campaign *c, const char *user)
 {
-  g_autofree char *key = g_strconcat(c->id, "\037", user, NULL);
-  return GPOINTER_TO_INT(g_hash_table_lookup(m->uses, key));
+  char key[PAIR_KEY_MAX];
+  return GPOINTER_TO_INT(g_hash_table_lookup(m->uses, pair_key(key, c->id, user)));
 }
 
 static gboolean
@@ -230,11 +261,46 @@ cut_to(gint64 *d, int n, gint64 total, gint64 limit)
   return total;
 }
 
+/* C's discount alone on the order's product schedule, worked out once per order. */
+static gint64
+alone_of(CampaignMatcher *m, guint i)
+{
+  if (!m->alone_known[i]) {
+    gint64 fees[SCHED_TERM_MAX], scratch[SCHED_TERM_MAX];
+    int n = m->order->terms->term;
+    for (int k = 0; k < n; k++)
+      fees[k] = m->inst[k].fee_fen;
+    m->alone[i] = discount_of(live_campaign(m, i), m->order, m->inst, n, fees, scratch);
+    m->alone_known[i] = TRUE;
+  }
+  return m->alone[i];
+}
+
+/* Does C give the order anything? Exact, and without the schedule loop where the
+ * schedule's fee total, its largest fee or a prefix answer it. */
+static gboolean
+gives_something(CampaignMatcher *m, guint i)
+{
+  const Campaign *c = live_campaign(m, i);
+  switch (c->kind) {
+  case CAMPAIGN_WAIVE_ALL:
+  case CAMPAIGN_AMOUNT_OFF:
+    return m->fee_total > 0;
+  case CAMPAIGN_PERCENT:
+    /* round_half_up (fee × p / 10^6) >= 1 exactly when fee × p >= 500000 */
+    return (MoneyInt128) m->fee_max * c->percent_ppm >= 500000;
+  case CAMPAIGN_FREE_PERIODS:
+  case CAMPAIGN_RATE:
+  default:
+    return alone_of(m, i) > 0;
+  }
+}
+
 /* ---- choosing ---------------------------------------------------------- */
 
 /* Before B in an exclusive group (negative: A wins). */
 static int
-rank(const CampaignMatcher *m, const CampaignOrder *o, guint a, guint b)
+rank(CampaignMatcher *m, const CampaignOrder *o, guint a, guint b)
 {
   const Campaign *ca = live_campaign(m, a), *cb = live_campaign(m, b);
   gboolean ka = coupon_usable_for(m, o, ca), kb = coupon_usable_for(m, o, cb);
@@ -242,8 +308,8 @@ rank(const CampaignMatcher *m, const CampaignOrder *o, guint a, guint b)
     return ka ? -1 : 1;
   if (ca->priority != cb->priority)
     return ca->priority > cb->priority ? -1 : 1;
-  if (m->alone[a] != m->alone[b])
-    return m->alone[a] > m->alone[b] ? -1 : 1;
+  if (alone_of(m, a) != alone_of(m, b))
+    return alone_of(m, a) > alone_of(m, b) ? -1 : 1;
   return strcmp(ca->id, cb->id);
 }
 
@@ -254,7 +320,7 @@ can_pay(CampaignMatcher *m, guint i)
   const Campaign *c = live_campaign(m, i);
   if (*uses_left(m, i) == 0 || *budget_left(m, i) <= 0)
     return FALSE;
-  return c->budget_partial || m->alone[i] <= *budget_left(m, i);
+  return c->budget_partial || alone_of(m, i) <= *budget_left(m, i);
 }
 
 /* The chosen campaigns, in application order, into CHOSEN; returns how many. */
@@ -262,6 +328,8 @@ static guint
 choose(CampaignMatcher *m, const CampaignOrder *o, guint *chosen)
 {
   guint n = 0;
+  for (guint g = 0; g < m->n_groups; g++)
+    m->group_pick[g] = -1;
   for (guint i = 0; i < m->n_live; i++) {
     if (!m->eligible[i])
       continue;
@@ -272,14 +340,14 @@ choose(CampaignMatcher *m, const CampaignOrder *o, guint *chosen)
     const Campaign *c = live_campaign(m, i);
     if (c->stack_mode == CAMPAIGN_STACK_EXCLUSIVE) {
       /* the group's best replaces an earlier pick of the same group */
-      guint j = 0;
-      while (j < n && strcmp(live_campaign(m, chosen[j])->stack_group, c->stack_group) != 0)
-        j++;
-      if (j < n) {
-        if (rank(m, o, i, chosen[j]) < 0)
-          chosen[j] = i;
+      int *pick = &m->group_pick[m->group[i]];
+      if (*pick >= 0) {
+        if (rank(m, o, i, chosen[*pick]) < 0)
+          chosen[*pick] = i;
         continue;
       }
+      if (n < MATCH_MAX_GRANTS)
+        *pick = (int) n;
     }
     if (n < MATCH_MAX_GRANTS)
       chosen[n++] = i;
@@ -336,19 +404,20 @@ judge_coupon(const CampaignMatcher *m, const CampaignOrder *o)
 static void
 find_eligible(CampaignMatcher *m, const CampaignOrder *o, const SchedInstallment *inst, int n)
 {
-  gint64 fees[SCHED_TERM_MAX], scratch[SCHED_TERM_MAX];
-  for (int k = 0; k < n; k++)
-    fees[k] = inst[k].fee_fen;
+  m->order = o;
+  m->inst = inst;
+  m->fee_total = m->fee_max = 0;
+  for (int k = 0; k < n; k++) {
+    m->fee_total += inst[k].fee_fen;
+    m->fee_max = MAX(m->fee_max, inst[k].fee_fen);
+  }
   for (guint i = 0; i < m->n_live; i++) {
     const Campaign *c = live_campaign(m, i);
     m->eligible[i] = FALSE;
-    m->alone[i] = 0;
+    m->alone_known[i] = FALSE;
     if (c->kind == CAMPAIGN_RATE && c->rate_ppm >= o->terms->rate_ppm)
       continue;
-    if (!rules_hold(m, c, o))
-      continue;
-    m->alone[i] = discount_of(c, o, inst, n, fees, scratch);
-    if (m->alone[i] <= 0)
+    if (!rules_hold(m, c, o) || !gives_something(m, i))
       continue;
     m->eligible[i] = TRUE;
     m->stats[i].eligible_orders++;

@@ -41,7 +41,7 @@ static const EodStep steps[] = {
   { "gl_close", "daily balances per GL account", eod_step_gl_close, DB_READ_COMMITTED, NULL },
   { "intake_close", "inbox rows of D still pending are rejected DATE_CLOSED", eod_step_intake_close,
     DB_READ_COMMITTED, NULL },
-  { "recon", "reconciliation R1-R12: breaks are stored, the step does not fail on them", eod_step_recon,
+  { "recon", "reconciliation R1-R12, R18-R19: breaks are stored, the step does not fail on them", eod_step_recon,
     DB_REPEATABLE_READ, eod_step_recon_before },
 };
 

@@ -241,8 +241,56 @@ test_coupons(void)
   PQfinish(c);
 }
 
+/* A partial refund keeps the discounted fees of the installments that stay and gives
+ * back the subsidies of those it cancels; a prepayment that waives the unbilled fees
+ * gives back theirs. */
+static void
+test_partial_refund_and_prepayment(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = new_world("cmp_partial", &config);
+  g_autofree char *orders = data_file("orders_p.csv",
+    "order_id,user_id,order_date,amount,product_code\n"
+    "O1,U1001,2026-03-04,1000.00,FPP12\n"     /* NU3FREE: 500 of installments 1-3 */
+    "O2,U1002,2026-03-04,600.00,FPP6\n");     /* PLAT10: 30 of each of 6 */
+  itest_baitiao_ok(config, (const char *[]) { "load", "orders", orders, NULL });
+  night(config, "2026-03-04");
+  /* 900.00 back, from the last installment: 12 (8337) and 11..3 (8333 × 9) are cancelled,
+   * 2 keeps 1667 of its principal; installment 3's subsidy goes back to the merchant */
+  g_autofree char *refunds = data_file("refunds_p.csv", "refund_id,order_id,refund_date,amount\n"
+                                                        "R1,O1,2026-03-05,900.00\n");
+  itest_baitiao_ok(config, (const char *[]) { "load", "refunds", refunds, NULL });
+  g_autofree char *pay = data_file("repayments_p.csv", "txn_id,user_id,pay_date,amount,channel,prepay_order_id\n"
+                                                       "T1,U1002,2026-03-05,600.00,ALIPAY,O2\n");
+  itest_baitiao_ok(config, (const char *[]) { "load", "repayments", pay, NULL });
+  g_autofree char *settle = data_file("settlement_ALIPAY_20260305.csv", "channel_txn_id,pay_date,amount\n"
+                                                                         "T1,2026-03-05,600.00\n");
+  itest_baitiao_ok(config, (const char *[]) { "load", "settlement", "--channel", "ALIPAY", settle, NULL });
+  night(config, "2026-03-05");
+
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  g_autofree char *o1 = itest_query(c,
+    "SELECT string_agg(i.installment_no || ':' || i.status || ':' || i.fee_fen || ':' || coalesce(f.status, '-'), ' '"
+    "                  ORDER BY i.installment_no)"
+    "  FROM installments i LEFT JOIN fee_subsidies f USING (loan_id, installment_no)"
+    " WHERE i.order_id = 'O1' AND i.installment_no <= 4");
+  ITEST_ASSERT_STR_EQ(o1, "1:BILLED:0:EARNED 2:UNBILLED:0:PENDING 3:CANCELLED:0:RETURNED 4:CANCELLED:500:-");
+  g_autofree char *returned = entry_lines(c, "2026-03-05", "subsidies:RETURNED");
+  /* 500 to the merchant (O1's installment 3), 180 to the platform (O2 prepaid, fees waived) */
+  ITEST_ASSERT_STR_EQ(returned, "2202:0:500 2203:680:0 6601:0:180");
+  g_autofree char *o2 = itest_query(c, "SELECT string_agg(DISTINCT f.status, ',') FROM fee_subsidies f"
+                                       "  JOIN loans l USING (loan_id) WHERE l.order_id = 'O2'");
+  ITEST_ASSERT_STR_EQ(o2, "RETURNED");
+  g_autofree char *deferred = gl_closing(c, "2026-03-05", "2203");
+  ITEST_ASSERT_STR_EQ(deferred, "-500");   /* installment 2's, still to be billed */
+  g_autofree char *breaks = itest_query(c, "SELECT count(*) FROM recon_breaks");
+  ITEST_ASSERT_STR_EQ(breaks, "0");
+  PQfinish(c);
+}
+
 CU_TestInfo itest_campaign_night_cases[] = {
   { "FPP12 1000.00, 3 merchant-funded free periods, night by night", test_worked_example },
+  { "a partial refund and a prepayment give back what is not billed", test_partial_refund_and_prepayment },
   { "coupons: used once, refused with a reason, returned", test_coupons },
   CU_TEST_INFO_NULL,
 };
