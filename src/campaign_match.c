@@ -9,6 +9,17 @@
  * eligible at once) the later ones by campaign id are not considered. */
 #define MATCH_MAX_GRANTS 128
 
+/* The names one kind of rule lists across the live campaigns (products, segments,
+ * merchants, categories), as bits: a campaign's list is a mask and an order's value
+ * one bit, so a rule costs an AND. Past 64 names the strings are compared instead. */
+enum { DIM_PRODUCT, DIM_SEGMENT, DIM_MERCHANT, DIM_CATEGORY, N_DIMS };
+typedef struct {
+  GHashTable *bit;                 /* name → bit index + 1 */
+  GPtrArray *names;                /* by bit index */
+  gboolean too_many;
+  guint64 *mask;                   /* per live campaign; its list NULL: no restriction */
+} NameBits;
+
 struct CampaignMatcher {
   CampaignLive *live;
   GHashTable *user_segments;       /* borrowed */
@@ -17,8 +28,11 @@ struct CampaignMatcher {
   GHashTable *used_coupons;        /* coupons used earlier this night */
   CampaignDayStats *stats;
   guint n_live;
+  guint32 *from_day, *to_day;      /* each campaign's order window, as Julian days */
   guint *group;                    /* each campaign's stacking group, as a small index */
   guint n_groups;
+  NameBits dims[N_DIMS];
+  guint64 order_bits[N_DIMS];      /* the order's product, segments, merchant, category */
   /* per-order scratch */
   gboolean coupon_ok;              /* the order's coupon may be used */
   gint64 *alone;                   /* each campaign's discount alone on the product schedule, */
@@ -26,6 +40,8 @@ struct CampaignMatcher {
   gboolean *eligible;
   int *group_pick;                 /* per exclusive group, its campaign so far (-1: none) */
   gint64 fee_total, fee_max;       /* of the order's product schedule */
+  gint64 fee_prefix[SCHED_TERM_MAX + 1];  /* fee_prefix[k]: the first k fees */
+  guint32 order_day;
   const CampaignOrder *order;
   const SchedInstallment *inst;
   gint64 remaining[SCHED_TERM_MAX];
@@ -65,6 +81,56 @@ uses_left(CampaignMatcher *m, guint i)
   return &g_array_index(m->live->uses_left, gint64, i);
 }
 
+static char **
+campaign_list(const Campaign *c, int dim)
+{
+  switch (dim) {
+  case DIM_PRODUCT: return c->products;
+  case DIM_SEGMENT: return c->segments;
+  case DIM_MERCHANT: return c->merchants;
+  case DIM_CATEGORY:
+  default: return c->categories;
+  }
+}
+
+static void
+name_bits_init(NameBits *nb, GPtrArray *campaigns, int dim)
+{
+  nb->bit = g_hash_table_new(g_str_hash, g_str_equal);
+  nb->names = g_ptr_array_new();
+  nb->mask = g_new0(guint64, MAX(campaigns->len, 1));
+  for (guint i = 0; i < campaigns->len; i++) {
+    char **list = campaign_list(g_ptr_array_index(campaigns, i), dim);
+    for (char **n = list; n && *n; n++) {
+      guint b = GPOINTER_TO_UINT(g_hash_table_lookup(nb->bit, *n));
+      if (b == 0) {
+        g_ptr_array_add(nb->names, *n);
+        b = nb->names->len;
+        g_hash_table_insert(nb->bit, *n, GUINT_TO_POINTER(b));
+      }
+      if (b <= 64)
+        nb->mask[i] |= G_GUINT64_CONSTANT(1) << (b - 1);
+    }
+  }
+  nb->too_many = nb->names->len > 64;
+}
+
+static void
+name_bits_clear(NameBits *nb)
+{
+  g_clear_pointer(&nb->bit, g_hash_table_unref);
+  g_clear_pointer(&nb->names, g_ptr_array_unref);
+  g_clear_pointer(&nb->mask, g_free);
+}
+
+/* The bit of NAME (0: NULL, or listed by no campaign). */
+static guint64
+name_bit(const NameBits *nb, const char *name)
+{
+  guint b = name ? GPOINTER_TO_UINT(g_hash_table_lookup(nb->bit, name)) : 0;
+  return b >= 1 && b <= 64 ? G_GUINT64_CONSTANT(1) << (b - 1) : 0;
+}
+
 CampaignMatcher *
 campaign_matcher_new(CampaignLive *live, GHashTable *user_segments, GHashTable *uses)
 {
@@ -87,6 +153,8 @@ campaign_matcher_new(CampaignLive *live, GHashTable *user_segments, GHashTable *
   m->alone_known = g_new0(gboolean, MAX(m->n_live, 1));
   m->eligible = g_new0(gboolean, MAX(m->n_live, 1));
   m->group = g_new0(guint, MAX(m->n_live, 1));
+  m->from_day = g_new0(guint32, MAX(m->n_live, 1));
+  m->to_day = g_new0(guint32, MAX(m->n_live, 1));
   g_autoptr(GHashTable) groups = g_hash_table_new(g_str_hash, g_str_equal);
   for (guint i = 0; i < m->n_live; i++) {
     const char *name = ((const Campaign *) g_ptr_array_index(live->campaigns, i))->stack_group;
@@ -96,8 +164,13 @@ campaign_matcher_new(CampaignLive *live, GHashTable *user_segments, GHashTable *
       g_hash_table_insert(groups, (gpointer) name, at);
     }
     m->group[i] = GPOINTER_TO_UINT(at);
+    const Campaign *c = g_ptr_array_index(live->campaigns, i);
+    m->from_day[i] = g_date_get_julian(&c->order_from);
+    m->to_day[i] = g_date_get_julian(&c->order_to);
   }
   m->group_pick = g_new(int, MAX(m->n_groups, 1));
+  for (int d = 0; d < N_DIMS; d++)
+    name_bits_init(&m->dims[d], live->campaigns, d);
   return m;
 }
 
@@ -114,7 +187,11 @@ campaign_matcher_free(CampaignMatcher *m)
   g_free(m->alone_known);
   g_free(m->eligible);
   g_free(m->group);
+  g_free(m->from_day);
+  g_free(m->to_day);
   g_free(m->group_pick);
+  for (int d = 0; d < N_DIMS; d++)
+    name_bits_clear(&m->dims[d]);
   g_free(m);
 }
 
@@ -137,7 +214,14 @@ in_list(char **list, const char *s)
 static const char *
 pair_key(char *buf, const char *a, const char *b)
 {
-  g_snprintf(buf, PAIR_KEY_MAX, "%s\037%s", a, b);
+  gsize la = strlen(a), lb = strlen(b);
+  if (la + lb + 2 > PAIR_KEY_MAX) {      /* never, for ids the loaders accepted */
+    g_snprintf(buf, PAIR_KEY_MAX, "%s\037%s", a, b);
+    return buf;
+  }
+  memcpy(buf, a, la);
+  buf[la] = '\037';
+  memcpy(buf + la + 1, b, lb + 1);
   return buf;
 }
 
@@ -188,23 +272,54 @@ coupon_usable_for(const CampaignMatcher *m, const CampaignOrder *o, const Campai
   return m->coupon_ok && coupon_for(o, c);
 }
 
-/* Every rule C states about O, except budget and usage (which turn an eligible order away). */
+/* Does live campaign I's list of DIM allow VALUE (NULL: the order has none)? */
 static gboolean
-rules_hold(const CampaignMatcher *m, const Campaign *c, const CampaignOrder *o)
+listed(const CampaignMatcher *m, guint i, int dim, const char *value)
 {
-  if (!in_list(c->products, o->product_code) || !term_allowed(c, o->terms->term))
+  char **list = campaign_list(live_campaign(m, i), dim);
+  if (list == NULL)
+    return TRUE;
+  if (m->dims[dim].too_many)
+    return in_list(list, value);
+  return (m->dims[dim].mask[i] & m->order_bits[dim]) != 0;
+}
+
+/* The order's bits: its product, merchant and category, and the segments its user is in. */
+static void
+order_bits(CampaignMatcher *m, const CampaignOrder *o)
+{
+  char key[PAIR_KEY_MAX];
+  m->order_bits[DIM_PRODUCT] = name_bit(&m->dims[DIM_PRODUCT], o->product_code);
+  m->order_bits[DIM_MERCHANT] = name_bit(&m->dims[DIM_MERCHANT], o->merchant_id);
+  m->order_bits[DIM_CATEGORY] = name_bit(&m->dims[DIM_CATEGORY], o->category);
+  m->order_bits[DIM_SEGMENT] = 0;
+  const NameBits *seg = &m->dims[DIM_SEGMENT];
+  for (guint b = 0; m->user_segments && !seg->too_many && b < seg->names->len; b++)
+    if (g_hash_table_contains(m->user_segments, pair_key(key, g_ptr_array_index(seg->names, b), o->user_id)))
+      m->order_bits[DIM_SEGMENT] |= G_GUINT64_CONSTANT(1) << b;
+}
+
+/* Every rule C (live campaign I) states about O, except budget and usage (which turn an
+ * eligible order away). */
+static gboolean
+rules_hold(const CampaignMatcher *m, guint i, const CampaignOrder *o)
+{
+  const Campaign *c = live_campaign(m, i);
+  if (m->order_day < m->from_day[i] || m->order_day > m->to_day[i])
+    return FALSE;
+  if (!listed(m, i, DIM_PRODUCT, o->product_code) || !term_allowed(c, o->terms->term))
     return FALSE;
   if ((c->amount_min_fen > 0 && o->amount_fen < c->amount_min_fen)
       || (c->amount_max_fen > 0 && o->amount_fen > c->amount_max_fen))
-    return FALSE;
-  if (g_date_compare(&o->order_date, &c->order_from) < 0 || g_date_compare(&o->order_date, &c->order_to) > 0)
     return FALSE;
   if (c->new_users_only && (!o->first_loan || g_hash_table_contains(m->seen_users, o->user_id)))
     return FALSE;
   if (c->statement_days != 0 && !(c->statement_days & (1u << o->statement_day)))
     return FALSE;
-  if (!in_segments(m, c->segments, o->user_id) || !in_list(c->merchants, o->merchant_id)
-      || !in_list(c->categories, o->category))
+  if (!listed(m, i, DIM_MERCHANT, o->merchant_id) || !listed(m, i, DIM_CATEGORY, o->category))
+    return FALSE;
+  if (c->segments && !(m->dims[DIM_SEGMENT].too_many ? in_segments(m, c->segments, o->user_id)
+                                                      : (m->dims[DIM_SEGMENT].mask[i] & m->order_bits[DIM_SEGMENT]) != 0))
     return FALSE;
   if (c->coupon_required && !coupon_usable_for(m, o, c))
     return FALSE;
@@ -290,6 +405,7 @@ gives_something(CampaignMatcher *m, guint i)
     /* round_half_up (fee × p / 10^6) >= 1 exactly when fee × p >= 500000 */
     return (MoneyInt128) m->fee_max * c->percent_ppm >= 500000;
   case CAMPAIGN_FREE_PERIODS:
+    return m->fee_prefix[MIN(c->free_periods, m->order->terms->term)] > 0;
   case CAMPAIGN_RATE:
   default:
     return alone_of(m, i) > 0;
@@ -406,10 +522,14 @@ find_eligible(CampaignMatcher *m, const CampaignOrder *o, const SchedInstallment
 {
   m->order = o;
   m->inst = inst;
+  m->order_day = g_date_get_julian(&o->order_date);
+  order_bits(m, o);
   m->fee_total = m->fee_max = 0;
+  m->fee_prefix[0] = 0;
   for (int k = 0; k < n; k++) {
     m->fee_total += inst[k].fee_fen;
     m->fee_max = MAX(m->fee_max, inst[k].fee_fen);
+    m->fee_prefix[k + 1] = m->fee_total;
   }
   for (guint i = 0; i < m->n_live; i++) {
     const Campaign *c = live_campaign(m, i);
@@ -417,7 +537,7 @@ find_eligible(CampaignMatcher *m, const CampaignOrder *o, const SchedInstallment
     m->alone_known[i] = FALSE;
     if (c->kind == CAMPAIGN_RATE && c->rate_ppm >= o->terms->rate_ppm)
       continue;
-    if (!rules_hold(m, c, o) || !gives_something(m, i))
+    if (!rules_hold(m, i, o) || !gives_something(m, i))
       continue;
     m->eligible[i] = TRUE;
     m->stats[i].eligible_orders++;
@@ -431,9 +551,11 @@ apply(CampaignMatcher *m, const CampaignOrder *o, SchedInstallment *inst, int n,
   gint64 cap_left = m->live->max_order_discount_fen > 0 ? m->live->max_order_discount_fen : G_MAXINT64;
   gboolean rate_done = FALSE;
   guint granted = 0;
+  gint64 left = 0;
   for (int k = 0; k < n; k++)
-    m->remaining[k] = inst[k].fee_fen;
-  for (guint j = 0; j < n_chosen; j++) {
+    left += m->remaining[k] = inst[k].fee_fen;
+  /* once every fee is taken or the cap is reached, the rest have nothing to give */
+  for (guint j = 0; j < n_chosen && left > 0 && cap_left > 0; j++) {
     guint i = chosen[j];
     const Campaign *c = live_campaign(m, i);
     if (c->kind == CAMPAIGN_RATE && rate_done)
@@ -448,6 +570,7 @@ apply(CampaignMatcher *m, const CampaignOrder *o, SchedInstallment *inst, int n,
     rate_done = rate_done || c->kind == CAMPAIGN_RATE;
     for (int k = 0; k < n; k++)
       m->remaining[k] -= d[k];
+    left -= total;
     cap_left -= total;
     *budget_left(m, i) -= total;
     if (*uses_left(m, i) > 0)
