@@ -60,13 +60,15 @@ print_campaigns(const CampaignSet *set)
 
 /* ---- a sharded group ---- */
 
-/* The shards' weights, in the configuration's (name) order: their budget shares. */
+/* The shards' budget shares, in the configuration's (name) order: their weights when
+ * users are placed by weight, else 1 each (placement=hash spreads users evenly). */
 static gint64 *
 shard_weights(const Config *config)
 {
   gint64 *w = g_new0(gint64, config->shards->len);
   for (guint i = 0; i < config->shards->len; i++)
-    w[i] = ((const ConfigShard *) g_ptr_array_index(config->shards, i))->weight;
+    w[i] = config->shard_placement == CONFIG_PLACEMENT_WEIGHTS
+             ? ((const ConfigShard *) g_ptr_array_index(config->shards, i))->weight : 1;
   return w;
 }
 
@@ -227,6 +229,14 @@ compare_names(gconstpointer a, gconstpointer b, gpointer data)
   return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
+/* A broken CSV is a file to fix like a bad line: CAMPAIGN_ERROR (exit 2), its message kept. */
+static SegFile *
+refuse_file(const GError *csv, GError **error)
+{
+  g_set_error_literal(error, CAMPAIGN_ERROR, CAMPAIGN_ERROR_FILE, csv->message);
+  return NULL;
+}
+
 static SegFile *
 seg_file_read(const char *path, GError **error)
 {
@@ -241,8 +251,8 @@ seg_file_read(const char *path, GError **error)
   f->sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *) text, f->size);
   f->rows = g_array_new(FALSE, TRUE, sizeof(SegRow));
   g_autoptr(CsvReader) r = csv_reader_new_from_data(text, f->size, path);
-  if (!csv_expect_header(r, (const char *const[]) { "user_id", "segment", NULL }, error))
-    return NULL;
+  if (!csv_expect_header(r, (const char *const[]) { "user_id", "segment", NULL }, &local))
+    return refuse_file(local, error);
   g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
   CsvRecord rec;
   while (csv_reader_next(r, &rec, &local)) {
@@ -252,10 +262,8 @@ seg_file_read(const char *path, GError **error)
     g_array_append_val(f->rows, row);
     g_hash_table_add(names, row.segment);
   }
-  if (local) {
-    g_propagate_error(error, g_steal_pointer(&local));
-    return NULL;
-  }
+  if (local)
+    return refuse_file(local, error);
   g_autofree const char **keys = (const char **) g_hash_table_get_keys_as_array(names, NULL);
   f->segments = g_strdupv((char **) keys);
   g_qsort_with_data(f->segments, (gint) g_strv_length(f->segments), sizeof(char *), compare_names, NULL);

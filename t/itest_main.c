@@ -8,6 +8,7 @@
 
 extern CU_TestInfo itest_aging_cases[];
 extern CU_TestInfo itest_badinput_cases[];
+extern CU_TestInfo itest_campaigns_cases[];
 extern CU_TestInfo itest_chain_cases[];
 extern CU_TestInfo itest_cli_cases[];
 extern CU_TestInfo itest_crash_cases[];
@@ -48,6 +49,7 @@ main(int argc, char **argv)
   CU_SuiteInfo suites[] = {
     { "aging", NULL, NULL, NULL, NULL, itest_aging_cases },
     { "badinput", NULL, NULL, NULL, NULL, itest_badinput_cases },
+    { "campaigns", NULL, NULL, NULL, NULL, itest_campaigns_cases },
     { "chain", NULL, NULL, NULL, NULL, itest_chain_cases },
     { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
 #ifdef BAITIAO_FAULT_INJECTION  /* every crash test kills or stops the binary */
