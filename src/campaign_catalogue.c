@@ -254,9 +254,10 @@ read_list(const Keyfile *k, const char *group, const char *key, ItemCheck check,
   if (!raw)
     return TRUE;
   g_auto(GStrv) items = g_strsplit(raw, ",", -1);
-  for (int i = 0; items[i]; i++) {
-    g_strstrip(items[i]);
-    if (!check(items[i])) {
+  for (int i = 0; items[i] || i == 0; i++) {
+    if (items[i])
+      g_strstrip(items[i]);
+    if (!items[i] || !check(items[i])) {   /* "products=" restricts to nothing: a mistake */
       keyfile_value_error(error, k, group, key, "must be a ','-separated list of %s, not \"%s\"", what, raw);
       return FALSE;
     }
@@ -276,9 +277,9 @@ read_int_list(const Keyfile *k, const char *group, const char *key, gint64 min, 
     return TRUE;
   g_auto(GStrv) items = g_strsplit(raw, ",", -1);
   g_autoptr(GArray) values = g_array_new(FALSE, FALSE, sizeof(int));
-  for (int i = 0; items[i]; i++) {
+  for (int i = 0; items[i] || i == 0; i++) {
     gint64 v = 0;
-    if (!g_ascii_string_to_signed(g_strstrip(items[i]), 10, min, max, &v, NULL)) {
+    if (!items[i] || !g_ascii_string_to_signed(g_strstrip(items[i]), 10, min, max, &v, NULL)) {
       keyfile_value_error(error, k, group, key,
                           "must be a ','-separated list of whole numbers from %" G_GINT64_FORMAT
                           " to %" G_GINT64_FORMAT ", not \"%s\"", min, max, raw);
@@ -540,8 +541,12 @@ read_groups(const Keyfile *k, char **names, GHashTable *groups, GError **error)
       return FALSE;
     g_autofree char *raw = keyfile_string(k, names[i], "mode");
     CampaignStackMode mode;
-    if (!raw || !campaign_stack_mode_from_string(raw, &mode)) {
-      keyfile_value_error(error, k, names[i], "mode", "must be exclusive or stackable, not \"%s\"", raw ? raw : "");
+    if (!raw) {
+      keyfile_value_error(error, k, names[i], "mode", "is required (exclusive or stackable)");
+      return FALSE;
+    }
+    if (!campaign_stack_mode_from_string(raw, &mode)) {
+      keyfile_value_error(error, k, names[i], "mode", "must be exclusive or stackable, not \"%s\"", raw);
       return FALSE;
     }
     g_hash_table_insert(groups, g_strdup(name), GINT_TO_POINTER(mode));

@@ -287,14 +287,14 @@ known_users(PGconn *conn, GPtrArray *users, GError **error)
 
 /* The rows of F to load on one database: ROWS of its users (NULL: all). */
 typedef struct {
-  GPtrArray *users, *segments, *lines;   /* accepted */
+  GPtrArray *users, *segments;   /* accepted */
   GPtrArray *r_users, *r_segments, *r_lines;   /* unknown users */
 } SegSplit;
 
 static void
 seg_split_clear(SegSplit *s)
 {
-  GPtrArray **all[] = { &s->users, &s->segments, &s->lines, &s->r_users, &s->r_segments, &s->r_lines };
+  GPtrArray **all[] = { &s->users, &s->segments, &s->r_users, &s->r_segments, &s->r_lines };
   for (gsize i = 0; i < G_N_ELEMENTS(all); i++)
     g_clear_pointer(all[i], g_ptr_array_unref);
 }
@@ -305,7 +305,6 @@ seg_split_init(SegSplit *s)
 {
   s->users = g_ptr_array_new();
   s->segments = g_ptr_array_new();
-  s->lines = g_ptr_array_new_with_free_func(g_free);
   s->r_users = g_ptr_array_new();
   s->r_segments = g_ptr_array_new();
   s->r_lines = g_ptr_array_new_with_free_func(g_free);
@@ -346,7 +345,7 @@ seg_store(PGconn *conn, const SegFile *f, const SegSplit *s, gboolean *already, 
     return TRUE;
   g_autofree char *base = g_path_get_basename(f->path);
   g_autofree char *names = db_array_literal((const char *const *) f->segments, g_strv_length(f->segments));
-  g_autofree char *users = array_of(s->users), *segs = array_of(s->segments), *lines = array_of(s->lines);
+  g_autofree char *users = array_of(s->users), *segs = array_of(s->segments);
   g_autofree char *r_users = array_of(s->r_users), *r_segs = array_of(s->r_segments);
   g_autofree char *r_lines = array_of(s->r_lines);
   const char *clear[] = { names };
@@ -370,7 +369,8 @@ seg_split(const SegFile *f, GHashTable *known, GHashTable *directory, const char
     gboolean ok = known && g_hash_table_contains(known, row->user_id);
     g_ptr_array_add(ok ? s->users : s->r_users, row->user_id);
     g_ptr_array_add(ok ? s->segments : s->r_segments, row->segment);
-    g_ptr_array_add(ok ? s->lines : s->r_lines, g_strdup_printf("%d", row->line));
+    if (!ok)
+      g_ptr_array_add(s->r_lines, g_strdup_printf("%d", row->line));
   }
 }
 
