@@ -186,18 +186,6 @@ seg_file_free(SegFile *f)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SegFile, seg_file_free)
 
-static gboolean
-valid_segment(const char *s)
-{
-  gsize n = strlen(s);
-  if (n == 0 || n > 32)
-    return FALSE;
-  for (gsize i = 0; i < n; i++)
-    if (!g_ascii_isalnum(s[i]) && !strchr("_.-", s[i]))
-      return FALSE;
-  return TRUE;
-}
-
 /* A bad line refuses the file, naming file:line:field. */
 static gboolean
 seg_row(const char *path, const CsvRecord *rec, SegRow *row, GError **error)
@@ -209,7 +197,7 @@ seg_row(const char *path, const CsvRecord *rec, SegRow *row, GError **error)
     field = "segment", why = "has more fields than user_id,segment";
   else if (*user == '\0' || strlen(user) > SEGMENT_USER_MAX)
     field = "user_id", why = "must be 1 to 64 characters";
-  else if (!segment || !valid_segment(segment))
+  else if (!segment || !campaign_valid_name(segment))
     field = "segment", why = "must be 1 to 32 letters, digits, '_', '.' or '-'";
   if (field) {
     g_set_error(error, CAMPAIGN_ERROR, CAMPAIGN_ERROR_KEY, "%s:%" G_GINT64_FORMAT ":%s: %s", path, rec->line_no,
