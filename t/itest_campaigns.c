@@ -278,6 +278,48 @@ test_live_read(void)
   PQfinish(batch);
 }
 
+/* The shipped example through the database and back: the kinds the other tests do not
+ * store (RATE, AMOUNT_OFF, WAIVE_ALL) keep their values. */
+static void
+test_example_round_trips(void)
+{
+  g_autofree char *db = itest_create_db("camp_example", TRUE);
+  g_autofree char *config = itest_write_config(db, NULL);
+  g_autofree char *example = itest_top_file("etc", "campaigns.conf.example");
+  campaigns_ok(config, "load", example);
+  PGconn *batch = itest_connect(db, "baitiao_batch");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CampaignLive) live = campaign_live_read(batch, "2026-06-15", &error);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(live);
+  g_autoptr(GString) ids = g_string_new(NULL);
+  for (guint i = 0; i < live->campaigns->len; i++)
+    g_string_append_printf(ids, "%s%s", i ? " " : "", ((const Campaign *) live->campaigns->pdata[i])->id);
+  ITEST_ASSERT_STR_EQ(ids->str, "NU3FREE NUWAIVE OFF10 PCT30 RATE618");
+  CU_ASSERT_EQUAL(live->max_order_discount_fen, 5000);
+  CU_ASSERT_EQUAL_FATAL(live->campaigns->len, 5);
+  const Campaign *waive = live->campaigns->pdata[1];
+  const Campaign *off = live->campaigns->pdata[2];
+  const Campaign *rate = live->campaigns->pdata[4];
+  CU_ASSERT_EQUAL(waive->kind, CAMPAIGN_WAIVE_ALL);
+  CU_ASSERT_EQUAL(waive->per_user_limit, 1);
+  CU_ASSERT_EQUAL(waive->usage_limit, 10000);
+  CU_ASSERT_FALSE(waive->budget_partial);
+  CU_ASSERT_EQUAL(g_array_index(live->uses_left, gint64, 1), 10000);
+  CU_ASSERT_EQUAL(off->kind, CAMPAIGN_AMOUNT_OFF);
+  CU_ASSERT_EQUAL(off->amount_off_fen, 1000);
+  CU_ASSERT_EQUAL(off->amount_min_fen, 50000);
+  CU_ASSERT_EQUAL(off->funder, CAMPAIGN_FUNDER_PLATFORM);
+  CU_ASSERT_EQUAL(off->stack_mode, CAMPAIGN_STACK_STACKABLE);
+  CU_ASSERT_EQUAL(g_array_index(live->budget_left_fen, gint64, 2), 50000000);
+  CU_ASSERT_EQUAL(rate->kind, CAMPAIGN_RATE);
+  CU_ASSERT_EQUAL(rate->rate_ppm, 2500);
+  CU_ASSERT_EQUAL(rate->statement_days, (1u << 5) | (1u << 10) | (1u << 15) | (1u << 20) | (1u << 25));
+  g_autofree char *products = g_strjoinv("|", rate->products);
+  CU_ASSERT_STRING_EQUAL(products, "FPP12|FPP24");
+  CU_ASSERT_EQUAL(rate->version, 1);
+  PQfinish(batch);
+}
+
 #define MEMBERS \
   "SELECT coalesce(string_agg(segment || ':' || user_id, ' ' ORDER BY segment, user_id), '') FROM user_segments"
 #define SEG_REJECTS \
@@ -463,6 +505,7 @@ CU_TestInfo itest_campaigns_cases[] = {
   { "budget below consumed refused, nothing stored", test_budget_below_consumed_refused },
   { "bad catalogue refused; check prints the table", test_bad_catalogue_refused },
   { "live campaigns read back", test_live_read },
+  { "the shipped example round-trips", test_example_round_trips },
   { "segments replaced, unknown users rejected, bad line named", test_segments_replaced },
   { "group: budgets split by weight to the fen", test_group_budgets_split_by_weight },
   { "group: hash placement splits evenly", test_group_hash_placement_splits_evenly },
