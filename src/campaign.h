@@ -121,6 +121,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CampaignLive, campaign_live_free)
 
 /* ---- added by helper c1 (the catalogue's implementation needs them) ---- */
 
+/* [A-Za-z0-9_.-]{1,32}: a campaign id, group name, product code or segment, as
+ * campaign_versions' CHECKs have them. */
+gboolean campaign_valid_name(const char *s);
+
 /* WHOLE's share for shard INDEX of N weighed WEIGHTS: floor (WHOLE × w_i / Σw) for every
  * shard but the first, which gets the rest, so the shares sum to WHOLE exactly and no
  * share is ever rounded up. WEIGHTS NULL: WHOLE. */

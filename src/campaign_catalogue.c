@@ -141,9 +141,8 @@ campaign_live_free(CampaignLive *live)
 
 /* ---- reading the file: one value at a time ---- */
 
-/* [A-Za-z0-9_.-]{1,32}: campaign ids, group names, product codes, segments. */
-static gboolean
-valid_code(const char *s)
+gboolean
+campaign_valid_name(const char *s)
 {
   gsize n = strlen(s);
   if (n == 0 || n > 32)
@@ -254,9 +253,10 @@ read_list(const Keyfile *k, const char *group, const char *key, ItemCheck check,
   if (!raw)
     return TRUE;
   g_auto(GStrv) items = g_strsplit(raw, ",", -1);
-  for (int i = 0; items[i]; i++) {
-    g_strstrip(items[i]);
-    if (!check(items[i])) {
+  for (int i = 0; items[i] || i == 0; i++) {
+    if (items[i])
+      g_strstrip(items[i]);
+    if (!items[i] || !check(items[i])) {   /* "products=" restricts to nothing: a mistake */
       keyfile_value_error(error, k, group, key, "must be a ','-separated list of %s, not \"%s\"", what, raw);
       return FALSE;
     }
@@ -276,9 +276,9 @@ read_int_list(const Keyfile *k, const char *group, const char *key, gint64 min, 
     return TRUE;
   g_auto(GStrv) items = g_strsplit(raw, ",", -1);
   g_autoptr(GArray) values = g_array_new(FALSE, FALSE, sizeof(int));
-  for (int i = 0; items[i]; i++) {
+  for (int i = 0; items[i] || i == 0; i++) {
     gint64 v = 0;
-    if (!g_ascii_string_to_signed(g_strstrip(items[i]), 10, min, max, &v, NULL)) {
+    if (!items[i] || !g_ascii_string_to_signed(g_strstrip(items[i]), 10, min, max, &v, NULL)) {
       keyfile_value_error(error, k, group, key,
                           "must be a ','-separated list of whole numbers from %" G_GINT64_FORMAT
                           " to %" G_GINT64_FORMAT ", not \"%s\"", min, max, raw);
@@ -391,14 +391,14 @@ read_terms_and_days(const Keyfile *k, const char *group, Campaign *c, GError **e
 static gboolean
 read_who(const Keyfile *k, const char *group, Campaign *c, GError **error)
 {
-  if (!read_list(k, group, "products", valid_code, "product codes", &c->products, error)
+  if (!read_list(k, group, "products", campaign_valid_name, "product codes", &c->products, error)
       || !read_terms_and_days(k, group, c, error)
       || !read_yuan(k, group, "amount_min", 1, MONEY_MAX_AMOUNT_FEN, &c->amount_min_fen, error)
       || !read_yuan(k, group, "amount_max", 1, MONEY_MAX_AMOUNT_FEN, &c->amount_max_fen, error)
       || !read_date(k, group, "order_from", &c->order_from, error)
       || !read_date(k, group, "order_to", &c->order_to, error)
       || !read_bool(k, group, "new_users_only", &c->new_users_only, error)
-      || !read_list(k, group, "segments", valid_code, "segment names", &c->segments, error)
+      || !read_list(k, group, "segments", campaign_valid_name, "segment names", &c->segments, error)
       || !read_list(k, group, "merchants", valid_item, "merchant ids", &c->merchants, error)
       || !read_list(k, group, "categories", valid_item, "categories", &c->categories, error))
     return FALSE;
@@ -461,7 +461,7 @@ read_campaign(const Keyfile *k, const char *group, GHashTable *groups, GError **
 {
   const char *id = group + strlen("campaign ");
   int line = keyfile_line(k, group, NULL);
-  if (!valid_code(id)) {
+  if (!campaign_valid_name(id)) {
     g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_VALUE,
                 "%s:%d: campaign id \"%s\" must be 1 to 32 letters, digits, '_', '.' or '-'", k->path, line, id);
     return NULL;
@@ -530,7 +530,7 @@ read_groups(const Keyfile *k, char **names, GHashTable *groups, GError **error)
     if (!g_str_has_prefix(names[i], "group "))
       continue;
     const char *name = names[i] + strlen("group ");
-    if (!valid_code(name)) {
+    if (!campaign_valid_name(name)) {
       g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_VALUE,
                   "%s:%d: group name \"%s\" must be 1 to 32 letters, digits, '_', '.' or '-'", k->path,
                   keyfile_line(k, names[i], NULL), name);
@@ -540,8 +540,12 @@ read_groups(const Keyfile *k, char **names, GHashTable *groups, GError **error)
       return FALSE;
     g_autofree char *raw = keyfile_string(k, names[i], "mode");
     CampaignStackMode mode;
-    if (!raw || !campaign_stack_mode_from_string(raw, &mode)) {
-      keyfile_value_error(error, k, names[i], "mode", "must be exclusive or stackable, not \"%s\"", raw ? raw : "");
+    if (!raw) {
+      keyfile_value_error(error, k, names[i], "mode", "is required (exclusive or stackable)");
+      return FALSE;
+    }
+    if (!campaign_stack_mode_from_string(raw, &mode)) {
+      keyfile_value_error(error, k, names[i], "mode", "must be exclusive or stackable, not \"%s\"", raw);
       return FALSE;
     }
     g_hash_table_insert(groups, g_strdup(name), GINT_TO_POINTER(mode));
@@ -735,17 +739,17 @@ canonical_form(const Campaign *c, gint64 budget_fen, gint64 usage_limit)
                          campaign_stack_mode_to_string(c->stack_mode), c->priority);
 }
 
-/* A text[] literal of a list, or NULL (no restriction). */
+/* A list as ','-joined text, or NULL (no restriction): items hold no ',' (read_list). */
 static char *
-text_array(char **items)
+opt_list(char **items)
 {
-  return items ? db_array_literal((const char *const *) items, g_strv_length(items)) : NULL;
+  return items ? g_strjoinv(",", items) : NULL;
 }
 
 static char *
-int_array(const char *csv)
+opt_text(const char *csv)
 {
-  return *csv ? g_strdup_printf("{%s}", csv) : NULL;
+  return *csv ? g_strdup(csv) : NULL;
 }
 
 /* NULL for 0 ("none"), else the number. */
@@ -763,49 +767,83 @@ typedef struct {
   char *sha256;
 } Staged;
 
-static gboolean
-insert_version(PGconn *conn, const Staged *s, const char *file_id, GError **error)
+/* The columns of queries/campaigns/20_insert_versions, $1 … $29, one array each; $30
+ * is the file. */
+#define VERSION_COLUMNS 29
+
+/* S's value of each column (NULL: SQL NULL), owned. */
+static void
+version_row(const Staged *s, char *row[VERSION_COLUMNS])
 {
   const Campaign *c = s->c;
   char from[DATE_TEXT_SIZE], to[DATE_TEXT_SIZE];
   date_format(&c->order_from, from);
   date_format(&c->order_to, to);
-  g_autofree char *terms_csv = ints_text(c->terms, c->n_terms);
-  g_autofree char *days_csv = days_text(c->statement_days);
-  char *owned[] = {
+  g_autofree char *terms = ints_text(c->terms, c->n_terms);
+  g_autofree char *days = days_text(c->statement_days);
+  char *values[VERSION_COLUMNS] = {
+    g_strdup(c->id), g_strdup(c->name), g_strdup(campaign_kind_to_string(c->kind)),
     c->kind == CAMPAIGN_FREE_PERIODS ? g_strdup_printf("%d", c->free_periods) : NULL,
     c->kind == CAMPAIGN_RATE ? g_strdup_printf("%" G_GINT64_FORMAT, c->rate_ppm) : NULL,
     c->kind == CAMPAIGN_PERCENT ? opt_int(c->percent_ppm) : NULL,
     c->kind == CAMPAIGN_AMOUNT_OFF ? opt_int(c->amount_off_fen) : NULL,
-    text_array(c->products), int_array(terms_csv), opt_int(c->amount_min_fen), opt_int(c->amount_max_fen),
-    int_array(days_csv), text_array(c->segments), text_array(c->merchants), text_array(c->categories),
+    g_strdup(campaign_funder_to_string(c->funder)), opt_list(c->products), opt_text(terms),
+    opt_int(c->amount_min_fen), opt_int(c->amount_max_fen), g_strdup(from), g_strdup(to),
+    g_strdup(c->new_users_only ? "true" : "false"), opt_text(days), opt_list(c->segments),
+    opt_list(c->merchants), opt_list(c->categories), g_strdup(c->coupon_required ? "true" : "false"),
     g_strdup_printf("%d", c->coupon_return_days), opt_int(c->per_user_limit), opt_int(s->usage_limit),
-    g_strdup_printf("%" G_GINT64_FORMAT, s->budget_fen), g_strdup_printf("%d", c->priority),
+    g_strdup_printf("%" G_GINT64_FORMAT, s->budget_fen), g_strdup(c->budget_partial ? "PARTIAL" : "NONE"),
+    g_strdup(c->stack_group), g_strdup(campaign_stack_mode_to_string(c->stack_mode)),
+    g_strdup_printf("%d", c->priority), g_strdup(s->sha256),
   };
-  const char *params[] = {
-    c->id, c->name, campaign_kind_to_string(c->kind), owned[0], owned[1], owned[2], owned[3],
-    campaign_funder_to_string(c->funder), owned[4], owned[5], owned[6], owned[7], from, to,
-    c->new_users_only ? "true" : "false", owned[8], owned[9], owned[10], owned[11],
-    c->coupon_required ? "true" : "false", owned[12], owned[13], owned[14], owned[15],
-    c->budget_partial ? "PARTIAL" : "NONE", c->stack_group, campaign_stack_mode_to_string(c->stack_mode),
-    owned[16], file_id, s->sha256,
-  };
-  gboolean ok = stmt_exec(conn, "queries/campaigns/20_insert_version", G_N_ELEMENTS(params), params, error);
-  for (gsize i = 0; i < G_N_ELEMENTS(owned); i++)
-    g_free(owned[i]);
+  memcpy(row, values, sizeof(values));
+}
+
+/* Every definition not yet one of its campaign's versions becomes the next version;
+ * one statement for the whole catalogue, the columns as arrays. */
+static gboolean
+insert_versions(PGconn *conn, const Staged *staged, guint n, const char *file_id, GError **error)
+{
+  GPtrArray *columns[VERSION_COLUMNS];
+  for (guint j = 0; j < VERSION_COLUMNS; j++)
+    columns[j] = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < n; i++) {
+    char *row[VERSION_COLUMNS];
+    version_row(&staged[i], row);
+    for (guint j = 0; j < VERSION_COLUMNS; j++)
+      g_ptr_array_add(columns[j], row[j]);
+  }
+  char *arrays[VERSION_COLUMNS];
+  const char *params[VERSION_COLUMNS + 1];
+  for (guint j = 0; j < VERSION_COLUMNS; j++)
+    params[j] = arrays[j] = db_array_literal((const char *const *) columns[j]->pdata, n);
+  params[VERSION_COLUMNS] = file_id;
+  gboolean ok = stmt_exec(conn, "queries/campaigns/20_insert_versions", VERSION_COLUMNS + 1, params, error);
+  for (guint j = 0; j < VERSION_COLUMNS; j++) {
+    g_free(arrays[j]);
+    g_ptr_array_unref(columns[j]);
+  }
   return ok;
 }
 
-/* Points the campaign at the version of its definition (new or an earlier one come
- * back); TRUE in *CHANGED when it was added or moved. */
+/* Points each campaign at the version of its definition (new, or an earlier one come
+ * back); *CHANGED counts those added or moved. */
 static gboolean
-set_current(PGconn *conn, const Staged *s, gboolean *changed, GError **error)
+set_current(PGconn *conn, const Staged *staged, guint n, guint *changed, GError **error)
 {
-  const char *params[] = { s->c->id, s->sha256 };
+  g_autoptr(GPtrArray) ids = g_ptr_array_new();
+  g_autoptr(GPtrArray) shas = g_ptr_array_new();
+  for (guint i = 0; i < n; i++) {
+    g_ptr_array_add(ids, staged[i].c->id);
+    g_ptr_array_add(shas, staged[i].sha256);
+  }
+  g_autofree char *id_array = db_array_literal((const char *const *) ids->pdata, n);
+  g_autofree char *sha_array = db_array_literal((const char *const *) shas->pdata, n);
+  const char *params[] = { id_array, sha_array };
   g_autoptr(PGresult) res = stmt_query(conn, "queries/campaigns/21_set_current", 2, params, error);
   if (!res)
     return FALSE;
-  *changed = PQntuples(res) > 0;
+  *changed = (guint) PQntuples(res);
   return TRUE;
 }
 
@@ -919,13 +957,8 @@ store_staged(PGconn *conn, const CampaignSet *set, const Staged *staged, const c
 {
   if (!check_counters(conn, staged, set->campaigns->len, error))
     return FALSE;
-  for (guint i = 0; i < set->campaigns->len; i++) {
-    gboolean moved = FALSE;
-    if (!insert_version(conn, &staged[i], file_id, error) || !set_current(conn, &staged[i], &moved, error))
-      return FALSE;
-    *changed += moved ? 1 : 0;
-  }
-  return store_policy(conn, set, file_id, error);
+  return insert_versions(conn, staged, set->campaigns->len, file_id, error)
+         && set_current(conn, staged, set->campaigns->len, changed, error) && store_policy(conn, set, file_id, error);
 }
 
 gboolean

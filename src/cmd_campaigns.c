@@ -60,13 +60,15 @@ print_campaigns(const CampaignSet *set)
 
 /* ---- a sharded group ---- */
 
-/* The shards' weights, in the configuration's (name) order: their budget shares. */
+/* The shards' budget shares, in the configuration's (name) order: their weights when
+ * users are placed by weight, else 1 each (placement=hash spreads users evenly). */
 static gint64 *
 shard_weights(const Config *config)
 {
   gint64 *w = g_new0(gint64, config->shards->len);
   for (guint i = 0; i < config->shards->len; i++)
-    w[i] = ((const ConfigShard *) g_ptr_array_index(config->shards, i))->weight;
+    w[i] = config->shard_placement == CONFIG_PLACEMENT_WEIGHTS
+             ? ((const ConfigShard *) g_ptr_array_index(config->shards, i))->weight : 1;
   return w;
 }
 
@@ -184,18 +186,6 @@ seg_file_free(SegFile *f)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(SegFile, seg_file_free)
 
-static gboolean
-valid_segment(const char *s)
-{
-  gsize n = strlen(s);
-  if (n == 0 || n > 32)
-    return FALSE;
-  for (gsize i = 0; i < n; i++)
-    if (!g_ascii_isalnum(s[i]) && !strchr("_.-", s[i]))
-      return FALSE;
-  return TRUE;
-}
-
 /* A bad line refuses the file, naming file:line:field. */
 static gboolean
 seg_row(const char *path, const CsvRecord *rec, SegRow *row, GError **error)
@@ -207,7 +197,7 @@ seg_row(const char *path, const CsvRecord *rec, SegRow *row, GError **error)
     field = "segment", why = "has more fields than user_id,segment";
   else if (*user == '\0' || strlen(user) > SEGMENT_USER_MAX)
     field = "user_id", why = "must be 1 to 64 characters";
-  else if (!segment || !valid_segment(segment))
+  else if (!segment || !campaign_valid_name(segment))
     field = "segment", why = "must be 1 to 32 letters, digits, '_', '.' or '-'";
   if (field) {
     g_set_error(error, CAMPAIGN_ERROR, CAMPAIGN_ERROR_KEY, "%s:%" G_GINT64_FORMAT ":%s: %s", path, rec->line_no,
@@ -227,6 +217,14 @@ compare_names(gconstpointer a, gconstpointer b, gpointer data)
   return strcmp(*(const char *const *) a, *(const char *const *) b);
 }
 
+/* A broken CSV is a file to fix like a bad line: CAMPAIGN_ERROR (exit 2), its message kept. */
+static SegFile *
+refuse_file(const GError *csv, GError **error)
+{
+  g_set_error_literal(error, CAMPAIGN_ERROR, CAMPAIGN_ERROR_FILE, csv->message);
+  return NULL;
+}
+
 static SegFile *
 seg_file_read(const char *path, GError **error)
 {
@@ -241,8 +239,8 @@ seg_file_read(const char *path, GError **error)
   f->sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *) text, f->size);
   f->rows = g_array_new(FALSE, TRUE, sizeof(SegRow));
   g_autoptr(CsvReader) r = csv_reader_new_from_data(text, f->size, path);
-  if (!csv_expect_header(r, (const char *const[]) { "user_id", "segment", NULL }, error))
-    return NULL;
+  if (!csv_expect_header(r, (const char *const[]) { "user_id", "segment", NULL }, &local))
+    return refuse_file(local, error);
   g_autoptr(GHashTable) names = g_hash_table_new(g_str_hash, g_str_equal);
   CsvRecord rec;
   while (csv_reader_next(r, &rec, &local)) {
@@ -252,10 +250,8 @@ seg_file_read(const char *path, GError **error)
     g_array_append_val(f->rows, row);
     g_hash_table_add(names, row.segment);
   }
-  if (local) {
-    g_propagate_error(error, g_steal_pointer(&local));
-    return NULL;
-  }
+  if (local)
+    return refuse_file(local, error);
   g_autofree const char **keys = (const char **) g_hash_table_get_keys_as_array(names, NULL);
   f->segments = g_strdupv((char **) keys);
   g_qsort_with_data(f->segments, (gint) g_strv_length(f->segments), sizeof(char *), compare_names, NULL);
@@ -279,14 +275,14 @@ known_users(PGconn *conn, GPtrArray *users, GError **error)
 
 /* The rows of F to load on one database: ROWS of its users (NULL: all). */
 typedef struct {
-  GPtrArray *users, *segments, *lines;   /* accepted */
+  GPtrArray *users, *segments;   /* accepted */
   GPtrArray *r_users, *r_segments, *r_lines;   /* unknown users */
 } SegSplit;
 
 static void
 seg_split_clear(SegSplit *s)
 {
-  GPtrArray **all[] = { &s->users, &s->segments, &s->lines, &s->r_users, &s->r_segments, &s->r_lines };
+  GPtrArray **all[] = { &s->users, &s->segments, &s->r_users, &s->r_segments, &s->r_lines };
   for (gsize i = 0; i < G_N_ELEMENTS(all); i++)
     g_clear_pointer(all[i], g_ptr_array_unref);
 }
@@ -297,7 +293,6 @@ seg_split_init(SegSplit *s)
 {
   s->users = g_ptr_array_new();
   s->segments = g_ptr_array_new();
-  s->lines = g_ptr_array_new_with_free_func(g_free);
   s->r_users = g_ptr_array_new();
   s->r_segments = g_ptr_array_new();
   s->r_lines = g_ptr_array_new_with_free_func(g_free);
@@ -338,7 +333,7 @@ seg_store(PGconn *conn, const SegFile *f, const SegSplit *s, gboolean *already, 
     return TRUE;
   g_autofree char *base = g_path_get_basename(f->path);
   g_autofree char *names = db_array_literal((const char *const *) f->segments, g_strv_length(f->segments));
-  g_autofree char *users = array_of(s->users), *segs = array_of(s->segments), *lines = array_of(s->lines);
+  g_autofree char *users = array_of(s->users), *segs = array_of(s->segments);
   g_autofree char *r_users = array_of(s->r_users), *r_segs = array_of(s->r_segments);
   g_autofree char *r_lines = array_of(s->r_lines);
   const char *clear[] = { names };
@@ -362,7 +357,8 @@ seg_split(const SegFile *f, GHashTable *known, GHashTable *directory, const char
     gboolean ok = known && g_hash_table_contains(known, row->user_id);
     g_ptr_array_add(ok ? s->users : s->r_users, row->user_id);
     g_ptr_array_add(ok ? s->segments : s->r_segments, row->segment);
-    g_ptr_array_add(ok ? s->lines : s->r_lines, g_strdup_printf("%d", row->line));
+    if (!ok)
+      g_ptr_array_add(s->r_lines, g_strdup_printf("%d", row->line));
   }
 }
 

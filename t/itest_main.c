@@ -8,6 +8,7 @@
 
 extern CU_TestInfo itest_aging_cases[];
 extern CU_TestInfo itest_badinput_cases[];
+extern CU_TestInfo itest_campaigns_cases[];
 extern CU_TestInfo itest_chain_cases[];
 extern CU_TestInfo itest_cli_cases[];
 extern CU_TestInfo itest_crash_cases[];
@@ -50,6 +51,7 @@ main(int argc, char **argv)
     { "aging", NULL, NULL, NULL, NULL, itest_aging_cases },
     { "badinput", NULL, NULL, NULL, NULL, itest_badinput_cases },
     { "campaign_night", NULL, NULL, NULL, NULL, itest_campaign_night_cases },
+    { "campaigns", NULL, NULL, NULL, NULL, itest_campaigns_cases },
     { "chain", NULL, NULL, NULL, NULL, itest_chain_cases },
     { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
 #ifdef BAITIAO_FAULT_INJECTION  /* every crash test kills or stops the binary */

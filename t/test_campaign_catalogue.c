@@ -33,7 +33,7 @@ refused_as(const char *text, CampaignError code, const char *message)
   CU_ASSERT_PTR_NULL(set);
   CU_ASSERT_PTR_NOT_NULL_FATAL(error);
   CU_ASSERT_EQUAL(error->domain, CAMPAIGN_ERROR);
-  CU_ASSERT_EQUAL(error->code, code);
+  CU_ASSERT_EQUAL(error->code, (gint) code);
   g_autofree char *expect = g_strconcat(path, message, NULL);
   if (strcmp(error->message, expect) != 0)
     fprintf(stderr, "\n  expected \"%s\"\n  got      \"%s\"\n", expect, error->message);
@@ -243,7 +243,7 @@ test_names_both_ways(void)
   for (int k = CAMPAIGN_FREE_PERIODS; k <= CAMPAIGN_AMOUNT_OFF; k++) {
     CampaignKind back;
     CU_ASSERT_TRUE(campaign_kind_from_string(campaign_kind_to_string((CampaignKind) k), &back));
-    CU_ASSERT_EQUAL(back, k);
+    CU_ASSERT_EQUAL((int) back, k);
   }
   CampaignFunder f;
   CU_ASSERT_TRUE(campaign_funder_from_string("MERCHANT", &f));
@@ -288,7 +288,13 @@ test_key_refusals(void)
   refused("[group G]\nmode=sometimes\n[campaign A]\nname=a\n",
           ":2: key \"mode\" in group [group G] must be exclusive or stackable, not \"sometimes\"");
   refused("[group G]\n[campaign A]\nname=a\n",
-          ":1: key \"mode\" in group [group G] must be exclusive or stackable, not \"\"");
+          ":1: key \"mode\" in group [group G] is required (exclusive or stackable)");
+  refused(HEAD "segments=\n", ":11: key \"segments\" in group [campaign A] must be a ','-separated "
+                              "list of segment names, not \"\"");
+  refused(HEAD "terms=\n", ":11: key \"terms\" in group [campaign A] must be a ','-separated "
+                           "list of whole numbers from 1 to 360, not \"\"");
+  refused(HEAD "merchants=M 1\n", ":11: key \"merchants\" in group [campaign A] must be a ','-separated "
+                                  "list of merchant ids, not \"M 1\"");
   refused(HEAD "free_periods=3\n", ":11: key \"free_periods\" in group [campaign A] is for kind FREE_PERIODS, "
                                    "and this campaign is kind WAIVE_ALL");
   refused("[group G]\nmode=exclusive\n[campaign A]\nname=a\nkind=RATE\nfunder=PLATFORM\n"
