@@ -10,6 +10,7 @@ extern CU_TestInfo itest_aging_cases[];
 extern CU_TestInfo itest_badinput_cases[];
 extern CU_TestInfo itest_chain_cases[];
 extern CU_TestInfo itest_cli_cases[];
+extern CU_TestInfo itest_coupons_cases[];
 extern CU_TestInfo itest_crash_cases[];
 extern CU_TestInfo itest_cutoff_cases[];
 extern CU_TestInfo itest_eod_cases[];
@@ -50,6 +51,7 @@ main(int argc, char **argv)
     { "badinput", NULL, NULL, NULL, NULL, itest_badinput_cases },
     { "chain", NULL, NULL, NULL, NULL, itest_chain_cases },
     { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
+    { "coupons", NULL, NULL, NULL, NULL, itest_coupons_cases },
 #ifdef BAITIAO_FAULT_INJECTION  /* every crash test kills or stops the binary */
     { "crash", NULL, NULL, NULL, NULL, itest_crash_cases },
 #endif
@@ -80,8 +82,9 @@ main(int argc, char **argv)
     CU_SUITE_INFO_NULL,
   };
   /* every suite drops the databases it made when it ends, its failures included; the
-   * shard suite also its extra clusters */
+   * suites that start a sharded group (shard, coupons) also their extra clusters */
   for (CU_SuiteInfo *s = suites; s->pName; s++)
-    s->pCleanupFunc = strcmp(s->pName, "shard") == 0 ? itest_drop_databases_and_clusters : itest_drop_databases;
+    s->pCleanupFunc = strcmp(s->pName, "shard") == 0 || strcmp(s->pName, "coupons") == 0
+                        ? itest_drop_databases_and_clusters : itest_drop_databases;
   return test_run_suites("integration", suites, argc, argv);
 }
