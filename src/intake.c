@@ -396,8 +396,10 @@ stage_file(PGconn *conn, const IntakeSpec *spec, const char *path, const GArray 
   if (!reader)
     return FALSE;
   const char *header[MAX_COLUMNS + 1] = { 0 }, *optional[MAX_COLUMNS + 1] = { 0 };
-  for (guint i = 0; i < spec->n_columns; i++)
-    *(i < spec->n_required ? &header[i] : &optional[i - spec->n_required]) = spec->columns[i].name;
+  for (guint i = 0; i < spec->n_required; i++)
+    header[i] = spec->columns[i].name;
+  for (guint i = spec->n_required; i < spec->n_columns; i++)
+    optional[i - spec->n_required] = spec->columns[i].name;
   guint n_optional = 0;
   if (!csv_expect_header_optional(reader, header, optional, &n_optional, error))
     return FALSE;
