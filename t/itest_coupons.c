@@ -190,13 +190,15 @@ test_coupons_accepted_and_rejected(void)
     "CP6,U1001,NOSUCH,2026-03-01,2026-03-31\n"     /* 8: unknown campaign */
     "CP1,U1002,VIP50,2026-03-01,2026-03-31\n"      /* 9: line 2's id again */
     "CP7,U1003,VIP50,2026-03-01,2026-03-31\n"      /* 10: good: a frozen user keeps coupons */
-    "CP8,U1001\n",                                 /* 11: too short */
+    "CP8,U1001\n"                                  /* 11: too short */
+    "CP9,U9999,NOSUCH,2026-03-01,2026-03-31\n"     /* 12: unknown user before unknown campaign */
+    "CP2,U9999,NOSUCH,2026-03-01,2026-03-31\n",    /* 13: a duplicate before an unknown user */
     NULL);
   g_autofree char *path = data_file("coupons.csv", text);
   g_autoptr(ItestRun) r = load(config, "coupons", path);
   CU_ASSERT_EQUAL(r->status, 0);
-  ITEST_ASSERT_CONTAINS(r->out, "10 rows, 3 accepted, 7 rejected (BAD_FIELD 4, DUPLICATE_COUPON 1, "
-                                "UNKNOWN_CAMPAIGN 1, UNKNOWN_USER 1)");
+  ITEST_ASSERT_CONTAINS(r->out, "12 rows, 3 accepted, 9 rejected (BAD_FIELD 4, DUPLICATE_COUPON 2, "
+                                "UNKNOWN_CAMPAIGN 1, UNKNOWN_USER 2)");
   PGconn *c = itest_connect(db, "baitiao_report");
   g_autofree char *issued = itest_query(c,
     "SELECT string_agg(concat_ws(':', coupon_id, user_id, campaign_id, valid_from, valid_to, line_no), ' '"
@@ -209,7 +211,8 @@ test_coupons_accepted_and_rejected(void)
   ITEST_ASSERT_STR_EQ(rejects, "4:CP3:U1001:valid_from:BAD_FIELD 5:CP4:U1001:valid_to:BAD_FIELD "
                                "6:-:U1001:coupon_id:BAD_FIELD 7:CP5:U9999:user_id:UNKNOWN_USER "
                                "8:CP6:U1001:campaign_id:UNKNOWN_CAMPAIGN 9:CP1:U1002:coupon_id:DUPLICATE_COUPON "
-                               "11:CP8:U1001:columns:BAD_FIELD");
+                               "11:CP8:U1001:columns:BAD_FIELD 12:CP9:U9999:user_id:UNKNOWN_USER "
+                               "13:CP2:U9999:coupon_id:DUPLICATE_COUPON");
   g_autofree char *details = itest_query(c,
     "SELECT string_agg(detail, ' | ' ORDER BY line_no) FROM rejects WHERE line_no IN (4, 5, 8, 9, 11)");
   ITEST_ASSERT_STR_EQ(details, "valid_from must be a real date YYYY-MM-DD, not \"2026-02-30\" | "
@@ -220,7 +223,7 @@ test_coupons_accepted_and_rejected(void)
   g_autofree char *counts = itest_query(c, "SELECT string_agg(rows_read || '/' || rows_accepted || '/'"
                                            " || rows_rejected,"
                                            " ' ') FROM load_files WHERE kind = 'coupons'");
-  ITEST_ASSERT_STR_EQ(counts, "10/3/7");
+  ITEST_ASSERT_STR_EQ(counts, "12/3/9");
   /* the same file again: nothing new */
   g_autoptr(ItestRun) again = load(config, "coupons", path);
   CU_ASSERT_EQUAL(again->status, 0);
@@ -228,7 +231,7 @@ test_coupons_accepted_and_rejected(void)
   g_autofree char *after = itest_query(c, "SELECT (SELECT count(*) FROM coupons) || '/'"
                                           " || (SELECT count(*) FROM rejects) || '/'"
                                           " || (SELECT count(*) FROM load_files WHERE kind = 'coupons')");
-  ITEST_ASSERT_STR_EQ(after, "3/7/1");
+  ITEST_ASSERT_STR_EQ(after, "3/9/1");
   PQfinish(c);
 }
 
