@@ -11,6 +11,7 @@ extern CU_TestInfo itest_badinput_cases[];
 extern CU_TestInfo itest_campaigns_cases[];
 extern CU_TestInfo itest_chain_cases[];
 extern CU_TestInfo itest_cli_cases[];
+extern CU_TestInfo itest_coupons_cases[];
 extern CU_TestInfo itest_crash_cases[];
 extern CU_TestInfo itest_cutoff_cases[];
 extern CU_TestInfo itest_eod_cases[];
@@ -54,6 +55,7 @@ main(int argc, char **argv)
     { "campaigns", NULL, NULL, NULL, NULL, itest_campaigns_cases },
     { "chain", NULL, NULL, NULL, NULL, itest_chain_cases },
     { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
+    { "coupons", NULL, NULL, NULL, NULL, itest_coupons_cases },
 #ifdef BAITIAO_FAULT_INJECTION  /* every crash test kills or stops the binary */
     { "crash", NULL, NULL, NULL, NULL, itest_crash_cases },
 #endif
@@ -84,8 +86,9 @@ main(int argc, char **argv)
     CU_SUITE_INFO_NULL,
   };
   /* every suite drops the databases it made when it ends, its failures included; the
-   * shard suite also its extra clusters */
+   * suites that start a sharded group (shard, coupons) also their extra clusters */
   for (CU_SuiteInfo *s = suites; s->pName; s++)
-    s->pCleanupFunc = strcmp(s->pName, "shard") == 0 ? itest_drop_databases_and_clusters : itest_drop_databases;
+    s->pCleanupFunc = strcmp(s->pName, "shard") == 0 || strcmp(s->pName, "coupons") == 0
+                        ? itest_drop_databases_and_clusters : itest_drop_databases;
   return test_run_suites("integration", suites, argc, argv);
 }
