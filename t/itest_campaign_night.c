@@ -288,9 +288,59 @@ test_partial_refund_and_prepayment(void)
   PQfinish(c);
 }
 
+/* A write-off gives back the subsidies of the installments never billed; a prepayment
+ * under CHARGE_ALL charges the unbilled fees and earns their subsidies. */
+static void
+test_writeoff_and_charge_all(void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *db = new_world("cmp_writeoff", &config);
+  g_autofree char *products = data_file("products_w.conf",
+    "[product FPP12]\nterm=12\nmethod=FEE_PER_PERIOD\nrate_ppm=5000\nwriteoff_dpd=3\n"
+    "[product FPP6]\nterm=6\nmethod=FEE_PER_PERIOD\nrate_ppm=5000\nprepay_fee_policy=CHARGE_ALL\n");
+  itest_baitiao_ok(config, (const char *[]) { "products", "load", products, NULL });
+  g_autofree char *orders = data_file("orders_w.csv",
+    "order_id,user_id,order_date,amount,product_code\n"
+    "O1,U1001,2026-03-04,1000.00,FPP12\n"     /* NU3FREE: 500 of installments 1-3 */
+    "O2,U1002,2026-03-04,600.00,FPP6\n");     /* PLAT10: 30 of each of 6 */
+  itest_baitiao_ok(config, (const char *[]) { "load", "orders", orders, NULL });
+  night(config, "2026-03-04");
+  /* O2 prepaid on 03-05 under CHARGE_ALL: 60000 principal + 6 × 270 fees */
+  g_autofree char *pay = data_file("repayments_w.csv", "txn_id,user_id,pay_date,amount,channel,prepay_order_id\n"
+                                                       "T1,U1002,2026-03-05,616.20,ALIPAY,O2\n");
+  itest_baitiao_ok(config, (const char *[]) { "load", "repayments", pay, NULL });
+  g_autofree char *settle = data_file("settlement_ALIPAY_20260305w.csv", "channel_txn_id,pay_date,amount\n"
+                                                                          "T1,2026-03-05,616.20\n");
+  itest_baitiao_ok(config, (const char *[]) { "load", "settlement", "--channel", "ALIPAY", settle, NULL });
+  itest_baitiao_ok(config, (const char *[]) { "eod", "--catch-up", "--until", "2026-03-18", "--quiet", NULL });
+
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  g_autofree char *prepaid = itest_query(c, "SELECT prepay_outcome FROM inbox_repayments WHERE txn_id = 'T1'");
+  ITEST_ASSERT_STR_EQ(prepaid, "PREPAID");
+  g_autofree char *earned = entry_lines(c, "2026-03-05", "subsidies:EARNED");
+  /* O1's installment 1 billed (500) and O2's six charged (180) */
+  ITEST_ASSERT_STR_EQ(earned, "2203:680:0 6011:0:680");
+  /* O1: billed 03-05, due 03-14, unpaid: DPD 4 > 3 on 03-18, written off; installments 2
+   * and 3 were never billed, so their 1000 goes back to the merchant */
+  g_autofree char *wo = itest_query(c, "SELECT written_off_date FROM loans WHERE order_id = 'O1'");
+  ITEST_ASSERT_STR_EQ(wo, "2026-03-18");
+  g_autofree char *returned = entry_lines(c, "2026-03-18", "subsidies:RETURNED");
+  ITEST_ASSERT_STR_EQ(returned, "2202:0:1000 2203:1000:0");
+  g_autofree char *deferred = gl_closing(c, "2026-03-18", "2203");
+  ITEST_ASSERT_STR_EQ(deferred, "0");
+  g_autofree char *breaks = itest_query(c, "SELECT count(*) FROM recon_breaks");
+  ITEST_ASSERT_STR_EQ(breaks, "0");
+  PQfinish(c);
+  g_autoptr(ItestRun) audit = itest_baitiao_config(config, (const char *[]) { "recon", "--full", NULL }, NULL);
+  CU_ASSERT_EQUAL(audit->status, 0);
+  if (audit->status != 0)
+    fprintf(stderr, "%s%s", audit->out, audit->err);
+}
+
 CU_TestInfo itest_campaign_night_cases[] = {
   { "FPP12 1000.00, 3 merchant-funded free periods, night by night", test_worked_example },
   { "a partial refund and a prepayment give back what is not billed", test_partial_refund_and_prepayment },
+  { "a write-off gives back, a CHARGE_ALL prepayment earns", test_writeoff_and_charge_all },
   { "coupons: used once, refused with a reason, returned", test_coupons },
   CU_TEST_INFO_NULL,
 };
