@@ -19,35 +19,11 @@
 
 static char *book_db, *book_config;
 
-/* Moves ACCOUNT by DR/CR on DATE in gl_daily_balances as the GL close would have: the
- * day's movement, and the opening and closing of every later closed date. */
-static void
-gl_move(PGconn *c, const char *date, const char *account, gint64 dr, gint64 cr)
-{
-  g_autofree char *sql = g_strdup_printf(
-    "INSERT INTO gl_daily_balances (business_date, account_code, opening_fen, debit_fen, credit_fen, closing_fen)"
-    " SELECT business_date, '%s', 0, 0, 0, 0 FROM business_calendar"
-    "  WHERE status = 'CLOSED' AND business_date >= '%s' ON CONFLICT DO NOTHING;"
-    " UPDATE gl_daily_balances SET debit_fen = debit_fen + %" G_GINT64_FORMAT ", credit_fen = credit_fen + %"
-    G_GINT64_FORMAT ", closing_fen = closing_fen + %" G_GINT64_FORMAT
-    "  WHERE business_date = '%s' AND account_code = '%s';"
-    " UPDATE gl_daily_balances SET opening_fen = opening_fen + %" G_GINT64_FORMAT ", closing_fen = closing_fen + %"
-    G_GINT64_FORMAT "  WHERE business_date > '%s' AND account_code = '%s'",
-    account, date, dr, cr, dr - cr, date, account, dr - cr, dr - cr, date, account);
-  itest_exec(c, sql);
-}
-
 /* A SUBSIDY entry of two lines on DATE: Dr DEBIT / Cr CREDIT, FEN each. */
 static void
 post(PGconn *c, const char *date, const char *key, const char *debit, const char *credit, gint64 fen)
 {
-  g_autofree char *sql = g_strdup_printf(
-    "SELECT journal_post_entry('%s', 'SUBSIDY', 'subsidies', NULL, 'test:%s', 'campaign report test',"
-    " ARRAY['%s', '%s'], ARRAY[%" G_GINT64_FORMAT ", 0]::bigint[], ARRAY[0, %" G_GINT64_FORMAT "]::bigint[])",
-    date, key, debit, credit, fen, fen);
-  g_free(itest_query(c, sql));
-  gl_move(c, date, debit, fen, 0);
-  gl_move(c, date, credit, 0, fen);
+  itest_post_entry(c, date, "SUBSIDY", key, debit, credit, fen);
 }
 
 static const char campaign_rows[] =

@@ -148,7 +148,7 @@ test_every_report_reads_back_and_ties(void)
                      "本年贷方累计", tb);
   assert_fact(facts, "format %s | 本日借方发生额 | #,##0.00", tb);
   assert_fact(facts, "freeze %s | A8", tb);
-  assert_fact(facts, "autofilter %s | A7:Q19", tb);
+  assert_fact(facts, "autofilter %s | A7:Q21", tb);
   assert_fact(facts, "unit %s | 金额单位：人民币元", tb);
   /* printed: landscape, one page wide, the header row on every page, report and date on
    * top, the page number at the bottom */
@@ -156,8 +156,8 @@ test_every_report_reads_back_and_ties(void)
   assert_fact(facts, "pageheader %s | 科目余额表 — 科目余额表 | 业务日期：2026-03-14", tb);
   assert_fact(facts, "pagefooter %s | 第 &P 页 / 共 &N 页", tb);
   /* totals follow the autofilter (SUBTOTAL 109 over the data rows), their value cached */
-  assert_fact(facts, "formula %s | 本日借方发生额 | =SUBTOTAL(109,E8:E19)", tb);
-  assert_fact(facts, "formula %s | 本日贷方发生额 | =SUBTOTAL(109,F8:F19)", tb);
+  assert_fact(facts, "formula %s | 本日借方发生额 | =SUBTOTAL(109,E8:E21)", tb);
+  assert_fact(facts, "formula %s | 本日贷方发生额 | =SUBTOTAL(109,F8:F21)", tb);
   g_autofree char *debits = itest_db_value(db, "baitiao_report", "SELECT sum(debit_fen) FROM gl_daily_balances WHERE business_date = '2026-03-14'");
   g_autofree char *credits = itest_db_value(db, "baitiao_report", "SELECT sum(credit_fen) FROM gl_daily_balances WHERE business_date = '2026-03-14'");
   ITEST_ASSERT_STR_EQ(debits, credits);
@@ -178,10 +178,10 @@ test_every_report_reads_back_and_ties(void)
                                       " FROM business_calendar WHERE business_date = '2026-03-14'");
   assert_fact(facts, "cover %s | 数据截止：2026-03-14 日终（入账截止 %s", tbf, cut);
   ITEST_ASSERT_CONTAINS(facts, " +08:00 (Asia/Shanghai)\n");
-  assert_fact(facts, "figure %s | 科目余额表 | 本日借方发生额 | %s | ='科目余额表'!E20", tbf, debits);
+  assert_fact(facts, "figure %s | 科目余额表 | 本日借方发生额 | %s | ='科目余额表'!E22", tbf, debits);
   assert_fact(facts, "figurecell %s | 科目余额表 | 本日借方发生额 | %s", tbf, debits);
-  assert_fact(facts, "figure %s | 科目余额表 | 本日贷方发生额 | %s | ='科目余额表'!F20", tbf, credits);
-  assert_fact(facts, "link %s | 科目余额表 | '科目余额表'!A1 | 12", tbf);
+  assert_fact(facts, "figure %s | 科目余额表 | 本日贷方发生额 | %s | ='科目余额表'!F22", tbf, credits);
+  assert_fact(facts, "link %s | 科目余额表 | '科目余额表'!A1 | 14", tbf);
   /* every sheet of every report has the cover's link and the unit */
   assert_fact(facts, "link reconciliation_20260314.xlsx | 凭证哈希链 | '凭证哈希链'!A1 | 11");
   assert_fact(facts, "unit aging_20260314.xlsx | 五级分类 | 金额单位：人民币元");
@@ -360,7 +360,7 @@ test_default_date_english_and_rerun(void)
   assert_fact(facts, "cover trial_balance_20260316.xlsx | Amounts in CNY yuan");
   assert_fact(facts, "unit trial_balance_20260316.xlsx | Trial balance | Amounts in CNY yuan");
   assert_fact(facts, "pagefooter trial_balance_20260316.xlsx | Trial balance | Page &P of &N");
-  assert_fact(facts, "link trial_balance_20260316.xlsx | Trial balance | 'Trial balance'!A1 | 12");
+  assert_fact(facts, "link trial_balance_20260316.xlsx | Trial balance | 'Trial balance'!A1 | 14");
 }
 
 /* [report] timezone: every time a report shows is in that zone (here +05:30, which has
