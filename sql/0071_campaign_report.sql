@@ -79,7 +79,47 @@ INSERT INTO group_book_tables (table_name, meaning, coordinator_rows, why) VALUE
 INSERT INTO group_book_functions (function_name, position, why) VALUES
     ('fee_subsidy_status_on(text, date, date, date)', 130, 'reads nothing (IMMUTABLE): campaigns');
 
+-- sql/0070 added columns to inbox_orders, a table the group reads: at a coordinator whose
+-- shards were attached before it, their foreign tables shard_NAME.inbox_orders still have
+-- the old columns, and grp's views, made from our own definition, could not be rebuilt
+-- over them. So a foreign table whose columns are not our table's is dropped (with the
+-- grp view over it, which group_rebuild_views makes again) and defined afresh from our
+-- definition, as group_define_foreign_tables does for a table new to the group (every
+-- member has the same schema version; the next attach imports from the shard as usual).
+-- Returns how many it dropped.
+CREATE FUNCTION group_drop_stale_foreign_tables()
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = baitiao, pg_catalog, pg_temp
+SET client_min_messages = warning   -- not the list of views the drop takes
+AS $$
+DECLARE
+    v record;
+    v_n integer := 0;
+BEGIN
+    FOR v IN
+        SELECT 'shard_' || m.shard AS schema_name, c.relname
+          FROM shard_members m CROSS JOIN group_tables t JOIN pg_class c ON c.oid = t.table_name
+         WHERE to_regclass(format('%I.%I', 'shard_' || m.shard, c.relname)) IS NOT NULL
+           AND (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
+                  FROM pg_attribute a WHERE a.attrelid = t.table_name AND a.attnum > 0 AND NOT a.attisdropped)
+               IS DISTINCT FROM
+               (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum)
+                  FROM pg_attribute a
+                 WHERE a.attrelid = to_regclass(format('%I.%I', 'shard_' || m.shard, c.relname))
+                   AND a.attnum > 0 AND NOT a.attisdropped)
+         ORDER BY 1, 2
+    LOOP
+        EXECUTE format('DROP FOREIGN TABLE %I.%I CASCADE', v.schema_name, v.relname);
+        v_n := v_n + 1;
+    END LOOP;
+    RETURN v_n;
+END
+$$;
+REVOKE EXECUTE ON FUNCTION group_drop_stale_foreign_tables() FROM baitiao_batch, baitiao_report;
+
 -- grp's views of the tables added above, then grp_book afresh (as sql/0068 ends).
+SELECT group_drop_stale_foreign_tables();
 SELECT group_define_foreign_tables();
 SELECT group_rebuild_views();
 SELECT group_book_build();
