@@ -234,3 +234,26 @@ ALTER TABLE rejects ADD CONSTRAINT rejects_reason_code_check CHECK (reason_code 
     'APR_OVER_CAP',
     -- coupons file (issue 18)
     'UNKNOWN_CAMPAIGN', 'DUPLICATE_COUPON'));
+
+-- ---- helper c2: the coupons file in the spool and across a sharded group ----
+-- A coupons file comes in like the other partner files: by `baitiao load coupons`, or
+-- through the spool as coupons.csv (so the spool's arrivals and the night's expected
+-- files may name the kind).
+ALTER TABLE spool_arrivals DROP CONSTRAINT spool_arrivals_kind_check;
+ALTER TABLE spool_arrivals ADD CONSTRAINT spool_arrivals_kind_check
+    CHECK (kind IN ('users', 'orders', 'repayments', 'refunds', 'settlement', 'coupons'));
+ALTER TABLE eod_missing_overrides DROP CONSTRAINT eod_missing_overrides_kind_check;
+ALTER TABLE eod_missing_overrides ADD CONSTRAINT eod_missing_overrides_kind_check
+    CHECK (kind IN ('users', 'orders', 'repayments', 'refunds', 'settlement', 'coupons'));
+
+-- A sharded group routes a coupon by its user; a coupon id is issued once over the
+-- group, so a later file repeating one goes where the first went, whose shard rejects
+-- it DUPLICATE_COUPON (as order_directory does for orders).
+CREATE TABLE coupon_directory (
+    coupon_id   text        PRIMARY KEY,
+    user_id     text        NOT NULL,
+    shard       text        NOT NULL REFERENCES shard_members,
+    load_id     bigint      NOT NULL REFERENCES group_loads
+);
+COMMENT ON TABLE coupon_directory IS '优惠券分库目录 / the shard each accepted coupon went to (a repeated id follows it)';
+REVOKE UPDATE, DELETE ON coupon_directory FROM baitiao_batch;

@@ -119,4 +119,25 @@ CampaignLive *campaign_live_read(PGconn *conn, const char *date, GError **error)
 void campaign_live_free(CampaignLive *live);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CampaignLive, campaign_live_free)
 
+/* ---- added by helper c1 (the catalogue's implementation needs them) ---- */
+
+/* [A-Za-z0-9_.-]{1,32}: a campaign id, group name, product code or segment, as
+ * campaign_versions' CHECKs have them. */
+gboolean campaign_valid_name(const char *s);
+
+/* WHOLE's share for shard INDEX of N weighed WEIGHTS: floor (WHOLE × w_i / Σw) for every
+ * shard but the first, which gets the rest, so the shares sum to WHOLE exactly and no
+ * share is ever rounded up. WEIGHTS NULL: WHOLE. */
+gint64 campaign_share(gint64 whole, const gint64 *weights, guint n, guint index);
+
+/* campaign_set_store's work inside the caller's transaction, with the budgets and usage
+ * limits of shard INDEX of the group WEIGHTS (NULL, 0, 0: the whole): a sharded group
+ * stages the catalogue on the coordinator and every shard, then commits them all. */
+gboolean campaign_set_stage(PGconn *conn, const CampaignSet *set, const gint64 *weights, guint n, guint index,
+                            guint *changed, GError **error);
+
+/* Refuses (CAMPAIGN_ERROR_STORE, naming file:line and the campaign) a catalogue whose
+ * usage limit some shard's share would make 0, which would read as "no limit". */
+gboolean campaign_set_check_shares(const CampaignSet *set, const gint64 *weights, guint n, GError **error);
+
 #endif

@@ -1,5 +1,6 @@
-/* baitiao load users|orders|repayments|refunds FILE.csv, or settlement --channel NAME
- * FILE.csv — partner files into the inbox (settlement lines: for recon R7). */
+/* baitiao load users|orders|repayments|refunds|coupons FILE.csv, or settlement --channel
+ * NAME FILE.csv — partner files into the inbox (settlement lines: for recon R7; coupons:
+ * issued to their users, for the campaigns). */
 #include <stdio.h>
 
 #include "commands.h"
@@ -88,12 +89,13 @@ body(CliRun *run, GError **error)
 
 const CliCommand cmd_load = {
   .name = "load",
-  .summary = "take in a partner file (users, orders, repayments, refunds)",
+  .summary = "take in a partner file (users, orders, repayments, refunds, coupons)",
   .description =
     "Take in a partner file: good rows go to the inbox, bad rows to rejects (file, line,\n"
     "field, reason). The same file twice loads nothing new. A channel's settlement file\n"
-    "(load settlement --channel NAME FILE.csv) feeds reconciliation R7. See docs/formats.md.",
-  .args = "users|orders|repayments|refunds|settlement FILE.csv",
+    "(load settlement --channel NAME FILE.csv) feeds reconciliation R7; a coupons file issues\n"
+    "coupons of the loaded campaigns to users. See docs/formats.md.",
+  .args = "users|orders|repayments|refunds|settlement|coupons FILE.csv",
   .min_args = 2,
   .max_args = 2,
   .db = CLI_DB_BATCH,

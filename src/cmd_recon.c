@@ -208,7 +208,7 @@ body(CliRun *run, GError **error)
 
 const CliCommand cmd_recon = {
   .name = "recon",
-  .summary = "reconcile a business date (R1-R12 nightly, R1-R16 with --full); list, explain, resolve breaks",
+  .summary = "reconcile a business date (R1-R12, R18, R19 nightly; R1-R20 with --full); list, explain, resolve breaks",
   .description =
     "Reconcile (对账) a business date: checks R1-R11 of product-rules §9; every difference\n"
     "is stored as a break. Exit 3 when breaks are found. \"run --full\" is the full audit:\n"

@@ -4,7 +4,7 @@
 #include <string.h>
 
 const CliCommand *const commands[] = {
-  &cmd_eod, &cmd_gen, &cmd_group, &cmd_import, &cmd_intake, &cmd_load, &cmd_migrate, &cmd_products,
+  &cmd_campaigns, &cmd_eod, &cmd_gen, &cmd_group, &cmd_import, &cmd_intake, &cmd_load, &cmd_migrate, &cmd_products,
   &cmd_recon, &cmd_report, &cmd_schedule, &cmd_shard, &cmd_sql, &cmd_status, NULL,
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(commands) <= COMMANDS_MAX + 1);

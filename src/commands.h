@@ -7,6 +7,7 @@
 
 #include "cli.h"
 
+extern const CliCommand cmd_campaigns;
 extern const CliCommand cmd_eod;
 extern const CliCommand cmd_gen;
 extern const CliCommand cmd_group;

@@ -696,8 +696,41 @@ shown_name(const char *s)
   return g_strdup_printf("\"%s\"%s", esc, cut ? "..." : "");
 }
 
+/* After the N_REQUIRED columns of header REC: how many of OPTIONAL (NULL terminated) follow,
+ * in their order (*FOUND). The first column that is not the next of them ends them, and
+ * what follows is ignored as before; but an optional name further on is refused, since it
+ * would be ignored where the partner meant it to count ("category" without "merchant_id"
+ * before it). */
+static gboolean
+optional_columns(const CsvReader *r, const CsvRecord *rec, guint n_required, const char *const *optional,
+                 guint *found, GError **error)
+{
+  *found = 0;
+  while (optional[*found] && n_required + *found < rec->n_fields) {
+    g_autofree char *name = trimmed(rec->fields[n_required + *found], rec->lengths[n_required + *found]);
+    if (!g_str_equal(name, optional[*found]))
+      break;
+    (*found)++;
+  }
+  for (guint i = n_required + *found; i < rec->n_fields; i++) {
+    g_autofree char *name = trimmed(rec->fields[i], rec->lengths[i]);
+    for (guint k = 0; optional[k]; k++) {
+      if (!g_str_equal(name, optional[k]))
+        continue;
+      g_autofree char *want = g_strjoinv(",", (char **)optional);
+      g_set_error(error, CSV_ERROR, CSV_ERROR_HEADER,
+                  "%s:%" G_GINT64_FORMAT ": header column %u is \"%s\" out of its place: the optional columns"
+                  " after column %u are %s, in that order, each after the one before it", r->name, rec->line_no,
+                  i + 1, optional[k], n_required, want);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 gboolean
-csv_expect_header(CsvReader *r, const char *const *columns, GError **error)
+csv_expect_header_optional(CsvReader *r, const char *const *columns, const char *const *optional,
+                           guint *n_optional, GError **error)
 {
   g_return_val_if_fail(r->records == 0 && columns && columns[0], FALSE);
   CsvRecord rec;
@@ -730,6 +763,22 @@ csv_expect_header(CsvReader *r, const char *const *columns, GError **error)
       return FALSE;
     }
   }
-  r->names = g_strdupv((char **)columns);
+  guint n_required = g_strv_length((char **)columns), found = 0;
+  if (optional && !optional_columns(r, &rec, n_required, optional, &found, error))
+    return FALSE;
+  if (n_optional)
+    *n_optional = found;
+  GStrvBuilder *names = g_strv_builder_new();
+  g_strv_builder_addv(names, (const char **)columns);
+  for (guint i = 0; i < found; i++)
+    g_strv_builder_add(names, optional[i]);
+  r->names = g_strv_builder_end(names);
+  g_strv_builder_unref(names);
   return TRUE;
+}
+
+gboolean
+csv_expect_header(CsvReader *r, const char *const *columns, GError **error)
+{
+  return csv_expect_header_optional(r, columns, NULL, NULL, error);
 }

@@ -67,5 +67,11 @@ guint64 csv_reader_records(const CsvReader *r);
  * and found names (or with the reader's own error for a broken file). Once it succeeds, errors
  * of later records name the column as "column N (NAME)". */
 gboolean csv_expect_header(CsvReader *r, const char *const *columns, GError **error);
+/* Like csv_expect_header, then OPTIONAL (NULL terminated) columns, in that order, as far as
+ * the header names them: *N_OPTIONAL how many it does (a record may still be shorter). A
+ * column after them that is not the next optional name ends them and is ignored as more
+ * columns are; an optional name out of its place is refused (CSV_ERROR_HEADER). */
+gboolean csv_expect_header_optional(CsvReader *r, const char *const *columns, const char *const *optional,
+                                    guint *n_optional, GError **error);
 
 #endif

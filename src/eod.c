@@ -35,11 +35,13 @@ static const EodStep steps[] = {
   { "billing", "installments billed on D, statements", eod_step_billing, DB_READ_COMMITTED, NULL },
   { "aging", "penalty accrual, DPD, bucket, class, loan snapshots", eod_step_aging, DB_READ_COMMITTED, NULL },
   { "writeoff", "write-off of loans past writeoff_dpd", eod_step_writeoff, DB_READ_COMMITTED, NULL },
+  { "subsidies", "campaign subsidies earned, returned or reversed with their fees", eod_step_subsidies,
+    DB_READ_COMMITTED, NULL },
   { "risk", "aggregates of vintage, aging and roll rates", eod_step_risk, DB_READ_COMMITTED, NULL },
   { "gl_close", "daily balances per GL account", eod_step_gl_close, DB_READ_COMMITTED, NULL },
   { "intake_close", "inbox rows of D still pending are rejected DATE_CLOSED", eod_step_intake_close,
     DB_READ_COMMITTED, NULL },
-  { "recon", "reconciliation R1-R12: breaks are stored, the step does not fail on them", eod_step_recon,
+  { "recon", "reconciliation R1-R12, R18-R19: breaks are stored, the step does not fail on them", eod_step_recon,
     DB_REPEATABLE_READ, eod_step_recon_before },
 };
 

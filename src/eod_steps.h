@@ -26,6 +26,8 @@ gboolean eod_step_aging(EodContext *ctx, GError **error);
 gboolean eod_penalty_accrue(EodContext *ctx, gint64 *runs_written, gint64 *penalty_fen, GError **error);
 /* eod_writeoff.c: write-off at DPD > writeoff_dpd (§7, §11). */
 gboolean eod_step_writeoff(EodContext *ctx, GError **error);
+/* eod_subsidies.c: campaign subsidies earned, returned or reversed as their fees go (issue 18). */
+gboolean eod_step_subsidies(EodContext *ctx, GError **error);
 /* eod_risk.c: the risk reports' aggregates of D (vintage, aging, roll rates; sql/0044). */
 gboolean eod_step_risk(EodContext *ctx, GError **error);
 /* eod_glclose.c: daily balances per account (§8). */

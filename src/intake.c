@@ -42,7 +42,8 @@ typedef struct {
 typedef struct {
   const char *kind;
   const IntakeColumn *columns;
-  guint n_columns;
+  guint n_columns;                /* the staging table's: the required ones, then the optional */
+  guint n_required;               /* the header and every record have at least these */
   const char *const *judge_sql;   /* statement names, run in order: the staging table first */
   gboolean personal;              /* rows carry names and phones: a detail shows values masked */
 } IntakeSpec;
@@ -51,10 +52,14 @@ static const IntakeColumn user_columns[] = {
   { "user_id", FIELD_ID }, { "credit_limit", FIELD_LIMIT }, { "statement_day", FIELD_STATEMENT_DAY },
   { "status", FIELD_USER_STATUS }, { "name", FIELD_NAME }, { "phone", FIELD_PHONE },
 };
+/* The last three are optional (issue 18): a file has them as far as its header names
+ * them, in this order; an empty field is none. The campaigns read them at origination. */
 static const IntakeColumn order_columns[] = {
   { "order_id", FIELD_ID }, { "user_id", FIELD_ID }, { "order_date", FIELD_DATE },
   { "amount", FIELD_YUAN }, { "product_code", FIELD_ID },
+  { "merchant_id", FIELD_OPTIONAL_ID }, { "category", FIELD_OPTIONAL_ID }, { "coupon_id", FIELD_OPTIONAL_ID },
 };
+#define ORDER_REQUIRED 5
 static const IntakeColumn repayment_columns[] = {
   { "txn_id", FIELD_ID }, { "user_id", FIELD_ID }, { "pay_date", FIELD_DATE }, { "amount", FIELD_YUAN },
   { "channel", FIELD_CHANNEL }, { "prepay_order_id", FIELD_OPTIONAL_ID },
@@ -64,6 +69,10 @@ static const IntakeColumn refund_columns[] = {
 };
 static const IntakeColumn settlement_columns[] = {
   { "channel_txn_id", FIELD_ID }, { "pay_date", FIELD_DATE }, { "amount", FIELD_YUAN },
+};
+static const IntakeColumn coupon_columns[] = {
+  { "coupon_id", FIELD_ID }, { "user_id", FIELD_ID }, { "campaign_id", FIELD_ID },
+  { "valid_from", FIELD_DATE }, { "valid_to", FIELD_DATE },
 };
 
 /* How each kind is judged: its statements under sql/queries/intake/, run in order, each
@@ -114,14 +123,28 @@ static const char *const judge_settlement[] = {
   INTAKE_SQL("55_settlement_file_date"),
   NULL,
 };
+static const char *const judge_coupons[] = {
+  INTAKE_SQL("60_coupons_stage"),
+  INTAKE_SQL("61_coupons_verdict"),
+  INTAKE_SQL("62_coupons_fields"),
+  INTAKE_SQL("63_coupons_rejects"),
+  INTAKE_SQL("64_coupons_insert"),
+  NULL,
+};
+
+#define ALL_REQUIRED(columns) columns, G_N_ELEMENTS(columns), G_N_ELEMENTS(columns)
 
 static const IntakeSpec specs[] = {
-  { "users", user_columns, G_N_ELEMENTS(user_columns), judge_users, TRUE },
-  { "orders", order_columns, G_N_ELEMENTS(order_columns), judge_orders, FALSE },
-  { "repayments", repayment_columns, G_N_ELEMENTS(repayment_columns), judge_repayments, FALSE },
-  { "refunds", refund_columns, G_N_ELEMENTS(refund_columns), judge_refunds, FALSE },
-  { "settlement", settlement_columns, G_N_ELEMENTS(settlement_columns), judge_settlement, FALSE },
+  { "users", ALL_REQUIRED(user_columns), judge_users, TRUE },
+  { "orders", order_columns, G_N_ELEMENTS(order_columns), ORDER_REQUIRED, judge_orders, FALSE },
+  { "repayments", ALL_REQUIRED(repayment_columns), judge_repayments, FALSE },
+  { "refunds", ALL_REQUIRED(refund_columns), judge_refunds, FALSE },
+  { "settlement", ALL_REQUIRED(settlement_columns), judge_settlement, FALSE },
+  { "coupons", ALL_REQUIRED(coupon_columns), judge_coupons, FALSE },
 };
+#define MAX_COLUMNS 8   /* the widest spec's n_columns */
+G_STATIC_ASSERT(G_N_ELEMENTS(order_columns) <= MAX_COLUMNS && G_N_ELEMENTS(user_columns) <= MAX_COLUMNS
+                && G_N_ELEMENTS(repayment_columns) <= MAX_COLUMNS && G_N_ELEMENTS(coupon_columns) <= MAX_COLUMNS);
 
 void
 intake_result_clear(IntakeResult *r)
@@ -313,18 +336,22 @@ raw_value(const char *s, gsize len)
   return clip(all, 256);
 }
 
-/* One record into the COPY stream: checked fields, or the first bad one named. */
+/* One record into the COPY stream: checked fields, or the first bad one named. Of the
+ * optional columns, only the N_OPTIONAL the header names are read (the rest of a longer
+ * record is ignored, as always); one the header names but the record ends before is
+ * empty, i.e. none. */
 static void
-stage_record(DbCopy *copy, const IntakeSpec *spec, const CsvRecord *rec)
+stage_record(DbCopy *copy, const IntakeSpec *spec, guint n_optional, const CsvRecord *rec)
 {
-  char *values[16] = { 0 };
+  char *values[MAX_COLUMNS] = { 0 };
   char *detail = NULL;
   const char *bad = NULL;
-  if (rec->n_fields < spec->n_columns) {
+  guint n_read = spec->n_required + n_optional;
+  if (rec->n_fields < spec->n_required) {
     bad = "columns";
-    detail = g_strdup_printf("%u columns, expected at least %u", rec->n_fields, spec->n_columns);
+    detail = g_strdup_printf("%u columns, expected at least %u", rec->n_fields, spec->n_required);
   }
-  for (guint i = 0; i < spec->n_columns && i < rec->n_fields; i++) {
+  for (guint i = 0; i < n_read && i < rec->n_fields; i++) {
     if (bad) {
       values[i] = raw_value(rec->fields[i], rec->lengths[i]);
       continue;
@@ -340,7 +367,9 @@ stage_record(DbCopy *copy, const IntakeSpec *spec, const CsvRecord *rec)
   db_copy_field(copy, detail, FALSE);
   for (guint i = 0; i < spec->n_columns; i++) {
     /* masked PII and raw text of bad rows only ever reach the staging table
-     * as valid UTF-8 (the reader guarantees it) */
+     * as valid UTF-8 (the reader guarantees it); an optional column not read is "" */
+    if (!values[i] && i >= spec->n_required)
+      values[i] = g_strdup("");
     db_copy_field(copy, values[i], i + 1 == spec->n_columns);
     g_free(values[i]);
   }
@@ -366,10 +395,13 @@ stage_file(PGconn *conn, const IntakeSpec *spec, const char *path, const GArray 
   g_autoptr(CsvReader) reader = csv_reader_open(path, error);
   if (!reader)
     return FALSE;
-  const char *header[G_N_ELEMENTS(user_columns) + 1] = { 0 };
-  for (guint i = 0; i < spec->n_columns; i++)
+  const char *header[MAX_COLUMNS + 1] = { 0 }, *optional[MAX_COLUMNS + 1] = { 0 };
+  for (guint i = 0; i < spec->n_required; i++)
     header[i] = spec->columns[i].name;
-  if (!csv_expect_header(reader, header, error))
+  for (guint i = spec->n_required; i < spec->n_columns; i++)
+    optional[i - spec->n_required] = spec->columns[i].name;
+  guint n_optional = 0;
+  if (!csv_expect_header_optional(reader, header, optional, &n_optional, error))
     return FALSE;
   if (!stmt_exec(conn, spec->judge_sql[0], 0, NULL, error))
     return FALSE;
@@ -383,7 +415,7 @@ stage_file(PGconn *conn, const IntakeSpec *spec, const char *path, const GArray 
   while (csv_reader_next(reader, &rec, &read_error)) {
     if (!line_kept(lines, &next, rec.line_no))
       continue;
-    stage_record(copy, spec, &rec);
+    stage_record(copy, spec, n_optional, &rec);
     (*rows)++;
     if (!db_copy_flush_if_full(copy, error)) {
       db_copy_abort(copy);
@@ -584,7 +616,7 @@ check_load(const char *kind, const char *channel, const char *path, char **upper
   const IntakeSpec *spec = find_spec(kind);
   if (!spec) {
     g_set_error(error, INTAKE_ERROR, INTAKE_ERROR_KIND,
-                "unknown file kind \"%s\": users, orders, repayments, refunds or settlement", kind);
+                "unknown file kind \"%s\": users, orders, repayments, refunds, settlement or coupons", kind);
     return NULL;
   }
   if (!check_channel(spec, channel, upper, error) || !check_regular_file(path, error))
@@ -651,6 +683,7 @@ accepted_sql(const char *kind)
   return strcmp(kind, "users") == 0        ? INTAKE_SQL("95_users_accepted")
          : strcmp(kind, "orders") == 0     ? INTAKE_SQL("96_orders_accepted")
          : strcmp(kind, "repayments") == 0 ? INTAKE_SQL("97_repayments_accepted")
+         : strcmp(kind, "coupons") == 0    ? INTAKE_SQL("98_coupons_accepted")
                                            : NULL;
 }
 
@@ -670,13 +703,13 @@ intake_kind_columns(const char *kind, const char *const **names, guint *n)
     if (strcmp(specs[i].kind, kind) != 0)
       continue;
     if (!cache[i]) {   /* the spec's names as an array, made once */
-      const char **list = g_new0(const char *, specs[i].n_columns + 1);
-      for (guint c = 0; c < specs[i].n_columns; c++)
+      const char **list = g_new0(const char *, specs[i].n_required + 1);
+      for (guint c = 0; c < specs[i].n_required; c++)
         list[c] = specs[i].columns[c].name;
       cache[i] = list;
     }
     *names = cache[i];
-    *n = specs[i].n_columns;
+    *n = specs[i].n_required;
     return TRUE;
   }
   return FALSE;

@@ -36,7 +36,7 @@ typedef struct {
 void intake_result_clear(IntakeResult *r);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(IntakeResult, intake_result_clear)
 
-/* KIND is users, orders, repayments, refunds or settlement. CHANNEL is the
+/* KIND is users, orders, repayments, refunds, settlement or coupons. CHANNEL is the
  * repayment channel of a settlement file (required for it, NULL for the others). */
 gboolean intake_load_file(PGconn *conn, const char *kind, const char *channel, const char *path,
                           IntakeResult *result, GError **error);
@@ -53,9 +53,10 @@ gboolean intake_load_open(PGconn *conn, const char *kind, const char *channel, c
 gboolean intake_check_file(const char *kind, const char *channel, const char *path, GError **error);
 /* In the transaction intake_load_open left open: the keys of the accepted rows, which
  * the group's directory records — users: (user_id, NULL); orders: (order_id, user_id);
- * repayments: (channel, txn_id). KIND must be one of those three. */
+ * repayments: (channel, txn_id); coupons: (coupon_id, user_id). KIND must be one of those four. */
 PGresult *intake_accepted_keys(PGconn *conn, const char *kind, GError **error);
-/* The columns a file of KIND starts with (NULL terminated, *N of them); FALSE for an
+/* The columns a file of KIND starts with, its required ones (NULL terminated, *N of
+ * them; orders' optional merchant_id, category, coupon_id follow them); FALSE for an
  * unknown kind. */
 gboolean intake_kind_columns(const char *kind, const char *const **names, guint *n);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "campaign.h"
 #include "cli.h"
 #include "commands.h"
 #include "db.h"
@@ -22,6 +23,7 @@ static int
 exit_code_for(const GError *error)
 {
   if (error->domain == CLI_ERROR || error->domain == KEYFILE_ERROR || error->domain == G_OPTION_ERROR
+      || error->domain == CAMPAIGN_ERROR   /* a catalogue or segments file refused: fix the file */
       || (error->domain == INTAKE_ERROR && error->code == INTAKE_ERROR_KIND))
     return BT_EXIT_USAGE;
   if (error->domain == INTAKE_ERROR && error->code == INTAKE_ERROR_LATE)

@@ -131,6 +131,12 @@ static const ReconCheck checks[RECON_N_CHECKS] = {
     .compare = { Q("r16_risk_aggregates"), { RP_DATE, RP_NEWEST } } },
   { "R17", "sub-ledger deltas = recompute from the rows", RECON_AT_DELTAS, TRUE, TRUE, FALSE, FALSE,
     .compare = { Q("r17_ledger_deltas"), D_ONLY } },
+  { "R18", "campaign discounts = postings; budgets; coupons", RECON_AT_LEDGERS, FALSE, FALSE, TRUE, FALSE,
+    .compare = { Q("r18_campaigns"), D_ONLY } },
+  { "R19", "GL 2203 = subsidies pending", RECON_AT_LEDGERS, TRUE, FALSE, FALSE, FALSE,
+    .compare = { Q("r19_subsidy_balances"), D_ONLY } },
+  { "R20", "GL 6601 = platform subsidies, from every row", RECON_AT_LEDGERS, TRUE, TRUE, FALSE, FALSE,
+    .compare = { Q("r20_marketing_expense"), D_ONLY } },
 };
 
 static gint64

@@ -1,4 +1,4 @@
-/* Reconciliation (对账, product-rules §9): checks R1–R17, each recomputing a total
+/* Reconciliation (对账, product-rules §9): checks R1–R20, each recomputing a total
  * from other tables than the code that wrote it, as set-based SQL. Every
  * difference is stored as a break (check, key, expected, actual, diff, severity)
  * that is explained or resolved, never deleted. A rerun over the same data finds
@@ -21,7 +21,7 @@ typedef enum {
   RECON_ERROR_BREAK_ID,   /* explain/resolve: no such break, or already resolved */
 } ReconError;
 
-#define RECON_N_CHECKS 17
+#define RECON_N_CHECKS 20
 
 /* The nightly incremental pass, or the full audit (recon --full) that recomputes
  * every user, loan, journal day and GL day and reruns the day checks for every
@@ -32,7 +32,7 @@ typedef enum {
 } ReconMode;
 
 typedef struct {
-  const char *check_id;   /* "R1" … "R16" */
+  const char *check_id;   /* "R1" … "R20" */
   const char *title;
   gboolean skipped;       /* not run by this pass: see skipped_why */
   const char *skipped_why;

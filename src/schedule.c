@@ -346,6 +346,29 @@ sched_build(gint64 principal_fen, const SchedTerms *t, const GDate *purchase_dat
   return TRUE;
 }
 
+void
+sched_fees_at_rate(gint64 principal_fen, SchedMethod method, const SchedInstallment *inst, int n,
+                   gint64 rate_ppm, gint64 *fees)
+{
+  gint64 flat = money_mul_ppm_round(principal_fen, rate_ppm);
+  for (int k = 0; k < n; k++) {
+    gint64 before = k == 0 ? principal_fen : inst[k - 1].remaining_principal_fen;
+    switch (method) {
+    case SCHED_INTEREST_FREE:
+      fees[k] = 0;
+      break;
+    case SCHED_FEE_PER_PERIOD:
+      fees[k] = flat;
+      break;
+    case SCHED_EQUAL_PRINCIPAL:
+    case SCHED_ANNUITY:
+    default:
+      fees[k] = money_mul_ppm_round(before, rate_ppm);
+      break;
+    }
+  }
+}
+
 /* NPV (j) >= 0 at j = a / 240000, i.e. (with w = 240000 + a, d = 240000)
  * sum_k c_k d^k w^(n-k) >= P w^n, all in integers. */
 static gboolean

@@ -81,6 +81,14 @@ gboolean sched_annuity_payment(gint64 principal_fen, gint64 rate_ppm, int term, 
 gboolean sched_build(gint64 principal_fen, const SchedTerms *t, const GDate *purchase_date,
                      int statement_day, SchedInstallment *out, GError **error);
 
+/* The fees of schedule INST (N installments of a loan of PRINCIPAL_FEN made by
+ * METHOD) recomputed at RATE_PPM on the same principal schedule, into FEES[0..N-1]:
+ * FEE_PER_PERIOD round_half_up (P r'), EQUAL_PRINCIPAL and ANNUITY round_half_up
+ * (B_{k-1} r') with B the schedule's own remaining principal, INTEREST_FREE 0. A
+ * campaign's lower rate (issue 18) changes fees only, never the principal due. */
+void sched_fees_at_rate(gint64 principal_fen, SchedMethod method, const SchedInstallment *inst, int n,
+                        gint64 rate_ppm, gint64 *fees);
+
 /* APR in basis points (hundredths of a percent) = floor (120000 i + 1/2),
  * i the monthly IRR of -P at month 0 and principal_k + fee_k at month k
  * (k = position in inst, 1-based).  Exact (GMP binary search, ~20 NPV

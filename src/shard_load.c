@@ -51,6 +51,10 @@ static const RouteRule route_rules[] = {
   { "repayments", "user_id", SHARD_SQL("20_users_placed"), FALSE, "txn_id", SHARD_SQL("23_txns_placed") },
   { "refunds", "order_id", SHARD_SQL("21_orders_placed"), FALSE, NULL, NULL },
   { "settlement", "channel_txn_id", SHARD_SQL("22_repayments_placed"), TRUE, NULL, NULL },
+  /* a coupon lives with its user (the night matches it to the user's orders there); a
+   * user unknown to the group goes by the placement, whose shard rejects it UNKNOWN_USER,
+   * as an order of that user would be */
+  { "coupons", "user_id", SHARD_SQL("20_users_placed"), FALSE, "coupon_id", SHARD_SQL("24_coupons_placed") },
 };
 
 static const RouteRule *
@@ -238,7 +242,8 @@ connect_parts(PGconn *coordinator, const Config *config, Parts *ps, GError **err
 static gboolean
 judge_parts(const char *kind, const char *channel, const char *path, Parts *ps, GError **error)
 {
-  gboolean keys = strcmp(kind, "users") == 0 || strcmp(kind, "orders") == 0 || strcmp(kind, "repayments") == 0;
+  gboolean keys = strcmp(kind, "users") == 0 || strcmp(kind, "orders") == 0 || strcmp(kind, "repayments") == 0
+                  || strcmp(kind, "coupons") == 0;
   for (guint i = 0; i < ps->n; i++) {
     Part *p = &ps->parts[i];
     if (!p->lines->len)
@@ -270,8 +275,10 @@ place_accepted(PGconn *coordinator, const char *kind, const Part *p, const char 
   }
   const char *params[] = { first, second, p->shard->name, load_id };
   return stmt_exec(coordinator,
-                   strcmp(kind, "orders") == 0 ? SHARD_SQL("33_place_orders") : SHARD_SQL("34_place_repayments"), 4,
-                   params, error);
+                   strcmp(kind, "orders") == 0    ? SHARD_SQL("33_place_orders")
+                   : strcmp(kind, "coupons") == 0 ? SHARD_SQL("41_place_coupons")
+                                                  : SHARD_SQL("34_place_repayments"),
+                   4, params, error);
 }
 
 static gboolean

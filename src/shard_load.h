@@ -1,14 +1,15 @@
 /* A partner file loaded across a sharded group (issue 16 §3): every row goes to
- * exactly one shard — users, orders and repayments by their user (the directory, else
- * the placement policy), refunds by their order's shard (the order directory, else the
+ * exactly one shard — users, orders, repayments and coupons by their user (the directory,
+ * else the placement policy; a repeated order, transaction or coupon id where the first
+ * went), refunds by their order's shard (the order directory, else the
  * placement of the order id), settlement lines by their repayment's shard (else the
  * coordinator keeps them: channel-only lines, 长款) — and the file is loaded on every
  * shard or on none.
  *
  * The commit (docs/decisions.md "Loading a file across shards"): each shard judges its
  * rows in a transaction left open; when every one succeeded, the coordinator commits
- * the decision in one transaction (the directory rows of the accepted users, orders
- * and repayments, the coordinator's own part, and the file's bytes with each shard's
+ * the decision in one transaction (the directory rows of the accepted users, orders,
+ * repayments and coupons, the coordinator's own part, and the file's bytes with each shard's
  * lines); then each shard commits. A crash after the decision is finished by the next
  * sharded load or night: each shard whose load_files lacks the file loads the stored
  * bytes' same lines again (a shard's load is idempotent by sha256). A crash before it

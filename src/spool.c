@@ -26,9 +26,19 @@
 
 G_DEFINE_QUARK(spool-error-quark, spool_error)
 
-/* The order files of one day are loaded in: users before the orders and repayments
- * that name them, orders before their refunds, settlement (evidence only) last. */
-static const char *const kinds[] = { "users", "orders", "refunds", "repayments", "settlement" };
+/* The order files of one day are loaded in: users before the coupons, orders and
+ * repayments that name them, coupons before the orders that may carry them, orders
+ * before their refunds, settlement (evidence only) last. */
+static const char *const kinds[] = { "users", "coupons", "orders", "refunds", "repayments", "settlement" };
+enum { RANK_USERS = 0, RANK_COUPONS = 1, RANK_SETTLEMENT = 5 };
+G_STATIC_ASSERT(G_N_ELEMENTS(kinds) == RANK_SETTLEMENT + 1);
+
+/* Whether a file of RANK has amounts for its .ctl (users and coupons have none). */
+static gboolean
+rank_has_amount(int rank)
+{
+  return rank != RANK_USERS && rank != RANK_COUPONS;
+}
 
 static int
 kind_rank(const char *kind, gsize len)
@@ -47,10 +57,11 @@ spool_parse_file_spec(const char *text, GError **error)
   int rank = kind_rank(text, kind_len);
   if (rank < 0) {
     g_set_error(error, SPOOL_ERROR, SPOOL_ERROR_SPEC,
-                "\"%s\" is not KIND[:CHANNEL]: KIND is users, orders, refunds, repayments or settlement", text);
+                "\"%s\" is not KIND[:CHANNEL]: KIND is users, coupons, orders, refunds, repayments or settlement",
+                text);
     return NULL;
   }
-  if (rank == 4 && !colon) {
+  if (rank == RANK_SETTLEMENT && !colon) {
     g_set_error(error, SPOOL_ERROR, SPOOL_ERROR_SPEC, "\"%s\": a settlement file needs its channel", text);
     return NULL;
   }
@@ -141,7 +152,7 @@ parse_file_name(const char *day, const char *date, const char *name, const char 
     f->refusal = g_strdup_printf("%s/%s: not a regular file", day, name);
   else if (bad)
     f->refusal = g_strdup(bad->message);
-  else if (rank == 4 && !sep)
+  else if (rank == RANK_SETTLEMENT && !sep)
     f->refusal = g_strdup_printf("%s/%s: a settlement file is named settlement_CHANNEL.csv", day, name);
   return f;
 }
@@ -216,7 +227,7 @@ totals_text(const Totals *t)
                        : g_strdup_printf("rows=%" G_GINT64_FORMAT, t->rows);
 }
 
-/* NAME.csv.ctl: one line "rows=N,amount=YUAN" (users: "rows=N"). */
+/* NAME.csv.ctl: one line "rows=N,amount=YUAN" (users and coupons: "rows=N"). */
 static gboolean
 parse_control(const char *ctl_path, const char *display, gboolean wants_amount, Totals *t, GError **error)
 {
@@ -296,7 +307,7 @@ check_control(const SpoolFile *f, const char *path, const char *ctl_path, GError
 {
   g_autofree char *display = g_strdup_printf("%s/%s", f->day, f->name);
   Totals want, have;
-  if (!parse_control(ctl_path, display, f->rank != 0, &want, error) || !read_totals(path, &have, error))
+  if (!parse_control(ctl_path, display, rank_has_amount(f->rank), &want, error) || !read_totals(path, &have, error))
     return FALSE;
   if (want.rows == have.rows && want.amount_fen == have.amount_fen)
     return TRUE;
@@ -430,7 +441,8 @@ take_file(PGconn *conn, const char *spool, const SpoolFile *f, const Loader *loa
   if (g_file_test(ctl, G_FILE_TEST_EXISTS) && !check_control(f, path, ctl, &fault))
     return refuse_file(conn, spool, f, fault->message, s, error);
   g_auto(IntakeResult) r = { 0 };
-  if (!loader->load(conn, loader->data, kinds[f->rank], f->rank == 4 ? f->channel : NULL, path, &r, &fault)) {
+  const char *channel = f->rank == RANK_SETTLEMENT ? f->channel : NULL;
+  if (!loader->load(conn, loader->data, kinds[f->rank], channel, path, &r, &fault)) {
     if (!file_fault(fault)) {
       g_propagate_prefixed_error(error, g_steal_pointer(&fault), "%s/%s: ", f->day, f->name);
       return FALSE;

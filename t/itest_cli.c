@@ -169,7 +169,8 @@ test_usage_lines(void)
   ITEST_ASSERT_CONTAINS(eod->out, "\n  -n, --dry-run                 Compute and print the night's totals; commit nothing\n");
   g_autoptr(ItestRun) load = itest_baitiao((const char *[]) { "load", "--help", NULL }, NULL);
   CU_ASSERT_TRUE(g_str_has_prefix(load->out,
-                                  "Usage: baitiao load [OPTION…] users|orders|repayments|refunds|settlement FILE.csv\n"));
+                                  "Usage: baitiao load [OPTION…] users|orders|repayments|refunds|settlement|coupons"
+                                  " FILE.csv\n"));
   g_autoptr(ItestRun) migrate = itest_baitiao((const char *[]) { "migrate", "--help", NULL }, NULL);
   CU_ASSERT_TRUE(g_str_has_prefix(migrate->out, "Usage: baitiao migrate [OPTION…] status|up|verify\n"));
   ITEST_ASSERT_CONTAINS(migrate->out, "\n  -n, --dry-run      With up: print what would be applied\n");

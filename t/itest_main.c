@@ -8,11 +8,14 @@
 
 extern CU_TestInfo itest_aging_cases[];
 extern CU_TestInfo itest_badinput_cases[];
+extern CU_TestInfo itest_campaigns_cases[];
 extern CU_TestInfo itest_chain_cases[];
 extern CU_TestInfo itest_cli_cases[];
+extern CU_TestInfo itest_coupons_cases[];
 extern CU_TestInfo itest_crash_cases[];
 extern CU_TestInfo itest_cutoff_cases[];
 extern CU_TestInfo itest_eod_cases[];
+extern CU_TestInfo itest_campaign_night_cases[];
 extern CU_TestInfo itest_finepoints_cases[];
 extern CU_TestInfo itest_campaign_report_cases[];
 extern CU_TestInfo itest_footing_cases[];
@@ -49,8 +52,11 @@ main(int argc, char **argv)
   CU_SuiteInfo suites[] = {
     { "aging", NULL, NULL, NULL, NULL, itest_aging_cases },
     { "badinput", NULL, NULL, NULL, NULL, itest_badinput_cases },
+    { "campaign_night", NULL, NULL, NULL, NULL, itest_campaign_night_cases },
+    { "campaigns", NULL, NULL, NULL, NULL, itest_campaigns_cases },
     { "chain", NULL, NULL, NULL, NULL, itest_chain_cases },
     { "cli", NULL, NULL, NULL, NULL, itest_cli_cases },
+    { "coupons", NULL, NULL, NULL, NULL, itest_coupons_cases },
 #ifdef BAITIAO_FAULT_INJECTION  /* every crash test kills or stops the binary */
     { "crash", NULL, NULL, NULL, NULL, itest_crash_cases },
 #endif
@@ -82,8 +88,9 @@ main(int argc, char **argv)
     CU_SUITE_INFO_NULL,
   };
   /* every suite drops the databases it made when it ends, its failures included; the
-   * shard suite also its extra clusters */
+   * suites that start a sharded group (shard, coupons) also their extra clusters */
   for (CU_SuiteInfo *s = suites; s->pName; s++)
-    s->pCleanupFunc = strcmp(s->pName, "shard") == 0 ? itest_drop_databases_and_clusters : itest_drop_databases;
+    s->pCleanupFunc = strcmp(s->pName, "shard") == 0 || strcmp(s->pName, "coupons") == 0
+                        ? itest_drop_databases_and_clusters : itest_drop_databases;
   return test_run_suites("integration", suites, argc, argv);
 }

@@ -120,7 +120,7 @@ test_demo_nights_are_clean(void)
   PGconn *c = itest_connect(db, "baitiao_batch");
   g_autofree char *runs = itest_query(c, "SELECT count(*) || ' ' || sum(breaks_found) || ' ' || min(checks_run)"
                                          "  FROM recon_runs WHERE status = 'SUCCEEDED'");
-  ITEST_ASSERT_STR_EQ(runs, "15 0 12");   /* one per night 03-04 … 03-18, every nightly check ran */
+  ITEST_ASSERT_STR_EQ(runs, "15 0 14");   /* one per night 03-04 … 03-18, every nightly check ran */
   g_autofree char *breaks = itest_query(c, "SELECT count(*) FROM recon_breaks");
   ITEST_ASSERT_STR_EQ(breaks, "0");
   /* R9 closings of the last night, hand-computed above */
@@ -440,7 +440,7 @@ test_full_audit_cli(void)
   PGconn *c = itest_connect(db, "baitiao_batch");
   g_autofree char *run = itest_query(c, "SELECT mode || ' ' || status || ' ' || checks_run || ' ' || breaks_found"
                                         "  FROM recon_runs ORDER BY recon_run_id DESC LIMIT 1");
-  ITEST_ASSERT_STR_EQ(run, "FULL SUCCEEDED 17 0");
+  ITEST_ASSERT_STR_EQ(run, "FULL SUCCEEDED 20 0");
   exec_as(db, "postgres", "UPDATE baitiao.installments SET fee_fen = fee_fen + 7"
                           " WHERE order_id = 'O20260304002' AND installment_no = 5");
   g_autoptr(ItestRun) found = baitiao(config, (const char *[]) { "recon", "--full", NULL });

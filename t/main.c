@@ -6,12 +6,14 @@ int
 main(int argc, char **argv)
 {
   CU_SuiteInfo suites[] = {
+    { "campaign_catalogue", NULL, NULL, NULL, NULL, test_campaign_catalogue_cases },
     { "config", NULL, NULL, NULL, NULL, test_config_cases },
     { "csv", NULL, NULL, NULL, NULL, test_csv_cases },
     { "date", NULL, NULL, NULL, NULL, test_date_cases },
     { "migrate", NULL, NULL, NULL, NULL, test_migrate_cases },
     { "money", NULL, NULL, NULL, NULL, test_money_cases },
     { "output", NULL, NULL, NULL, NULL, test_output_cases },
+    { "campaign match", NULL, NULL, NULL, NULL, test_campaign_match_cases },
     { "product", NULL, NULL, NULL, NULL, test_product_cases },
     { "schedule", NULL, NULL, NULL, NULL, test_schedule_cases },
     { "schedule properties", NULL, NULL, NULL, NULL, test_schedule_property_cases },

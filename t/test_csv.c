@@ -321,6 +321,69 @@ test_header(void)
   CU_ASSERT_TRUE(error && g_utf8_validate(error->message, -1, NULL));
 }
 
+static const char *const order_optional[] = { "merchant_id", "category", "coupon_id", NULL };
+
+/* The optional columns after the required ones: counted as far as the header names them in
+ * order (white space trimmed, as the required ones are), what follows ignored, and a name
+ * out of its place refused; once accepted, later errors name the optional columns too. */
+static void
+test_header_optional(void)
+{
+  struct {
+    const char *in;
+    guint n_optional;
+  } good[] = {
+    { "order_id,user_id,order_date,amount,product_code\n", 0 },
+    { "order_id,user_id,order_date,amount,product_code,merchant_id\n", 1 },
+    { "order_id,user_id,order_date,amount,product_code, merchant_id ,category\n", 2 },
+    { "order_id,user_id,order_date,amount,product_code,merchant_id,category,coupon_id\n", 3 },
+    { "order_id,user_id,order_date,amount,product_code,merchant_id,category,coupon_id,memo,x\n", 3 },
+    { "order_id,user_id,order_date,amount,product_code,memo\n", 0 },
+    { "order_id,user_id,order_date,amount,product_code,merchant_id,memo\n", 1 },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(good); i++) {
+    g_autoptr(CsvReader) r = csv_reader_new_from_data(good[i].in, strlen(good[i].in), "t.csv");
+    g_autoptr(GError) error = NULL;
+    guint n = 99;
+    CU_ASSERT_TRUE(csv_expect_header_optional(r, order_columns, order_optional, &n, &error));
+    if (error)
+      fprintf(stderr, "\n  optional header %zu: %s", i, error->message);
+    CU_ASSERT_EQUAL(n, good[i].n_optional);
+  }
+  const char *bad[][2] = {
+    { "order_id,user_id,order_date,amount,product_code,category\n",
+      "t.csv:1: header column 6 is \"category\" out of its place: the optional columns after column 5 are"
+      " merchant_id,category,coupon_id, in that order, each after the one before it" },
+    { "order_id,user_id,order_date,amount,product_code,merchant_id,memo,coupon_id\n",
+      "t.csv:1: header column 8 is \"coupon_id\" out of its place" },
+    { "order_id,user_id,order_date,amount,product_code,merchant_id,merchant_id\n",
+      "t.csv:1: header column 7 is \"merchant_id\" out of its place" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+    g_autoptr(CsvReader) r = csv_reader_new_from_data(bad[i][0], strlen(bad[i][0]), "t.csv");
+    g_autoptr(GError) error = NULL;
+    guint n = 0;
+    CU_ASSERT_FALSE(csv_expect_header_optional(r, order_columns, order_optional, &n, &error));
+    CU_ASSERT_TRUE(error && error->code == CSV_ERROR_HEADER && g_str_has_prefix(error->message, bad[i][1]));
+    if (error && !g_str_has_prefix(error->message, bad[i][1]))
+      fprintf(stderr, "\n  optional header bad %zu: %s", i, error->message);
+  }
+  /* a required column missing is refused as csv_expect_header refuses it */
+  static const char short_in[] = "order_id,user_id\n";
+  g_autoptr(CsvReader) s = csv_reader_new_from_data(short_in, strlen(short_in), "t.csv");
+  g_autoptr(GError) short_error = NULL;
+  CU_ASSERT_FALSE(csv_expect_header_optional(s, order_columns, order_optional, NULL, &short_error));
+  CU_ASSERT_TRUE(refused_as(short_error, CSV_ERROR_HEADER, 1, "column 3 \"order_date\" is missing", "short"));
+  /* an error in an optional column names it */
+  static const char nul_in[] = "order_id,user_id,order_date,amount,product_code,merchant_id\nO1,U1,d,a,p,M\0\n";
+  g_autoptr(CsvReader) r = csv_reader_new_from_data(nul_in, sizeof nul_in - 1, "t.csv");
+  CU_ASSERT_TRUE(csv_expect_header_optional(r, order_columns, order_optional, NULL, NULL));
+  CsvRecord rec;
+  g_autoptr(GError) error = NULL;
+  CU_ASSERT_FALSE(csv_reader_next(r, &rec, &error));
+  CU_ASSERT_TRUE(refused_as(error, CSV_ERROR_NUL, 2, "column 6 (merchant_id)", "NUL in merchant_id"));
+}
+
 static char *
 write_temp(const char *data, gsize len)
 {
@@ -595,6 +658,7 @@ CU_TestInfo test_csv_cases[] = {
   { "good inputs give exact records", test_good_inputs },
   { "broken files refused with code and line", test_bad_inputs },
   { "header check", test_header },
+  { "optional header columns", test_header_optional },
   { "real file, missing file", test_real_file },
   { "10 MB line refused at the limit", test_ten_megabyte_line },
   { "round trip of generated records", test_round_trip },

@@ -4,12 +4,14 @@
 
 #include <CUnit/CUnit.h>
 
+extern CU_TestInfo test_campaign_catalogue_cases[];
 extern CU_TestInfo test_config_cases[];
 extern CU_TestInfo test_csv_cases[];
 extern CU_TestInfo test_date_cases[];
 extern CU_TestInfo test_migrate_cases[];
 extern CU_TestInfo test_money_cases[];
 extern CU_TestInfo test_output_cases[];
+extern CU_TestInfo test_campaign_match_cases[];
 extern CU_TestInfo test_product_cases[];
 extern CU_TestInfo test_schedule_cases[];
 extern CU_TestInfo test_schedule_property_cases[];

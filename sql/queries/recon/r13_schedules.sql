@@ -3,8 +3,13 @@
 -- other. Stored under the loan's origination date, so a later audit finds the same break, not a
 -- new one. Key: order:installment:principal|fee|billing_date|due_date.
 -- Like every check: returns (rows compared, total compared); each difference goes into pg_temp.recon_found.
+-- A campaign's discount (issue 18) is part of the engine's fee: fee_fen is what the user owes,
+-- the fee_subsidies rows what the campaigns pay of it.
 -- $1 date: the business date D
-WITH i AS (SELECT l.origination_date, i.order_id, i.installment_no, i.billing_date, i.due_date, i.principal_fen, i.fee_fen
+WITH i AS (SELECT l.origination_date, i.order_id, i.installment_no, i.billing_date, i.due_date, i.principal_fen,
+                  i.fee_fen + coalesce((SELECT sum(f.amount_fen) FROM fee_subsidies f
+                                         WHERE f.loan_id = i.loan_id AND f.installment_no = i.installment_no), 0)
+                  AS fee_fen
              FROM installments i JOIN loans l ON l.loan_id = i.loan_id WHERE l.origination_date <= $1::date),
 j2 AS (SELECT coalesce(s.origination_date, i.origination_date) AS bd, order_id, installment_no, s.principal_fen AS sp, i.principal_fen AS ip,
                 s.fee_fen AS sf, i.fee_fen AS if_,
