@@ -11,6 +11,7 @@ typedef struct {
   int days;
   int book;
   int active;
+  int campaigns;
   char *as_of;
   gint64 seed;
   char *start;
@@ -33,6 +34,9 @@ static const GOptionEntry options[] = {
     " (default: all)", "N" },
   { "as-of", 0, 0, G_OPTION_ARG_STRING, &a.as_of, "The book's cut-over business date (with --book)", "YYYY-MM-DD" },
   { "products", 'p', 0, G_OPTION_ARG_FILENAME, &a.products, "Product catalogue (default etc/products.conf)", "FILE" },
+  { "campaigns", 0, 0, G_OPTION_ARG_INT, &a.campaigns,
+    "Also write OUT/campaigns.conf of N campaigns (the first 12 a realistic set; up to 1000), segments.csv,"
+    " coupons.csv, and orders with merchant_id, category and coupon_id (default 0: none)", "N" },
   G_OPTION_ENTRY_NULL,
 };
 
@@ -52,6 +56,10 @@ print_summary(const GenOptions *o, const GenSummary *s)
          o->out_dir, s->users, o->days, g_date_get_year(&o->start), g_date_get_month(&o->start),
          g_date_get_day(&o->start), s->orders, orders, s->repayments, paid, s->refunds,
          s->settlement_lines, s->channel_only, s->system_only, s->amount_mismatch);
+  if (o->campaigns > 0)
+    printf("  campaigns   %10" G_GINT64_FORMAT " (campaigns.conf); %" G_GINT64_FORMAT " coupons, %" G_GINT64_FORMAT
+           " segment rows, %" G_GINT64_FORMAT " orders naming a coupon\n",
+           s->campaigns, s->coupons, s->segment_rows, s->coupon_orders);
 }
 
 static void
@@ -86,7 +94,8 @@ gen_with_book(const ProductSet *products, GError **error)
   if (a.days > 0) {
     GenOptions o = { .seed = (guint64) a.seed, .users = a.active ? a.active : a.book, .days = a.days,
                      .out_dir = out,
-                     .start = bo.as_of, .products = products, .book_dues = bs.dues, .book_used_fen = bs.used_fen };
+                     .start = bo.as_of, .products = products, .book_dues = bs.dues, .book_used_fen = bs.used_fen,
+                     .campaigns = a.campaigns };
     g_date_add_days(&o.start, 1);
     GenSummary s;
     ok = gen_portfolio(&o, &s, error);
@@ -105,8 +114,9 @@ validate(CliRun *run, GError **error)
   if (a.days < 0)
     a.days = a.book > 0 ? 0 : 30;
   if (a.users < 1 || a.users > 10000000 || a.days < (a.book > 0 ? 0 : 1) || a.days > 3660 || a.book < 0
-      || a.book > 10000000 || a.active < 0 || a.active > a.book) {
-    cli_usage_error(error, "--users and --book must be 1 to 10 000 000, --days 1 to 3660 and --active 0 to --book");
+      || a.book > 10000000 || a.active < 0 || a.active > a.book || a.campaigns < 0 || a.campaigns > 1000) {
+    cli_usage_error(error, "--users and --book must be 1 to 10 000 000, --days 1 to 3660, --active 0 to --book"
+                           " and --campaigns 0 to 1000");
     return FALSE;
   }
   if (a.book > 0 && !a.as_of) {
@@ -127,7 +137,8 @@ body(CliRun *run, GError **error)
   if (a.book > 0)
     return gen_with_book(products, error);
   GenOptions o = { .seed = (guint64) a.seed, .users = a.users, .days = a.days,
-                   .out_dir = a.out ? a.out : "portfolio", .start = a.start_date, .products = products };
+                   .out_dir = a.out ? a.out : "portfolio", .start = a.start_date, .products = products,
+                   .campaigns = a.campaigns };
   GenSummary s;
   if (!gen_portfolio(&o, &s, error))
     return FALSE;
@@ -141,7 +152,9 @@ const CliCommand cmd_gen = {
   .description =
     "Write a synthetic portfolio as the partner files the intake reads: users.csv, then\n"
     "per day YYYYMMDD/orders.csv, refunds.csv, repayments.csv and the channels'\n"
-    "settlement_CHANNEL.csv of the day before.",
+    "settlement_CHANNEL.csv of the day before. With --campaigns N also a campaign\n"
+    "catalogue (campaigns.conf), segments.csv and coupons.csv, and orders.csv with the\n"
+    "merchant_id, category and coupon_id columns.",
   .db = CLI_DB_NONE,
   .options = options,
   .validate = validate,

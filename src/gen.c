@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gen_campaigns.h"
 #include "money.h"
 #include "prng.h"
 #include "schedule.h"
@@ -91,6 +92,7 @@ typedef struct {
   GPtrArray **refunds;
   gint64 order_seq;
   gint64 txn_seq;
+  GenCampaigns *campaigns;   /* gen --campaigns, or NULL */
 } Gen;
 
 static void
@@ -261,7 +263,9 @@ plan_order(Gen *g, int day, int user, const char *order_id, gint64 amount, const
 static gboolean
 write_orders(Gen *g, int day, const char *dir, const char *date, GError **error)
 {
-  FILE *f = open_out(dir, "orders.csv", "order_id,user_id,order_date,amount,product_code", error);
+  FILE *f = open_out(dir, "orders.csv",
+                     g->campaigns ? "order_id,user_id,order_date,amount,product_code" GEN_CAMPAIGN_ORDER_HEADER
+                                  : "order_id,user_id,order_date,amount,product_code", error);
   if (!f)
     return FALSE;
   for (int u = 0; u < g->o->users; u++) {
@@ -274,7 +278,11 @@ write_orders(Gen *g, int day, const char *dir, const char *date, GError **error)
     g_snprintf(order_id, sizeof order_id, "O%08" G_GINT64_FORMAT, ++g->order_seq);
     fprintf(f, "%s,U%07d,%s,", order_id, u + 1, date);
     write_money(f, amount);
-    fprintf(f, ",%s\n", p->code);
+    fprintf(f, ",%s", p->code);
+    if (g->campaigns)
+      gen_campaigns_order_columns(g->campaigns, u, f);
+    else
+      fputc('\n', f);
     g->s->orders++;
     g->s->order_fen += amount;
     /* the batch will reject what exceeds the limit; plan payments only for the rest */
@@ -476,6 +484,7 @@ gen_clear(Gen *g)
   g_free(g->prepayments);
   g_free(g->refunds);
   g_free(g->users);
+  gen_campaigns_free(g->campaigns);
 }
 
 gboolean
@@ -498,6 +507,10 @@ gen_portfolio(const GenOptions *o, GenSummary *s, GError **error)
   }
   GPtrArray *paid = NULL;
   gboolean ok = write_users(&g, error);
+  if (ok && o->campaigns > 0) {
+    g.campaigns = gen_campaigns_new(o->seed, o->campaigns, o->users, &o->start, o->days, o->products);
+    ok = gen_campaigns_write(g.campaigns, o->out_dir, error);
+  }
   if (ok)
     plan_book(&g);
   for (int d = 0; ok && d < o->days; d++)
@@ -510,6 +523,8 @@ gen_portfolio(const GenOptions *o, GenSummary *s, GError **error)
     ok = make_day_dir(&g, o->days, &dir, error) && write_settlements(&g, dir, last, paid, error);
   if (paid)
     g_ptr_array_unref(paid);
+  if (g.campaigns)
+    gen_campaigns_counts(g.campaigns, &s->campaigns, &s->coupons, &s->segment_rows, &s->coupon_orders);
   gen_clear(&g);
   return ok;
 }

@@ -22,6 +22,10 @@ typedef struct {
    * the day files as the user's behaviour says, and each user's used limit at the start. */
   const GArray *book_dues;       /* GenDue, or NULL */
   const gint64 *book_used_fen;   /* per user, or NULL */
+  /* gen --campaigns N: a catalogue of N campaigns, segments and coupons, and orders with
+   * merchant_id, category and coupon_id (src/gen_campaigns.h); 0: none, and the files
+   * are byte for byte those of a portfolio without campaigns. */
+  int campaigns;
 } GenOptions;
 
 typedef struct {
@@ -70,10 +74,15 @@ typedef struct {
   gint64 channel_only;      /* 长款 planted: on a channel file, never paid to us */
   gint64 system_only;       /* 短款 planted: paid to us, missing from the channel file */
   gint64 amount_mismatch;   /* planted: the channel's amount differs */
+  gint64 campaigns;         /* with GenOptions.campaigns: campaigns.conf */
+  gint64 coupons;           /* coupons.csv lines */
+  gint64 segment_rows;      /* segments.csv lines */
+  gint64 coupon_orders;     /* order lines that name a coupon */
 } GenSummary;
 
 /* Writes OUT_DIR/users.csv and OUT_DIR/YYYYMMDD/{orders,repayments,refunds,
- * settlement_CHANNEL}.csv for each day. A settlement file in the folder of day D
+ * settlement_CHANNEL}.csv for each day (and with campaigns OUT_DIR/campaigns.conf,
+ * segments.csv, coupons.csv). A settlement file in the folder of day D
  * carries the channel's lines of day D−1 (files arrive a day late). */
 gboolean gen_portfolio(const GenOptions *options, GenSummary *summary, GError **error);
 

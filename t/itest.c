@@ -1017,3 +1017,34 @@ itest_plant_settlement_breaks(const char *portfolio, const char *channel_only_tx
   g_string_append_printf(out, "%s,%s,12.34\n", channel_only_txn, first[1]);
   CU_ASSERT_FATAL(g_file_set_contents(path, out->str, -1, NULL));
 }
+
+/* ---- planted postings ------------------------------------------------------------ */
+
+static void
+gl_move(PGconn *c, const char *date, const char *account, gint64 dr, gint64 cr)
+{
+  g_autofree char *sql = g_strdup_printf(
+    "INSERT INTO gl_daily_balances (business_date, account_code, opening_fen, debit_fen, credit_fen, closing_fen)"
+    " SELECT business_date, '%s', 0, 0, 0, 0 FROM business_calendar"
+    "  WHERE status = 'CLOSED' AND business_date >= '%s' ON CONFLICT DO NOTHING;"
+    " UPDATE gl_daily_balances SET debit_fen = debit_fen + %" G_GINT64_FORMAT ", credit_fen = credit_fen + %"
+    G_GINT64_FORMAT ", closing_fen = closing_fen + %" G_GINT64_FORMAT
+    "  WHERE business_date = '%s' AND account_code = '%s';"
+    " UPDATE gl_daily_balances SET opening_fen = opening_fen + %" G_GINT64_FORMAT ", closing_fen = closing_fen + %"
+    G_GINT64_FORMAT "  WHERE business_date > '%s' AND account_code = '%s'",
+    account, date, dr, cr, dr - cr, date, account, dr - cr, dr - cr, date, account);
+  itest_exec(c, sql);
+}
+
+void
+itest_post_entry(PGconn *conn, const char *date, const char *type, const char *key, const char *debit,
+                 const char *credit, gint64 fen)
+{
+  g_autofree char *sql = g_strdup_printf(
+    "SELECT journal_post_entry('%s', '%s', 'test', NULL, 'test:%s', 'planted by a test',"
+    " ARRAY['%s', '%s'], ARRAY[%" G_GINT64_FORMAT ", 0]::bigint[], ARRAY[0, %" G_GINT64_FORMAT "]::bigint[])",
+    date, type, key, debit, credit, fen, fen);
+  g_free(itest_query(conn, sql));
+  gl_move(conn, date, debit, fen, 0);
+  gl_move(conn, date, credit, 0, fen);
+}

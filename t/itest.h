@@ -99,6 +99,12 @@ void itest_bootstrap_coordinator(const char *db);
  * 04-09): its first amount raised by 1.00 (an amount mismatch) and a line no repayment
  * matches (长款, 12.34) with transaction id CHANNEL_ONLY_TXN. */
 void itest_plant_settlement_breaks(const char *portfolio, const char *channel_only_txn);
+/* A journal entry of type TYPE on closed DATE through CONN (the owner): Dr DEBIT / Cr
+ * CREDIT, FEN each, posting key "test:KEY", with the GL's daily balances moved as the
+ * night's GL close would have (the day's debits and credits, and the opening and closing
+ * of DATE and every later closed date): for figures planted after the nights ran. */
+void itest_post_entry(PGconn *conn, const char *date, const char *type, const char *key, const char *debit,
+                      const char *credit, gint64 fen);
 
 /* itest_baitiao with "--config CONFIG" appended to ARGS. */
 ItestRun *itest_baitiao_config(const char *config, const char *const *args, const char *const *env);

@@ -341,6 +341,28 @@ check_statements(PGconn *c, const char *facts, const char *date, const char *fil
   expect(facts, "difference %s | 按账单日 | 新增服务费/利息 | 0", file);
 }
 
+/* The campaign report: granted and pending recomputed from loan_campaigns and
+ * fee_subsidies, the GL's 2203 and 6601 from gl_daily_balances (zero on a book without
+ * campaigns: t/itest_campaign_report.c has one with them). */
+static void
+check_campaigns(PGconn *c, const char *facts, const char *date, const char *file)
+{
+  g_autofree char *granted = q(c, "SELECT coalesce(sum(discount_fen), 0) FROM loan_campaigns"
+                                  " WHERE origination_date <= '%s'", date);
+  g_autofree char *pending = q(c, "SELECT coalesce(sum(amount_fen), 0) FROM fee_subsidies"
+                                  " WHERE coalesce(earned_date, settled_date, 'infinity') > '%s'", date);
+  g_autofree char *gl2203 = q(c, "SELECT coalesce(-sum(closing_fen), 0) FROM gl_daily_balances"
+                                 " WHERE business_date = '%s' AND account_code = '2203'", date);
+  g_autofree char *gl6601 = q(c, "SELECT coalesce(sum(closing_fen), 0) FROM gl_daily_balances"
+                                 " WHERE business_date = '%s' AND account_code = '6601'", date);
+  expect(facts, "total %s | 活动汇总 | 贴息发放 | %s", file, granted);
+  expect(facts, "total %s | 活动汇总 | 待确认（预收贴息） | %s", file, pending);
+  expect(facts, "foot %s | 活动汇总 | 总账 2203 预收贴息 余额 | 待确认（预收贴息） | %s", file, gl2203);
+  expect(facts, "foot %s | 活动汇总 | 总账 6601 营销费用 余额 | 放弃的手续费收入 | %s", file, gl6601);
+  expect(facts, "difference %s | 活动汇总 | 贴息发放 | 0", file);
+  expect(facts, "difference %s | 本日匹配 | 贴息发放 | 0", file);
+}
+
 static void
 test_generated_book_foots(void)
 {
@@ -363,8 +385,10 @@ test_generated_book_foots(void)
   check_listing(c, facts, GEN_LAST, "loan_listing_20260503.xlsx");
   check_daily_operations(c, facts, GEN_LAST, "daily_operations_20260503.xlsx");
   check_statements(c, facts, GEN_LAST, "statements_summary_20260503.xlsx");
-  /* ladder 3, trial balance 6, aging 4 + 2, listing 3, daily operations 6, statements 1 */
-  CU_ASSERT_EQUAL(assert_every_difference_zero(facts), 25);
+  check_campaigns(c, facts, GEN_LAST, "campaigns_20260503.xlsx");
+  /* ladder 3, trial balance 6, aging 4 + 2, listing 3, daily operations 6, statements 1,
+   * campaigns 7 + 1 */
+  CU_ASSERT_EQUAL(assert_every_difference_zero(facts), 33);
   PQfinish(c);
 }
 

@@ -147,12 +147,14 @@ test_attach_makes_servers_mappings_and_views(void)
   g_autofree char *views = itest_query(owner,
     "SELECT count(*) || ' ' || string_agg(c.relname, ',' ORDER BY c.relname) FROM pg_class c"
     " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'grp' AND c.relkind = 'v'");
-  /* sql/0067's tables and those the group's reports read (sql/0068) */
-  ITEST_ASSERT_STR_EQ(views, "29 allocations,business_calendar,eod_missing_overrides,gl_accounts,gl_daily_balances,"
-                             "group_users_digest,inbox_orders,inbox_refunds,inbox_repayments,installments,job_runs,"
-                             "journal_chain_heads,journal_entries,journal_lines,load_files,loan_snapshots,loans,"
-                             "penalty_accruals,recon_breaks,recon_runs,refund_applications,risk_aging,risk_roll,"
-                             "risk_vintage,settlement_lines,shard_identity,statements,users,writeoffs");
+  /* sql/0067's tables and those the group's reports read (sql/0068, sql/0071's campaigns) */
+  ITEST_ASSERT_STR_EQ(views, "38 allocations,business_calendar,campaign_days,campaign_policy,campaign_versions,"
+                             "campaigns,coupon_uses,coupons,eod_missing_overrides,fee_subsidies,gl_accounts,"
+                             "gl_daily_balances,group_users_digest,inbox_orders,inbox_refunds,inbox_repayments,"
+                             "installments,job_runs,journal_chain_heads,journal_entries,journal_lines,load_files,"
+                             "loan_campaigns,loan_snapshots,loans,penalty_accruals,recon_breaks,recon_runs,"
+                             "refund_applications,risk_aging,risk_roll,risk_vintage,settlement_lines,shard_identity,"
+                             "statements,user_segments,users,writeoffs");
   PQfinish(owner);
   /* the report and batch roles read the shards through their own mappings */
   g_autofree char *users = itest_db_value(g.coord, "baitiao_report",

@@ -58,6 +58,140 @@ attach(const char *shard, const char *db)
   PQfinish(c);
 }
 
+/* ---- campaign figures on both books (the campaign report, sql/0071's group reads) ---- */
+
+/* Two loans of the book with three installments or more, originated between 04-15 and
+ * 04-25: A matched by a platform campaign, B by a merchant one. */
+typedef struct {
+  char *order_id, *user_id, *date;
+} PlantedLoan;
+
+static const char campaign_catalogue[] =
+  "INSERT INTO campaign_versions (campaign_id, version, name, kind, free_periods, amount_off_fen, funder, order_from,"
+  "  order_to, coupon_required, budget_fen, stack_group, stack_mode, priority, definition_sha256) VALUES"
+  " ('NU3FREE', 1, '新客三期免息', 'FREE_PERIODS', 3, NULL, 'PLATFORM', '2026-03-01', '2026-12-31', false, %s,"
+  "  'NEWUSER', 'EXCLUSIVE', 10, repeat('1', 64)),"
+  " ('M1FREE6', 1, '品牌旗舰店六期免息', 'FREE_PERIODS', 6, NULL, 'MERCHANT', '2026-04-01', '2026-12-31', false, %s,"
+  "  'MERCHANT', 'EXCLUSIVE', 5, repeat('3', 64)),"
+  " ('CPN10', 1, '手续费立减十元券', 'AMOUNT_OFF', NULL, 1000, 'PLATFORM', '2026-04-10', '2026-06-30', true, %s,"
+  "  'COUPON', 'EXCLUSIVE', 0, repeat('4', 64));"
+  "INSERT INTO campaigns (campaign_id, current_version, budget_fen, consumed_fen, uses) VALUES"
+  " ('NU3FREE', 1, %s, %d, %d), ('M1FREE6', 1, %s, %d, %d), ('CPN10', 1, %s, 0, 0)";
+
+/* BUDGET's share I of SHARES: the floor, the remainder to the first (as campaign_set_store
+ * shares a catalogue over a group). */
+static char *
+budget_share(gint64 budget, int i, int shares)
+{
+  return g_strdup_printf("%" G_GINT64_FORMAT, budget / shares + (i == 0 ? budget % shares : 0));
+}
+
+/* The loan of ORDER in the book of C, or NULL when it is not there. */
+static char *
+loan_of(PGconn *c, const char *order)
+{
+  g_autofree char *sql = g_strdup_printf("SELECT loan_id FROM loans WHERE order_id = '%s'", order);
+  char *id = itest_query(c, sql);
+  if (id && !*id) {
+    g_free(id);
+    return NULL;
+  }
+  return id;
+}
+
+/* The campaign figures of LOAN (campaign CAMPAIGN, 3 installments of FEN each, fates
+ * FATES) and their postings, in the book of C. */
+static void
+plant_loan(PGconn *c, const PlantedLoan *l, const char *loan, const char *campaign, const char *funder,
+           gint64 fen, const char *fates)
+{
+  g_autofree char *sql = g_strdup_printf(
+    "INSERT INTO loan_campaigns (loan_id, campaign_id, version, user_id, origination_date, funder, discount_fen)"
+    " VALUES (%s, '%s', 1, '%s', '%s', '%s', %" G_GINT64_FORMAT ");"
+    "INSERT INTO campaign_days (campaign_id, business_date, eligible_orders, matched_orders, budget_refused,"
+    "  discount_fen) VALUES ('%s', '%s', 3, 1, 1, %" G_GINT64_FORMAT ");"
+    "INSERT INTO fee_subsidies (loan_id, installment_no, campaign_id, funder, amount_fen, billing_date, status,"
+    "  earned_date, settled_date)"
+    " SELECT %s, i.installment_no, '%s', '%s', %" G_GINT64_FORMAT ", i.billing_date, s.status, s.earned::date,"
+    "        s.settled::date"
+    "   FROM installments i JOIN (VALUES %s) s (n, status, earned, settled) ON s.n = i.installment_no"
+    "  WHERE i.loan_id = %s",
+    loan, campaign, l->user_id, l->date, funder, 3 * fen, campaign, l->date, 3 * fen, loan, campaign, funder, fen,
+    fates, loan);
+  itest_exec(c, sql);
+  g_autofree char *grant = g_strdup_printf("grant-%s", campaign);
+  itest_post_entry(c, l->date, "SUBSIDY", grant, strcmp(funder, "PLATFORM") == 0 ? "6601" : "2202", "2203", 3 * fen);
+}
+
+/* The campaigns in the book of C, share I of SHARES of their budgets, and the planted
+ * loans it holds (LOAN_A, LOAN_B or NULL). */
+static void
+plant_campaigns(PGconn *c, int i, int shares, const PlantedLoan *a, const char *loan_a, const PlantedLoan *b,
+                const char *loan_b)
+{
+  g_autofree char *nu = budget_share(100000, i, shares);
+  g_autofree char *m1 = budget_share(200001, i, shares);
+  g_autofree char *cp = budget_share(50000, i, shares);
+  g_autofree char *catalogue = g_strdup_printf(campaign_catalogue, nu, m1, cp, nu, loan_a ? 3000 : 0, loan_a ? 1 : 0,
+                                               m1, loan_b ? 1500 : 0, loan_b ? 1 : 0, cp);
+  itest_exec(c, catalogue);
+  if (loan_a) {
+    plant_loan(c, a, loan_a, "NU3FREE", "PLATFORM", 1000,
+               "(1, 'EARNED', '2026-04-30', NULL), (2, 'RETURNED', NULL, '2026-04-30'), (3, 'PENDING', NULL, NULL)");
+    itest_post_entry(c, "2026-04-30", "SUBSIDY", "earn-a", "2203", "6011", 1000);
+    itest_post_entry(c, "2026-04-30", "SUBSIDY", "return-a", "2203", "6601", 1000);
+    g_autofree char *coupon = g_strdup_printf(
+      "INSERT INTO coupons (coupon_id, user_id, campaign_id, valid_from, valid_to) VALUES"
+      " ('QA1', '%s', 'CPN10', '2026-04-10', '2026-05-31'), ('QA2', '%s', 'CPN10', '2026-04-10', '2026-04-12');"
+      "INSERT INTO coupon_uses (coupon_id, order_id, used_date) VALUES ('QA1', '%s', '%s')",
+      a->user_id, a->user_id, a->order_id, a->date);
+    itest_exec(c, coupon);
+  }
+  if (loan_b) {
+    plant_loan(c, b, loan_b, "M1FREE6", "MERCHANT", 500,
+               "(1, 'REVERSED', '2026-04-30', '2026-04-30'), (2, 'PENDING', NULL, NULL),"
+               " (3, 'EARNED', '2026-05-09', NULL)");
+    itest_post_entry(c, "2026-04-30", "SUBSIDY", "earn-b", "2203", "6011", 500);
+    itest_post_entry(c, "2026-04-30", "SUBSIDY", "reverse-b", "6011", "2202", 500);
+  }
+}
+
+static void
+plant_both_books(void)
+{
+  PGconn *one = itest_connect(books.one, "baitiao_owner");
+  PGresult *res = PQexec(one, "SELECT l.order_id, l.user_id, l.origination_date FROM loans l"
+                              " WHERE l.origination_date BETWEEN '2026-04-15' AND '2026-04-25'"
+                              "   AND (SELECT count(*) FROM installments i WHERE i.loan_id = l.loan_id) >= 3"
+                              " ORDER BY l.origination_date, l.order_id LIMIT 2");
+  CU_ASSERT_EQUAL_FATAL(PQresultStatus(res), PGRES_TUPLES_OK);
+  CU_ASSERT_EQUAL_FATAL(PQntuples(res), 2);
+  PlantedLoan l[2];
+  for (int r = 0; r < 2; r++)
+    l[r] = (PlantedLoan) { g_strdup(PQgetvalue(res, r, 0)), g_strdup(PQgetvalue(res, r, 1)),
+                           g_strdup(PQgetvalue(res, r, 2)) };
+  PQclear(res);
+  g_autofree char *one_a = loan_of(one, l[0].order_id);
+  g_autofree char *one_b = loan_of(one, l[1].order_id);
+  plant_campaigns(one, 0, 1, &l[0], one_a, &l[1], one_b);
+  PQfinish(one);
+  int found = 0;
+  for (int i = 0; i < N_SHARDS; i++) {
+    PGconn *c = itest_connect(books.shards[i], "baitiao_owner");
+    g_autofree char *a = loan_of(c, l[0].order_id);
+    g_autofree char *b = loan_of(c, l[1].order_id);
+    found += (a != NULL) + (b != NULL);
+    plant_campaigns(c, i, N_SHARDS, &l[0], a, &l[1], b);
+    PQfinish(c);
+  }
+  CU_ASSERT_EQUAL_FATAL(found, 2);
+  for (int r = 0; r < 2; r++) {
+    g_free(l[r].order_id);
+    g_free(l[r].user_id);
+    g_free(l[r].date);
+  }
+}
+
 /* Both books, made once for the suite. */
 static const Books *
 the_books(void)
@@ -85,6 +219,7 @@ the_books(void)
   }
   run_book(config, portfolio, products);
   books.config = config;
+  plant_both_books();
   return &books;
 }
 
@@ -174,7 +309,7 @@ compare_csv(const char *date, const char *lang)
   g_autoptr(GPtrArray) one_files = files_of(one, ".csv");
   g_autoptr(GPtrArray) grp_files = files_of(grp, ".csv");
   CU_ASSERT_EQUAL_FATAL(grp_files->len, one_files->len);
-  CU_ASSERT_EQUAL(one_files->len, 22);   /* every sheet of the 10 reports */
+  CU_ASSERT_EQUAL(one_files->len, 24);   /* every sheet of the 11 reports */
   guint with_rows = 0;
   for (guint i = 0; i < one_files->len; i++) {
     const char *f = one_files->pdata[i];
@@ -201,6 +336,14 @@ test_every_csv_report_of_the_group_is_the_one_databases(void)
   /* not an equality of empty files: most sheets have rows on both dates */
   CU_ASSERT_TRUE(last >= 17);
   CU_ASSERT_TRUE(mid >= 15);
+  /* the campaign report has the planted campaigns' rows, read from the shards */
+  g_autofree char *cdir = g_build_filename(itest_tmpdir(), "grprep-csv-group-" GEN_LAST, NULL);
+  g_autofree char *campaigns = read_file(cdir, "campaigns_campaigns_20260503.csv");
+  ITEST_ASSERT_CONTAINS(campaigns, "\r\nM1FREE6,品牌旗舰店六期免息,免息期,商户贴息,2000.01,15.00,1985.01,3,1,1,0.333333,0,0,,"
+                                   "15.00,0.00,0.00,5.00,10.00,10.00\r\n");
+  ITEST_ASSERT_CONTAINS(campaigns, "\r\nNU3FREE,新客三期免息,免息期,平台（营销费用）,1000.00,30.00,970.00,3,1,1,0.333333,0,0,,"
+                                   "30.00,10.00,10.00,0.00,10.00,20.00\r\n");
+  ITEST_ASSERT_CONTAINS(campaigns, "\r\nCPN10,手续费立减十元券,手续费立减,平台（营销费用）,500.00,0.00,500.00,0,0,0,,2,1,0.500000,");
   /* the labels of the codes and accounts (code_label, gl_accounts) in English too */
   CU_ASSERT_EQUAL(compare_csv(GEN_LAST, "en"), last);
   /* the coordinator's own settlement line (长款) is in the group's match, as in the one
@@ -354,7 +497,7 @@ read_feet(const char *dir)
   g_ptr_array_add(argv, g_strdup(CHECK_PYTHON));
   g_ptr_array_add(argv, g_strdup(script));
   g_autoptr(GPtrArray) files = files_of(dir, ".xlsx");
-  CU_ASSERT_EQUAL_FATAL(files->len, 10);
+  CU_ASSERT_EQUAL_FATAL(files->len, 11);
   for (guint i = 0; i < files->len; i++)
     g_ptr_array_add(argv, g_strdup(files->pdata[i]));
   g_ptr_array_add(argv, NULL);

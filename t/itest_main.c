@@ -17,6 +17,7 @@ extern CU_TestInfo itest_cutoff_cases[];
 extern CU_TestInfo itest_eod_cases[];
 extern CU_TestInfo itest_campaign_night_cases[];
 extern CU_TestInfo itest_finepoints_cases[];
+extern CU_TestInfo itest_campaign_report_cases[];
 extern CU_TestInfo itest_footing_cases[];
 extern CU_TestInfo itest_gen_cases[];
 extern CU_TestInfo itest_group_cases[];
@@ -59,6 +60,7 @@ main(int argc, char **argv)
 #ifdef BAITIAO_FAULT_INJECTION  /* every crash test kills or stops the binary */
     { "crash", NULL, NULL, NULL, NULL, itest_crash_cases },
 #endif
+    { "campaign_report", NULL, NULL, NULL, NULL, itest_campaign_report_cases },
     { "cutoff", NULL, NULL, NULL, NULL, itest_cutoff_cases },
     { "eod", NULL, NULL, NULL, NULL, itest_eod_cases },
     { "finepoints", NULL, NULL, NULL, NULL, itest_finepoints_cases },

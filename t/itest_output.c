@@ -225,7 +225,7 @@ test_report_lists_names_and_dates(void)
   expect_status(list, 0);
   CU_ASSERT_TRUE(g_str_has_prefix(list->out, "name                   title_en                           title_zh"));
   ITEST_ASSERT_CONTAINS(list->out, "\ntrial_balance          Trial balance                      科目余额表");
-  g_autofree char *tail = g_strdup_printf("\n10 report(s) in %s: \"baitiao report NAME\" writes one", specs);
+  g_autofree char *tail = g_strdup_printf("\n11 report(s) in %s: \"baitiao report NAME\" writes one", specs);
   ITEST_ASSERT_CONTAINS(list->out, tail);
   g_autoptr(ItestRun) json = itest_baitiao_config(config, (const char *[]) { "report", "--list", "--format", "json",
                                                                              NULL }, NULL);
@@ -233,7 +233,7 @@ test_report_lists_names_and_dates(void)
   g_autofree char *back = parse_back("json", json->out, NULL);
   ITEST_ASSERT_CONTAINS(back, "\"name\" \"title_en\" \"title_zh\" \"sheets\"\n\"aging\" \"Portfolio aging\" "
                               "\"资产质量账龄报表\" \"buckets, classes\"\n");
-  CU_ASSERT_EQUAL(count_lines(back), 20);   /* ten reports: their keys and their values */
+  CU_ASSERT_EQUAL(count_lines(back), 22);   /* eleven reports: their keys and their values */
   g_autoptr(ItestRun) csv = itest_baitiao_config(config, (const char *[]) { "report", "--list", "--format", "csv",
                                                                             NULL }, NULL);
   g_autofree char *csv_back = parse_back("csv", csv->out, NULL);
@@ -243,7 +243,7 @@ test_report_lists_names_and_dates(void)
   g_autoptr(ItestRun) typo = itest_baitiao_config(config, (const char *[]) { "report", "trial_balanse", NULL }, NULL);
   expect_status(typo, 2);
   ITEST_ASSERT_CONTAINS(typo->err, "no report \"trial_balanse\" (did you mean \"trial_balance\"?); the reports are:"
-                                   " aging, channel_settlement, daily_operations, loan_listing, maturity_ladder,"
+                                   " aging, campaigns, channel_settlement, daily_operations, loan_listing, maturity_ladder,"
                                    " reconciliation, roll_rates, statements_summary, trial_balance, vintage\n");
   g_autoptr(ItestRun) far = itest_baitiao_config(config, (const char *[]) { "report", "balance_sheet", NULL }, NULL);
   expect_status(far, 2);
@@ -292,7 +292,7 @@ test_report_lists_names_and_dates(void)
 /* ---- report --all --jobs ----------------------------------------------------- */
 
 static const char *const report_names[] = {
-  "aging", "channel_settlement", "daily_operations", "loan_listing", "maturity_ladder",
+  "aging", "campaigns", "channel_settlement", "daily_operations", "loan_listing", "maturity_ladder",
   "reconciliation", "roll_rates", "statements_summary", "trial_balance", "vintage",
 };
 
@@ -471,11 +471,11 @@ test_full_disk_and_kill_leave_nothing(void)
     /* csv: which reports outgrow 300 bytes depends on their content; every one that
      * does is named, and the summary counts exactly those */
     /* (the first failure is named by the summary line only) */
-    guint failed = csv ? count_lines_containing(full->err, "report: error: report ") + 1 : 10;
-    CU_ASSERT_TRUE(!csv || (failed > 1 && failed < 10));
-    g_autofree char *first = csv ? g_strdup_printf("%u of 10 reports failed; first: report aging: cannot write "
+    guint failed = csv ? count_lines_containing(full->err, "report: error: report ") + 1 : 11;
+    CU_ASSERT_TRUE(!csv || (failed > 1 && failed < 11));
+    g_autofree char *first = csv ? g_strdup_printf("%u of 11 reports failed; first: report aging: cannot write "
                                                    "%s/aging_buckets_20260314.csv: File too large", failed, out)
-                                 : g_strdup_printf("10 of 10 reports failed; first: report aging: cannot write "
+                                 : g_strdup_printf("11 of 11 reports failed; first: report aging: cannot write "
                                                    "%s/aging_20260314.xlsx: ", out);
     ITEST_ASSERT_CONTAINS(full->err, first);
     g_autofree char *last = csv ? g_strdup_printf("report trial_balance: cannot write %s/trial_balance_balances_"
@@ -494,7 +494,7 @@ test_full_disk_and_kill_leave_nothing(void)
   const char *env[] = { "BAITIAO_FAULT=kill:report-before-publish", NULL };
   g_autoptr(ItestRun) killed = report_all(out, "2", env);
   expect_status(killed, 1);
-  ITEST_ASSERT_CONTAINS(killed->err, "10 of 10 reports failed; first: report aging: its process was killed by "
+  ITEST_ASSERT_CONTAINS(killed->err, "11 of 11 reports failed; first: report aging: its process was killed by "
                                      "signal 9");
   ITEST_ASSERT_CONTAINS(killed->err, "a temporary report file whose writer is gone");
   CU_ASSERT_EQUAL(itest_dir_entries(out), 0);

@@ -13,7 +13,7 @@
 #define CHECK_PYTHON "/usr/bin/python3"   /* Debian's, where python3-openpyxl is */
 
 static const char *const report_names[] = {
-  "aging", "channel_settlement", "daily_operations", "loan_listing", "maturity_ladder",
+  "aging", "campaigns", "channel_settlement", "daily_operations", "loan_listing", "maturity_ladder",
   "reconciliation", "roll_rates", "statements_summary", "trial_balance", "vintage",
 };
 
