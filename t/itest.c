@@ -610,13 +610,22 @@ char *
 itest_gen_portfolio(const char *name, guint users, guint days, guint64 seed, const char *start,
                     const char *products)
 {
+  return itest_gen_portfolio_campaigns(name, users, days, seed, start, products, 0);
+}
+
+char *
+itest_gen_portfolio_campaigns(const char *name, guint users, guint days, guint64 seed, const char *start,
+                              const char *products, guint campaigns)
+{
   char *out = g_strdup_printf("%s/%s-%d", itest_tmpdir(), name, (int) getpid());
   g_autofree char *u = g_strdup_printf("%u", users);
   g_autofree char *d = g_strdup_printf("%u", days);
   g_autofree char *s = g_strdup_printf("%" G_GUINT64_FORMAT, seed);
+  g_autofree char *k = g_strdup_printf("%u", campaigns);
   g_autoptr(ItestRun) run = itest_baitiao((const char *[]) { "gen", "--users", u, "--days", d, "--seed", s,
                                                              "--start", start, "--out", out,
-                                                             "--products", products, NULL }, NULL);
+                                                             "--products", products, "--campaigns", k, NULL },
+                                          NULL);
   if (run->status != 0)
     fprintf(stderr, "\n  gen failed: %s\n", run->err);
   CU_ASSERT_EQUAL_FATAL(run->status, 0);
@@ -675,6 +684,17 @@ itest_load_portfolio(const char *config, const char *portfolio, const char *prod
   CU_ASSERT_EQUAL_FATAL(p->status, 0);
   g_autofree char *users = g_build_filename(portfolio, "users.csv", NULL);
   load_file(config, "users", NULL, users);
+  /* gen --campaigns: the catalogue, then what names users (segments, coupons), before the orders */
+  g_autofree char *catalogue = g_build_filename(portfolio, "campaigns.conf", NULL);
+  if (g_file_test(catalogue, G_FILE_TEST_EXISTS)) {
+    g_autofree char *segments = g_build_filename(portfolio, "segments.csv", NULL);
+    g_autofree char *coupons = g_build_filename(portfolio, "coupons.csv", NULL);
+    itest_baitiao_ok(config, (const char *[]) { "campaigns", "load", catalogue, NULL });
+    if (g_file_test(segments, G_FILE_TEST_EXISTS))
+      itest_baitiao_ok(config, (const char *[]) { "campaigns", "segments", segments, NULL });
+    if (g_file_test(coupons, G_FILE_TEST_EXISTS))
+      load_file(config, "coupons", NULL, coupons);
+  }
   const char *kinds[] = { "orders", "refunds", "repayments" };
   for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++) {
     g_autofree char *path = concat_days(portfolio, kinds[i]);

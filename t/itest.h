@@ -129,8 +129,13 @@ char *itest_write_products(const char *name, int writeoff_dpd, guint every);
  * into a directory NAME-PID of the temp dir (returned). */
 char *itest_gen_portfolio(const char *name, guint users, guint days, guint64 seed, const char *start,
                           const char *products);
-/* Loads the catalogue PRODUCTS and every file of a gen PORTFOLIO (users, each kind's
- * days as one file, each channel's settlements) through the binary. */
+/* The same with gen --campaigns CAMPAIGNS (a catalogue, segments, coupons, orders naming
+ * merchants, categories and coupons); itest_load_portfolio loads them. */
+char *itest_gen_portfolio_campaigns(const char *name, guint users, guint days, guint64 seed, const char *start,
+                                    const char *products, guint campaigns);
+/* Loads the catalogue PRODUCTS and every file of a gen PORTFOLIO (users, its campaign
+ * catalogue, segments and coupons when it has them, each kind's days as one file, each
+ * channel's settlements) through the binary. */
 void itest_load_portfolio(const char *config, const char *portfolio, const char *products);
 
 /* A copy of the project's sql directory in the temp dir, to tamper with. */

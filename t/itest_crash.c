@@ -103,7 +103,8 @@ env_uint(const char *name, guint fallback)
 static char *
 generate(guint users, guint days, guint64 seed)
 {
-  return itest_gen_portfolio("crash-portfolio", users, days, seed, START_DATE, fx.products);
+  /* with campaigns: the kills land in their matching and the subsidies step too */
+  return itest_gen_portfolio_campaigns("crash-portfolio", users, days, seed, START_DATE, fx.products, 12);
 }
 
 /* ---- running nights ---------------------------------------------------------- */
