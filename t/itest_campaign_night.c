@@ -4,6 +4,7 @@
  * platform-funded discount beside it, coupons used, refused and returned, and the full
  * audit clean over it all. Expected values are worked out by hand in the comments. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "itest.h"
@@ -337,10 +338,78 @@ test_writeoff_and_charge_all(void)
     fprintf(stderr, "%s%s", audit->out, audit->err);
 }
 
+/* The property over a generated book (issue 18 "done when"): thousands of generated
+ * orders against a few hundred generated campaigns, small budgets among them, through
+ * every night: no budget overspent, every discount posted and tied to its subsidy rows,
+ * R18-R19 clean every night and the full audit (R13: fee + subsidies = the engine's
+ * fee; R20) clean at the end. */
+static void
+test_generated_property(void)
+{
+  g_autofree char *products = itest_top_file("etc", "products.conf");
+  g_autofree char *out = itest_gen_portfolio_campaigns("campaign-property", 3600, 20, 18, "2026-03-01", products, 300);
+  g_autofree char *db = itest_create_db("cmp_property", TRUE);
+  g_autofree char *config = itest_write_config(db, NULL);
+  itest_load_portfolio(config, out, products);
+  g_autoptr(ItestRun) nights = itest_baitiao_config(config, (const char *[]) { "eod", "--date", "2026-03-01",
+                                                    "--catch-up", "--until", "2026-03-20", "--quiet", NULL }, NULL);
+  CU_ASSERT_FATAL(nights->status == 0 || nights->status == 3);   /* 3: gen's planted settlement breaks */
+
+  PGconn *c = itest_connect(db, "baitiao_report");
+  g_autofree char *shape = itest_query(c,
+    "SELECT (SELECT count(*) FROM inbox_orders WHERE status = 'ACCEPTED') || ' ' ||"
+    "       (SELECT count(*) FROM loan_campaigns) || ' ' || (SELECT count(DISTINCT funder) FROM loan_campaigns) || ' ' ||"
+    "       (SELECT count(*) FROM campaigns WHERE consumed_fen = budget_fen AND budget_fen > 0) || ' ' ||"
+    "       (SELECT count(*) FROM campaign_days WHERE budget_refused > 0) || ' ' ||"
+    "       (SELECT count(*) FROM coupon_uses) || ' ' || (SELECT count(DISTINCT status) FROM fee_subsidies)");
+  g_auto(GStrv) n = g_strsplit(shape, " ", -1);
+  CU_ASSERT_FATAL(g_strv_length(n) == 7);
+  /* thousands of orders; discounts from both funders; budgets and limits that turned
+   * orders away; coupons used; subsidies pending, earned and settled */
+  CU_ASSERT(atoi(n[0]) >= 2000);
+  CU_ASSERT(atoi(n[1]) >= 2000);
+  CU_ASSERT_EQUAL(atoi(n[2]), 2);
+  CU_ASSERT(atoi(n[3]) + atoi(n[4]) > 0);
+  CU_ASSERT(atoi(n[5]) > 0);
+  CU_ASSERT(atoi(n[6]) >= 3);
+  if (atoi(n[0]) < 2000)
+    fprintf(stderr, "\n  generated book: %s\n", shape);
+  /* no budget overspent, and each campaign's counters are its loans' */
+  g_autofree char *over = itest_query(c,
+    "SELECT count(*) FROM campaigns c"
+    "  LEFT JOIN (SELECT campaign_id, sum(discount_fen) AS fen, count(*) AS n FROM loan_campaigns GROUP BY 1) l"
+    "    USING (campaign_id)"
+    " WHERE c.consumed_fen > c.budget_fen OR c.consumed_fen <> coalesce(l.fen, 0) OR c.uses <> coalesce(l.n, 0)");
+  ITEST_ASSERT_STR_EQ(over, "0");
+  /* every discount is its subsidy rows, and every fen granted is posted */
+  g_autofree char *tie = itest_query(c,
+    "SELECT (SELECT sum(discount_fen) FROM loan_campaigns) = (SELECT sum(amount_fen) FROM fee_subsidies)"
+    "   AND (SELECT sum(discount_fen) FROM loan_campaigns)"
+    "     = (SELECT sum(l.debit_fen) FROM journal_lines l JOIN journal_entries e"
+    "          ON e.entry_id = l.entry_id AND e.business_date = l.business_date"
+    "         WHERE e.posting_key = 'originate:SUBSIDY_GRANT')");
+  ITEST_ASSERT_STR_EQ(tie, "t");
+  /* a coupon is never used twice at once, and never by anyone but its owner */
+  g_autofree char *coupons = itest_query(c,
+    "SELECT count(*) FROM coupon_uses u JOIN coupons k USING (coupon_id) JOIN loans l ON l.order_id = u.order_id"
+    " WHERE l.user_id <> k.user_id");
+  ITEST_ASSERT_STR_EQ(coupons, "0");
+  g_autofree char *breaks = itest_query(c, "SELECT count(*) FROM recon_breaks WHERE check_id <> 'R7'");
+  ITEST_ASSERT_STR_EQ(breaks, "0");
+  PQfinish(c);
+  g_autoptr(ItestRun) audit = itest_baitiao_config(config, (const char *[]) { "recon", "--full", NULL }, NULL);
+  CU_ASSERT(audit->status == 0 || audit->status == 3);
+  PGconn *r = itest_connect(db, "baitiao_report");
+  g_autofree char *full = itest_query(r, "SELECT count(*) FROM recon_breaks WHERE check_id <> 'R7'");
+  ITEST_ASSERT_STR_EQ(full, "0");
+  PQfinish(r);
+}
+
 CU_TestInfo itest_campaign_night_cases[] = {
   { "FPP12 1000.00, 3 merchant-funded free periods, night by night", test_worked_example },
   { "a partial refund and a prepayment give back what is not billed", test_partial_refund_and_prepayment },
   { "a write-off gives back, a CHARGE_ALL prepayment earns", test_writeoff_and_charge_all },
   { "coupons: used once, refused with a reason, returned", test_coupons },
+  { "generated orders and campaigns: budgets kept, every discount posted", test_generated_property },
   CU_TEST_INFO_NULL,
 };

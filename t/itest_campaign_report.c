@@ -342,13 +342,7 @@ test_a_generated_book_with_campaigns_foots(void)
   CU_ASSERT_EQUAL_FATAL(gen->status, 0);
   g_autofree char *db = itest_create_db("camprep_gen", TRUE);
   g_autofree char *config = itest_write_config(db, NULL);
-  itest_load_portfolio(config, out, products);
-  g_autofree char *catalogue = g_build_filename(out, "campaigns.conf", NULL);
-  g_autofree char *segments = g_build_filename(out, "segments.csv", NULL);
-  g_autofree char *coupons = g_build_filename(out, "coupons.csv", NULL);
-  itest_baitiao_ok(config, (const char *[]) { "campaigns", "load", catalogue, NULL });
-  itest_baitiao_ok(config, (const char *[]) { "campaigns", "segments", segments, NULL });
-  itest_baitiao_ok(config, (const char *[]) { "load", "coupons", coupons, NULL });
+  itest_load_portfolio(config, out, products);   /* with its catalogue, segments and coupons */
   g_autoptr(ItestRun) nights = itest_baitiao_config(config, (const char *[]) { "eod", "--date", "2026-03-01",
                                                     "--catch-up", "--until", "2026-03-25", "--quiet", NULL }, NULL);
   if (nights->status != 0 && nights->status != 3)   /* 3: the planted settlement breaks */
