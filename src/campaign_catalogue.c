@@ -211,20 +211,6 @@ read_date(const Keyfile *k, const char *group, const char *key, GDate *out, GErr
   return TRUE;
 }
 
-static gboolean
-read_bool(const Keyfile *k, const char *group, const char *key, gboolean *out, GError **error)
-{
-  g_autofree char *raw = keyfile_string(k, group, key);
-  if (!raw)
-    return TRUE;
-  if (g_str_equal(raw, "true") || g_str_equal(raw, "false")) {
-    *out = g_str_equal(raw, "true");
-    return TRUE;
-  }
-  keyfile_value_error(error, k, group, key, "must be true or false, not \"%s\"", raw);
-  return FALSE;
-}
-
 /* One of two words (case taken as written or upper): *OUT TRUE for YES. */
 static gboolean
 read_choice(const Keyfile *k, const char *group, const char *key, const char *yes, const char *no,
@@ -397,7 +383,7 @@ read_who(const Keyfile *k, const char *group, Campaign *c, GError **error)
       || !read_yuan(k, group, "amount_max", 1, MONEY_MAX_AMOUNT_FEN, &c->amount_max_fen, error)
       || !read_date(k, group, "order_from", &c->order_from, error)
       || !read_date(k, group, "order_to", &c->order_to, error)
-      || !read_bool(k, group, "new_users_only", &c->new_users_only, error)
+      || !keyfile_bool(k, group, "new_users_only", &c->new_users_only, error)
       || !read_list(k, group, "segments", campaign_valid_name, "segment names", &c->segments, error)
       || !read_list(k, group, "merchants", valid_item, "merchant ids", &c->merchants, error)
       || !read_list(k, group, "categories", valid_item, "categories", &c->categories, error))

@@ -95,8 +95,8 @@ typedef struct {
   GenCampaigns *campaigns;   /* gen --campaigns, or NULL */
 } Gen;
 
-static void
-date_str(const GDate *start, int day, char out[11])
+void
+gen_date_str(const GDate *start, int day, char out[11])
 {
   GDate d = *start;
   if (day >= 0)
@@ -106,8 +106,8 @@ date_str(const GDate *start, int day, char out[11])
   g_date_strftime(out, 11, "%Y-%m-%d", &d);
 }
 
-static FILE *
-open_out(const char *dir, const char *name, const char *header, GError **error)
+FILE *
+gen_open_file(const char *dir, const char *name, const char *header, GError **error)
 {
   g_autofree char *path = g_build_filename(dir, name, NULL);
   FILE *f = fopen(path, "w");
@@ -119,8 +119,8 @@ open_out(const char *dir, const char *name, const char *header, GError **error)
   return f;
 }
 
-static gboolean
-close_out(FILE *f, const char *what, GError **error)
+gboolean
+gen_close_file(FILE *f, const char *what, GError **error)
 {
   if (ferror(f) | fclose(f)) {
     g_set_error(error, GEN_ERROR, 0, "cannot write %s: %s", what, g_strerror(errno));
@@ -139,7 +139,7 @@ write_money(FILE *f, gint64 fen)
 static gboolean
 write_users(Gen *g, GError **error)
 {
-  FILE *f = open_out(g->o->out_dir, "users.csv", "user_id,credit_limit,statement_day,status,name,phone", error);
+  FILE *f = gen_open_file(g->o->out_dir, "users.csv", "user_id,credit_limit,statement_day,status,name,phone", error);
   if (!f)
     return FALSE;
   for (int u = 0; u < g->o->users; u++) {
@@ -160,7 +160,7 @@ write_users(Gen *g, GError **error)
             (int) prng_uniform(&g->rng, 30, 99), (int) prng_uniform(&g->rng, 0, 99999999));
   }
   g->s->users = g->o->users;
-  return close_out(f, "users.csv", error);
+  return gen_close_file(f, "users.csv", error);
 }
 
 static const Product *
@@ -263,7 +263,7 @@ plan_order(Gen *g, int day, int user, const char *order_id, gint64 amount, const
 static gboolean
 write_orders(Gen *g, int day, const char *dir, const char *date, GError **error)
 {
-  FILE *f = open_out(dir, "orders.csv",
+  FILE *f = gen_open_file(dir, "orders.csv",
                      g->campaigns ? "order_id,user_id,order_date,amount,product_code" GEN_CAMPAIGN_ORDER_HEADER
                                   : "order_id,user_id,order_date,amount,product_code", error);
   if (!f)
@@ -294,7 +294,7 @@ write_orders(Gen *g, int day, const char *dir, const char *date, GError **error)
       return FALSE;
     }
   }
-  return close_out(f, "orders.csv", error);
+  return gen_close_file(f, "orders.csv", error);
 }
 
 /* Planted settlement differences, a few per ten thousand lines. */
@@ -364,7 +364,7 @@ write_repayment(Gen *g, FILE *f, int user, const char *date, gint64 fen, const c
 static gboolean
 write_repayments(Gen *g, int day, const char *dir, const char *date, GPtrArray *paid, GError **error)
 {
-  FILE *f = open_out(dir, "repayments.csv", "txn_id,user_id,pay_date,amount,channel,prepay_order_id", error);
+  FILE *f = gen_open_file(dir, "repayments.csv", "txn_id,user_id,pay_date,amount,channel,prepay_order_id", error);
   if (!f)
     return FALSE;
   /* hash order is not stable across GLib versions: sort the users */
@@ -384,13 +384,13 @@ write_repayments(Gen *g, int day, const char *dir, const char *date, GPtrArray *
     g_auto(GStrv) parts = g_strsplit(g->prepayments[day]->pdata[i], ",", 3);
     write_repayment(g, f, atoi(parts[0]), date, g_ascii_strtoll(parts[2], NULL, 10), parts[1], paid);
   }
-  return close_out(f, "repayments.csv", error);
+  return gen_close_file(f, "repayments.csv", error);
 }
 
 static gboolean
 write_refunds(Gen *g, int day, const char *dir, const char *date, GError **error)
 {
-  FILE *f = open_out(dir, "refunds.csv", "refund_id,order_id,refund_date,amount", error);
+  FILE *f = gen_open_file(dir, "refunds.csv", "refund_id,order_id,refund_date,amount", error);
   if (!f)
     return FALSE;
   for (guint i = 0; i < g->refunds[day]->len; i++) {
@@ -400,7 +400,7 @@ write_refunds(Gen *g, int day, const char *dir, const char *date, GError **error
     fputc('\n', f);
     g->s->refunds++;
   }
-  return close_out(f, "refunds.csv", error);
+  return gen_close_file(f, "refunds.csv", error);
 }
 
 /* Yesterday's repayments, one file per channel, in today's folder (T+1). */
@@ -409,7 +409,7 @@ write_settlements(Gen *g, const char *dir, const char *paid_date, GPtrArray *pai
 {
   for (gsize c = 0; c < G_N_ELEMENTS(channels); c++) {
     g_autofree char *name = g_strdup_printf("settlement_%s.csv", channels[c]);
-    FILE *f = open_out(dir, name, "channel_txn_id,pay_date,amount", error);
+    FILE *f = gen_open_file(dir, name, "channel_txn_id,pay_date,amount", error);
     if (!f)
       return FALSE;
     for (guint i = 0; i < paid->len; i++) {
@@ -417,7 +417,7 @@ write_settlements(Gen *g, const char *dir, const char *paid_date, GPtrArray *pai
       if (p->channel == channels[c])
         write_settlement_line(g, f, p->txn, paid_date, p->fen);
     }
-    if (!close_out(f, name, error))
+    if (!gen_close_file(f, name, error))
       return FALSE;
   }
   return TRUE;
@@ -445,8 +445,8 @@ write_day(Gen *g, int day, GPtrArray **paid_yesterday, GError **error)
   char date[11], yesterday[11];
   if (!make_day_dir(g, day, &dir, error))
     return FALSE;
-  date_str(&g->o->start, day, date);
-  date_str(&g->o->start, day - 1, yesterday);
+  gen_date_str(&g->o->start, day, date);
+  gen_date_str(&g->o->start, day - 1, yesterday);
   GPtrArray *paid = g_ptr_array_new_with_free_func(paid_free);
   gboolean ok = write_orders(g, day, dir, date, error)
                 && write_refunds(g, day, dir, date, error)
@@ -518,7 +518,7 @@ gen_portfolio(const GenOptions *o, GenSummary *s, GError **error)
   /* the last day's settlement files arrive the day after */
   g_autofree char *dir = NULL;
   char last[11];
-  date_str(&o->start, o->days - 1, last);
+  gen_date_str(&o->start, o->days - 1, last);
   if (ok && paid)
     ok = make_day_dir(&g, o->days, &dir, error) && write_settlements(&g, dir, last, paid, error);
   if (paid)
@@ -772,7 +772,7 @@ book_user(Book *b, int user, GError **error)
 static gboolean
 write_manifest(Book *b, GError **error)
 {
-  FILE *f = open_out(b->bo->out_dir, "manifest.csv", "cutover_date,file,rows,total", error);
+  FILE *f = gen_open_file(b->bo->out_dir, "manifest.csv", "cutover_date,file,rows,total", error);
   if (!f)
     return FALSE;
   const struct { const char *name; gint64 rows, total; } lines[] = {
@@ -787,7 +787,7 @@ write_manifest(Book *b, GError **error)
     write_money(f, lines[k].total);
     fputc('\n', f);
   }
-  return close_out(f, "manifest.csv", error);
+  return gen_close_file(f, "manifest.csv", error);
 }
 
 gboolean
@@ -813,20 +813,20 @@ gen_book(const GenBookOptions *o, GenBookSummary *s, GError **error)
   s->users = gs.users;
   for (int u = 0; u < o->users; u++)
     b.limit_total_fen += g.users[u].limit_fen;
-  ok = ok && (b.loans.f = open_out(o->out_dir, "loans.csv",
+  ok = ok && (b.loans.f = gen_open_file(o->out_dir, "loans.csv",
                                    "order_id,user_id,product_code,origination_date,principal,term,method,rate_ppm,"
                                    "grace_days,penalty_ppm,writeoff_dpd,prepay_fee_policy,statement_day,status,"
                                    "status_date,written_off_date", error));
-  ok = ok && (b.inst.f = open_out(o->out_dir, "installments.csv",
+  ok = ok && (b.inst.f = gen_open_file(o->out_dir, "installments.csv",
                                   "order_id,installment_no,billing_date,due_date,principal,fee,status,"
                                   "paid_principal,paid_fee,penalty_accrued,paid_penalty,fee_waived,penalty_waived,"
                                   "writeoff_principal,writeoff_fee,writeoff_penalty,recovered,paid_date", error));
-  ok = ok && (b.credit.f = open_out(o->out_dir, "credit_balances.csv", "user_id,amount", error));
+  ok = ok && (b.credit.f = gen_open_file(o->out_dir, "credit_balances.csv", "user_id,amount", error));
   for (int u = 0; ok && u < o->users; u++)
     ok = book_user(&b, u, error);
   BookFile *files[] = { &b.loans, &b.inst, &b.credit };
   for (gsize k = 0; k < G_N_ELEMENTS(files); k++)
-    if (files[k]->f && !close_out(files[k]->f, "the book", ok ? error : NULL))
+    if (files[k]->f && !gen_close_file(files[k]->f, "the book", ok ? error : NULL))
       ok = FALSE;
   ok = ok && write_manifest(&b, error);
   g_free(g.users);

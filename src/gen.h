@@ -5,6 +5,7 @@
 #define BAITIAO_GEN_H
 
 #include <glib.h>
+#include <stdio.h>
 
 #include "product.h"
 
@@ -85,6 +86,13 @@ typedef struct {
  * segments.csv, coupons.csv). A settlement file in the folder of day D
  * carries the channel's lines of day D−1 (files arrive a day late). */
 gboolean gen_portfolio(const GenOptions *options, GenSummary *summary, GError **error);
+
+/* The generators' files: DIR/NAME opened for writing with its HEADER line (GEN_ERROR
+ * naming the path when it cannot be), closed checking every write; the date DAY days
+ * from START (negative: before) as YYYY-MM-DD. */
+FILE *gen_open_file(const char *dir, const char *name, const char *header, GError **error);
+gboolean gen_close_file(FILE *f, const char *what, GError **error);
+void gen_date_str(const GDate *start, int day, char out[11]);
 
 /* Writes an import set (docs/formats.md "Portfolio import") of a book as of AS_OF to
  * OUT_DIR: manifest.csv, users.csv (the very users gen_portfolio writes for the same

@@ -154,17 +154,6 @@ draw_campaign(GenCampaigns *c, int i)
 }
 
 static void
-date_at(const GDate *start, int day, char out[11])
-{
-  GDate d = *start;
-  if (day >= 0)
-    g_date_add_days(&d, (guint) day);
-  else
-    g_date_subtract_days(&d, (guint) -day);
-  g_date_strftime(out, 11, "%Y-%m-%d", &d);
-}
-
-static void
 coupon_list_free(gpointer list)
 {
   if (list)
@@ -258,8 +247,8 @@ static void
 write_campaign(const GenCampaigns *c, const GenCampaign *k, FILE *f)
 {
   char from[11], to[11];
-  date_at(&c->start, k->from_day, from);
-  date_at(&c->start, k->to_day, to);
+  gen_date_str(&c->start, k->from_day, from);
+  gen_date_str(&c->start, k->to_day, to);
   fprintf(f, "\n[campaign %s]\nname=%s\nkind=%s\n", k->id, k->name, k->kind);
   if (k->free_periods)
     fprintf(f, "free_periods=%d\n", k->free_periods);
@@ -300,70 +289,49 @@ write_campaign(const GenCampaigns *c, const GenCampaign *k, FILE *f)
   fprintf(f, "group=%s\npriority=%d\n", k->group, k->priority);
 }
 
-static FILE *
-open_file(const char *dir, const char *name, GError **error)
-{
-  g_autofree char *path = g_build_filename(dir, name, NULL);
-  FILE *f = fopen(path, "w");
-  if (!f)
-    g_set_error(error, GEN_ERROR, 0, "cannot write %s: %s", path, g_strerror(errno));
-  return f;
-}
-
-static gboolean
-close_file(FILE *f, const char *name, GError **error)
-{
-  if (ferror(f) | fclose(f)) {
-    g_set_error(error, GEN_ERROR, 0, "cannot write %s: %s", name, g_strerror(errno));
-    return FALSE;
-  }
-  return TRUE;
-}
-
 static gboolean
 write_catalogue(const GenCampaigns *c, const char *dir, GError **error)
 {
-  FILE *f = open_file(dir, "campaigns.conf", error);
+  g_autofree char *head = g_strdup_printf("# 营销活动目录 / campaign catalogue written by baitiao gen (%u campaigns): "
+                                          "baitiao campaigns check|load FILE\n\n[policy]\nmax_order_discount=200.00",
+                                          c->campaigns->len);
+  FILE *f = gen_open_file(dir, "campaigns.conf", head, error);
   if (!f)
     return FALSE;
-  fprintf(f, "# 营销活动目录 / campaign catalogue written by baitiao gen (%u campaigns): "
-             "baitiao campaigns check|load FILE\n\n[policy]\nmax_order_discount=200.00\n", c->campaigns->len);
   for (gsize g = 0; g < G_N_ELEMENTS(groups); g++)
     fprintf(f, "\n[group %s]\nmode=%s\n", groups[g].name, groups[g].mode);
   for (guint k = 0; k < c->campaigns->len; k++)
     write_campaign(c, &g_array_index(c->campaigns, GenCampaign, k), f);
-  return close_file(f, "campaigns.conf", error);
+  return gen_close_file(f, "campaigns.conf", error);
 }
 
 static gboolean
 write_segments(const GenCampaigns *c, const char *dir, GError **error)
 {
-  FILE *f = open_file(dir, "segments.csv", error);
+  FILE *f = gen_open_file(dir, "segments.csv", "user_id,segment", error);
   if (!f)
     return FALSE;
-  fputs("user_id,segment\n", f);
   for (int u = 0; u < c->users; u++)
     if (c->segment[u])
       fprintf(f, "U%07d,%s\n", u + 1, c->segment[u] == 1 ? "VIP" : "STUDENT");
-  return close_file(f, "segments.csv", error);
+  return gen_close_file(f, "segments.csv", error);
 }
 
 static gboolean
 write_coupons(const GenCampaigns *c, const char *dir, GError **error)
 {
-  FILE *f = open_file(dir, "coupons.csv", error);
+  FILE *f = gen_open_file(dir, "coupons.csv", "coupon_id,user_id,campaign_id,valid_from,valid_to", error);
   if (!f)
     return FALSE;
-  fputs("coupon_id,user_id,campaign_id,valid_from,valid_to\n", f);
   for (guint i = 0; i < c->coupons->len; i++) {
     const GenCoupon *q = &g_array_index(c->coupons, GenCoupon, i);
     char from[11], to[11];
-    date_at(&c->start, q->from_day, from);
-    date_at(&c->start, q->to_day, to);
+    gen_date_str(&c->start, q->from_day, from);
+    gen_date_str(&c->start, q->to_day, to);
     fprintf(f, "%s,U%07d,%s,%s,%s\n", q->id, q->user + 1,
             g_array_index(c->campaigns, GenCampaign, q->campaign).id, from, to);
   }
-  return close_file(f, "coupons.csv", error);
+  return gen_close_file(f, "coupons.csv", error);
 }
 
 gboolean

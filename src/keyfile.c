@@ -161,3 +161,17 @@ keyfile_int(const Keyfile *k, const char *group, const char *key, gint64 min, gi
   }
   return TRUE;
 }
+
+gboolean
+keyfile_bool(const Keyfile *k, const char *group, const char *key, gboolean *out, GError **error)
+{
+  g_autofree char *raw = keyfile_string(k, group, key);
+  if (!raw)
+    return TRUE;
+  if (g_str_equal(raw, "true") || g_str_equal(raw, "false")) {
+    *out = g_str_equal(raw, "true");
+    return TRUE;
+  }
+  keyfile_value_error(error, k, group, key, "must be true or false, not \"%s\"", raw);
+  return FALSE;
+}

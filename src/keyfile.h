@@ -46,6 +46,9 @@ void keyfile_value_error(GError **error, const Keyfile *k, const char *group, co
 
 /* The trimmed string value, or NULL when the key is absent. */
 char *keyfile_string(const Keyfile *k, const char *group, const char *key);
+/* An optional "true" or "false": *OUT untouched when the key is absent; anything else
+ * is refused naming file:line:key. */
+gboolean keyfile_bool(const Keyfile *k, const char *group, const char *key, gboolean *out, GError **error);
 /* A whole number in [MIN, MAX]; *OUT keeps its default when the key is absent. */
 gboolean keyfile_int(const Keyfile *k, const char *group, const char *key, gint64 min, gint64 max,
                      gint64 *out, GError **error);

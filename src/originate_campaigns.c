@@ -238,43 +238,34 @@ loan_of(GHashTable *loan_ids, const KeptOrder *k, GError **error)
   return loan;
 }
 
-static gboolean
-copy_loan_campaigns(OriginateCampaigns *oc, PGconn *conn, const char *date, GHashTable *loan_ids, gint64 *granted,
-                    GError **error)
+/* What each kept order's rows of one table are, for loan LOAN on DATE; *GRANTED sums. */
+typedef void (*KeptRowsFn)(DbCopy *copy, const OriginateCampaigns *oc, const KeptOrder *k, const char *loan,
+                           const char *date, gint64 *granted);
+
+static void
+loan_campaign_rows(DbCopy *copy, const OriginateCampaigns *oc, const KeptOrder *k, const char *loan, const char *date,
+                   gint64 *granted)
 {
-  DbCopy *copy = stmt_copy_start(conn, ORIGINATE_SQL("82_copy_loan_campaigns"), error);
-  if (!copy)
-    return FALSE;
-  for (guint i = 0; i < oc->kept_order->len; i++) {
-    const KeptOrder *k = g_ptr_array_index(oc->kept_order, i);
-    const char *loan = loan_of(loan_ids, k, error);
-    if (!loan) {
-      db_copy_abort(copy);
-      return FALSE;
-    }
-    for (guint j = 0; j < k->n; j++) {
-      const Campaign *c = campaign_of(oc, &k->grants[j]);
-      db_copy_field(copy, loan, FALSE);
-      db_copy_field(copy, c->id, FALSE);
-      db_copy_field_int(copy, c->version, FALSE);
-      db_copy_field(copy, k->user_id, FALSE);
-      db_copy_field(copy, date, FALSE);
-      db_copy_field(copy, campaign_funder_to_string(c->funder), FALSE);
-      db_copy_field(copy, k->grants[j].coupon ? k->coupon_id : NULL, FALSE);
-      db_copy_field_int(copy, k->grants[j].total_fen, TRUE);
-      *granted += k->grants[j].total_fen;
-    }
-    if (!db_copy_flush_if_full(copy, error)) {
-      db_copy_abort(copy);
-      return FALSE;
-    }
+  for (guint j = 0; j < k->n; j++) {
+    const Campaign *c = campaign_of(oc, &k->grants[j]);
+    db_copy_field(copy, loan, FALSE);
+    db_copy_field(copy, c->id, FALSE);
+    db_copy_field_int(copy, c->version, FALSE);
+    db_copy_field(copy, k->user_id, FALSE);
+    db_copy_field(copy, date, FALSE);
+    db_copy_field(copy, campaign_funder_to_string(c->funder), FALSE);
+    db_copy_field(copy, k->grants[j].coupon ? k->coupon_id : NULL, FALSE);
+    db_copy_field_int(copy, k->grants[j].total_fen, TRUE);
+    *granted += k->grants[j].total_fen;
   }
-  return db_copy_finish(copy, NULL, error);
 }
 
 static void
-copy_subsidy_rows(DbCopy *copy, const OriginateCampaigns *oc, const KeptOrder *k, const char *loan)
+subsidy_rows(DbCopy *copy, const OriginateCampaigns *oc, const KeptOrder *k, const char *loan, const char *date,
+             gint64 *granted)
 {
+  (void) date;
+  (void) granted;
   for (guint j = 0; j < k->n; j++) {
     const Campaign *c = campaign_of(oc, &k->grants[j]);
     for (int i = 0; i < k->term; i++) {
@@ -292,10 +283,12 @@ copy_subsidy_rows(DbCopy *copy, const OriginateCampaigns *oc, const KeptOrder *k
   }
 }
 
+/* COPY STMT with ROWS of every kept order, in arrival order, under its loan's id. */
 static gboolean
-copy_fee_subsidies(OriginateCampaigns *oc, PGconn *conn, GHashTable *loan_ids, GError **error)
+copy_kept(const OriginateCampaigns *oc, PGconn *conn, const char *stmt, GHashTable *loan_ids, KeptRowsFn rows,
+          const char *date, gint64 *granted, GError **error)
 {
-  DbCopy *copy = stmt_copy_start(conn, ORIGINATE_SQL("83_copy_fee_subsidies"), error);
+  DbCopy *copy = stmt_copy_start(conn, stmt, error);
   if (!copy)
     return FALSE;
   for (guint i = 0; i < oc->kept_order->len; i++) {
@@ -305,7 +298,7 @@ copy_fee_subsidies(OriginateCampaigns *oc, PGconn *conn, GHashTable *loan_ids, G
       db_copy_abort(copy);
       return FALSE;
     }
-    copy_subsidy_rows(copy, oc, k, loan);
+    rows(copy, oc, k, loan, date, granted);
     if (!db_copy_flush_if_full(copy, error)) {
       db_copy_abort(copy);
       return FALSE;
@@ -342,8 +335,10 @@ originate_campaigns_write(OriginateCampaigns *oc, PGconn *conn, const char *date
 {
   const char *d[] = { date };
   *granted_fen = 0;
-  return copy_loan_campaigns(oc, conn, date, loan_ids, granted_fen, error)
-         && copy_fee_subsidies(oc, conn, loan_ids, error) && copy_campaign_days(oc, conn, date, error)
+  return copy_kept(oc, conn, ORIGINATE_SQL("82_copy_loan_campaigns"), loan_ids, loan_campaign_rows, date, granted_fen,
+                   error)
+         && copy_kept(oc, conn, ORIGINATE_SQL("83_copy_fee_subsidies"), loan_ids, subsidy_rows, date, granted_fen, error)
+         && copy_campaign_days(oc, conn, date, error)
          && stmt_exec(conn, ORIGINATE_SQL("85_campaign_counters"), 1, d, error)
          && stmt_exec(conn, ORIGINATE_SQL("86_coupon_uses"), 1, d, error);
 }

@@ -150,20 +150,6 @@ required_list(const Keyfile *k, const char *group, const char *key, GError **err
 }
 
 static gboolean
-optional_bool(const Keyfile *k, const char *group, const char *key, gboolean *out, GError **error)
-{
-  g_autofree char *raw = keyfile_string(k, group, key);
-  if (!raw)
-    return TRUE;
-  if (g_str_equal(raw, "true") || g_str_equal(raw, "false")) {
-    *out = g_str_equal(raw, "true");
-    return TRUE;
-  }
-  keyfile_value_error(error, k, group, key, "must be true or false, not \"%s\"", raw);
-  return FALSE;
-}
-
-static gboolean
 valid_sheet_name(const Keyfile *k, const char *group, const char *key, const char *name, GError **error)
 {
   if (g_utf8_strlen(name, -1) > REPORT_SHEET_NAME_MAX || strpbrk(name, "[]:*?/\\") || name[0] == '\'') {
@@ -217,7 +203,7 @@ load_column(const Keyfile *k, const char *sheet, const char *key, GError **error
     return NULL;
   c->width = (double) width;
   c->total = c->type == REPORT_COL_MONEY || c->type == REPORT_COL_COUNT;
-  if (!optional_bool(k, group, "total", &c->total, error))
+  if (!keyfile_bool(k, group, "total", &c->total, error))
     return NULL;
   if (c->type == REPORT_COL_ID)
     c->width = g_key_file_has_key(k->kf, group, "width", NULL) ? c->width : 16;
@@ -345,7 +331,7 @@ load_sheet(const Keyfile *k, const char *key, GError **error)
       || !(s->sql = required_string(k, group, "sql", error)))
     return NULL;
   s->sql_line = keyfile_line(k, group, "sql");
-  if (!optional_bool(k, group, "totals", &s->totals, error))
+  if (!keyfile_bool(k, group, "totals", &s->totals, error))
     return NULL;
   g_auto(GStrv) columns = required_list(k, group, "columns", error);
   if (!columns)
