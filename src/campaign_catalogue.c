@@ -474,31 +474,6 @@ read_campaign(const Keyfile *k, const char *group, GHashTable *groups, GError **
 
 /* ---- the file as a whole ---- */
 
-/* GKeyFile merges two groups of the same name silently: a campaign written twice would
- * become one with the keys of both. The raw text tells. */
-static gboolean
-check_duplicate_groups(const Keyfile *k, GError **error)
-{
-  g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  g_auto(GStrv) lines = g_strsplit(k->text, "\n", -1);
-  for (int i = 0; lines[i]; i++) {
-    g_autofree char *l = g_strstrip(g_strdup(lines[i]));
-    char *end = *l == '[' ? strchr(l, ']') : NULL;
-    if (!end)
-      continue;
-    g_autofree char *name = g_strndup(l + 1, (gsize) (end - l - 1));
-    gpointer first;
-    if (g_hash_table_lookup_extended(seen, name, NULL, &first)) {
-      g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_VALUE,
-                  "%s:%d: group [%s] is written twice (first at line %d): one group per campaign", k->path, i + 1,
-                  name, GPOINTER_TO_INT(first));
-      return FALSE;
-    }
-    g_hash_table_insert(seen, g_steal_pointer(&name), GINT_TO_POINTER(i + 1));
-  }
-  return TRUE;
-}
-
 static gboolean
 read_policy(const Keyfile *k, CampaignSet *set, GError **error)
 {
@@ -611,8 +586,8 @@ read_campaigns(const Keyfile *k, char **names, GHashTable *groups, CampaignSet *
 static CampaignSet *
 load_set(const char *path, GError **error)
 {
-  g_autoptr(Keyfile) k = keyfile_load(path, error);
-  if (!k || !check_duplicate_groups(k, error))
+  g_autoptr(Keyfile) k = keyfile_load_with(path, KEYFILE_REFUSE_REPEATS, error);
+  if (!k)   /* a group or key written twice is refused by the key file itself */
     return NULL;
   g_autoptr(CampaignSet) set = g_new0(CampaignSet, 1);
   set->path = g_strdup(path);

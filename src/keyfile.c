@@ -60,6 +60,62 @@ fold_continuations(const char *text)
   return g_string_free(out, FALSE);
 }
 
+/* Is line L (raw) an indented continuation of the value above (KEYFILE_FOLD_CONTINUATIONS)? */
+static gboolean
+continues_value(const char *l, gboolean in_value)
+{
+  const char *body = l + strspn(l, " \t");
+  return in_value && body != l && *body != '\0' && *body != '\r' && *body != '#';
+}
+
+/* GKeyFile takes the last of a key written twice in a group, and merges a group written
+ * twice: in a catalogue that is an edit nobody sees. Refuses the first repeat, naming
+ * both lines. */
+static gboolean
+check_no_repeats(const char *path, const char *text, gboolean fold, GError **error)
+{
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = g_strdup("");
+  gboolean in_value = FALSE;
+  for (int i = 0; lines[i]; i++) {
+    if (fold && continues_value(lines[i], in_value))
+      continue;
+    g_autofree char *l = g_strstrip(g_strdup(lines[i]));
+    in_value = FALSE;
+    if (*l == '\0' || *l == '#')
+      continue;
+    g_autofree char *id = NULL;
+    if (*l == '[') {
+      g_free(group);
+      group = g_strdup(l);
+      id = g_strdup(l);
+    } else {
+      const char *eq = strchr(l, '=');
+      if (!eq)
+        continue;
+      g_autofree char *name = g_strstrip(g_strndup(l, eq - l));
+      id = g_strconcat(group, "\037", name, NULL);
+      in_value = TRUE;
+    }
+    gpointer first = g_hash_table_lookup(seen, id);
+    if (first) {
+      const char *sep = strchr(id, '\037');
+      if (sep)
+        g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_VALUE,
+                    "%s:%d: key \"%s\" in group %s is written again (first at line %d): write it once",
+                    path, i + 1, sep + 1, group, GPOINTER_TO_INT(first));
+      else
+        g_set_error(error, KEYFILE_ERROR, KEYFILE_ERROR_VALUE,
+                    "%s:%d: group %s is written again (first at line %d): write it once", path, i + 1, id,
+                    GPOINTER_TO_INT(first));
+      return FALSE;
+    }
+    g_hash_table_insert(seen, g_steal_pointer(&id), GINT_TO_POINTER(i + 1));
+  }
+  return TRUE;
+}
+
 Keyfile *
 keyfile_load(const char *path, GError **error)
 {
@@ -83,6 +139,8 @@ keyfile_load_with(const char *path, KeyfileFlags flags, GError **error)
                 first_malformed_line(k->text), local->message);
     return NULL;
   }
+  if ((flags & KEYFILE_REFUSE_REPEATS) && !check_no_repeats(path, k->text, (flags & KEYFILE_FOLD_CONTINUATIONS) != 0, error))
+    return NULL;
   return g_steal_pointer(&k);
 }
 

@@ -26,6 +26,10 @@ typedef enum {
   /* An indented line continues the value above it (multi-line SQL in report
    * specs); line numbers in errors still refer to the file as written. */
   KEYFILE_FOLD_CONTINUATIONS = 1 << 0,
+  /* A key written twice in a group, or a group written twice, is refused naming both
+   * lines (GKeyFile would take the last key and merge the groups): for catalogues and
+   * specs, where a silent override is an edit nobody reviewed. */
+  KEYFILE_REFUSE_REPEATS = 1 << 1,
 } KeyfileFlags;
 
 Keyfile *keyfile_load(const char *path, GError **error);

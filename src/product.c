@@ -200,7 +200,7 @@ read_product(const Keyfile *k, const char *group, gint64 apr_cap_bp, GError **er
 ProductSet *
 product_set_load(const char *path, GError **error)
 {
-  g_autoptr(Keyfile) k = keyfile_load(path, error);
+  g_autoptr(Keyfile) k = keyfile_load_with(path, KEYFILE_REFUSE_REPEATS, error);
   if (!k)
     return NULL;
   g_autoptr(ProductSet) set = g_new0(ProductSet, 1);

@@ -458,7 +458,7 @@ check_sheet_names_unique(const Keyfile *k, const ReportSpec *spec, GError **erro
 ReportSpec *
 report_spec_load(const char *path, GError **error)
 {
-  g_autoptr(Keyfile) k = keyfile_load_with(path, KEYFILE_FOLD_CONTINUATIONS, error);
+  g_autoptr(Keyfile) k = keyfile_load_with(path, KEYFILE_FOLD_CONTINUATIONS | KEYFILE_REFUSE_REPEATS, error);
   if (!k)
     return NULL;
   g_autoptr(ReportSpec) spec = g_new0(ReportSpec, 1);

@@ -328,7 +328,10 @@ static void
 test_duplicate_group_refused(void)
 {
   refused(HEAD "[campaign A]\nbudget=200\n",
-          ":11: group [campaign A] is written twice (first at line 3): one group per campaign");
+          ":11: group [campaign A] is written again (first at line 3): write it once");
+  /* GKeyFile would take the last of two budgets */
+  refused(HEAD "budget=200.00\n",
+          ":11: key \"budget\" in group [campaign A] is written again (first at line 9): write it once");
 }
 
 static void

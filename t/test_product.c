@@ -136,11 +136,22 @@ test_empty_catalogue_refused(void)
   CU_ASSERT_PTR_NOT_NULL(error ? strstr(error->message, "no [product CODE] group") : NULL);
 }
 
+/* GKeyFile would take the later rate and merge the two groups: both refused, both lines named. */
+static void
+test_repeats_refused(void)
+{
+  refused("[product FPP12]\nterm=12\nmethod=FEE_PER_PERIOD\nrate_ppm=5000\nrate_ppm=500\n", 5,
+          "key \"rate_ppm\" in group [product FPP12] is written again (first at line 4)");
+  refused("[product FPP12]\nterm=12\nmethod=FEE_PER_PERIOD\n[product FPP3]\nterm=3\n"
+          "[product FPP12]\nrate_ppm=5000\n", 6, "group [product FPP12] is written again (first at line 1)");
+}
+
 CU_TestInfo test_product_cases[] = {
   { "contract example and defaults", test_contract_example_and_defaults },
   { "shipped catalogue loads", test_shipped_catalogue_loads },
   { "APR cap", test_apr_cap },
   { "refusals name line and key", test_refusals_name_line_and_key },
   { "empty catalogue refused", test_empty_catalogue_refused },
+  { "a key or group written twice refused", test_repeats_refused },
   CU_TEST_INFO_NULL,
 };
