@@ -9,6 +9,7 @@
 --   budget:CAMPAIGN  consumed ≤ budget (a break only when it is over: expected is the budget)
 --   coupon:COUPON    a coupon used on D has one live use
 -- Like every check: returns (rows compared, total compared); each difference goes into pg_temp.recon_found.
+-- The total compared is the discounts granted on D (not the budgets and counts beside them).
 -- $1 date: the business date D
 WITH lc AS (SELECT funder, sum(discount_fen)::bigint AS fen FROM loan_campaigns
              WHERE origination_date = $1::date GROUP BY funder),
@@ -53,4 +54,4 @@ cmp AS (SELECT 'granted:' || coalesce(lc.funder, fs.funder) AS k, coalesce(lc.fe
           FROM coupon_uses u WHERE u.used_date = $1::date AND u.returned_date IS NULL),
 ins AS (INSERT INTO pg_temp.recon_found (check_id, break_key, expected_fen, actual_fen)
          SELECT 'R18', k, e, a FROM cmp WHERE e <> a)
-SELECT count(*), coalesce(sum(e), 0)::bigint FROM cmp
+SELECT count(*), coalesce(sum(e) FILTER (WHERE k LIKE 'granted:%'), 0)::bigint FROM cmp
