@@ -23,7 +23,7 @@ typedef struct {
 struct CampaignMatcher {
   CampaignLive *live;
   GHashTable *user_segments;       /* borrowed */
-  GHashTable *uses;                /* "campaign\037user" → count; owned copy of the caller's */
+  GHashTable *uses;                /* user → (campaign index + 1 → grants so far), from the caller's and tonight's */
   GHashTable *seen_users;          /* users with an accepted order earlier this night */
   GHashTable *used_coupons;        /* coupons used earlier this night */
   CampaignDayStats *stats;
@@ -32,7 +32,10 @@ struct CampaignMatcher {
   guint *group;                    /* each campaign's stacking group, as a small index */
   guint n_groups;
   NameBits dims[N_DIMS];
+  guint8 *dims_used;               /* per campaign, bit d: it lists names of dimension d */
+  guint *apply_rank;               /* per campaign, its place in the application order */
   guint64 order_bits[N_DIMS];      /* the order's product, segments, merchant, category */
+  GHashTable *order_uses;          /* the order's user's row of uses, or NULL */
   /* per-order scratch */
   gboolean coupon_ok;              /* the order's coupon may be used */
   gint64 *alone;                   /* each campaign's discount alone on the product schedule, */
@@ -131,20 +134,16 @@ name_bit(const NameBits *nb, const char *name)
   return b >= 1 && b <= 64 ? G_GUINT64_CONSTANT(1) << (b - 1) : 0;
 }
 
+static void rank_for_application(CampaignMatcher *m);
+static void take_uses(CampaignMatcher *m, GHashTable *uses);
+
 CampaignMatcher *
 campaign_matcher_new(CampaignLive *live, GHashTable *user_segments, GHashTable *uses)
 {
   CampaignMatcher *m = g_new0(CampaignMatcher, 1);
   m->live = live;
   m->user_segments = user_segments;
-  m->uses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  if (uses) {
-    GHashTableIter it;
-    gpointer k, v;
-    g_hash_table_iter_init(&it, uses);
-    while (g_hash_table_iter_next(&it, &k, &v))
-      g_hash_table_insert(m->uses, g_strdup(k), v);
-  }
+  m->uses = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_hash_table_unref);
   m->seen_users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   m->used_coupons = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   m->n_live = live->campaigns->len;
@@ -171,6 +170,14 @@ campaign_matcher_new(CampaignLive *live, GHashTable *user_segments, GHashTable *
   m->group_pick = g_new(int, MAX(m->n_groups, 1));
   for (int d = 0; d < N_DIMS; d++)
     name_bits_init(&m->dims[d], live->campaigns, d);
+  m->dims_used = g_new0(guint8, MAX(m->n_live, 1));
+  for (guint i = 0; i < m->n_live; i++)
+    for (int d = 0; d < N_DIMS; d++)
+      if (campaign_list(g_ptr_array_index(live->campaigns, i), d))
+        m->dims_used[i] |= (guint8) (1u << d);
+  rank_for_application(m);
+  if (uses)
+    take_uses(m, uses);
   return m;
 }
 
@@ -190,6 +197,8 @@ campaign_matcher_free(CampaignMatcher *m)
   g_free(m->from_day);
   g_free(m->to_day);
   g_free(m->group_pick);
+  g_free(m->dims_used);
+  g_free(m->apply_rank);
   for (int d = 0; d < N_DIMS; d++)
     name_bits_clear(&m->dims[d]);
   g_free(m);
@@ -239,11 +248,43 @@ in_segments(const CampaignMatcher *m, char **segments, const char *user)
   return FALSE;
 }
 
+/* How many loans of the order's user campaign I granted before (earlier nights and tonight). */
 static int
-user_uses(const CampaignMatcher *m, const Campaign *c, const char *user)
+user_uses(const CampaignMatcher *m, guint i)
 {
-  char key[PAIR_KEY_MAX];
-  return GPOINTER_TO_INT(g_hash_table_lookup(m->uses, pair_key(key, c->id, user)));
+  return m->order_uses ? GPOINTER_TO_INT(g_hash_table_lookup(m->order_uses, GUINT_TO_POINTER(i + 1))) : 0;
+}
+
+static void
+count_use(CampaignMatcher *m, const char *user, guint i, int uses)
+{
+  GHashTable *row = g_hash_table_lookup(m->uses, user);
+  if (!row) {
+    row = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_hash_table_insert(m->uses, g_strdup(user), row);
+  }
+  g_hash_table_insert(row, GUINT_TO_POINTER(i + 1), GINT_TO_POINTER(uses));
+}
+
+/* The caller's "campaign\037user" → count, for the live campaigns, by user. */
+static void
+take_uses(CampaignMatcher *m, GHashTable *uses)
+{
+  g_autoptr(GHashTable) index = g_hash_table_new(g_str_hash, g_str_equal);
+  for (guint i = 0; i < m->n_live; i++)
+    g_hash_table_insert(index, live_campaign(m, i)->id, GUINT_TO_POINTER(i + 1));
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, uses);
+  while (g_hash_table_iter_next(&it, &k, &v)) {
+    const char *sep = strchr(k, '\037');
+    if (!sep)
+      continue;
+    g_autofree char *id = g_strndup(k, (gsize) (sep - (const char *) k));
+    guint i = GPOINTER_TO_UINT(g_hash_table_lookup(index, id));
+    if (i > 0)
+      count_use(m, sep + 1, i - 1, GPOINTER_TO_INT(v));
+  }
 }
 
 static gboolean
@@ -276,11 +317,10 @@ coupon_usable_for(const CampaignMatcher *m, const CampaignOrder *o, const Campai
 static gboolean
 listed(const CampaignMatcher *m, guint i, int dim, const char *value)
 {
-  char **list = campaign_list(live_campaign(m, i), dim);
-  if (list == NULL)
+  if (!(m->dims_used[i] & (1u << dim)))
     return TRUE;
   if (m->dims[dim].too_many)
-    return in_list(list, value);
+    return in_list(campaign_list(live_campaign(m, i), dim), value);
   return (m->dims[dim].mask[i] & m->order_bits[dim]) != 0;
 }
 
@@ -323,7 +363,7 @@ rules_hold(const CampaignMatcher *m, guint i, const CampaignOrder *o)
     return FALSE;
   if (c->coupon_required && !coupon_usable_for(m, o, c))
     return FALSE;
-  return c->per_user_limit == 0 || user_uses(m, c, o->user_id) < c->per_user_limit;
+  return c->per_user_limit == 0 || user_uses(m, i) < c->per_user_limit;
 }
 
 /* ---- discounts --------------------------------------------------------- */
@@ -408,6 +448,11 @@ gives_something(CampaignMatcher *m, guint i)
     return m->fee_prefix[MIN(c->free_periods, m->order->terms->term)] > 0;
   case CAMPAIGN_RATE:
   default:
+    /* the first installment's fee is charged on the whole principal: when the lower rate
+     * already gives less there, it gives something; only otherwise is every fee worked out */
+    if (m->order->terms->method != SCHED_INTEREST_FREE
+        && money_mul_ppm_round(m->order->amount_fen, c->rate_ppm) < m->inst[0].fee_fen)
+      return TRUE;
     return alone_of(m, i) > 0;
   }
 }
@@ -490,11 +535,31 @@ static void
 sort_for_application(const CampaignMatcher *m, guint *chosen, guint n)
 {
   for (guint i = 1; i < n; i++)
-    for (guint j = i; j > 0 && apply_order(m, chosen[j], chosen[j - 1]) < 0; j--) {
+    for (guint j = i; j > 0 && m->apply_rank[chosen[j]] < m->apply_rank[chosen[j - 1]]; j--) {
       guint t = chosen[j];
       chosen[j] = chosen[j - 1];
       chosen[j - 1] = t;
     }
+}
+
+static int
+by_application(gconstpointer a, gconstpointer b, gpointer matcher)
+{
+  return apply_order(matcher, *(const guint *) a, *(const guint *) b);
+}
+
+/* Each live campaign's place in the application order, worked out once: the order's
+ * chosen are then sorted by an integer. */
+static void
+rank_for_application(CampaignMatcher *m)
+{
+  g_autoptr(GArray) order = g_array_sized_new(FALSE, FALSE, sizeof(guint), m->n_live);
+  for (guint i = 0; i < m->n_live; i++)
+    g_array_append_val(order, i);
+  g_array_sort_with_data(order, by_application, m);
+  m->apply_rank = g_new0(guint, MAX(m->n_live, 1));
+  for (guint r = 0; r < m->n_live; r++)
+    m->apply_rank[g_array_index(order, guint, r)] = r;
 }
 
 /* ---- coupons ----------------------------------------------------------- */
@@ -523,6 +588,7 @@ find_eligible(CampaignMatcher *m, const CampaignOrder *o, const SchedInstallment
   m->order = o;
   m->inst = inst;
   m->order_day = g_date_get_julian(&o->order_date);
+  m->order_uses = g_hash_table_lookup(m->uses, o->user_id);
   order_bits(m, o);
   m->fee_total = m->fee_max = 0;
   m->fee_prefix[0] = 0;
@@ -575,8 +641,8 @@ apply(CampaignMatcher *m, const CampaignOrder *o, SchedInstallment *inst, int n,
     *budget_left(m, i) -= total;
     if (*uses_left(m, i) > 0)
       (*uses_left(m, i))--;
-    g_autofree char *key = g_strconcat(c->id, "\037", o->user_id, NULL);
-    g_hash_table_insert(m->uses, g_steal_pointer(&key), GINT_TO_POINTER(user_uses(m, c, o->user_id) + 1));
+    count_use(m, o->user_id, i, user_uses(m, i) + 1);
+    m->order_uses = g_hash_table_lookup(m->uses, o->user_id);
     m->stats[i].matched_orders++;
     m->stats[i].discount_fen += total;
     m->grants[granted] = (CampaignGrant) { .campaign = i, .total_fen = total, .by_installment = d };
