@@ -138,6 +138,27 @@ char *itest_gen_portfolio_campaigns(const char *name, guint users, guint days, g
  * channel's settlements) through the binary. */
 void itest_load_portfolio(const char *config, const char *portfolio, const char *products);
 
+/* ---- reports read back ---- */
+/* `report ARGS… --date DATE --out DIR --specs reports --quiet` through CONFIG into a
+ * fresh directory NAME of the temp dir (returned); a failure fails the test. */
+char *itest_render(const char *config, const char *name, const char *date, const char *const *args);
+/* The text of DIR/NAME; a file that cannot be read fails the test. */
+char *itest_read_text(const char *dir, const char *name);
+/* strcmp of two char * in a GPtrArray, for g_ptr_array_sort. */
+gint itest_compare_names(gconstpointer a, gconstpointer b);
+/* The files of DIR whose names end in SUFFIX, sorted by name (base names). */
+GPtrArray *itest_files_of(const char *dir, const char *suffix);
+/* What t/SCRIPT (check_xlsx.py or foot_check.py: Debian's python3 with openpyxl, a
+ * reader independent of ours) says about FILES of DIR (NULL terminated base names;
+ * NULL: every .xlsx of DIR, in name order), one fact a line; a script that fails
+ * prints its error and fails the test. */
+char *itest_xlsx_facts(const char *script, const char *dir, const char *const *files);
+/* FACTS has the whole line FMT… (a fact is looked for as "\nFACT\n"). */
+void itest_fact(const char *facts, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Every "difference" fact of foot_check.py's FACTS reads 0 and none is flagged (red);
+ * returns how many difference cells there were. */
+guint itest_differences_zero(const char *facts);
+
 /* A copy of the project's sql directory in the temp dir, to tamper with. */
 char *itest_copy_sql_dir(void);
 /* A directory for this test run's files. */
