@@ -89,6 +89,23 @@ itest_db_value(const char *db, const char *role, const char *sql)
 }
 
 void
+itest_db_exec(const char *db, const char *role, const char *sql)
+{
+  PGconn *c = itest_connect(db, role);
+  itest_exec(c, sql);
+  PQfinish(c);
+}
+
+void
+itest_db_group_clear(ItestDbGroup *g)
+{
+  g_free(g->coord);
+  g_free(g->s1);
+  g_free(g->s2);
+  g_free(g->config);
+}
+
+void
 itest_load_products(PGconn *conn)
 {
   g_autofree char *path = g_build_filename(g_getenv("top_srcdir"), "etc", "products.conf", NULL);

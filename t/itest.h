@@ -37,6 +37,8 @@ char *itest_query(PGconn *conn, const char *sql);
 void itest_exec(PGconn *conn, const char *sql);
 /* One value of SQL in DB, read on a connection of its own as ROLE. */
 char *itest_db_value(const char *db, const char *role, const char *sql);
+/* SQL run in DB on a connection of its own as ROLE; a failure fails the test. */
+void itest_db_exec(const char *db, const char *role, const char *sql);
 /* Loads the shipped product catalogue (etc/products.conf) through CONN. */
 void itest_load_products(PGconn *conn);
 /* A configuration file pointing at DB (EXTRA appended verbatim); path in the temp dir. */
@@ -175,6 +177,15 @@ char *itest_business_digest_at(const char *host, const char *port, const char *d
 char *itest_table_rows(PGconn *conn, const char *table);
 /* A configuration pointing at DB at HOST/PORT (EXTRA appended to [database]). */
 char *itest_write_config_at(const char *host, const char *port, const char *db, const char *extra);
+
+/* A coordinator and shards s1, s2 as databases of the main test cluster (their names),
+ * and the configuration naming them: the suites that set their group up by hand. */
+typedef struct {
+  char *coord, *s1, *s2;
+  char *config;
+} ItestDbGroup;
+void itest_db_group_clear(ItestDbGroup *g);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ItestDbGroup, itest_db_group_clear)
 
 /* ---- extra clusters and sharded groups (issue 16) ----
  * Extra throwaway clusters next to the main one: scripts/pgcluster init --fast under

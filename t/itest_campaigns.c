@@ -376,30 +376,8 @@ test_segments_replaced(void)
 
 /* ---- a sharded group in this cluster: a coordinator and two shards, weights 1 and 2 ---- */
 
-typedef struct {
-  char *coord, *s1, *s2, *config;
-} Group;
-
 static void
-group_clear(Group *g)
-{
-  g_free(g->coord);
-  g_free(g->s1);
-  g_free(g->s2);
-  g_free(g->config);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Group, group_clear)
-
-static void
-exec_in(const char *db, const char *sql)
-{
-  PGconn *c = itest_connect(db, "baitiao_owner");
-  itest_exec(c, sql);
-  PQfinish(c);
-}
-
-static void
-group_new(Group *g, const char *placement)
+group_new(ItestDbGroup *g, const char *placement)
 {
   g->coord = itest_create_db("camp_coord", TRUE);
   g->s1 = itest_create_db("camp_s1", TRUE);
@@ -413,15 +391,35 @@ group_new(Group *g, const char *placement)
   "SELECT string_agg(concat_ws(':', c.campaign_id, c.budget_fen, v.usage_limit), ' ' ORDER BY c.campaign_id)" \
   " FROM campaigns c JOIN campaign_versions v ON (v.campaign_id, v.version) = (c.campaign_id, c.current_version)"
 
+/* G with PLACEMENT, the catalogue with A's budget 1000.01 loaded; the file's path. */
+static char *
+group_loaded(ItestDbGroup *g, const char *placement)
+{
+  group_new(g, placement);
+  g_autofree char *text = catalogue("1000.01", "30.00", "");
+  char *path = write_file("campaigns.conf", text);
+  campaigns_ok(g->config, "load", path);
+  return path;
+}
+
+/* Each of G's databases holds the two versions of one campaigns load. */
+static void
+loaded_once_everywhere(const ItestDbGroup *g)
+{
+  const char *dbs[] = { g->coord, g->s1, g->s2 };
+  for (gsize i = 0; i < G_N_ELEMENTS(dbs); i++) {
+    g_autofree char *n = itest_db_value(dbs[i], "baitiao_owner",
+                                        "SELECT count(*) || ':' || (" LOADS ") FROM campaign_versions");
+    ITEST_ASSERT_STR_EQ(n, "2:1");
+  }
+}
+
 static void
 test_group_budgets_split_by_weight(void)
 {
-  g_auto(Group) g = { 0 };
-  group_new(&g, "weights");
+  g_auto(ItestDbGroup) g = { 0 };
   /* A 1000.01 yuan over 1:2: s2 floor(100001·2/3) = 66667, s1 the rest 33334; 10 uses: 6 and 4 */
-  g_autofree char *text = catalogue("1000.01", "30.00", "");
-  g_autofree char *path = write_file("campaigns.conf", text);
-  campaigns_ok(g.config, "load", path);
+  g_autofree char *path = group_loaded(&g, "weights");
   g_autofree char *coord = itest_db_value(g.coord, "baitiao_owner", BUDGETS);
   g_autofree char *s1 = itest_db_value(g.s1, "baitiao_owner", BUDGETS);
   g_autofree char *s2 = itest_db_value(g.s2, "baitiao_owner", BUDGETS);
@@ -430,22 +428,15 @@ test_group_budgets_split_by_weight(void)
   ITEST_ASSERT_STR_EQ(s2, "A:66667:6 B:6666");
   /* again: nothing anywhere */
   campaigns_ok(g.config, "load", path);
-  const char *dbs[] = { g.coord, g.s1, g.s2 };
-  for (gsize i = 0; i < G_N_ELEMENTS(dbs); i++) {
-    g_autofree char *n = itest_db_value(dbs[i], "baitiao_owner", "SELECT count(*) || ':' || (" LOADS ") FROM campaign_versions");
-    ITEST_ASSERT_STR_EQ(n, "2:1");
-  }
+  loaded_once_everywhere(&g);
   /* a budget below what s2 consumed: refused on s2, nothing stored anywhere */
-  exec_in(g.s2, "UPDATE campaigns SET consumed_fen = 60000 WHERE campaign_id = 'A'");
+  itest_db_exec(g.s2, "baitiao_owner", "UPDATE campaigns SET consumed_fen = 60000 WHERE campaign_id = 'A'");
   g_autofree char *low_text = catalogue("800.00", "30.00", "# lower");
   g_autofree char *low = write_file("campaigns.conf", low_text);
   g_autoptr(ItestRun) r = campaigns(g.config, "load", low);
   CU_ASSERT_EQUAL(r->status, 2);
   ITEST_ASSERT_CONTAINS(r->err, "shard s2: campaign A: budget 533.33 is below the 600.00 it has already consumed");
-  for (gsize i = 0; i < G_N_ELEMENTS(dbs); i++) {
-    g_autofree char *n = itest_db_value(dbs[i], "baitiao_owner", "SELECT count(*) || ':' || (" LOADS ") FROM campaign_versions");
-    ITEST_ASSERT_STR_EQ(n, "2:1");
-  }
+  loaded_once_everywhere(&g);
   /* a usage limit that a shard would get none of */
   g_autofree char *few = write_file("campaigns.conf", "[group G]\nmode=exclusive\n[campaign C]\nname=c\nkind=WAIVE_ALL\n"
                                                       "funder=PLATFORM\norder_from=2026-01-01\norder_to=2026-01-31\n"
@@ -458,11 +449,8 @@ test_group_budgets_split_by_weight(void)
 static void
 test_group_hash_placement_splits_evenly(void)
 {
-  g_auto(Group) g = { 0 };
-  group_new(&g, "hash");
-  g_autofree char *text = catalogue("1000.01", "30.00", "");
-  g_autofree char *path = write_file("campaigns.conf", text);
-  campaigns_ok(g.config, "load", path);
+  g_auto(ItestDbGroup) g = { 0 };
+  g_free(group_loaded(&g, "hash"));
   g_autofree char *s1 = itest_db_value(g.s1, "baitiao_owner", BUDGETS);
   g_autofree char *s2 = itest_db_value(g.s2, "baitiao_owner", BUDGETS);
   ITEST_ASSERT_STR_EQ(s1, "A:50001:5 B:5000");
@@ -474,16 +462,19 @@ test_group_hash_placement_splits_evenly(void)
 static void
 test_group_segments_by_directory(void)
 {
-  g_auto(Group) g = { 0 };
+  g_auto(ItestDbGroup) g = { 0 };
   group_new(&g, "weights");
-  exec_in(g.s1, "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ('u1', 500000, 5), ('u2', 500000, 5)");
-  exec_in(g.s2, "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ('u3', 500000, 5)");
-  exec_in(g.coord, "INSERT INTO shard_members (shard) VALUES ('s1'), ('s2');"
-                   "INSERT INTO group_loads (kind, file_name, sha256, state, done_at) VALUES ('users', 'users.csv', 'a1',"
-                   " 'done', now());"
-                   "INSERT INTO user_directory (user_id, shard, load_id) SELECT u, s, load_id FROM group_loads,"
-                   " (VALUES ('u1', 's1'), ('u2', 's1'), ('u3', 's2')) v (u, s)");
-  exec_in(g.s1, "INSERT INTO user_segments (segment, user_id) VALUES ('VIP', 'u2')");
+  itest_db_exec(g.s1, "baitiao_owner",
+                "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ('u1', 500000, 5), ('u2', 500000, 5)");
+  itest_db_exec(g.s2, "baitiao_owner",
+                "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ('u3', 500000, 5)");
+  itest_db_exec(g.coord, "baitiao_owner",
+                "INSERT INTO shard_members (shard) VALUES ('s1'), ('s2');"
+                "INSERT INTO group_loads (kind, file_name, sha256, state, done_at) VALUES ('users', 'users.csv', 'a1',"
+                " 'done', now());"
+                "INSERT INTO user_directory (user_id, shard, load_id) SELECT u, s, load_id FROM group_loads,"
+                " (VALUES ('u1', 's1'), ('u2', 's1'), ('u3', 's2')) v (u, s)");
+  itest_db_exec(g.s1, "baitiao_owner", "INSERT INTO user_segments (segment, user_id) VALUES ('VIP', 'u2')");
   g_autofree char *path = write_file("segments.csv", "user_id,segment\nu1,VIP\nu3,VIP\nu9,VIP\nu3,STUDENT\n");
   campaigns_ok(g.config, "segments", path);
   g_autofree char *s1 = itest_db_value(g.s1, "baitiao_owner", MEMBERS);
