@@ -120,6 +120,17 @@ itest_load_products(PGconn *conn)
 }
 
 char *
+itest_catalogue_db(const char *prefix, const char *extra, char **config)
+{
+  char *db = itest_create_db(prefix, TRUE);
+  *config = itest_write_config(db, extra);
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  itest_load_products(c);
+  PQfinish(c);
+  return db;
+}
+
+char *
 itest_create_db(const char *prefix, gboolean migrated)
 {
   return itest_clone_db(prefix, migrated ? "baitiao" : "template0");

@@ -41,6 +41,9 @@ char *itest_db_value(const char *db, const char *role, const char *sql);
 void itest_db_exec(const char *db, const char *role, const char *sql);
 /* Loads the shipped product catalogue (etc/products.conf) through CONN. */
 void itest_load_products(PGconn *conn);
+/* A migrated database (itest_create_db) with the shipped catalogue loaded; *CONFIG its
+ * configuration, EXTRA appended (itest_write_config). */
+char *itest_catalogue_db(const char *prefix, const char *extra, char **config);
 /* A configuration file pointing at DB (EXTRA appended verbatim); path in the temp dir. */
 char *itest_write_config(const char *db, const char *extra);
 
