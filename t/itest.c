@@ -23,6 +23,14 @@ itest_tmpdir(void)
   return dir && *dir ? dir : g_get_tmp_dir();
 }
 
+char *
+itest_data_file(const char *prefix, const char *name, const char *text)
+{
+  char *path = g_strdup_printf("%s/%s-%d-%s", itest_tmpdir(), prefix, (int) getpid(), name);
+  CU_ASSERT_FATAL(g_file_set_contents(path, text, -1, NULL));
+  return path;
+}
+
 PGconn *
 itest_connect(const char *db, const char *user)
 {

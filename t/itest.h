@@ -168,6 +168,9 @@ guint itest_differences_zero(const char *facts);
 char *itest_copy_sql_dir(void);
 /* A directory for this test run's files. */
 const char *itest_tmpdir(void);
+/* TEXT in the file PREFIX-PID-NAME of the test run's directory (its path); a failure
+ * fails the test. */
+char *itest_data_file(const char *prefix, const char *name, const char *text);
 
 /* Connects to DB at HOST/PORT as USER (HOST NULL: the main test cluster); a failure
  * fails the test. */

@@ -16,9 +16,7 @@
 static char *
 data_file(const char *name, const char *text)
 {
-  char *path = g_strdup_printf("%s/coupons-%d-%s", itest_tmpdir(), (int) getpid(), name);
-  CU_ASSERT_FATAL(g_file_set_contents(path, text, -1, NULL));
-  return path;
+  return itest_data_file("coupons", name, text);
 }
 
 static ItestRun *

@@ -113,9 +113,7 @@ new_group(const char *prefix, guint n, const char *products)
 static char *
 data_file(const char *name, const char *text)
 {
-  char *path = g_strdup_printf("%s/shard-%d-%s", itest_tmpdir(), (int) getpid(), name);
-  CU_ASSERT_FATAL(g_file_set_contents(path, text, -1, NULL));
-  return path;
+  return itest_data_file("shard", name, text);
 }
 
 static char *
