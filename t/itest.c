@@ -104,6 +104,15 @@ itest_db_exec(const char *db, const char *role, const char *sql)
   PQfinish(c);
 }
 
+char *
+itest_hash_shard(const char *key, guint n)
+{
+  guint64 h = G_GUINT64_CONSTANT(0xcbf29ce484222325);
+  for (const guchar *p = (const guchar *) key; *p; p++)
+    h = (h ^ *p) * G_GUINT64_CONSTANT(0x100000001b3);
+  return g_strdup_printf("s%u", (guint) (h % n) + 1);
+}
+
 void
 itest_db_group_clear(ItestDbGroup *g)
 {

@@ -193,6 +193,10 @@ typedef struct {
 void itest_db_group_clear(ItestDbGroup *g);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ItestDbGroup, itest_db_group_clear)
 
+/* The shard placement=hash gives KEY over shards s1 … sN, all open ("sK"): FNV-1a 64 of
+ * KEY's bytes modulo N, computed here from the rule (shard-spec "Placement"). */
+char *itest_hash_shard(const char *key, guint n);
+
 /* ---- extra clusters and sharded groups (issue 16) ----
  * Extra throwaway clusters next to the main one: scripts/pgcluster init --fast under
  * the test run's directory, a port of their own, the roles, a database "baitiao" with

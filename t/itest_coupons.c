@@ -356,16 +356,6 @@ test_coupons_through_the_spool(void)
 
 /* ---- a sharded group -------------------------------------------------------------- */
 
-/* FNV-1a 64 of KEY's bytes: the placement=hash rule (shard-spec "Placement"). */
-static guint64
-fnv1a64(const char *key)
-{
-  guint64 h = G_GUINT64_CONSTANT(0xcbf29ce484222325);
-  for (const guchar *p = (const guchar *) key; *p; p++)
-    h = (h ^ *p) * G_GUINT64_CONSTANT(0x100000001b3);
-  return h;
-}
-
 #define GROUP_USERS 30
 
 /* Three shards: each coupon goes to its user's shard (the user directory), a coupon of
@@ -413,7 +403,7 @@ test_group_routes_coupons_to_users(void)
   CU_ASSERT_EQUAL_FATAL(r->status, 0);
   ITEST_ASSERT_CONTAINS(r->out, "33 rows, 31 accepted, 2 rejected");
 
-  g_autofree char *nobody_at = g_strdup_printf("s%u", (guint) (fnv1a64("NOBODY") % 3) + 1);
+  g_autofree char *nobody_at = itest_hash_shard("NOBODY", 3);
   guint total = 0;
   for (guint s = 0; s < g->shards->len; s++) {
     ItestShard *shard = g->shards->pdata[s];
