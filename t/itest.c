@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,6 +21,14 @@ itest_tmpdir(void)
 {
   const char *dir = g_getenv("BT_TEST_TMPDIR");
   return dir && *dir ? dir : g_get_tmp_dir();
+}
+
+char *
+itest_data_file(const char *prefix, const char *name, const char *text)
+{
+  char *path = g_strdup_printf("%s/%s-%d-%s", itest_tmpdir(), prefix, (int) getpid(), name);
+  CU_ASSERT_FATAL(g_file_set_contents(path, text, -1, NULL));
+  return path;
 }
 
 PGconn *
@@ -88,6 +97,32 @@ itest_db_value(const char *db, const char *role, const char *sql)
 }
 
 void
+itest_db_exec(const char *db, const char *role, const char *sql)
+{
+  PGconn *c = itest_connect(db, role);
+  itest_exec(c, sql);
+  PQfinish(c);
+}
+
+char *
+itest_hash_shard(const char *key, guint n)
+{
+  guint64 h = G_GUINT64_CONSTANT(0xcbf29ce484222325);
+  for (const guchar *p = (const guchar *) key; *p; p++)
+    h = (h ^ *p) * G_GUINT64_CONSTANT(0x100000001b3);
+  return g_strdup_printf("s%u", (guint) (h % n) + 1);
+}
+
+void
+itest_db_group_clear(ItestDbGroup *g)
+{
+  g_free(g->coord);
+  g_free(g->s1);
+  g_free(g->s2);
+  g_free(g->config);
+}
+
+void
 itest_load_products(PGconn *conn)
 {
   g_autofree char *path = g_build_filename(g_getenv("top_srcdir"), "etc", "products.conf", NULL);
@@ -99,6 +134,17 @@ itest_load_products(PGconn *conn)
   if (!ok)
     fprintf(stderr, "\n  cannot load products: %s\n", error->message);
   CU_ASSERT_FATAL(ok);
+}
+
+char *
+itest_catalogue_db(const char *prefix, const char *extra, char **config)
+{
+  char *db = itest_create_db(prefix, TRUE);
+  *config = itest_write_config(db, extra);
+  PGconn *c = itest_connect(db, "baitiao_batch");
+  itest_load_products(c);
+  PQfinish(c);
+  return db;
 }
 
 char *
@@ -632,8 +678,8 @@ itest_gen_portfolio_campaigns(const char *name, guint users, guint days, guint64
   return out;
 }
 
-static gint
-compare_names(gconstpointer a, gconstpointer b)
+gint
+itest_compare_names(gconstpointer a, gconstpointer b)
 {
   return strcmp(*(char *const *) a, *(char *const *) b);
 }
@@ -649,7 +695,7 @@ concat_days(const char *portfolio, const char *name)
   for (const char *n; (n = g_dir_read_name(dir));)
     if (g_ascii_isdigit(n[0]))
       g_ptr_array_add(days, g_strdup(n));
-  g_ptr_array_sort(days, compare_names);
+  g_ptr_array_sort(days, itest_compare_names);
   g_autoptr(GString) all = g_string_new(NULL);
   for (guint i = 0; i < days->len; i++) {
     g_autofree char *path = g_strdup_printf("%s/%s/%s.csv", portfolio, (char *) days->pdata[i], name);
@@ -1067,4 +1113,102 @@ itest_post_entry(PGconn *conn, const char *date, const char *type, const char *k
   g_free(itest_query(conn, sql));
   gl_move(conn, date, debit, fen, 0);
   gl_move(conn, date, credit, 0, fen);
+}
+
+/* ---- reports read back ---- */
+
+#define ITEST_PYTHON "/usr/bin/python3"   /* Debian's, where python3-openpyxl is */
+
+char *
+itest_render(const char *config, const char *name, const char *date, const char *const *args)
+{
+  char *dir = g_build_filename(itest_tmpdir(), name, NULL);
+  CU_ASSERT_FATAL(g_mkdir_with_parents(dir, 0755) == 0);
+  g_autofree char *specs = itest_top_file("reports", NULL);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new();
+  g_ptr_array_add(argv, (gpointer) "report");
+  for (int i = 0; args[i]; i++)
+    g_ptr_array_add(argv, (gpointer) args[i]);
+  const char *tail[] = { "--date", date, "--out", dir, "--specs", specs, "--quiet", NULL };
+  for (int i = 0; tail[i]; i++)
+    g_ptr_array_add(argv, (gpointer) tail[i]);
+  g_ptr_array_add(argv, NULL);
+  itest_baitiao_ok(config, (const char *const *) argv->pdata);
+  return dir;
+}
+
+char *
+itest_read_text(const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  char *text = NULL;
+  if (!g_file_get_contents(path, &text, NULL, NULL))
+    fprintf(stderr, "\n  cannot read %s\n", path);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+  return text;
+}
+
+GPtrArray *
+itest_files_of(const char *dir, const char *suffix)
+{
+  GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+  for (const char *f; (f = g_dir_read_name(d));)
+    if (g_str_has_suffix(f, suffix))
+      g_ptr_array_add(names, g_strdup(f));
+  g_ptr_array_sort(names, itest_compare_names);
+  return names;
+}
+
+char *
+itest_xlsx_facts(const char *script, const char *dir, const char *const *files)
+{
+  g_autofree char *path = itest_top_file("t", script);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(argv, g_strdup(ITEST_PYTHON));
+  g_ptr_array_add(argv, g_strdup(path));
+  g_autoptr(GPtrArray) all = files ? NULL : itest_files_of(dir, ".xlsx");
+  for (guint i = 0; files ? files[i] != NULL : i < all->len; i++)
+    g_ptr_array_add(argv, g_build_filename(dir, files ? files[i] : (const char *) all->pdata[i], NULL));
+  g_ptr_array_add(argv, NULL);
+  char *out = NULL;
+  g_autofree char *err = NULL;
+  int status = -1;
+  gboolean ran = g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
+                              NULL);
+  if (!ran || status != 0)
+    fprintf(stderr, "\n  %s failed: %s\n", script, err ? err : "(did not run)");
+  CU_ASSERT_FATAL(ran && status == 0);
+  return out;
+}
+
+void
+itest_fact(const char *facts, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *fact = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
+  g_autofree char *line = g_strconcat("\n", fact, "\n", NULL);
+  g_autofree char *all = g_strconcat("\n", facts, "\n", NULL);
+  ITEST_ASSERT_CONTAINS(all, line);
+}
+
+guint
+itest_differences_zero(const char *facts)
+{
+  guint n = 0;
+  g_auto(GStrv) lines = g_strsplit(facts, "\n", -1);
+  for (int i = 0; lines[i]; i++) {
+    if (g_str_has_prefix(lines[i], "difference ")) {
+      n++;
+      if (!g_str_has_suffix(lines[i], " | 0"))
+        fprintf(stderr, "\n  does not foot: %s\n", lines[i]);
+      CU_ASSERT_TRUE(g_str_has_suffix(lines[i], " | 0"));
+    }
+    if (g_str_has_prefix(lines[i], "flagged "))
+      CU_ASSERT_TRUE(g_str_has_suffix(lines[i], " | no"));
+  }
+  return n;
 }

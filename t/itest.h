@@ -37,8 +37,13 @@ char *itest_query(PGconn *conn, const char *sql);
 void itest_exec(PGconn *conn, const char *sql);
 /* One value of SQL in DB, read on a connection of its own as ROLE. */
 char *itest_db_value(const char *db, const char *role, const char *sql);
+/* SQL run in DB on a connection of its own as ROLE; a failure fails the test. */
+void itest_db_exec(const char *db, const char *role, const char *sql);
 /* Loads the shipped product catalogue (etc/products.conf) through CONN. */
 void itest_load_products(PGconn *conn);
+/* A migrated database (itest_create_db) with the shipped catalogue loaded; *CONFIG its
+ * configuration, EXTRA appended (itest_write_config). */
+char *itest_catalogue_db(const char *prefix, const char *extra, char **config);
 /* A configuration file pointing at DB (EXTRA appended verbatim); path in the temp dir. */
 char *itest_write_config(const char *db, const char *extra);
 
@@ -138,10 +143,34 @@ char *itest_gen_portfolio_campaigns(const char *name, guint users, guint days, g
  * channel's settlements) through the binary. */
 void itest_load_portfolio(const char *config, const char *portfolio, const char *products);
 
+/* ---- reports read back ---- */
+/* `report ARGS… --date DATE --out DIR --specs reports --quiet` through CONFIG into a
+ * fresh directory NAME of the temp dir (returned); a failure fails the test. */
+char *itest_render(const char *config, const char *name, const char *date, const char *const *args);
+/* The text of DIR/NAME; a file that cannot be read fails the test. */
+char *itest_read_text(const char *dir, const char *name);
+/* strcmp of two char * in a GPtrArray, for g_ptr_array_sort. */
+gint itest_compare_names(gconstpointer a, gconstpointer b);
+/* The files of DIR whose names end in SUFFIX, sorted by name (base names). */
+GPtrArray *itest_files_of(const char *dir, const char *suffix);
+/* What t/SCRIPT (check_xlsx.py or foot_check.py: Debian's python3 with openpyxl, a
+ * reader independent of ours) says about FILES of DIR (NULL terminated base names;
+ * NULL: every .xlsx of DIR, in name order), one fact a line; a script that fails
+ * prints its error and fails the test. */
+char *itest_xlsx_facts(const char *script, const char *dir, const char *const *files);
+/* FACTS has the whole line FMT… (a fact is looked for as "\nFACT\n"). */
+void itest_fact(const char *facts, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* Every "difference" fact of foot_check.py's FACTS reads 0 and none is flagged (red);
+ * returns how many difference cells there were. */
+guint itest_differences_zero(const char *facts);
+
 /* A copy of the project's sql directory in the temp dir, to tamper with. */
 char *itest_copy_sql_dir(void);
 /* A directory for this test run's files. */
 const char *itest_tmpdir(void);
+/* TEXT in the file PREFIX-PID-NAME of the test run's directory (its path); a failure
+ * fails the test. */
+char *itest_data_file(const char *prefix, const char *name, const char *text);
 
 /* Connects to DB at HOST/PORT as USER (HOST NULL: the main test cluster); a failure
  * fails the test. */
@@ -154,6 +183,19 @@ char *itest_business_digest_at(const char *host, const char *port, const char *d
 char *itest_table_rows(PGconn *conn, const char *table);
 /* A configuration pointing at DB at HOST/PORT (EXTRA appended to [database]). */
 char *itest_write_config_at(const char *host, const char *port, const char *db, const char *extra);
+
+/* A coordinator and shards s1, s2 as databases of the main test cluster (their names),
+ * and the configuration naming them: the suites that set their group up by hand. */
+typedef struct {
+  char *coord, *s1, *s2;
+  char *config;
+} ItestDbGroup;
+void itest_db_group_clear(ItestDbGroup *g);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(ItestDbGroup, itest_db_group_clear)
+
+/* The shard placement=hash gives KEY over shards s1 … sN, all open ("sK"): FNV-1a 64 of
+ * KEY's bytes modulo N, computed here from the rule (shard-spec "Placement"). */
+char *itest_hash_shard(const char *key, guint n);
 
 /* ---- extra clusters and sharded groups (issue 16) ----
  * Extra throwaway clusters next to the main one: scripts/pgcluster init --fast under

@@ -99,6 +99,38 @@ gl_closing(PGconn *c, const char *date, const char *account)
   return itest_query(c, sql);
 }
 
+/* The night left no recon break; C is closed. With CONFIG, the full audit then
+ * recomputes the schedules (R13: fee + subsidy = the engine's) and 6601 (R20) clean. */
+static void
+no_breaks(PGconn *c, const char *config)
+{
+  g_autofree char *breaks = itest_query(c, "SELECT count(*) FROM recon_breaks");
+  ITEST_ASSERT_STR_EQ(breaks, "0");
+  PQfinish(c);
+  if (!config)
+    return;
+  g_autoptr(ItestRun) audit = itest_baitiao_config(config, (const char *[]) { "recon", "--full", NULL }, NULL);
+  CU_ASSERT_EQUAL(audit->status, 0);
+  if (audit->status != 0)
+    fprintf(stderr, "%s%s", audit->out, audit->err);
+}
+
+/* U1002 prepays O2 on 2026-03-05 with AMOUNT through ALIPAY, and the channel's
+ * settlement of that day says so (TAG keeps each test's files apart). */
+static void
+prepay_o2(const char *config, const char *tag, const char *amount)
+{
+  g_autofree char *name = g_strdup_printf("repayments_%s.csv", tag);
+  g_autofree char *pay_text = g_strdup_printf("txn_id,user_id,pay_date,amount,channel,prepay_order_id\n"
+                                              "T1,U1002,2026-03-05,%s,ALIPAY,O2\n", amount);
+  g_autofree char *pay = data_file(name, pay_text);
+  itest_baitiao_ok(config, (const char *[]) { "load", "repayments", pay, NULL });
+  g_autofree char *settle_name = g_strdup_printf("settlement_ALIPAY_20260305%s.csv", tag);
+  g_autofree char *settle_text = g_strdup_printf("channel_txn_id,pay_date,amount\nT1,2026-03-05,%s\n", amount);
+  g_autofree char *settle = data_file(settle_name, settle_text);
+  itest_baitiao_ok(config, (const char *[]) { "load", "settlement", "--channel", "ALIPAY", settle, NULL });
+}
+
 /* The worked example, night by night. */
 static void
 test_worked_example(void)
@@ -175,15 +207,7 @@ test_worked_example(void)
   ITEST_ASSERT_STR_EQ(payable, "-120000");
   g_autofree char *expense = gl_closing(c, "2026-03-06", "6601");
   ITEST_ASSERT_STR_EQ(expense, "190");
-  g_autofree char *breaks = itest_query(c, "SELECT count(*) FROM recon_breaks");
-  ITEST_ASSERT_STR_EQ(breaks, "0");
-  PQfinish(c);
-
-  /* the full audit recomputes the schedules (R13: fee + subsidy = the engine's) and 6601 (R20) */
-  g_autoptr(ItestRun) audit = itest_baitiao_config(config, (const char *[]) { "recon", "--full", NULL }, NULL);
-  CU_ASSERT_EQUAL(audit->status, 0);
-  if (audit->status != 0)
-    fprintf(stderr, "%s%s", audit->out, audit->err);
+  no_breaks(c, config);
 }
 
 /* Coupons: used once, refused with a reason without refusing the order, returned by a
@@ -237,9 +261,7 @@ test_coupons(void)
   ITEST_ASSERT_STR_EQ(c7, "USED");
   g_autofree char *budget = itest_query(c, "SELECT consumed_fen || ':' || uses FROM campaigns WHERE campaign_id = 'CPN5'");
   ITEST_ASSERT_STR_EQ(budget, "900:2");   /* a refund does not give the budget back */
-  g_autofree char *breaks = itest_query(c, "SELECT count(*) FROM recon_breaks");
-  ITEST_ASSERT_STR_EQ(breaks, "0");
-  PQfinish(c);
+  no_breaks(c, NULL);
 }
 
 /* A partial refund keeps the discounted fees of the installments that stay and gives
@@ -261,12 +283,7 @@ test_partial_refund_and_prepayment(void)
   g_autofree char *refunds = data_file("refunds_p.csv", "refund_id,order_id,refund_date,amount\n"
                                                         "R1,O1,2026-03-05,900.00\n");
   itest_baitiao_ok(config, (const char *[]) { "load", "refunds", refunds, NULL });
-  g_autofree char *pay = data_file("repayments_p.csv", "txn_id,user_id,pay_date,amount,channel,prepay_order_id\n"
-                                                       "T1,U1002,2026-03-05,600.00,ALIPAY,O2\n");
-  itest_baitiao_ok(config, (const char *[]) { "load", "repayments", pay, NULL });
-  g_autofree char *settle = data_file("settlement_ALIPAY_20260305.csv", "channel_txn_id,pay_date,amount\n"
-                                                                         "T1,2026-03-05,600.00\n");
-  itest_baitiao_ok(config, (const char *[]) { "load", "settlement", "--channel", "ALIPAY", settle, NULL });
+  prepay_o2(config, "p", "600.00");
   night(config, "2026-03-05");
 
   PGconn *c = itest_connect(db, "baitiao_batch");
@@ -284,9 +301,7 @@ test_partial_refund_and_prepayment(void)
   ITEST_ASSERT_STR_EQ(o2, "RETURNED");
   g_autofree char *deferred = gl_closing(c, "2026-03-05", "2203");
   ITEST_ASSERT_STR_EQ(deferred, "-500");   /* installment 2's, still to be billed */
-  g_autofree char *breaks = itest_query(c, "SELECT count(*) FROM recon_breaks");
-  ITEST_ASSERT_STR_EQ(breaks, "0");
-  PQfinish(c);
+  no_breaks(c, NULL);
 }
 
 /* A write-off gives back the subsidies of the installments never billed; a prepayment
@@ -307,12 +322,7 @@ test_writeoff_and_charge_all(void)
   itest_baitiao_ok(config, (const char *[]) { "load", "orders", orders, NULL });
   night(config, "2026-03-04");
   /* O2 prepaid on 03-05 under CHARGE_ALL: 60000 principal + 6 × 270 fees */
-  g_autofree char *pay = data_file("repayments_w.csv", "txn_id,user_id,pay_date,amount,channel,prepay_order_id\n"
-                                                       "T1,U1002,2026-03-05,616.20,ALIPAY,O2\n");
-  itest_baitiao_ok(config, (const char *[]) { "load", "repayments", pay, NULL });
-  g_autofree char *settle = data_file("settlement_ALIPAY_20260305w.csv", "channel_txn_id,pay_date,amount\n"
-                                                                          "T1,2026-03-05,616.20\n");
-  itest_baitiao_ok(config, (const char *[]) { "load", "settlement", "--channel", "ALIPAY", settle, NULL });
+  prepay_o2(config, "w", "616.20");
   itest_baitiao_ok(config, (const char *[]) { "eod", "--catch-up", "--until", "2026-03-18", "--quiet", NULL });
 
   PGconn *c = itest_connect(db, "baitiao_batch");
@@ -329,13 +339,7 @@ test_writeoff_and_charge_all(void)
   ITEST_ASSERT_STR_EQ(returned, "2202:0:1000 2203:1000:0");
   g_autofree char *deferred = gl_closing(c, "2026-03-18", "2203");
   ITEST_ASSERT_STR_EQ(deferred, "0");
-  g_autofree char *breaks = itest_query(c, "SELECT count(*) FROM recon_breaks");
-  ITEST_ASSERT_STR_EQ(breaks, "0");
-  PQfinish(c);
-  g_autoptr(ItestRun) audit = itest_baitiao_config(config, (const char *[]) { "recon", "--full", NULL }, NULL);
-  CU_ASSERT_EQUAL(audit->status, 0);
-  if (audit->status != 0)
-    fprintf(stderr, "%s%s", audit->out, audit->err);
+  no_breaks(c, config);
 }
 
 /* The property over a generated book (issue 18 "done when"): thousands of generated

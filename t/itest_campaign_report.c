@@ -13,9 +13,11 @@
 
 #include "itest.h"
 
-#define CHECK_PYTHON "/usr/bin/python3"   /* Debian's, where python3-openpyxl is */
 #define GRANT_DATE "2026-03-04"
 #define LAST_DATE "2026-03-05"
+/* itest_render's arguments: the report as CSV, as a workbook */
+#define CSV ((const char *[]) { "campaigns", "--format", "csv", NULL })
+#define XLSX ((const char *[]) { "campaigns", NULL })
 
 static char *book_db, *book_config;
 
@@ -107,34 +109,6 @@ the_book(void)
   return book_config;
 }
 
-static char *
-render(const char *name, const char *date, const char *const *extra)
-{
-  char *dir = g_build_filename(itest_tmpdir(), name, NULL);
-  CU_ASSERT_FATAL(g_mkdir_with_parents(dir, 0755) == 0);
-  g_autofree char *specs = itest_top_file("reports", NULL);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new();
-  const char *head[] = { "report", "campaigns", "--date", date, "--out", dir, "--specs", specs, "--quiet", NULL };
-  for (int i = 0; head[i]; i++)
-    g_ptr_array_add(argv, (gpointer) head[i]);
-  for (int i = 0; extra && extra[i]; i++)
-    g_ptr_array_add(argv, (gpointer) extra[i]);
-  g_ptr_array_add(argv, NULL);
-  itest_baitiao_ok(the_book(), (const char *const *) argv->pdata);
-  return dir;
-}
-
-static char *
-slurp(const char *dir, const char *name)
-{
-  g_autofree char *path = g_build_filename(dir, name, NULL);
-  char *text = NULL;
-  if (!g_file_get_contents(path, &text, NULL, NULL))
-    fprintf(stderr, "\n  cannot read %s\n", path);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(text);
-  return text;
-}
-
 /* The CSV's lines after its header, each ended by \n. */
 static char *
 csv_rows(const char *csv)
@@ -149,54 +123,11 @@ csv_rows(const char *csv)
   return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
+/* foot_check.py's facts about DIR/FILE. */
 static char *
 feet(const char *dir, const char *file)
 {
-  g_autofree char *script = itest_top_file("t", "foot_check.py");
-  g_autofree char *path = g_build_filename(dir, file, NULL);
-  const char *argv[] = { CHECK_PYTHON, script, path, NULL };
-  char *out = NULL;
-  g_autofree char *err = NULL;
-  int status = -1;
-  gboolean ran = g_spawn_sync(NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, NULL);
-  if (!ran || status != 0)
-    fprintf(stderr, "\n  foot_check.py failed: %s\n", err ? err : "(did not run)");
-  CU_ASSERT_FATAL(ran && status == 0);
-  return out;
-}
-
-static void
-expect(const char *facts, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static void
-expect(const char *facts, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  g_autofree char *fact = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  g_autofree char *line = g_strconcat("\n", fact, "\n", NULL);
-  g_autofree char *all = g_strconcat("\n", facts, NULL);
-  ITEST_ASSERT_CONTAINS(all, line);
-}
-
-/* Every difference row of FACTS reads 0 and none is red; returns how many there are. */
-static guint
-differences_all_zero(const char *facts)
-{
-  guint n = 0;
-  g_auto(GStrv) lines = g_strsplit(facts, "\n", -1);
-  for (int i = 0; lines[i]; i++) {
-    if (g_str_has_prefix(lines[i], "difference ")) {
-      n++;
-      if (!g_str_has_suffix(lines[i], " | 0"))
-        fprintf(stderr, "\n  %s\n", lines[i]);
-      CU_ASSERT_TRUE(g_str_has_suffix(lines[i], " | 0"));
-    }
-    if (g_str_has_prefix(lines[i], "flagged "))
-      CU_ASSERT_TRUE(g_str_has_suffix(lines[i], " | no"));
-  }
-  return n;
+  return itest_xlsx_facts("foot_check.py", dir, (const char *const[]) { file, NULL });
 }
 
 /* The night after the grants: each campaign's budget, counts, coupons and the fate of
@@ -205,8 +136,8 @@ differences_all_zero(const char *facts)
 static void
 test_every_cell_the_night_after(void)
 {
-  g_autofree char *dir = render("camprep-last", LAST_DATE, (const char *[]) { "--format", "csv", NULL });
-  g_autofree char *csv = slurp(dir, "campaigns_campaigns_20260305.csv");
+  g_autofree char *dir = itest_render(the_book(), "camprep-last", LAST_DATE, CSV);
+  g_autofree char *csv = itest_read_text(dir, "campaigns_campaigns_20260305.csv");
   ITEST_ASSERT_CONTAINS(csv, "活动编号,活动名称,优惠类型,出资方,预算,已用预算,剩余预算,符合条件订单,预算或限额不足,命中订单,"
                              "命中率,已发券,已用券,用券率,贴息发放,已确认收入,已退回出资方,已冲回,待确认（预收贴息）,"
                              "放弃的手续费收入\r\n");
@@ -218,13 +149,13 @@ test_every_cell_the_night_after(void)
     "15.00,0.00,0.00,5.00,10.00,10.00\n"
     "NU3FREE,新客三期免息（第二版）,免息期,平台（营销费用）,1000.00,30.00,970.00,4,0,1,0.250000,0,0,,"
     "30.00,10.00,10.00,0.00,10.00,20.00\n");
-  g_autofree char *night = slurp(dir, "campaigns_night_20260305.csv");
+  g_autofree char *night = itest_read_text(dir, "campaigns_night_20260305.csv");
   g_autofree char *night_rows = csv_rows(night);
   ITEST_ASSERT_STR_EQ(night_rows, "");
   /* in English: the labels of the codes */
-  g_autofree char *en_dir = render("camprep-last-en", LAST_DATE, (const char *[]) { "--format", "csv", "--lang", "en",
-                                                                                    NULL });
-  g_autofree char *en = slurp(en_dir, "campaigns_campaigns_20260305.csv");
+  g_autofree char *en_dir = itest_render(the_book(), "camprep-last-en", LAST_DATE,
+                                         (const char *[]) { "campaigns", "--format", "csv", "--lang", "en", NULL });
+  g_autofree char *en = itest_read_text(en_dir, "campaigns_campaigns_20260305.csv");
   ITEST_ASSERT_CONTAINS(en, "\r\nM1FREE6,品牌旗舰店六期免息,Interest-free periods,Merchant (商户贴息),2000.00,");
   ITEST_ASSERT_CONTAINS(en, "\r\nCPN10,手续费立减十元券,Amount off the fee,Platform (marketing expense),500.00,");
 }
@@ -234,8 +165,8 @@ test_every_cell_the_night_after(void)
 static void
 test_every_cell_the_night_of_the_grants(void)
 {
-  g_autofree char *dir = render("camprep-grant", GRANT_DATE, (const char *[]) { "--format", "csv", NULL });
-  g_autofree char *csv = slurp(dir, "campaigns_campaigns_20260304.csv");
+  g_autofree char *dir = itest_render(the_book(), "camprep-grant", GRANT_DATE, CSV);
+  g_autofree char *csv = itest_read_text(dir, "campaigns_campaigns_20260304.csv");
   g_autofree char *rows = csv_rows(csv);
   ITEST_ASSERT_STR_EQ(rows,
     "CPN10,手续费立减十元券,手续费立减,平台（营销费用）,500.00,0.00,500.00,0,0,0,,2,1,0.500000,"
@@ -244,7 +175,7 @@ test_every_cell_the_night_of_the_grants(void)
     "15.00,0.00,0.00,0.00,15.00,15.00\n"
     "NU3FREE,新客三期免息（第二版）,免息期,平台（营销费用）,1000.00,30.00,970.00,4,0,1,0.250000,0,0,,"
     "30.00,0.00,0.00,0.00,30.00,30.00\n");
-  g_autofree char *night = slurp(dir, "campaigns_night_20260304.csv");
+  g_autofree char *night = itest_read_text(dir, "campaigns_night_20260304.csv");
   ITEST_ASSERT_CONTAINS(night, "活动编号,活动名称,出资方,符合条件订单,命中订单,预算或限额不足,命中率,贴息发放\r\n");
   g_autofree char *night_rows = csv_rows(night);
   ITEST_ASSERT_STR_EQ(night_rows, "M1FREE6,品牌旗舰店六期免息,商户贴息,2,1,1,0.500000,15.00\n"
@@ -257,46 +188,46 @@ test_every_cell_the_night_of_the_grants(void)
 static void
 test_the_workbooks_foot_to_the_ledger(void)
 {
-  g_autofree char *dir = render("camprep-xlsx", LAST_DATE, NULL);
+  g_autofree char *dir = itest_render(the_book(), "camprep-xlsx", LAST_DATE, XLSX);
   g_autofree char *facts = feet(dir, "campaigns_20260305.xlsx");
   const char *s = "campaigns_20260305.xlsx | 活动汇总";
-  expect(facts, "rows %s | 3", s);
-  expect(facts, "total %s | 贴息发放 | 4500", s);
-  expect(facts, "total %s | 已用预算 | 4500", s);
-  expect(facts, "total %s | 预算 | 350000", s);
-  expect(facts, "total %s | 剩余预算 | 345500", s);
-  expect(facts, "total %s | 命中订单 | 2", s);
-  expect(facts, "total %s | 已确认收入 | 1000", s);
-  expect(facts, "total %s | 已退回出资方 | 1000", s);
-  expect(facts, "total %s | 已冲回 | 500", s);
-  expect(facts, "total %s | 待确认（预收贴息） | 2000", s);
-  expect(facts, "total %s | 放弃的手续费收入 | 3000", s);
-  expect(facts, "foot %s | 总账 2203 预收贴息 贷方累计（发放贴息） | 已用预算 | 4500", s);
-  expect(facts, "foot %s | 总账 2203 预收贴息 贷方累计（发放贴息） | 贴息发放 | 4500", s);
-  expect(facts, "foot %s | 总账 2203 预收贴息 借方累计（确认及退回） | 已退回出资方 | 2500", s);
-  expect(facts, "foot %s | 总账 6011 分期服务费/利息收入 贴息凭证贷方累计（减：已确认） | 已确认收入 | 1500", s);
-  expect(facts, "foot %s | 总账 6011 分期服务费/利息收入 贴息凭证贷方累计（减：已确认） | 已退回出资方 | -1500", s);
-  expect(facts, "foot %s | 总账 6011 分期服务费/利息收入 贴息凭证借方累计（冲回） | 已确认收入 | -500", s);
-  expect(facts, "foot %s | 总账 6011 分期服务费/利息收入 贴息凭证借方累计（冲回） | 已冲回 | 500", s);
-  expect(facts, "foot %s | 总账 2203 预收贴息 余额 | 待确认（预收贴息） | 2000", s);
-  expect(facts, "foot %s | 总账 6601 营销费用 余额 | 放弃的手续费收入 | 2000", s);
-  expect(facts, "foot %s | 总账 2202 应付商户款 贴息凭证借方净额（商户贴息） | 放弃的手续费收入 | 1000", s);
-  expect(facts, "cell %s | NU3FREE | 放弃的手续费收入 | 2000", s);
-  expect(facts, "cell %s | M1FREE6 | 已冲回 | 500", s);
+  itest_fact(facts, "rows %s | 3", s);
+  itest_fact(facts, "total %s | 贴息发放 | 4500", s);
+  itest_fact(facts, "total %s | 已用预算 | 4500", s);
+  itest_fact(facts, "total %s | 预算 | 350000", s);
+  itest_fact(facts, "total %s | 剩余预算 | 345500", s);
+  itest_fact(facts, "total %s | 命中订单 | 2", s);
+  itest_fact(facts, "total %s | 已确认收入 | 1000", s);
+  itest_fact(facts, "total %s | 已退回出资方 | 1000", s);
+  itest_fact(facts, "total %s | 已冲回 | 500", s);
+  itest_fact(facts, "total %s | 待确认（预收贴息） | 2000", s);
+  itest_fact(facts, "total %s | 放弃的手续费收入 | 3000", s);
+  itest_fact(facts, "foot %s | 总账 2203 预收贴息 贷方累计（发放贴息） | 已用预算 | 4500", s);
+  itest_fact(facts, "foot %s | 总账 2203 预收贴息 贷方累计（发放贴息） | 贴息发放 | 4500", s);
+  itest_fact(facts, "foot %s | 总账 2203 预收贴息 借方累计（确认及退回） | 已退回出资方 | 2500", s);
+  itest_fact(facts, "foot %s | 总账 6011 分期服务费/利息收入 贴息凭证贷方累计（减：已确认） | 已确认收入 | 1500", s);
+  itest_fact(facts, "foot %s | 总账 6011 分期服务费/利息收入 贴息凭证贷方累计（减：已确认） | 已退回出资方 | -1500", s);
+  itest_fact(facts, "foot %s | 总账 6011 分期服务费/利息收入 贴息凭证借方累计（冲回） | 已确认收入 | -500", s);
+  itest_fact(facts, "foot %s | 总账 6011 分期服务费/利息收入 贴息凭证借方累计（冲回） | 已冲回 | 500", s);
+  itest_fact(facts, "foot %s | 总账 2203 预收贴息 余额 | 待确认（预收贴息） | 2000", s);
+  itest_fact(facts, "foot %s | 总账 6601 营销费用 余额 | 放弃的手续费收入 | 2000", s);
+  itest_fact(facts, "foot %s | 总账 2202 应付商户款 贴息凭证借方净额（商户贴息） | 放弃的手续费收入 | 1000", s);
+  itest_fact(facts, "cell %s | NU3FREE | 放弃的手续费收入 | 2000", s);
+  itest_fact(facts, "cell %s | M1FREE6 | 已冲回 | 500", s);
   /* consumed, granted, earned, returned, reversed, pending, forgone; and the night's discount */
-  CU_ASSERT_EQUAL(differences_all_zero(facts), 8);
-  expect(facts, "difference campaigns_20260305.xlsx | 本日匹配 | 贴息发放 | 0");
+  CU_ASSERT_EQUAL(itest_differences_zero(facts), 8);
+  itest_fact(facts, "difference campaigns_20260305.xlsx | 本日匹配 | 贴息发放 | 0");
 
-  g_autofree char *grant_dir = render("camprep-xlsx-grant", GRANT_DATE, NULL);
+  g_autofree char *grant_dir = itest_render(the_book(), "camprep-xlsx-grant", GRANT_DATE, XLSX);
   g_autofree char *grant = feet(grant_dir, "campaigns_20260304.xlsx");
   const char *g = "campaigns_20260304.xlsx | 活动汇总";
-  expect(grant, "total %s | 待确认（预收贴息） | 4500", g);
-  expect(grant, "foot %s | 总账 2203 预收贴息 余额 | 待确认（预收贴息） | 4500", g);
-  expect(grant, "foot %s | 总账 6601 营销费用 余额 | 放弃的手续费收入 | 3000", g);
-  expect(grant, "foot %s | 总账 2202 应付商户款 贴息凭证借方净额（商户贴息） | 放弃的手续费收入 | 1500", g);
-  expect(grant, "total campaigns_20260304.xlsx | 本日匹配 | 贴息发放 | 4500");
-  expect(grant, "foot campaigns_20260304.xlsx | 本日匹配 | 总账 2203 预收贴息 本日贷方（发放贴息） | 贴息发放 | 4500");
-  CU_ASSERT_EQUAL(differences_all_zero(grant), 8);
+  itest_fact(grant, "total %s | 待确认（预收贴息） | 4500", g);
+  itest_fact(grant, "foot %s | 总账 2203 预收贴息 余额 | 待确认（预收贴息） | 4500", g);
+  itest_fact(grant, "foot %s | 总账 6601 营销费用 余额 | 放弃的手续费收入 | 3000", g);
+  itest_fact(grant, "foot %s | 总账 2202 应付商户款 贴息凭证借方净额（商户贴息） | 放弃的手续费收入 | 1500", g);
+  itest_fact(grant, "total campaigns_20260304.xlsx | 本日匹配 | 贴息发放 | 4500");
+  itest_fact(grant, "foot campaigns_20260304.xlsx | 本日匹配 | 总账 2203 预收贴息 本日贷方（发放贴息） | 贴息发放 | 4500");
+  CU_ASSERT_EQUAL(itest_differences_zero(grant), 8);
 }
 
 /* A subsidy the ledger does not know shows up: one fen more granted and pending in the
@@ -312,19 +243,19 @@ test_a_subsidy_the_ledger_lacks_shows_red(void)
                      "UPDATE loan_campaigns SET discount_fen = discount_fen + %d WHERE campaign_id = 'NU3FREE'";
   g_autofree char *plus = g_strdup_printf(more, 1, 1);
   itest_exec(c, plus);
-  g_autofree char *dir = render("camprep-red", LAST_DATE, NULL);
+  g_autofree char *dir = itest_render(the_book(), "camprep-red", LAST_DATE, XLSX);
   g_autofree char *minus = g_strdup_printf(more, -1, -1);
   itest_exec(c, minus);
   PQfinish(c);
   g_autofree char *facts = feet(dir, "campaigns_20260305.xlsx");
   const char *s = "campaigns_20260305.xlsx | 活动汇总";
-  expect(facts, "difference %s | 贴息发放 | 1", s);
-  expect(facts, "flagged %s | 贴息发放 | yes", s);
-  expect(facts, "difference %s | 待确认（预收贴息） | 1", s);
-  expect(facts, "flagged %s | 待确认（预收贴息） | yes", s);
-  expect(facts, "difference %s | 放弃的手续费收入 | 1", s);
-  expect(facts, "difference %s | 已用预算 | 0", s);   /* the night's counters were not touched */
-  expect(facts, "difference %s | 已确认收入 | 0", s);
+  itest_fact(facts, "difference %s | 贴息发放 | 1", s);
+  itest_fact(facts, "flagged %s | 贴息发放 | yes", s);
+  itest_fact(facts, "difference %s | 待确认（预收贴息） | 1", s);
+  itest_fact(facts, "flagged %s | 待确认（预收贴息） | yes", s);
+  itest_fact(facts, "difference %s | 放弃的手续费收入 | 1", s);
+  itest_fact(facts, "difference %s | 已用预算 | 0", s);   /* the night's counters were not touched */
+  itest_fact(facts, "difference %s | 已确认收入 | 0", s);
 }
 
 /* The demo's book in small (issue 18 §8, "the demo's campaign report foots to the GL"):
@@ -357,7 +288,7 @@ test_a_generated_book_with_campaigns_foots(void)
   CU_ASSERT_EQUAL_FATAL(run->status, 0);
   CU_ASSERT_PTR_NULL(strstr(run->err, "does not foot"));
   g_autofree char *facts = feet(dir, "campaigns_20260325.xlsx");
-  CU_ASSERT_EQUAL(differences_all_zero(facts), 8);
+  CU_ASSERT_EQUAL(itest_differences_zero(facts), 8);
   /* not the footing of an empty book: discounts granted by both funders, some earned,
    * some still pending, coupons used; the totals are the sub-ledger's */
   PGconn *c = itest_connect(db, "baitiao_report");
@@ -372,10 +303,10 @@ test_a_generated_book_with_campaigns_foots(void)
   g_autofree char *pending = itest_query(c, "SELECT sum(amount_fen) FROM fee_subsidies WHERE status = 'PENDING'");
   PQfinish(c);
   const char *s = "campaigns_20260325.xlsx | 活动汇总";
-  expect(facts, "total %s | 贴息发放 | %s", s, granted);
-  expect(facts, "total %s | 命中订单 | %s", s, matched);
-  expect(facts, "total %s | 待确认（预收贴息） | %s", s, pending);
-  expect(facts, "rows %s | 12", s);
+  itest_fact(facts, "total %s | 贴息发放 | %s", s, granted);
+  itest_fact(facts, "total %s | 命中订单 | %s", s, matched);
+  itest_fact(facts, "total %s | 待确认（预收贴息） | %s", s, pending);
+  itest_fact(facts, "rows %s | 12", s);
 }
 
 CU_TestInfo itest_campaign_report_cases[] = {

@@ -23,11 +23,11 @@ write_file(const char *name, const char *text)
   return path;
 }
 
-/* Two campaigns; A's budget and B's percent vary. */
+/* A file of two campaigns; A's budget and B's percent vary. */
 static char *
 catalogue(const char *a_budget, const char *b_percent, const char *comment)
 {
-  return g_strdup_printf(
+  g_autofree char *text = g_strdup_printf(
     "%s\n"
     "[policy]\nmax_order_discount=50.00\n"
     "[group NEW]\nmode=exclusive\n"
@@ -40,6 +40,7 @@ catalogue(const char *a_budget, const char *b_percent, const char *comment)
     "[campaign B]\nname=七折\nkind=PERCENT\npercent=%s\nfunder=PLATFORM\norder_from=2026-03-10\n"
     "order_to=2026-04-30\nbudget=100.00\ngroup=STACK\n",
     comment, a_budget, b_percent);
+  return write_file("campaigns.conf", text);
 }
 
 static ItestRun *
@@ -64,6 +65,9 @@ campaigns_ok(const char *config, const char *action, const char *path)
   "SELECT string_agg(concat_ws(':', campaign_id, current_version, budget_fen, consumed_fen, uses), ' '" \
   " ORDER BY campaign_id) FROM campaigns"
 #define LOADS "SELECT count(*) FROM load_files WHERE kind = 'campaigns'"
+/* all of the three, and the policy's cap */
+#define STATE \
+  "SELECT concat_ws(' ', (" VERSIONS "), (" CURRENT "), (" LOADS "), (SELECT max_order_discount_fen FROM campaign_policy))"
 /* every stored field of A's first version */
 #define A_V1 \
   "SELECT concat_ws('|', name, kind, free_periods, rate_ppm, percent_ppm, amount_off_fen, funder, products," \
@@ -81,8 +85,7 @@ test_versions_keep_history(void)
   g_autofree char *db = itest_example_db("camp_versions", (const char *const[]) { "users", "orders", NULL }, &config);
   itest_baitiao_ok(config, (const char *[]) { "eod", "--date", "2026-03-04", NULL });
   PGconn *owner = itest_connect(db, "baitiao_owner");
-  g_autofree char *v1_text = catalogue("500.00", "30.00", "# v1");
-  g_autofree char *v1 = write_file("campaigns.conf", v1_text);
+  g_autofree char *v1 = catalogue("500.00", "30.00", "# v1");
   campaigns_ok(config, "load", v1);
   g_autofree char *versions = itest_query(owner, VERSIONS);
   ITEST_ASSERT_STR_EQ(versions, "A:1:50000 B:1:10000");
@@ -115,8 +118,7 @@ test_versions_keep_history(void)
   ITEST_ASSERT_STR_EQ(versions_again, "A:1:50000 B:1:10000");
 
   /* A's budget changed, B only rewritten (30 for 30.00, another comment): A gets v2 */
-  g_autofree char *v2_text = catalogue("800.00", "30", "# v2");
-  g_autofree char *v2 = write_file("campaigns.conf", v2_text);
+  g_autofree char *v2 = catalogue("800.00", "30", "# v2");
   g_autoptr(ItestRun) second = campaigns(config, "load", v2);
   CU_ASSERT_EQUAL(second->status, 0);
   ITEST_ASSERT_CONTAINS(second->err, "2 campaigns, 1 added or changed");
@@ -132,8 +134,7 @@ test_versions_keep_history(void)
   ITEST_ASSERT_STR_EQ(loans_after, loans_before);
 
   /* v1's definition in a new file: A points at version 1 again, no third version */
-  g_autofree char *back_text = catalogue("500.00", "30.0", "# back to v1");
-  g_autofree char *back = write_file("campaigns.conf", back_text);
+  g_autofree char *back = catalogue("500.00", "30.0", "# back to v1");
   campaigns_ok(config, "load", back);
   g_autofree char *versions_back = itest_query(owner, VERSIONS);
   ITEST_ASSERT_STR_EQ(versions_back, "A:1:50000 A:2:80000 B:1:10000");
@@ -149,26 +150,21 @@ test_budget_below_consumed_refused(void)
 {
   g_autofree char *db = itest_create_db("camp_budget", TRUE);
   g_autofree char *config = itest_write_config(db, NULL);
-  g_autofree char *v1_text = catalogue("500.00", "30.00", "# v1");
-  g_autofree char *v1 = write_file("campaigns.conf", v1_text);
+  g_autofree char *v1 = catalogue("500.00", "30.00", "# v1");
   campaigns_ok(config, "load", v1);
   PGconn *owner = itest_connect(db, "baitiao_owner");
   itest_exec(owner, "UPDATE campaigns SET consumed_fen = 30000, uses = 4 WHERE campaign_id = 'A'");
-  g_autofree char *state = itest_query(owner, "SELECT concat_ws(' ', (" VERSIONS "), (" CURRENT "), (" LOADS "),"
-                                              " (SELECT max_order_discount_fen FROM campaign_policy))");
+  g_autofree char *state = itest_query(owner, STATE);
   /* A's budget to 299.99, below the 300.00 consumed, and B changed too: nothing stored */
-  g_autofree char *low_text = catalogue("299.99", "40.00", "# too low");
-  g_autofree char *low = write_file("campaigns.conf", low_text);
+  g_autofree char *low = catalogue("299.99", "40.00", "# too low");
   g_autoptr(ItestRun) r = campaigns(config, "load", low);
   CU_ASSERT_EQUAL(r->status, 2);
   ITEST_ASSERT_CONTAINS(r->err, "campaign A: budget 299.99 is below the 300.00 it has already consumed; nothing stored");
-  g_autofree char *after = itest_query(owner, "SELECT concat_ws(' ', (" VERSIONS "), (" CURRENT "), (" LOADS "),"
-                                              " (SELECT max_order_discount_fen FROM campaign_policy))");
+  g_autofree char *after = itest_query(owner, STATE);
   ITEST_ASSERT_STR_EQ(after, state);
   ITEST_ASSERT_STR_EQ(after, "A:1:50000 B:1:10000 A:1:50000:30000:4 B:1:10000:0:0 1 5000");
   /* exactly what was consumed is allowed, the counters kept */
-  g_autofree char *exact_text = catalogue("300.00", "40.00", "# exact");
-  g_autofree char *exact = write_file("campaigns.conf", exact_text);
+  g_autofree char *exact = catalogue("300.00", "40.00", "# exact");
   campaigns_ok(config, "load", exact);
   g_autofree char *current = itest_query(owner, CURRENT);
   ITEST_ASSERT_STR_EQ(current, "A:2:30000:30000:4 B:2:10000:0:0");
@@ -190,8 +186,7 @@ test_bad_catalogue_refused(void)
   g_autofree char *loads = itest_db_value(db, "baitiao_owner", "SELECT count(*) FROM load_files");
   ITEST_ASSERT_STR_EQ(loads, "0");
   /* check prints the table and the policy */
-  g_autofree char *good_text = catalogue("500.00", "30.00", "");
-  g_autofree char *good = write_file("campaigns.conf", good_text);
+  g_autofree char *good = catalogue("500.00", "30.00", "");
   g_autoptr(ItestRun) check = campaigns(config, "check", good);
   CU_ASSERT_EQUAL(check->status, 0);
   ITEST_ASSERT_CONTAINS(check->out, "A                FREE_PERIODS 3 free         MERCHANT 2026-03-01..2026-03-31"
@@ -206,8 +201,7 @@ test_live_read(void)
 {
   g_autofree char *db = itest_create_db("camp_live", TRUE);
   g_autofree char *config = itest_write_config(db, NULL);
-  g_autofree char *v1_text = catalogue("500.00", "30.00", "");
-  g_autofree char *v1 = write_file("campaigns.conf", v1_text);
+  g_autofree char *v1 = catalogue("500.00", "30.00", "");
   PGconn *batch = itest_connect(db, "baitiao_batch");
   g_autoptr(GError) error = NULL;
   {
@@ -376,30 +370,8 @@ test_segments_replaced(void)
 
 /* ---- a sharded group in this cluster: a coordinator and two shards, weights 1 and 2 ---- */
 
-typedef struct {
-  char *coord, *s1, *s2, *config;
-} Group;
-
 static void
-group_clear(Group *g)
-{
-  g_free(g->coord);
-  g_free(g->s1);
-  g_free(g->s2);
-  g_free(g->config);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Group, group_clear)
-
-static void
-exec_in(const char *db, const char *sql)
-{
-  PGconn *c = itest_connect(db, "baitiao_owner");
-  itest_exec(c, sql);
-  PQfinish(c);
-}
-
-static void
-group_new(Group *g, const char *placement)
+group_new(ItestDbGroup *g, const char *placement)
 {
   g->coord = itest_create_db("camp_coord", TRUE);
   g->s1 = itest_create_db("camp_s1", TRUE);
@@ -413,15 +385,34 @@ group_new(Group *g, const char *placement)
   "SELECT string_agg(concat_ws(':', c.campaign_id, c.budget_fen, v.usage_limit), ' ' ORDER BY c.campaign_id)" \
   " FROM campaigns c JOIN campaign_versions v ON (v.campaign_id, v.version) = (c.campaign_id, c.current_version)"
 
+/* G with PLACEMENT, the catalogue with A's budget 1000.01 loaded; the file's path. */
+static char *
+group_loaded(ItestDbGroup *g, const char *placement)
+{
+  group_new(g, placement);
+  char *path = catalogue("1000.01", "30.00", "");
+  campaigns_ok(g->config, "load", path);
+  return path;
+}
+
+/* Each of G's databases holds the two versions of one campaigns load. */
+static void
+loaded_once_everywhere(const ItestDbGroup *g)
+{
+  const char *dbs[] = { g->coord, g->s1, g->s2 };
+  for (gsize i = 0; i < G_N_ELEMENTS(dbs); i++) {
+    g_autofree char *n = itest_db_value(dbs[i], "baitiao_owner",
+                                        "SELECT count(*) || ':' || (" LOADS ") FROM campaign_versions");
+    ITEST_ASSERT_STR_EQ(n, "2:1");
+  }
+}
+
 static void
 test_group_budgets_split_by_weight(void)
 {
-  g_auto(Group) g = { 0 };
-  group_new(&g, "weights");
+  g_auto(ItestDbGroup) g = { 0 };
   /* A 1000.01 yuan over 1:2: s2 floor(100001·2/3) = 66667, s1 the rest 33334; 10 uses: 6 and 4 */
-  g_autofree char *text = catalogue("1000.01", "30.00", "");
-  g_autofree char *path = write_file("campaigns.conf", text);
-  campaigns_ok(g.config, "load", path);
+  g_autofree char *path = group_loaded(&g, "weights");
   g_autofree char *coord = itest_db_value(g.coord, "baitiao_owner", BUDGETS);
   g_autofree char *s1 = itest_db_value(g.s1, "baitiao_owner", BUDGETS);
   g_autofree char *s2 = itest_db_value(g.s2, "baitiao_owner", BUDGETS);
@@ -430,22 +421,14 @@ test_group_budgets_split_by_weight(void)
   ITEST_ASSERT_STR_EQ(s2, "A:66667:6 B:6666");
   /* again: nothing anywhere */
   campaigns_ok(g.config, "load", path);
-  const char *dbs[] = { g.coord, g.s1, g.s2 };
-  for (gsize i = 0; i < G_N_ELEMENTS(dbs); i++) {
-    g_autofree char *n = itest_db_value(dbs[i], "baitiao_owner", "SELECT count(*) || ':' || (" LOADS ") FROM campaign_versions");
-    ITEST_ASSERT_STR_EQ(n, "2:1");
-  }
+  loaded_once_everywhere(&g);
   /* a budget below what s2 consumed: refused on s2, nothing stored anywhere */
-  exec_in(g.s2, "UPDATE campaigns SET consumed_fen = 60000 WHERE campaign_id = 'A'");
-  g_autofree char *low_text = catalogue("800.00", "30.00", "# lower");
-  g_autofree char *low = write_file("campaigns.conf", low_text);
+  itest_db_exec(g.s2, "baitiao_owner", "UPDATE campaigns SET consumed_fen = 60000 WHERE campaign_id = 'A'");
+  g_autofree char *low = catalogue("800.00", "30.00", "# lower");
   g_autoptr(ItestRun) r = campaigns(g.config, "load", low);
   CU_ASSERT_EQUAL(r->status, 2);
   ITEST_ASSERT_CONTAINS(r->err, "shard s2: campaign A: budget 533.33 is below the 600.00 it has already consumed");
-  for (gsize i = 0; i < G_N_ELEMENTS(dbs); i++) {
-    g_autofree char *n = itest_db_value(dbs[i], "baitiao_owner", "SELECT count(*) || ':' || (" LOADS ") FROM campaign_versions");
-    ITEST_ASSERT_STR_EQ(n, "2:1");
-  }
+  loaded_once_everywhere(&g);
   /* a usage limit that a shard would get none of */
   g_autofree char *few = write_file("campaigns.conf", "[group G]\nmode=exclusive\n[campaign C]\nname=c\nkind=WAIVE_ALL\n"
                                                       "funder=PLATFORM\norder_from=2026-01-01\norder_to=2026-01-31\n"
@@ -458,11 +441,8 @@ test_group_budgets_split_by_weight(void)
 static void
 test_group_hash_placement_splits_evenly(void)
 {
-  g_auto(Group) g = { 0 };
-  group_new(&g, "hash");
-  g_autofree char *text = catalogue("1000.01", "30.00", "");
-  g_autofree char *path = write_file("campaigns.conf", text);
-  campaigns_ok(g.config, "load", path);
+  g_auto(ItestDbGroup) g = { 0 };
+  g_free(group_loaded(&g, "hash"));
   g_autofree char *s1 = itest_db_value(g.s1, "baitiao_owner", BUDGETS);
   g_autofree char *s2 = itest_db_value(g.s2, "baitiao_owner", BUDGETS);
   ITEST_ASSERT_STR_EQ(s1, "A:50001:5 B:5000");
@@ -474,16 +454,19 @@ test_group_hash_placement_splits_evenly(void)
 static void
 test_group_segments_by_directory(void)
 {
-  g_auto(Group) g = { 0 };
+  g_auto(ItestDbGroup) g = { 0 };
   group_new(&g, "weights");
-  exec_in(g.s1, "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ('u1', 500000, 5), ('u2', 500000, 5)");
-  exec_in(g.s2, "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ('u3', 500000, 5)");
-  exec_in(g.coord, "INSERT INTO shard_members (shard) VALUES ('s1'), ('s2');"
-                   "INSERT INTO group_loads (kind, file_name, sha256, state, done_at) VALUES ('users', 'users.csv', 'a1',"
-                   " 'done', now());"
-                   "INSERT INTO user_directory (user_id, shard, load_id) SELECT u, s, load_id FROM group_loads,"
-                   " (VALUES ('u1', 's1'), ('u2', 's1'), ('u3', 's2')) v (u, s)");
-  exec_in(g.s1, "INSERT INTO user_segments (segment, user_id) VALUES ('VIP', 'u2')");
+  itest_db_exec(g.s1, "baitiao_owner",
+                "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ('u1', 500000, 5), ('u2', 500000, 5)");
+  itest_db_exec(g.s2, "baitiao_owner",
+                "INSERT INTO users (user_id, credit_limit_fen, statement_day) VALUES ('u3', 500000, 5)");
+  itest_db_exec(g.coord, "baitiao_owner",
+                "INSERT INTO shard_members (shard) VALUES ('s1'), ('s2');"
+                "INSERT INTO group_loads (kind, file_name, sha256, state, done_at) VALUES ('users', 'users.csv', 'a1',"
+                " 'done', now());"
+                "INSERT INTO user_directory (user_id, shard, load_id) SELECT u, s, load_id FROM group_loads,"
+                " (VALUES ('u1', 's1'), ('u2', 's1'), ('u3', 's2')) v (u, s)");
+  itest_db_exec(g.s1, "baitiao_owner", "INSERT INTO user_segments (segment, user_id) VALUES ('VIP', 'u2')");
   g_autofree char *path = write_file("segments.csv", "user_id,segment\nu1,VIP\nu3,VIP\nu9,VIP\nu3,STUDENT\n");
   campaigns_ok(g.config, "segments", path);
   g_autofree char *s1 = itest_db_value(g.s1, "baitiao_owner", MEMBERS);

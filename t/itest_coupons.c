@@ -11,13 +11,12 @@
 #include "itest.h"
 
 #define SIGKILL_STATUS (128 + SIGKILL)
+#define COUPON_HEADER "coupon_id,user_id,campaign_id,valid_from,valid_to\n"
 
 static char *
 data_file(const char *name, const char *text)
 {
-  char *path = g_strdup_printf("%s/coupons-%d-%s", itest_tmpdir(), (int) getpid(), name);
-  CU_ASSERT_FATAL(g_file_set_contents(path, text, -1, NULL));
-  return path;
+  return itest_data_file("coupons", name, text);
 }
 
 static ItestRun *
@@ -34,6 +33,15 @@ load_ok(const char *config, const char *kind, const char *path)
     fprintf(stderr, "\n  load %s %s exited %d: %s\n", kind, path, r->status, r->err);
   CU_ASSERT_EQUAL_FATAL(r->status, 0);
 }
+
+/* What the loads of KIND counted, file by file: "read/accepted/rejected …". */
+#define FILE_COUNTS(kind) \
+  "SELECT string_agg(rows_read || '/' || rows_accepted || '/' || rows_rejected, ' ' ORDER BY file_id)" \
+  "  FROM load_files WHERE kind = '" kind "'"
+/* What coupon loads stored: "coupons/rejects/load files". */
+#define COUPONS_STORED \
+  "SELECT (SELECT count(*) FROM coupons) || '/' || (SELECT count(*) FROM rejects) || '/'" \
+  " || (SELECT count(*) FROM load_files WHERE kind = 'coupons')"
 
 /* Campaign ID as the catalogue's load would store it (one version, a window over 2026). */
 static void
@@ -53,11 +61,7 @@ add_campaign(PGconn *owner, const char *id)
 static char *
 coupon_db(const char *prefix, char **config)
 {
-  char *db = itest_create_db(prefix, TRUE);
-  *config = itest_write_config(db, NULL);
-  PGconn *batch = itest_connect(db, "baitiao_batch");
-  itest_load_products(batch);
-  PQfinish(batch);
+  char *db = itest_catalogue_db(prefix, NULL, config);
   g_autofree char *users = g_build_filename(g_getenv("top_srcdir"), "t", "data", "users.csv", NULL);
   load_ok(*config, "users", users);
   PGconn *owner = itest_connect(db, "baitiao_owner");
@@ -102,9 +106,7 @@ test_order_columns_land(void)
     "  FROM inbox_orders");
   ITEST_ASSERT_STR_EQ(rows, "OC1:100000:M001:DIGITAL:CP1:-:2 OC2:20000:-:-:-:-:3 OC3:30000:M002:-:-:-:4 "
                             "OC4:40000:-:BOOKS:CP2:-:5 OC5:1000:M003:FOOD:-:-:2 OC6:1000:-:-:-:-:2");
-  g_autofree char *files = itest_query(c,
-    "SELECT string_agg(rows_read || '/' || rows_accepted || '/' || rows_rejected, ' ' ORDER BY file_id)"
-    "  FROM load_files WHERE kind = 'orders'");
+  g_autofree char *files = itest_query(c, FILE_COUNTS("orders"));
   ITEST_ASSERT_STR_EQ(files, "4/4/0 1/1/0 1/1/0");
   PQfinish(c);
 }
@@ -142,8 +144,7 @@ test_order_columns_bad_fields(void)
     " at either end");
   g_autofree char *good = itest_query(c, "SELECT order_id || ':' || length(category) FROM inbox_orders");
   ITEST_ASSERT_STR_EQ(good, "OB4:64");
-  g_autofree char *counts = itest_query(c, "SELECT rows_read || '/' || rows_accepted || '/' || rows_rejected"
-                                           "  FROM load_files WHERE kind = 'orders'");
+  g_autofree char *counts = itest_query(c, FILE_COUNTS("orders"));
   ITEST_ASSERT_STR_EQ(counts, "4/1/3");
   PQfinish(c);
 }
@@ -171,7 +172,6 @@ test_order_columns_out_of_place(void)
 
 /* ---- the coupons file ------------------------------------------------------------------- */
 
-static const char coupon_header[] = "coupon_id,user_id,campaign_id,valid_from,valid_to\n";
 
 /* Every reason with its line and field, the good rows issued with their file's line,
  * exact counts in load_files; the same file again is a no-op. */
@@ -180,7 +180,7 @@ test_coupons_accepted_and_rejected(void)
 {
   g_autofree char *config = NULL;
   g_autofree char *db = coupon_db("coupons_load", &config);
-  g_autofree char *text = g_strconcat(coupon_header,
+  g_autofree char *text = g_strconcat(COUPON_HEADER,
     "CP1,U1001,NU3FREE,2026-03-01,2026-03-31\n"    /* 2: good */
     "CP2,U1002,VIP50,2026-03-01,2026-03-01\n"      /* 3: good, a one-day window */
     "CP3,U1001,NU3FREE,2026-02-30,2026-03-31\n"    /* 4: no such date */
@@ -220,17 +220,13 @@ test_coupons_accepted_and_rejected(void)
                                "campaign_id NOSUCH is not in the campaign catalogue (baitiao campaigns load) | "
                                "coupon_id CP1 was issued before: a coupon is issued once | "
                                "2 columns, expected at least 5");
-  g_autofree char *counts = itest_query(c, "SELECT string_agg(rows_read || '/' || rows_accepted || '/'"
-                                           " || rows_rejected,"
-                                           " ' ') FROM load_files WHERE kind = 'coupons'");
+  g_autofree char *counts = itest_query(c, FILE_COUNTS("coupons"));
   ITEST_ASSERT_STR_EQ(counts, "12/3/9");
   /* the same file again: nothing new */
   g_autoptr(ItestRun) again = load(config, "coupons", path);
   CU_ASSERT_EQUAL(again->status, 0);
   ITEST_ASSERT_CONTAINS(again->out, "already loaded on");
-  g_autofree char *after = itest_query(c, "SELECT (SELECT count(*) FROM coupons) || '/'"
-                                          " || (SELECT count(*) FROM rejects) || '/'"
-                                          " || (SELECT count(*) FROM load_files WHERE kind = 'coupons')");
+  g_autofree char *after = itest_query(c, COUPONS_STORED);
   ITEST_ASSERT_STR_EQ(after, "3/9/1");
   PQfinish(c);
 }
@@ -242,11 +238,11 @@ test_coupons_duplicate_across_files(void)
 {
   g_autofree char *config = NULL;
   g_autofree char *db = coupon_db("coupons_dup", &config);
-  g_autofree char *first = data_file("coupons-1.csv", "coupon_id,user_id,campaign_id,valid_from,valid_to\n"
+  g_autofree char *first = data_file("coupons-1.csv", COUPON_HEADER
                                                       "CD1,U1001,NU3FREE,2026-03-01,2026-03-31\n"
                                                       "CD2,U9999,NU3FREE,2026-03-01,2026-03-31\n");
   load_ok(config, "coupons", first);
-  g_autofree char *second = data_file("coupons-2.csv", "coupon_id,user_id,campaign_id,valid_from,valid_to\n"
+  g_autofree char *second = data_file("coupons-2.csv", COUPON_HEADER
                                                        "CD1,U1002,VIP50,2026-03-01,2026-03-31\n"
                                                        "CD2,U1002,NU3FREE,2026-03-01,2026-03-31\n"
                                                        "CD3,U1002,NU3FREE,2026-03-01,2026-03-31\n");
@@ -263,9 +259,7 @@ test_coupons_duplicate_across_files(void)
   g_autofree char *want = g_strdup_printf("coupons-%d-coupons-1.csv:3:UNKNOWN_USER coupons-%d-coupons-2.csv:2:"
                                           "DUPLICATE_COUPON", (int) getpid(), (int) getpid());
   ITEST_ASSERT_STR_EQ(rejects, want);
-  g_autofree char *counts = itest_query(c, "SELECT string_agg(rows_read || '/' || rows_accepted || '/'"
-                                           " || rows_rejected,"
-                                           " ' ' ORDER BY file_id) FROM load_files WHERE kind = 'coupons'");
+  g_autofree char *counts = itest_query(c, FILE_COUNTS("coupons"));
   ITEST_ASSERT_STR_EQ(counts, "2/1/1 3/2/1");
   PQfinish(c);
 }
@@ -277,7 +271,7 @@ test_coupons_fatal_error_stores_nothing(void)
 {
   g_autofree char *config = NULL;
   g_autofree char *db = coupon_db("coupons_fatal", &config);
-  g_autofree char *gbk = data_file("coupons-gbk.csv", "coupon_id,user_id,campaign_id,valid_from,valid_to\n"
+  g_autofree char *gbk = data_file("coupons-gbk.csv", COUPON_HEADER
                                                       "CF1,U1001,NU3FREE,2026-03-01,2026-03-31\n"
                                                       "CF2,U9999,NU3FREE,2026-03-01,2026-03-31\n"
                                                       "\xd5\xc5,U1001,NU3FREE,2026-03-01,2026-03-31\n");
@@ -289,9 +283,7 @@ test_coupons_fatal_error_stores_nothing(void)
   g_autoptr(ItestRun) h = load(config, "coupons", header);
   CU_ASSERT_EQUAL(h->status, 1);
   ITEST_ASSERT_CONTAINS(h->err, "coupons-header.csv:1: header column 1 is \"coupon\", expected \"coupon_id\"");
-  g_autofree char *n = itest_db_value(db, "baitiao_report",
-    "SELECT (SELECT count(*) FROM coupons) || '/' || (SELECT count(*) FROM rejects) || '/'"
-    " || (SELECT count(*) FROM load_files WHERE kind = 'coupons')");
+  g_autofree char *n = itest_db_value(db, "baitiao_report", COUPONS_STORED);
   ITEST_ASSERT_STR_EQ(n, "0/0/0");
 }
 
@@ -301,15 +293,13 @@ test_coupons_killed_before_commit(void)
 {
   g_autofree char *config = NULL;
   g_autofree char *db = coupon_db("coupons_kill", &config);
-  g_autofree char *path = data_file("coupons-kill.csv", "coupon_id,user_id,campaign_id,valid_from,valid_to\n"
+  g_autofree char *path = data_file("coupons-kill.csv", COUPON_HEADER
                                                         "CK1,U1001,NU3FREE,2026-03-01,2026-03-31\n"
                                                         "CK2,U9999,NU3FREE,2026-03-01,2026-03-31\n");
   g_autoptr(ItestRun) killed = itest_baitiao((const char *[]) { "load", "coupons", path, "--config", config, NULL },
                                              (const char *[]) { "BAITIAO_FAULT=kill:before-commit:load", NULL });
   CU_ASSERT_EQUAL(killed->status, SIGKILL_STATUS);
-  g_autofree char *none = itest_db_value(db, "baitiao_report",
-    "SELECT (SELECT count(*) FROM coupons) || '/' || (SELECT count(*) FROM rejects) || '/'"
-    " || (SELECT count(*) FROM load_files WHERE kind = 'coupons')");
+  g_autofree char *none = itest_db_value(db, "baitiao_report", COUPONS_STORED);
   ITEST_ASSERT_STR_EQ(none, "0/0/0");
   load_ok(config, "coupons", path);
   g_autofree char *after = itest_db_value(db, "baitiao_report",
@@ -324,21 +314,18 @@ test_coupons_killed_before_commit(void)
 static void
 test_coupons_through_the_spool(void)
 {
-  g_autofree char *db = itest_create_db("coupons_spool", TRUE);
-  g_autofree char *spool = g_build_filename(itest_tmpdir(), db, "spool", NULL);
+  g_autofree char *spool = g_strdup_printf("%s/coupons-%d-spool", itest_tmpdir(), (int) getpid());
   g_autofree char *day = g_build_filename(spool, "20260304", NULL);
   CU_ASSERT_FATAL(g_mkdir_with_parents(day, 0755) == 0);
   g_autofree char *extra = g_strdup_printf("[intake]\nspool_dir=%s\n", spool);
-  g_autofree char *config = itest_write_config(db, extra);
-  PGconn *batch = itest_connect(db, "baitiao_batch");
-  itest_load_products(batch);
-  PQfinish(batch);
+  g_autofree char *config = NULL;
+  g_autofree char *db = itest_catalogue_db("coupons_spool", extra, &config);
   PGconn *owner = itest_connect(db, "baitiao_owner");
   add_campaign(owner, "NU3FREE");
   PQfinish(owner);
   const struct { const char *name, *text; } files[] = {
     { "users.csv", "user_id,credit_limit,statement_day,status,name,phone\nSU1,20000.00,5,ACTIVE,张三,13812341234\n" },
-    { "coupons.csv", "coupon_id,user_id,campaign_id,valid_from,valid_to\n"
+    { "coupons.csv", COUPON_HEADER
                      "SC1,SU1,NU3FREE,2026-03-01,2026-03-31\nSC2,SU1,NU3FREE,2026-03-01,2026-03-31\n" },
     { "coupons.csv.ctl", "rows=2\n" },
     { "orders.csv", "order_id,user_id,order_date,amount,product_code,merchant_id,category,coupon_id\n"
@@ -368,16 +355,6 @@ test_coupons_through_the_spool(void)
 }
 
 /* ---- a sharded group -------------------------------------------------------------- */
-
-/* FNV-1a 64 of KEY's bytes: the placement=hash rule (shard-spec "Placement"). */
-static guint64
-fnv1a64(const char *key)
-{
-  guint64 h = G_GUINT64_CONSTANT(0xcbf29ce484222325);
-  for (const guchar *p = (const guchar *) key; *p; p++)
-    h = (h ^ *p) * G_GUINT64_CONSTANT(0x100000001b3);
-  return h;
-}
 
 #define GROUP_USERS 30
 
@@ -415,7 +392,7 @@ test_group_routes_coupons_to_users(void)
   while (other <= GROUP_USERS && strcmp(shard_of[other], shard_of[1]) == 0)
     other++;
   CU_ASSERT_FATAL(other <= GROUP_USERS);
-  g_autoptr(GString) coupons = g_string_new(coupon_header);
+  g_autoptr(GString) coupons = g_string_new(COUPON_HEADER);
   for (guint i = 1; i <= GROUP_USERS; i++)
     g_string_append_printf(coupons, "GC%04u,GU%04u,NU3FREE,2026-03-01,2026-03-31\n", i, i);
   g_string_append(coupons, "GCX,NOBODY,NU3FREE,2026-03-01,2026-03-31\n");
@@ -426,7 +403,7 @@ test_group_routes_coupons_to_users(void)
   CU_ASSERT_EQUAL_FATAL(r->status, 0);
   ITEST_ASSERT_CONTAINS(r->out, "33 rows, 31 accepted, 2 rejected");
 
-  g_autofree char *nobody_at = g_strdup_printf("s%u", (guint) (fnv1a64("NOBODY") % 3) + 1);
+  g_autofree char *nobody_at = itest_hash_shard("NOBODY", 3);
   guint total = 0;
   for (guint s = 0; s < g->shards->len; s++) {
     ItestShard *shard = g->shards->pdata[s];
@@ -461,7 +438,7 @@ test_group_routes_coupons_to_users(void)
   ITEST_ASSERT_STR_EQ(directory, "31/31/0");
 
   /* a later file repeating GC0001 for another user: to GC0001's shard, rejected there */
-  g_autofree char *again_text = g_strdup_printf("%sGC0001,GU%04u,NU3FREE,2026-03-01,2026-03-31\n", coupon_header,
+  g_autofree char *again_text = g_strdup_printf("%sGC0001,GU%04u,NU3FREE,2026-03-01,2026-03-31\n", COUPON_HEADER,
                                                 other);
   g_autofree char *again = data_file("group-coupons-2.csv", again_text);
   g_autoptr(ItestRun) r2 = itest_baitiao_config(g->config, (const char *[]) { "load", "coupons", again, NULL }, NULL);

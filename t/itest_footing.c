@@ -12,8 +12,6 @@
 
 #include "itest.h"
 
-#define CHECK_PYTHON "/usr/bin/python3"   /* Debian's, where python3-openpyxl is */
-
 /* The generated book: products with a short grace and write-off so that 45
  * nights from 2026-03-20 reach overdue, penalty and write-off. */
 #define GEN_USERS "200"
@@ -87,66 +85,6 @@ render_all(const char *config, const char *date, const char *name)
   return dir;
 }
 
-/* foot_check.py's facts about every .xlsx in DIR. */
-static char *
-read_feet(const char *dir)
-{
-  g_autofree char *script = itest_top_file("t", "foot_check.py");
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-  g_ptr_array_add(argv, g_strdup(CHECK_PYTHON));
-  g_ptr_array_add(argv, g_strdup(script));
-  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-  for (const char *f; (f = g_dir_read_name(d));)
-    if (g_str_has_suffix(f, ".xlsx"))
-      g_ptr_array_add(argv, g_build_filename(dir, f, NULL));
-  g_ptr_array_add(argv, NULL);
-  char *out = NULL;
-  g_autofree char *err = NULL;
-  int status = -1;
-  gboolean ran = g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
-                              NULL);
-  if (!ran || status != 0)
-    fprintf(stderr, "\n  foot_check.py failed: %s\n", err ? err : "(did not run)");
-  CU_ASSERT_FATAL(ran && status == 0);
-  return out;
-}
-
-static void
-expect(const char *facts, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static void
-expect(const char *facts, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  g_autofree char *fact = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  g_autofree char *line = g_strconcat("\n", fact, "\n", NULL);
-  g_autofree char *all = g_strconcat("\n", facts, "\n", NULL);
-  ITEST_ASSERT_CONTAINS(all, line);
-}
-
-/* Every difference row of every report reads 0 and none is flagged; returns how many
- * difference cells there were. */
-static guint
-assert_every_difference_zero(const char *facts)
-{
-  guint n = 0;
-  g_auto(GStrv) lines = g_strsplit(facts, "\n", -1);
-  for (int i = 0; lines[i]; i++) {
-    if (g_str_has_prefix(lines[i], "difference ")) {
-      n++;
-      if (!g_str_has_suffix(lines[i], " | 0"))
-        fprintf(stderr, "\n  does not foot: %s\n", lines[i]);
-      CU_ASSERT_TRUE(g_str_has_suffix(lines[i], " | 0"));
-    }
-    if (g_str_has_prefix(lines[i], "flagged "))
-      CU_ASSERT_TRUE(g_str_has_suffix(lines[i], " | no"));
-  }
-  return n;
-}
-
 /* One number from DB as the report role, through SQL written here. */
 static char *
 q(PGconn *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -196,21 +134,21 @@ check_ladder(PGconn *c, const char *facts, const char *date, const char *file)
   ITEST_ASSERT_STR_EQ(p, gl1122);
   ITEST_ASSERT_STR_EQ(bf, gl1123);
   ITEST_ASSERT_STR_EQ(pen, gl1124);
-  expect(facts, "rows %s | %s | 14", file, ml);
-  expect(facts, "total %s | %s | 应收本金 | %s", file, ml, p);
-  expect(facts, "total %s | %s | 已出账服务费/利息 | %s", file, ml, bf);
-  expect(facts, "total %s | %s | 未出账服务费/利息 | %s", file, ml, sf);
-  expect(facts, "total %s | %s | 应收罚息 | %s", file, ml, pen);
-  expect(facts, "total %s | %s | 合计流入 | %s", file, ml, all);
-  expect(facts, "foot %s | %s | 总账 1122 应收本金 余额 | 应收本金 | %s", file, ml, gl1122);
-  expect(facts, "foot %s | %s | 总账 1123 应收分期服务费/利息 余额 | 已出账服务费/利息 | %s", file, ml, gl1123);
-  expect(facts, "foot %s | %s | 总账 1124 应收罚息 余额 | 应收罚息 | %s", file, ml, gl1124);
-  expect(facts, "difference %s | %s | 应收本金 | 0", file, ml);
+  itest_fact(facts, "rows %s | %s | 14", file, ml);
+  itest_fact(facts, "total %s | %s | 应收本金 | %s", file, ml, p);
+  itest_fact(facts, "total %s | %s | 已出账服务费/利息 | %s", file, ml, bf);
+  itest_fact(facts, "total %s | %s | 未出账服务费/利息 | %s", file, ml, sf);
+  itest_fact(facts, "total %s | %s | 应收罚息 | %s", file, ml, pen);
+  itest_fact(facts, "total %s | %s | 合计流入 | %s", file, ml, all);
+  itest_fact(facts, "foot %s | %s | 总账 1122 应收本金 余额 | 应收本金 | %s", file, ml, gl1122);
+  itest_fact(facts, "foot %s | %s | 总账 1123 应收分期服务费/利息 余额 | 已出账服务费/利息 | %s", file, ml, gl1123);
+  itest_fact(facts, "foot %s | %s | 总账 1124 应收罚息 余额 | 应收罚息 | %s", file, ml, gl1124);
+  itest_fact(facts, "difference %s | %s | 应收本金 | 0", file, ml);
   /* past due (due before the date, as aging has it) is a memo outside the cumulative */
-  expect(facts, "cell %s | %s | 已逾期（备忘） | 应收本金 | %s", file, ml, past);
+  itest_fact(facts, "cell %s | %s | 已逾期（备忘） | 应收本金 | %s", file, ml, past);
   g_autofree char *no_cum = g_strdup_printf("cell %s | %s | 已逾期（备忘） | 累计预测流入 |", file, ml);
   CU_ASSERT_PTR_NULL(strstr(facts, no_cum));
-  expect(facts, "cell %s | %s | 12个月以上 | 累计预测流入 | %s", file, ml, forecast);
+  itest_fact(facts, "cell %s | %s | 12个月以上 | 累计预测流入 | %s", file, ml, forecast);
 }
 
 static void
@@ -229,28 +167,28 @@ check_trial_balance(PGconn *c, const char *facts, const char *date, const char *
   g_autofree char *opening_dr = q(c, "SELECT sum(greatest(b, 0)) FROM (SELECT sum(debit_fen - credit_fen) AS b"
                                      " FROM journal_lines WHERE business_date < '%s' GROUP BY account_code) x", date);
   ITEST_ASSERT_STR_EQ(dr, cr);
-  expect(facts, "total %s | %s | 本日借方发生额 | %s", file, tb, dr);
-  expect(facts, "total %s | %s | 本日贷方发生额 | %s", file, tb, cr);
-  expect(facts, "total %s | %s | 本月借方累计 | %s", file, tb, mtd);
-  expect(facts, "total %s | %s | 本月贷方累计 | %s", file, tb, mtd);
-  expect(facts, "total %s | %s | 本年借方累计 | %s", file, tb, ytd);
-  expect(facts, "total %s | %s | 本年贷方累计 | %s", file, tb, ytd);
-  expect(facts, "total %s | %s | 期末借方余额 | %s", file, tb, closing_dr);
-  expect(facts, "total %s | %s | 期末贷方余额 | %s", file, tb, closing_dr);
-  expect(facts, "total %s | %s | 期初借方余额 | %s", file, tb, opening_dr);
-  expect(facts, "total %s | %s | 期初贷方余额 | %s", file, tb, opening_dr);
-  expect(facts, "foot %s | %s | 记账凭证分录：发生额合计 | 本日借方发生额 | %s", file, tb, dr);
-  expect(facts, "difference %s | %s | 本年贷方累计 | 0", file, tb);
+  itest_fact(facts, "total %s | %s | 本日借方发生额 | %s", file, tb, dr);
+  itest_fact(facts, "total %s | %s | 本日贷方发生额 | %s", file, tb, cr);
+  itest_fact(facts, "total %s | %s | 本月借方累计 | %s", file, tb, mtd);
+  itest_fact(facts, "total %s | %s | 本月贷方累计 | %s", file, tb, mtd);
+  itest_fact(facts, "total %s | %s | 本年借方累计 | %s", file, tb, ytd);
+  itest_fact(facts, "total %s | %s | 本年贷方累计 | %s", file, tb, ytd);
+  itest_fact(facts, "total %s | %s | 期末借方余额 | %s", file, tb, closing_dr);
+  itest_fact(facts, "total %s | %s | 期末贷方余额 | %s", file, tb, closing_dr);
+  itest_fact(facts, "total %s | %s | 期初借方余额 | %s", file, tb, opening_dr);
+  itest_fact(facts, "total %s | %s | 期初贷方余额 | %s", file, tb, opening_dr);
+  itest_fact(facts, "foot %s | %s | 记账凭证分录：发生额合计 | 本日借方发生额 | %s", file, tb, dr);
+  itest_fact(facts, "difference %s | %s | 本年贷方累计 | 0", file, tb);
   /* 1122 read as a 科目余额表 row: closing on the debit side, change vs the previous day */
   g_autofree char *p = q(c, "SELECT sum" OUT_P " FROM installments");
   g_autofree char *moved = q(c, "SELECT coalesce(sum(debit_fen - credit_fen), 0) FROM journal_lines"
                                 " WHERE business_date = '%s' AND account_code = '1122'", date);
-  expect(facts, "cell %s | %s | 1122 | 期末借方余额 | %s", file, tb, p);
-  expect(facts, "cell %s | %s | 1122 | 期末余额 | %s", file, tb, p);
-  expect(facts, "cell %s | %s | 1122 | 较上日增减 | %s", file, tb, moved);
+  itest_fact(facts, "cell %s | %s | 1122 | 期末借方余额 | %s", file, tb, p);
+  itest_fact(facts, "cell %s | %s | 1122 | 期末余额 | %s", file, tb, p);
+  itest_fact(facts, "cell %s | %s | 1122 | 较上日增减 | %s", file, tb, moved);
   /* 2241 is a liability: its credit balance on the credit side */
   g_autofree char *credit = q(c, "SELECT sum(credit_balance_fen) FROM users");
-  expect(facts, "cell %s | %s | 2241 | 期末贷方余额 | %s", file, tb, credit);
+  itest_fact(facts, "cell %s | %s | 2241 | 期末贷方余额 | %s", file, tb, credit);
 }
 
 static void
@@ -273,16 +211,16 @@ check_aging(PGconn *c, const char *facts, const char *date, const char *file)
   CU_ASSERT_STRING_NOT_EQUAL(off, "0");
   const char *sheets[] = { "账龄分布", "五级分类" };
   for (gsize i = 0; i < G_N_ELEMENTS(sheets); i++) {
-    expect(facts, "total %s | %s | 笔数 | %s", file, sheets[i], active);
-    expect(facts, "total %s | %s | 未还本金 | %s", file, sheets[i], p);
-    expect(facts, "total %s | %s | 余额合计 | %s", file, sheets[i], balance);
-    expect(facts, "total %s | %s | 表外余额（核销未收回） | %s", file, sheets[i], off);
-    expect(facts, "total %s | %s | 表外笔数（已核销） | %s", file, sheets[i], off_loans);
-    expect(facts, "foot %s | %s | 总账 1122 应收本金 余额 | 未还本金 | %s", file, sheets[i], gl1122);
-    expect(facts, "difference %s | %s | 余额合计 | 0", file, sheets[i]);
+    itest_fact(facts, "total %s | %s | 笔数 | %s", file, sheets[i], active);
+    itest_fact(facts, "total %s | %s | 未还本金 | %s", file, sheets[i], p);
+    itest_fact(facts, "total %s | %s | 余额合计 | %s", file, sheets[i], balance);
+    itest_fact(facts, "total %s | %s | 表外余额（核销未收回） | %s", file, sheets[i], off);
+    itest_fact(facts, "total %s | %s | 表外笔数（已核销） | %s", file, sheets[i], off_loans);
+    itest_fact(facts, "foot %s | %s | 总账 1122 应收本金 余额 | 未还本金 | %s", file, sheets[i], gl1122);
+    itest_fact(facts, "difference %s | %s | 余额合计 | 0", file, sheets[i]);
   }
-  expect(facts, "total %s | 账龄分布 | 未还服务费/利息 | %s", file, bf);
-  expect(facts, "total %s | 账龄分布 | 未还罚息 | %s", file, pen);
+  itest_fact(facts, "total %s | 账龄分布 | 未还服务费/利息 | %s", file, bf);
+  itest_fact(facts, "total %s | 账龄分布 | 未还罚息 | %s", file, pen);
   ITEST_ASSERT_STR_EQ(balance, gl_all);
 }
 
@@ -296,13 +234,13 @@ check_listing(PGconn *c, const char *facts, const char *date, const char *file)
   g_autofree char *bf = q(c, "SELECT coalesce(sum" OUT_F ", 0) FROM installments WHERE billed_date IS NOT NULL");
   g_autofree char *pen = q(c, "SELECT sum" OUT_PEN " FROM installments");
   g_autofree char *gl1123 = gl(c, "1123", date);
-  expect(facts, "rows %s | %s | %s", file, ll, n);
-  expect(facts, "total %s | %s | 借款本金 | %s", file, ll, principal);
-  expect(facts, "total %s | %s | 未还本金 | %s", file, ll, p);
-  expect(facts, "total %s | %s | 未还服务费/利息 | %s", file, ll, bf);
-  expect(facts, "total %s | %s | 未还罚息 | %s", file, ll, pen);
-  expect(facts, "foot %s | %s | 总账 1123 应收分期服务费/利息 余额 | 未还服务费/利息 | %s", file, ll, gl1123);
-  expect(facts, "difference %s | %s | 未还本金 | 0", file, ll);
+  itest_fact(facts, "rows %s | %s | %s", file, ll, n);
+  itest_fact(facts, "total %s | %s | 借款本金 | %s", file, ll, principal);
+  itest_fact(facts, "total %s | %s | 未还本金 | %s", file, ll, p);
+  itest_fact(facts, "total %s | %s | 未还服务费/利息 | %s", file, ll, bf);
+  itest_fact(facts, "total %s | %s | 未还罚息 | %s", file, ll, pen);
+  itest_fact(facts, "foot %s | %s | 总账 1123 应收分期服务费/利息 余额 | 未还服务费/利息 | %s", file, ll, gl1123);
+  itest_fact(facts, "difference %s | %s | 未还本金 | 0", file, ll);
 }
 
 static void
@@ -322,12 +260,12 @@ check_daily_operations(PGconn *c, const char *facts, const char *date, const cha
   g_autofree char *dr1002 = q(c, "SELECT coalesce(sum(debit_fen), 0) FROM gl_daily_balances WHERE business_date = '%s'"
                                  " AND account_code LIKE '1002.%%'", date);
   CU_ASSERT_STRING_NOT_EQUAL(cash, "0");
-  expect(facts, "total %s | %s | 还款金额 | %s", file, ch, cash);
-  expect(facts, "total %s | %s | 冲本金 | %s", file, ch, principal);
-  expect(facts, "total %s | %s | 核销后收回 | %s", file, ch, recovery);
-  expect(facts, "total %s | %s | 转溢缴款 | %s", file, ch, excess);
-  expect(facts, "foot %s | %s | 总账 1002 渠道清算 本日借方（还款） | 还款金额 | %s", file, ch, dr1002);
-  expect(facts, "difference %s | %s | 转溢缴款 | 0", file, ch);
+  itest_fact(facts, "total %s | %s | 还款金额 | %s", file, ch, cash);
+  itest_fact(facts, "total %s | %s | 冲本金 | %s", file, ch, principal);
+  itest_fact(facts, "total %s | %s | 核销后收回 | %s", file, ch, recovery);
+  itest_fact(facts, "total %s | %s | 转溢缴款 | %s", file, ch, excess);
+  itest_fact(facts, "foot %s | %s | 总账 1002 渠道清算 本日借方（还款） | 还款金额 | %s", file, ch, dr1002);
+  itest_fact(facts, "difference %s | %s | 转溢缴款 | 0", file, ch);
 }
 
 static void
@@ -337,8 +275,8 @@ check_statements(PGconn *c, const char *facts, const char *date, const char *fil
                               " JOIN statements s USING (statement_id) WHERE l.line_kind = 'NEW'"
                               " AND s.statement_date BETWEEN date_trunc('month', '%s'::date) AND '%s'", date, date);
   CU_ASSERT_STRING_NOT_EQUAL(fee, "0");
-  expect(facts, "total %s | 按账单日 | 新增服务费/利息 | %s", file, fee);
-  expect(facts, "difference %s | 按账单日 | 新增服务费/利息 | 0", file);
+  itest_fact(facts, "total %s | 按账单日 | 新增服务费/利息 | %s", file, fee);
+  itest_fact(facts, "difference %s | 按账单日 | 新增服务费/利息 | 0", file);
 }
 
 /* The campaign report: granted and pending recomputed from loan_campaigns and
@@ -355,12 +293,12 @@ check_campaigns(PGconn *c, const char *facts, const char *date, const char *file
                                  " WHERE business_date = '%s' AND account_code = '2203'", date);
   g_autofree char *gl6601 = q(c, "SELECT coalesce(sum(closing_fen), 0) FROM gl_daily_balances"
                                  " WHERE business_date = '%s' AND account_code = '6601'", date);
-  expect(facts, "total %s | 活动汇总 | 贴息发放 | %s", file, granted);
-  expect(facts, "total %s | 活动汇总 | 待确认（预收贴息） | %s", file, pending);
-  expect(facts, "foot %s | 活动汇总 | 总账 2203 预收贴息 余额 | 待确认（预收贴息） | %s", file, gl2203);
-  expect(facts, "foot %s | 活动汇总 | 总账 6601 营销费用 余额 | 放弃的手续费收入 | %s", file, gl6601);
-  expect(facts, "difference %s | 活动汇总 | 贴息发放 | 0", file);
-  expect(facts, "difference %s | 本日匹配 | 贴息发放 | 0", file);
+  itest_fact(facts, "total %s | 活动汇总 | 贴息发放 | %s", file, granted);
+  itest_fact(facts, "total %s | 活动汇总 | 待确认（预收贴息） | %s", file, pending);
+  itest_fact(facts, "foot %s | 活动汇总 | 总账 2203 预收贴息 余额 | 待确认（预收贴息） | %s", file, gl2203);
+  itest_fact(facts, "foot %s | 活动汇总 | 总账 6601 营销费用 余额 | 放弃的手续费收入 | %s", file, gl6601);
+  itest_fact(facts, "difference %s | 活动汇总 | 贴息发放 | 0", file);
+  itest_fact(facts, "difference %s | 本日匹配 | 贴息发放 | 0", file);
 }
 
 static void
@@ -378,7 +316,7 @@ test_generated_book_foots(void)
                                 " AND (SELECT sum(credit_balance_fen) FROM users) > 0");
   ITEST_ASSERT_STR_EQ(shape, "t");
   g_autofree char *dir = render_all(config, GEN_LAST, "footing-gen");
-  g_autofree char *facts = read_feet(dir);
+  g_autofree char *facts = itest_xlsx_facts("foot_check.py", dir, NULL);
   check_ladder(c, facts, GEN_LAST, "maturity_ladder_20260503.xlsx");
   check_trial_balance(c, facts, GEN_LAST, "trial_balance_20260503.xlsx");
   check_aging(c, facts, GEN_LAST, "aging_20260503.xlsx");
@@ -388,7 +326,7 @@ test_generated_book_foots(void)
   check_campaigns(c, facts, GEN_LAST, "campaigns_20260503.xlsx");
   /* ladder 3, trial balance 6, aging 4 + 2, listing 3, daily operations 6, statements 1,
    * campaigns 7 + 1 */
-  CU_ASSERT_EQUAL(assert_every_difference_zero(facts), 33);
+  CU_ASSERT_EQUAL(itest_differences_zero(facts), 33);
   PQfinish(c);
 }
 
@@ -407,38 +345,38 @@ test_ladder_worked_example(void)
   g_autofree char *db = itest_example_db("footing_ex", ITEST_EXAMPLE_KINDS, &config);
   run_ok(config, (const char *[]) { "eod", "--date", "2026-03-04", "--catch-up", "--until", "2026-03-16", NULL });
   g_autofree char *dir = render_all(config, "2026-03-16", "footing-example");
-  g_autofree char *facts = read_feet(dir);
+  g_autofree char *facts = itest_xlsx_facts("foot_check.py", dir, NULL);
   const char *f = "maturity_ladder_20260316.xlsx | 到期结构";
-  expect(facts, "rows %s | 14", f);
+  itest_fact(facts, "rows %s | 14", f);
   /* April: FPP12 #2 83.33 + 5.00, ANN12 #2 318.54 + 36.85 */
-  expect(facts, "cell %s | 2026-04 | 期数 | 2", f);
-  expect(facts, "cell %s | 2026-04 | 应收本金 | 40187", f);
-  expect(facts, "cell %s | 2026-04 | 未出账服务费/利息 | 4185", f);
-  expect(facts, "cell %s | 2026-04 | 累计预测流入 | 44372", f);
+  itest_fact(facts, "cell %s | 2026-04 | 期数 | 2", f);
+  itest_fact(facts, "cell %s | 2026-04 | 应收本金 | 40187", f);
+  itest_fact(facts, "cell %s | 2026-04 | 未出账服务费/利息 | 4185", f);
+  itest_fact(facts, "cell %s | 2026-04 | 累计预测流入 | 44372", f);
   /* December: FPP12 #10 83.33 + 5.00, ANN12 #10 45.26 (after the refund) + 10.45 */
-  expect(facts, "cell %s | 2026-12 | 应收本金 | 12859", f);
-  expect(facts, "cell %s | 2026-12 | 未出账服务费/利息 | 1545", f);
+  itest_fact(facts, "cell %s | 2026-12 | 应收本金 | 12859", f);
+  itest_fact(facts, "cell %s | 2026-12 | 未出账服务费/利息 | 1545", f);
   /* February 2027, the 12th month: FPP12 #12 83.37 + 5.00 */
-  expect(facts, "cell %s | 2027-02 | 应收本金 | 8337", f);
-  expect(facts, "cell %s | 2027-02 | 累计预测流入 | 387050", f);
-  expect(facts, "cell %s | 已逾期（备忘） | 应收本金 | 0", f);
-  expect(facts, "cell %s | 12个月以上 | 应收本金 | 0", f);
+  itest_fact(facts, "cell %s | 2027-02 | 应收本金 | 8337", f);
+  itest_fact(facts, "cell %s | 2027-02 | 累计预测流入 | 387050", f);
+  itest_fact(facts, "cell %s | 已逾期（备忘） | 应收本金 | 0", f);
+  itest_fact(facts, "cell %s | 12个月以上 | 应收本金 | 0", f);
   /* 916.67 + 2684.61 principal; 55.00 + 214.22 fees not yet billed; none billed */
-  expect(facts, "total %s | 应收本金 | 360128", f);
-  expect(facts, "total %s | 已出账服务费/利息 | 0", f);
-  expect(facts, "total %s | 未出账服务费/利息 | 26922", f);
-  expect(facts, "foot %s | 总账 1122 应收本金 余额 | 应收本金 | 360128", f);
+  itest_fact(facts, "total %s | 应收本金 | 360128", f);
+  itest_fact(facts, "total %s | 已出账服务费/利息 | 0", f);
+  itest_fact(facts, "total %s | 未出账服务费/利息 | 26922", f);
+  itest_fact(facts, "foot %s | 总账 1122 应收本金 余额 | 应收本金 | 360128", f);
   PGconn *c = itest_connect(db, "baitiao_report");
   g_autofree char *gl1122 = gl(c, "1122", "2026-03-16");
   g_autofree char *gl2241 = gl(c, "2241", "2026-03-16");
   PQfinish(c);
   ITEST_ASSERT_STR_EQ(gl1122, "360128");
   ITEST_ASSERT_STR_EQ(gl2241, "14461");
-  expect(facts, "difference %s | 应收本金 | 0", f);
-  expect(facts, "flagged %s | 应收本金 | no", f);
+  itest_fact(facts, "difference %s | 应收本金 | 0", f);
+  itest_fact(facts, "flagged %s | 应收本金 | no", f);
   /* the credit balance on the trial balance: 2241 Cr 144.61 */
-  expect(facts, "cell trial_balance_20260316.xlsx | 科目余额表 | 2241 | 期末贷方余额 | 14461");
-  assert_every_difference_zero(facts);
+  itest_fact(facts, "cell trial_balance_20260316.xlsx | 科目余额表 | 2241 | 期末贷方余额 | 14461");
+  itest_differences_zero(facts);
 
   /* a foot that does not tie is shown, in red, and logged: one fen too much GL */
   g_autofree char *specs = g_build_filename(itest_tmpdir(), "footing-broken-specs", NULL);
@@ -461,9 +399,9 @@ test_ladder_worked_example(void)
                                                                             specs, NULL }, NULL);
   CU_ASSERT_EQUAL(run->status, 0);
   ITEST_ASSERT_CONTAINS(run->err, "column principal does not foot to the GL: total 360128 − GL 360129 = -1 (fen)");
-  g_autofree char *bad = read_feet(out);
-  expect(bad, "difference %s | 应收本金 | -1", f);
-  expect(bad, "flagged %s | 应收本金 | yes", f);
+  g_autofree char *bad = itest_xlsx_facts("foot_check.py", out, NULL);
+  itest_fact(bad, "difference %s | 应收本金 | -1", f);
+  itest_fact(bad, "flagged %s | 应收本金 | yes", f);
 }
 
 static char *
@@ -495,7 +433,7 @@ test_breaks_as_of_the_report_date(void)
   CU_ASSERT_TRUE(atoi(n) >= 2);
   CU_ASSERT_TRUE(atoi(types) >= 2);   /* a net figure would mix them */
   g_autofree char *before_dir = render_one(config, "reconciliation", date, "footing-recon-before");
-  g_autofree char *before = read_feet(before_dir);
+  g_autofree char *before = itest_xlsx_facts("foot_check.py", before_dir, NULL);
 
   g_autofree char *id = q(c, "SELECT min(break_id) FROM recon_breaks WHERE business_date = '%s' AND status = 'OPEN'",
                           date);
@@ -503,18 +441,18 @@ test_breaks_as_of_the_report_date(void)
   g_autofree char *now = q(c, "SELECT status FROM recon_breaks WHERE break_id = %s", id);
   ITEST_ASSERT_STR_EQ(now, "EXPLAINED");
   g_autofree char *after_dir = render_one(config, "reconciliation", date, "footing-recon-after");
-  g_autofree char *after = read_feet(after_dir);
+  g_autofree char *after = itest_xlsx_facts("foot_check.py", after_dir, NULL);
 
   const char *facts[] = { before, after };
   for (gsize i = 0; i < G_N_ELEMENTS(facts); i++) {
     /* the break explained today was open at the end of its date */
-    expect(facts[i], "total %s | 检查项 | 差异数 | %s", file, n);
-    expect(facts[i], "total %s | 检查项 | 未处理 | %s", file, n);
-    expect(facts[i], "total %s | 检查项 | 已说明 | 0", file);
-    expect(facts[i], "total %s | 检查项 | 差异金额（绝对值） | %s", file, gross);
-    expect(facts[i], "total %s | 检查项 | 未处理金额 | %s", file, gross);
-    expect(facts[i], "total %s | 按差异类型 | 差异金额（绝对值） | %s", file, gross);
-    expect(facts[i], "total %s | 按差异类型 | 差异数 | %s", file, n);
+    itest_fact(facts[i], "total %s | 检查项 | 差异数 | %s", file, n);
+    itest_fact(facts[i], "total %s | 检查项 | 未处理 | %s", file, n);
+    itest_fact(facts[i], "total %s | 检查项 | 已说明 | 0", file);
+    itest_fact(facts[i], "total %s | 检查项 | 差异金额（绝对值） | %s", file, gross);
+    itest_fact(facts[i], "total %s | 检查项 | 未处理金额 | %s", file, gross);
+    itest_fact(facts[i], "total %s | 按差异类型 | 差异金额（绝对值） | %s", file, gross);
+    itest_fact(facts[i], "total %s | 按差异类型 | 差异数 | %s", file, n);
   }
   /* per check and type: the gross of each, and no total of the signed net column */
   g_autofree char *sql = g_strdup_printf("SELECT check_id, sum(abs(diff_fen)) FROM recon_breaks"
@@ -523,35 +461,35 @@ test_breaks_as_of_the_report_date(void)
   PGresult *per_type = PQexec(c, sql);
   CU_ASSERT_EQUAL_FATAL(PQresultStatus(per_type), PGRES_TUPLES_OK);
   for (int r = 0; r < PQntuples(per_type); r++)
-    expect(after, "cell %s | 按差异类型 | %s | 差异金额（绝对值） | %s", file, PQgetvalue(per_type, r, 0),
-           PQgetvalue(per_type, r, 1));
+    itest_fact(after, "cell %s | 按差异类型 | %s | 差异金额（绝对值） | %s", file, PQgetvalue(per_type, r, 0),
+               PQgetvalue(per_type, r, 1));
   PQclear(per_type);
   g_autofree char *net_total = g_strdup_printf("total %s | 按差异类型 | 差额净值（本类型） |", file);
   CU_ASSERT_PTR_NULL(strstr(after, net_total));
   /* the channel sheet: the planted mismatch (1.00) and 长款 (12.34) of 2026-04-09 with their
    * amounts, and the gross of every exception */
   g_autofree char *ch_dir = render_one(config, "channel_settlement", "2026-04-09", "footing-channel");
-  g_autofree char *ch = read_feet(ch_dir);
+  g_autofree char *ch = itest_xlsx_facts("foot_check.py", ch_dir, NULL);
   g_autofree char *short_fen = q(c, "SELECT coalesce(sum(r.amount_fen), 0) FROM inbox_repayments r"
                                     " WHERE r.pay_date = '2026-04-09' AND r.status <> 'REJECTED' AND NOT EXISTS"
                                     " (SELECT 1 FROM settlement_lines s WHERE s.channel = r.channel"
                                     "   AND s.channel_txn_id = r.txn_id)");
   const char *cs = "channel_settlement_20260409.xlsx | 分渠道核对";
-  expect(ch, "cell %s | ALIPAY | 金额不符笔数 | 1", cs);
-  expect(ch, "cell %s | ALIPAY | 金额不符差额（绝对值） | 100", cs);
-  expect(ch, "total %s | 长款金额 | 1234", cs);
-  expect(ch, "total %s | 短款金额 | %s", cs, short_fen);
+  itest_fact(ch, "cell %s | ALIPAY | 金额不符笔数 | 1", cs);
+  itest_fact(ch, "cell %s | ALIPAY | 金额不符差额（绝对值） | 100", cs);
+  itest_fact(ch, "total %s | 长款金额 | 1234", cs);
+  itest_fact(ch, "total %s | 短款金额 | %s", cs, short_fen);
   g_autofree char *exceptions = q(c, "SELECT 100 + 1234 + %s", short_fen);
-  expect(ch, "total %s | 异常金额合计（绝对值） | %s", cs, exceptions);
-  expect(ch, "total channel_settlement_20260409.xlsx | 未匹配明细 | 差额（绝对值） | %s", exceptions);
+  itest_fact(ch, "total %s | 异常金额合计（绝对值） | %s", cs, exceptions);
+  itest_fact(ch, "total channel_settlement_20260409.xlsx | 未匹配明细 | 差额（绝对值） | %s", exceptions);
   g_autofree char *no_net = g_strdup("total channel_settlement_20260409.xlsx | 未匹配明细 | 差额（清算−系统） |");
   CU_ASSERT_PTR_NULL(strstr(ch, no_net));
   /* the last date's open breaks: those not explained or resolved by the end of it */
   g_autofree char *open_then = q(c, "SELECT count(*) FROM recon_breaks WHERE business_date <= '" GEN_LAST "'"
                                     " AND coalesce(resolved_at, explained_at, 'infinity') >= '2026-05-04'::timestamptz");
   g_autofree char *last_dir = render_one(config, "reconciliation", GEN_LAST, "footing-recon-last");
-  g_autofree char *last = read_feet(last_dir);
-  expect(last, "rows reconciliation_20260503.xlsx | 未处理差异 | %s", open_then);
+  g_autofree char *last = itest_xlsx_facts("foot_check.py", last_dir, NULL);
+  itest_fact(last, "rows reconciliation_20260503.xlsx | 未处理差异 | %s", open_then);
   PQfinish(c);
 }
 

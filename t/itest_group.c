@@ -10,29 +10,6 @@
 #include "group.h"
 #include "itest.h"
 
-typedef struct {
-  char *coord, *s1, *s2;   /* database names */
-  char *config;            /* [database] the coordinator, [shards] s1, s2 (and s3 when asked) */
-} Group;
-
-static void
-group_clear(Group *g)
-{
-  g_free(g->coord);
-  g_free(g->s1);
-  g_free(g->s2);
-  g_free(g->config);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Group, group_clear)
-
-static void
-exec_in(const char *db, const char *role, const char *sql)
-{
-  PGconn *c = itest_connect(db, role);
-  itest_exec(c, sql);
-  PQfinish(c);
-}
-
 #define GROUP_ID "00000000-0000-0000-0000-0000000000aa"
 
 /* Shard s1, two users; the GL of 03-13 and 03-14: D's activity 700.00 each side, its
@@ -69,7 +46,7 @@ static const char coord_book[] =
   "INSERT INTO group_closed_dates (business_date, shards) VALUES ('2026-03-13', 2), ('2026-03-14', 2)";
 
 static void
-attach(const Group *g, const char *shard, const char *db)
+attach(const ItestDbGroup *g, const char *shard, const char *db)
 {
   PGconn *c = itest_connect(g->coord, "baitiao_owner");
   g_autoptr(GError) error = NULL;
@@ -83,15 +60,15 @@ attach(const Group *g, const char *shard, const char *db)
 /* Three databases of this cluster as a group of two shards, attached. EXTRA: more of
  * the configuration (a third shard). */
 static void
-group_new(Group *g, const char *extra)
+group_new(ItestDbGroup *g, const char *extra)
 {
   g->coord = itest_create_db("grp_coord", TRUE);
   g->s1 = itest_create_db("grp_s1", TRUE);
   g->s2 = itest_create_db("grp_s2", TRUE);
   itest_bootstrap_coordinator(g->coord);
-  exec_in(g->s1, "baitiao_owner", s1_book);
-  exec_in(g->s2, "baitiao_owner", s2_book);
-  exec_in(g->coord, "baitiao_owner", coord_book);
+  itest_db_exec(g->s1, "baitiao_owner", s1_book);
+  itest_db_exec(g->s2, "baitiao_owner", s2_book);
+  itest_db_exec(g->coord, "baitiao_owner", coord_book);
   attach(g, "s1", g->s1);
   attach(g, "s2", g->s2);
   g_autofree char *shards = g_strdup_printf("[shards]\nnames=s1,s2%s\n[shard s1]\ndbname=%s\n[shard s2]\ndbname=%s\n",
@@ -101,7 +78,7 @@ group_new(Group *g, const char *extra)
 }
 
 static ItestRun *
-run_group(const Group *g, const char *const *args)
+run_group(const ItestDbGroup *g, const char *const *args)
 {
   return itest_baitiao_config(g->config, args, NULL);
 }
@@ -109,7 +86,7 @@ run_group(const Group *g, const char *const *args)
 static void
 test_attach_makes_servers_mappings_and_views(void)
 {
-  g_auto(Group) g = { 0 };
+  g_auto(ItestDbGroup) g = { 0 };
   group_new(&g, NULL);
   attach(&g, "s1", g.s1);   /* again: idempotent */
   PGconn *owner = itest_connect(g.coord, "baitiao_owner");
@@ -168,7 +145,7 @@ test_attach_makes_servers_mappings_and_views(void)
 static void
 test_trust_mappings_only_for_our_roles_over_a_socket(void)
 {
-  g_auto(Group) g = { 0 };
+  g_auto(ItestDbGroup) g = { 0 };
   group_new(&g, NULL);
   PGconn *owner = itest_connect(g.coord, "baitiao_owner");
   char state[6] = "";
@@ -196,7 +173,7 @@ test_trust_mappings_only_for_our_roles_over_a_socket(void)
 static void
 test_group_gl_is_the_sum_of_the_shards(void)
 {
-  g_auto(Group) g = { 0 };
+  g_auto(ItestDbGroup) g = { 0 };
   group_new(&g, NULL);
   /* 1122: 1 000.00 + 300.00 opening, 500.00 + 70.00 debit; 2202 its counterpart; ALIPAY s1's only */
   static const char expect[] =
@@ -227,7 +204,7 @@ test_group_gl_is_the_sum_of_the_shards(void)
 static void
 test_group_recon_of_a_consistent_group_is_clean(void)
 {
-  g_auto(Group) g = { 0 };
+  g_auto(ItestDbGroup) g = { 0 };
   group_new(&g, NULL);
   g_autoptr(ItestRun) r = run_group(&g, (const char *[]) { "group", "recon", NULL });
   if (r->status != 0)
@@ -276,12 +253,12 @@ static const char coord_breaks[] =
 static void
 test_group_recon_names_every_difference(void)
 {
-  g_auto(Group) g = { 0 };
+  g_auto(ItestDbGroup) g = { 0 };
   group_new(&g, "[shard s3]\ndbname=grp_nowhere\n");
-  exec_in(g.s1, "baitiao_owner", s1_breaks);
-  exec_in(g.s2, "baitiao_owner", s2_breaks);
-  exec_in(g.s2, "baitiao_owner", s2_identity);
-  exec_in(g.coord, "baitiao_owner", coord_breaks);
+  itest_db_exec(g.s1, "baitiao_owner", s1_breaks);
+  itest_db_exec(g.s2, "baitiao_owner", s2_breaks);
+  itest_db_exec(g.s2, "baitiao_owner", s2_identity);
+  itest_db_exec(g.coord, "baitiao_owner", coord_breaks);
   static const char expect[] =
     "check_id,break_type,break_key,shard,expected_fen,actual_fen,diff_fen\r\n"
     "G1,MISMATCH,group:activity,,77000,77500,500\r\n"    /* s2's unbalanced credit of 5.00 */
@@ -317,9 +294,9 @@ test_group_recon_names_every_difference(void)
 static void
 test_a_user_swapped_for_another_is_found(void)
 {
-  g_auto(Group) g = { 0 };
+  g_auto(ItestDbGroup) g = { 0 };
   group_new(&g, NULL);
-  exec_in(g.s1, "baitiao_owner", "UPDATE users SET user_id = 'u5' WHERE user_id = 'u2'");
+  itest_db_exec(g.s1, "baitiao_owner", "UPDATE users SET user_id = 'u5' WHERE user_id = 'u2'");
   g_autoptr(ItestRun) r = run_group(&g, (const char *[]) { "group", "recon", "--format", "csv", NULL });
   CU_ASSERT_EQUAL(r->status, 3);
   ITEST_ASSERT_STR_EQ(r->out, "check_id,break_type,break_key,shard,expected_fen,actual_fen,diff_fen\r\n"
@@ -334,9 +311,9 @@ test_a_user_swapped_for_another_is_found(void)
 static void
 test_an_unreachable_shard_is_75_naming_it(void)
 {
-  g_auto(Group) g = { 0 };
+  g_auto(ItestDbGroup) g = { 0 };
   group_new(&g, NULL);
-  exec_in(g.coord, "baitiao_owner", "ALTER SERVER shard_s2 OPTIONS (SET dbname 'grp_no_such_db')");
+  itest_db_exec(g.coord, "baitiao_owner", "ALTER SERVER shard_s2 OPTIONS (SET dbname 'grp_no_such_db')");
   g_autoptr(ItestRun) r = run_group(&g, (const char *[]) { "group", "recon", NULL });
   CU_ASSERT_EQUAL(r->status, 75);
   ITEST_ASSERT_CONTAINS(r->err, "shard s2: could not connect to server \"shard_s2\"");
@@ -350,7 +327,7 @@ test_an_unreachable_shard_is_75_naming_it(void)
 static void
 test_group_needs_the_coordinator_of_a_group(void)
 {
-  g_auto(Group) g = { 0 };
+  g_auto(ItestDbGroup) g = { 0 };
   group_new(&g, NULL);
   g_autoptr(ItestRun) on_shard = run_group(&g, (const char *[]) { "group", "recon", "--shard", "s1", NULL });
   CU_ASSERT_EQUAL(on_shard->status, 2);
@@ -408,7 +385,7 @@ test_the_groups_books_are_the_one_databases(void)
   g_autofree char *one_config = itest_write_config(one, NULL);
   example_book(one_config);
   /* the same files loaded into a group of two shards, routed by the binary */
-  g_auto(Group) g = { 0 };
+  g_auto(ItestDbGroup) g = { 0 };
   g.coord = itest_create_db("grp_coord", TRUE);
   g.s1 = itest_create_db("grp_s1", TRUE);
   g.s2 = itest_create_db("grp_s2", TRUE);

@@ -26,18 +26,6 @@ gen_book_into(const char *name, const char *users, const char *days, const char 
   return out;
 }
 
-/* A migrated database with the shipped catalogue; *CONFIG its configuration. */
-static char *
-fresh_db(const char *prefix, char **config)
-{
-  char *db = itest_create_db(prefix, TRUE);
-  *config = itest_write_config(db, NULL);
-  PGconn *c = itest_connect(db, "baitiao_batch");
-  itest_load_products(c);
-  PQfinish(c);
-  return db;
-}
-
 static ItestRun *
 import(const char *config, const char *dir, const char *fault)
 {
@@ -183,7 +171,7 @@ test_import_audit_nights(void)
   g_autofree char *out = gen_book_into("import-book", "300", "7", NULL);
   g_autofree char *book = g_build_filename(out, "book", NULL);
   g_autofree char *config = NULL;
-  g_autofree char *db = fresh_db("import_book", &config);
+  g_autofree char *db = itest_catalogue_db("import_book", NULL, &config);
   g_autofree char *checks = itest_db_value(db, "baitiao_batch", CHECKS_DIGEST_SQL);
   g_autoptr(ItestRun) run = import(config, book, NULL);
   if (run->status != 0)
@@ -257,7 +245,7 @@ test_refusals(void)
   g_autofree char *out = gen_book_into("import-bad", "200", "0", NULL);
   g_autofree char *book = g_build_filename(out, "book", NULL);
   g_autofree char *config = NULL;
-  g_autofree char *db = fresh_db("import_bad", &config);
+  g_autofree char *db = itest_catalogue_db("import_bad", NULL, &config);
   /* a bad date in one installment, a schedule that is not the engine's in another */
   int l1 = first_line_with(book, "installments.csv", 6, "UNBILLED");
   g_autofree char *order1 = field_of(book, "installments.csv", l1, 0);
@@ -311,7 +299,7 @@ test_whole_import_refused(void)
   g_autofree char *out = gen_book_into("import-ctl", "100", "0", NULL);
   g_autofree char *book = g_build_filename(out, "book", NULL);
   g_autofree char *config = NULL;
-  g_autofree char *db = fresh_db("import_ctl", &config);
+  g_autofree char *db = itest_catalogue_db("import_ctl", NULL, &config);
   g_autofree char *before = itest_business_digest(db);
   PGconn *c = itest_connect(db, "baitiao_batch");
   /* the loans' control total one fen off: nothing stored */
@@ -386,7 +374,7 @@ test_import_dormant_users(void)
     CU_ASSERT_TRUE(strlen(lt) > strlen(st));
   }
   g_autofree char *config = NULL;
-  g_autofree char *db = fresh_db("import_dorm", &config);
+  g_autofree char *db = itest_catalogue_db("import_dorm", NULL, &config);
   g_autoptr(ItestRun) run = import(config, large_book, NULL);
   if (run->status != 0)
     fprintf(stderr, "\n  import: %s\n", run->err);
@@ -510,7 +498,7 @@ test_import_shuffled(void)
   char *digests[2][2];
   const char *dirs[] = { book, shuffled };
   for (int k = 0; k < 2; k++) {
-    dbs[k] = fresh_db(k ? "import_shuf" : "import_grp", &configs[k]);
+    dbs[k] = itest_catalogue_db(k ? "import_shuf" : "import_grp", NULL, &configs[k]);
     g_autoptr(ItestRun) run = import(configs[k], dirs[k], NULL);
     if (run->status != 0)
       fprintf(stderr, "\n  import %s: %s\n", dirs[k], run->err);
@@ -568,7 +556,7 @@ test_import_duplicate_shuffled(void)
   char *refused[2] = { NULL, NULL };
   for (int k = 0; k < 2; k++) {
     g_autofree char *config = NULL;
-    g_autofree char *db = fresh_db(k ? "import_dup_shuf" : "import_dup", &config);
+    g_autofree char *db = itest_catalogue_db(k ? "import_dup_shuf" : "import_dup", NULL, &config);
     g_autoptr(ItestRun) run = import(config, dirs[k], NULL);
     if (run->status != 0)
       fprintf(stderr, "\n  import %s: %s\n", dirs[k], run->err);
@@ -592,7 +580,7 @@ static void
 test_bulk_load_guard(void)
 {
   g_autofree char *config = NULL;
-  g_autofree char *db = fresh_db("import_guard", &config);
+  g_autofree char *db = itest_catalogue_db("import_guard", NULL, &config);
   PGconn *c = itest_connect(db, "baitiao_batch");
   g_autofree char *checks = itest_query(c, CHECKS_DIGEST_SQL);
   itest_exec(c, "BEGIN");

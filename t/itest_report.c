@@ -10,8 +10,6 @@
 
 #include "itest.h"
 
-#define CHECK_PYTHON "/usr/bin/python3"   /* Debian's, where python3-openpyxl is */
-
 static const char *const report_names[] = {
   "aging", "campaigns", "channel_settlement", "daily_operations", "loan_listing", "maturity_ladder",
   "reconciliation", "roll_rates", "statements_summary", "trial_balance", "vintage",
@@ -57,26 +55,11 @@ demo_db(char **config_out)
   return db;
 }
 
-/* check_xlsx.py's facts about FILES (NULL terminated), one per line. */
+/* check_xlsx.py's facts about FILES of DIR (NULL terminated), one per line. */
 static char *
 read_back(const char *dir, const char *const *files)
 {
-  g_autofree char *script = itest_top_file("t", "check_xlsx.py");
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-  g_ptr_array_add(argv, g_strdup(CHECK_PYTHON));
-  g_ptr_array_add(argv, g_strdup(script));
-  for (int i = 0; files[i]; i++)
-    g_ptr_array_add(argv, g_build_filename(dir, files[i], NULL));
-  g_ptr_array_add(argv, NULL);
-  char *out = NULL, *err = NULL;
-  int status = -1;
-  gboolean ran = g_spawn_sync(NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                              &status, NULL);
-  if (!ran || status != 0)
-    fprintf(stderr, "\n  check_xlsx.py failed: %s\n", err ? err : "(did not run)");
-  CU_ASSERT_FATAL(ran && status == 0);
-  g_free(err);
-  return out;
+  return itest_xlsx_facts("check_xlsx.py", dir, files);
 }
 
 /* The text of DIR/NAME as poppler's pdftotext (-layout) reads it. */
@@ -91,21 +74,6 @@ pdf_text(const char *dir, const char *name)
                               NULL, &out, NULL, &status, NULL);
   CU_ASSERT_FATAL(ran && status == 0);
   return out;
-}
-
-static void
-assert_fact(const char *facts, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
-static void
-assert_fact(const char *facts, const char *fmt, ...)
-{
-  va_list ap;
-  va_start(ap, fmt);
-  g_autofree char *fact = g_strdup_vprintf(fmt, ap);
-  va_end(ap);
-  g_autofree char *line = g_strconcat("\n", fact, "\n", NULL);
-  g_autofree char *all = g_strconcat("\n", facts, NULL);
-  ITEST_ASSERT_CONTAINS(all, line);
 }
 
 static void
@@ -142,53 +110,53 @@ test_every_report_reads_back_and_ties(void)
   /* trial balance (科目余额表): Chinese labels, money format, frozen header, filter,
    * debits = credits = the GL's; t/itest_footing.c checks every column */
   const char *tb = "trial_balance_20260314.xlsx | 科目余额表";
-  assert_fact(facts, "property trial_balance_20260314.xlsx | title | 科目余额表");
-  assert_fact(facts, "header %s | 科目代码|科目名称|期初借方余额|期初贷方余额|本日借方发生额|本日贷方发生额|期末借方余额|"
-                     "期末贷方余额|方向|期末余额|较上日增减|上月末余额|较上月末增减|本月借方累计|本月贷方累计|本年借方累计|"
-                     "本年贷方累计", tb);
-  assert_fact(facts, "format %s | 本日借方发生额 | #,##0.00", tb);
-  assert_fact(facts, "freeze %s | A8", tb);
-  assert_fact(facts, "autofilter %s | A7:Q21", tb);
-  assert_fact(facts, "unit %s | 金额单位：人民币元", tb);
+  itest_fact(facts, "property trial_balance_20260314.xlsx | title | 科目余额表");
+  itest_fact(facts, "header %s | 科目代码|科目名称|期初借方余额|期初贷方余额|本日借方发生额|本日贷方发生额|期末借方余额|"
+                    "期末贷方余额|方向|期末余额|较上日增减|上月末余额|较上月末增减|本月借方累计|本月贷方累计|本年借方累计|"
+                    "本年贷方累计", tb);
+  itest_fact(facts, "format %s | 本日借方发生额 | #,##0.00", tb);
+  itest_fact(facts, "freeze %s | A8", tb);
+  itest_fact(facts, "autofilter %s | A7:Q21", tb);
+  itest_fact(facts, "unit %s | 金额单位：人民币元", tb);
   /* printed: landscape, one page wide, the header row on every page, report and date on
    * top, the page number at the bottom */
-  assert_fact(facts, "page %s | landscape | fit 1x0 | repeat $7:$7", tb);
-  assert_fact(facts, "pageheader %s | 科目余额表 — 科目余额表 | 业务日期：2026-03-14", tb);
-  assert_fact(facts, "pagefooter %s | 第 &P 页 / 共 &N 页", tb);
+  itest_fact(facts, "page %s | landscape | fit 1x0 | repeat $7:$7", tb);
+  itest_fact(facts, "pageheader %s | 科目余额表 — 科目余额表 | 业务日期：2026-03-14", tb);
+  itest_fact(facts, "pagefooter %s | 第 &P 页 / 共 &N 页", tb);
   /* totals follow the autofilter (SUBTOTAL 109 over the data rows), their value cached */
-  assert_fact(facts, "formula %s | 本日借方发生额 | =SUBTOTAL(109,E8:E21)", tb);
-  assert_fact(facts, "formula %s | 本日贷方发生额 | =SUBTOTAL(109,F8:F21)", tb);
+  itest_fact(facts, "formula %s | 本日借方发生额 | =SUBTOTAL(109,E8:E21)", tb);
+  itest_fact(facts, "formula %s | 本日贷方发生额 | =SUBTOTAL(109,F8:F21)", tb);
   g_autofree char *debits = itest_db_value(db, "baitiao_report", "SELECT sum(debit_fen) FROM gl_daily_balances WHERE business_date = '2026-03-14'");
   g_autofree char *credits = itest_db_value(db, "baitiao_report", "SELECT sum(credit_fen) FROM gl_daily_balances WHERE business_date = '2026-03-14'");
   ITEST_ASSERT_STR_EQ(debits, credits);
   CU_ASSERT_STRING_NOT_EQUAL(debits, "0");
-  assert_fact(facts, "total %s | 本日借方发生额 | %s", tb, debits);
-  assert_fact(facts, "total %s | 本日贷方发生额 | %s", tb, credits);
-  assert_fact(facts, "sum %s | 本日借方发生额 | %s", tb, debits);
+  itest_fact(facts, "total %s | 本日借方发生额 | %s", tb, debits);
+  itest_fact(facts, "total %s | 本日贷方发生额 | %s", tb, credits);
+  itest_fact(facts, "sum %s | 本日借方发生额 | %s", tb, debits);
 
   /* the cover comes first: title, date, cut-off and times in Asia/Shanghai, the key
    * figures linked to the totals they repeat, and the contents with links */
   const char *tbf = "trial_balance_20260314.xlsx";
-  assert_fact(facts, "property %s | title | 科目余额表\nsheet %s | 封面\ncover %s | 科目余额表", tbf, tbf, tbf);
-  assert_fact(facts, "cover %s | 业务日期：2026-03-14", tbf);
-  assert_fact(facts, "cover %s | 金额单位：人民币元", tbf);
+  itest_fact(facts, "property %s | title | 科目余额表\nsheet %s | 封面\ncover %s | 科目余额表", tbf, tbf, tbf);
+  itest_fact(facts, "cover %s | 业务日期：2026-03-14", tbf);
+  itest_fact(facts, "cover %s | 金额单位：人民币元", tbf);
   g_autofree char *cut = itest_db_value(db, "baitiao_report", "SELECT to_char(opened_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
                                       " || ' +08:00，关账 ' || to_char(closed_at AT TIME ZONE 'Asia/Shanghai',"
                                       " 'YYYY-MM-DD HH24:MI:SS') || ' +08:00）'"
                                       " FROM business_calendar WHERE business_date = '2026-03-14'");
-  assert_fact(facts, "cover %s | 数据截止：2026-03-14 日终（入账截止 %s", tbf, cut);
+  itest_fact(facts, "cover %s | 数据截止：2026-03-14 日终（入账截止 %s", tbf, cut);
   ITEST_ASSERT_CONTAINS(facts, " +08:00 (Asia/Shanghai)\n");
-  assert_fact(facts, "figure %s | 科目余额表 | 本日借方发生额 | %s | ='科目余额表'!E22", tbf, debits);
-  assert_fact(facts, "figurecell %s | 科目余额表 | 本日借方发生额 | %s", tbf, debits);
-  assert_fact(facts, "figure %s | 科目余额表 | 本日贷方发生额 | %s | ='科目余额表'!F22", tbf, credits);
-  assert_fact(facts, "link %s | 科目余额表 | '科目余额表'!A1 | 14", tbf);
+  itest_fact(facts, "figure %s | 科目余额表 | 本日借方发生额 | %s | ='科目余额表'!E22", tbf, debits);
+  itest_fact(facts, "figurecell %s | 科目余额表 | 本日借方发生额 | %s", tbf, debits);
+  itest_fact(facts, "figure %s | 科目余额表 | 本日贷方发生额 | %s | ='科目余额表'!F22", tbf, credits);
+  itest_fact(facts, "link %s | 科目余额表 | '科目余额表'!A1 | 14", tbf);
   /* every sheet of every report has the cover's link and the unit */
-  assert_fact(facts, "link reconciliation_20260314.xlsx | 凭证哈希链 | '凭证哈希链'!A1 | 11");
-  assert_fact(facts, "unit aging_20260314.xlsx | 五级分类 | 金额单位：人民币元");
+  itest_fact(facts, "link reconciliation_20260314.xlsx | 凭证哈希链 | '凭证哈希链'!A1 | 11");
+  itest_fact(facts, "unit aging_20260314.xlsx | 五级分类 | 金额单位：人民币元");
 
   /* an empty sheet says so on its first row, and its totals are 0 */
-  assert_fact(facts, "empty reconciliation_20260314.xlsx | 缺失文件放行 | 本日无数据");
-  assert_fact(facts, "rows reconciliation_20260314.xlsx | 缺失文件放行 | 0");
+  itest_fact(facts, "empty reconciliation_20260314.xlsx | 缺失文件放行 | 本日无数据");
+  itest_fact(facts, "rows reconciliation_20260314.xlsx | 缺失文件放行 | 0");
 
   /* ids and timestamps: a numeric id is a number shown 0, others stay text; a
    * timestamp is a date-time cell in Asia/Shanghai */
@@ -197,13 +165,13 @@ test_every_report_reads_back_and_ties(void)
   g_autofree char *started = itest_db_value(db, "baitiao_report", "SELECT to_char(started_at AT TIME ZONE 'Asia/Shanghai',"
                                           " 'YYYY-MM-DD HH24:MI:SS') FROM recon_runs"
                                           " WHERE business_date = '2026-03-14' ORDER BY recon_run_id LIMIT 1");
-  assert_fact(facts, "format %s | 运行号 | 0", runs);
-  assert_fact(facts, "kind %s | 运行号 | int", runs);
-  assert_fact(facts, "first %s | 运行号 | %s", runs, run_id);
-  assert_fact(facts, "format %s | 开始时间 | yyyy-mm-dd hh:mm:ss", runs);
-  assert_fact(facts, "kind %s | 开始时间 | datetime", runs);
-  assert_fact(facts, "first %s | 开始时间 | %s", runs, started);
-  assert_fact(facts, "kind loan_listing_20260314.xlsx | 借据明细 | 订单号 | str");
+  itest_fact(facts, "format %s | 运行号 | 0", runs);
+  itest_fact(facts, "kind %s | 运行号 | int", runs);
+  itest_fact(facts, "first %s | 运行号 | %s", runs, run_id);
+  itest_fact(facts, "format %s | 开始时间 | yyyy-mm-dd hh:mm:ss", runs);
+  itest_fact(facts, "kind %s | 开始时间 | datetime", runs);
+  itest_fact(facts, "first %s | 开始时间 | %s", runs, started);
+  itest_fact(facts, "kind loan_listing_20260314.xlsx | 借据明细 | 订单号 | str");
 
   /* charts carry their values cached; a date category axis is formatted as dates (the
    * cache holds the date serials, never text), a stack of shares stops at 100 % */
@@ -213,67 +181,67 @@ test_every_report_reads_back_and_ties(void)
                                           " FROM (SELECT DISTINCT statement_date FROM statements"
                                           " WHERE statement_date BETWEEN '2026-03-01' AND '2026-03-14') d");
   g_auto(GStrv) serial_parts = g_strsplit(serials, "|", 2);
-  assert_fact(facts, "chart %s | cat_format | yyyy-mm-dd", sc);
-  assert_fact(facts, "chart %s | cat_cache | %s", sc, serial_parts[0]);
-  assert_fact(facts, "chart %s | val_points | %s,%s,%s,%s,%s", sc, serial_parts[1], serial_parts[1], serial_parts[1],
-              serial_parts[1], serial_parts[1]);
-  assert_fact(facts, "chart %s | series_names | 新增本金|新增服务费/利息|结转本金|结转服务费/利息|结转罚息", sc);
+  itest_fact(facts, "chart %s | cat_format | yyyy-mm-dd", sc);
+  itest_fact(facts, "chart %s | cat_cache | %s", sc, serial_parts[0]);
+  itest_fact(facts, "chart %s | val_points | %s,%s,%s,%s,%s", sc, serial_parts[1], serial_parts[1], serial_parts[1],
+             serial_parts[1], serial_parts[1]);
+  itest_fact(facts, "chart %s | series_names | 新增本金|新增服务费/利息|结转本金|结转服务费/利息|结转罚息", sc);
   const char *rc = "roll_rates_20260314.xlsx | 各账龄迁徙去向";
-  assert_fact(facts, "chart %s | grouping | stacked", rc);
-  assert_fact(facts, "chart %s | val_format | 0%%", rc);
-  assert_fact(facts, "chart %s | val_min | 0", rc);
-  assert_fact(facts, "chart %s | val_max | 1", rc);
-  assert_fact(facts, "chart %s | cat_cache | C .. M7+", rc);
+  itest_fact(facts, "chart %s | grouping | stacked", rc);
+  itest_fact(facts, "chart %s | val_format | 0%%", rc);
+  itest_fact(facts, "chart %s | val_min | 0", rc);
+  itest_fact(facts, "chart %s | val_max | 1", rc);
+  itest_fact(facts, "chart %s | cat_cache | C .. M7+", rc);
   /* a line of shares is not capped: only a stack adds up to 100 % */
-  assert_fact(facts, "chart vintage_20260314.xlsx | 逾期30+本金占比（账龄曲线，每条线为一个放款月） | val_max | auto");
-  assert_fact(facts, "chart vintage_20260314.xlsx | 逾期30+本金占比（账龄曲线，每条线为一个放款月） | val_format | 0%%");
-  assert_fact(facts, "chart aging_20260314.xlsx | 各账龄未还本金 | cat_cache | C .. M7+");
+  itest_fact(facts, "chart vintage_20260314.xlsx | 逾期30+本金占比（账龄曲线，每条线为一个放款月） | val_max | auto");
+  itest_fact(facts, "chart vintage_20260314.xlsx | 逾期30+本金占比（账龄曲线，每条线为一个放款月） | val_format | 0%%");
+  itest_fact(facts, "chart aging_20260314.xlsx | 各账龄未还本金 | cat_cache | C .. M7+");
 
   /* aging: every bucket listed, a chart, principal equal to GL 1122 on the date */
   const char *ag = "aging_20260314.xlsx | 账龄分布";
   g_autofree char *gl1122 = itest_db_value(db, "baitiao_report", "SELECT closing_fen FROM gl_daily_balances"
                                          " WHERE business_date = '2026-03-14' AND account_code = '1122'");
-  assert_fact(facts, "rows %s | 8", ag);
-  assert_fact(facts, "charts %s | 1", ag);
-  assert_fact(facts, "format %s | 本金占比 | 0.00%%", ag);
-  assert_fact(facts, "total %s | 未还本金 | %s", ag, gl1122);
-  assert_fact(facts, "total aging_20260314.xlsx | 五级分类 | 未还本金 | %s", gl1122);
-  assert_fact(facts, "charts aging_20260314.xlsx | 五级分类 | 1");
+  itest_fact(facts, "rows %s | 8", ag);
+  itest_fact(facts, "charts %s | 1", ag);
+  itest_fact(facts, "format %s | 本金占比 | 0.00%%", ag);
+  itest_fact(facts, "total %s | 未还本金 | %s", ag, gl1122);
+  itest_fact(facts, "total aging_20260314.xlsx | 五级分类 | 未还本金 | %s", gl1122);
+  itest_fact(facts, "charts aging_20260314.xlsx | 五级分类 | 1");
 
   /* daily operations: repayments by channel, 88.33 ALIPAY + 500.00 WECHAT */
   const char *ch = "daily_operations_20260314.xlsx | 分渠道还款";
-  assert_fact(facts, "rows %s | 2", ch);
-  assert_fact(facts, "total %s | 还款金额 | 58833", ch);
-  assert_fact(facts, "charts %s | 1", ch);
+  itest_fact(facts, "rows %s | 2", ch);
+  itest_fact(facts, "total %s | 还款金额 | 58833", ch);
+  itest_fact(facts, "charts %s | 1", ch);
 
   /* maturity ladder: past due (memo) + 12 months + beyond, with its chart; principal = what ACTIVE loans still owe */
   const char *ml = "maturity_ladder_20260314.xlsx | 到期结构";
   g_autofree char *owed = itest_db_value(db, "baitiao_report", "SELECT sum(i.principal_fen - i.principal_reduced_fen - i.paid_principal_fen"
                                        " - i.writeoff_principal_fen) FROM installments i JOIN loans l USING (loan_id)"
                                        " WHERE l.status = 'ACTIVE' AND i.status IN ('UNBILLED', 'BILLED')");
-  assert_fact(facts, "rows %s | 14", ml);
-  assert_fact(facts, "charts %s | 1", ml);
-  assert_fact(facts, "total %s | 应收本金 | %s", ml, owed);
+  itest_fact(facts, "rows %s | 14", ml);
+  itest_fact(facts, "charts %s | 1", ml);
+  itest_fact(facts, "total %s | 应收本金 | %s", ml, owed);
 
   /* loan listing: both demo loans, principal 1000.00 + 3999.99 */
   const char *ll = "loan_listing_20260314.xlsx | 借据明细";
-  assert_fact(facts, "rows %s | 2", ll);
-  assert_fact(facts, "total %s | 借款本金 | 499999", ll);
-  assert_fact(facts, "format %s | 放款日 | yyyy-mm-dd", ll);
+  itest_fact(facts, "rows %s | 2", ll);
+  itest_fact(facts, "total %s | 借款本金 | 499999", ll);
+  itest_fact(facts, "format %s | 放款日 | yyyy-mm-dd", ll);
   /* numbered from the natural key (origination date, order id), never the loan_id */
-  assert_fact(facts, "first %s | 借据号 | L20260304-O20260304001", ll);
-  assert_fact(facts, "sum %s | 未还本金 | %s", ll, owed);
+  itest_fact(facts, "first %s | 借据号 | L20260304-O20260304001", ll);
+  itest_fact(facts, "sum %s | 未还本金 | %s", ll, owed);
 
   /* the rest open with their sheets and headers */
-  assert_fact(facts, "sheet reconciliation_20260314.xlsx | 检查项");
-  assert_fact(facts, "rows reconciliation_20260314.xlsx | 检查项 | 15");
+  itest_fact(facts, "sheet reconciliation_20260314.xlsx | 检查项");
+  itest_fact(facts, "rows reconciliation_20260314.xlsx | 检查项 | 15");
   /* the journal chain heads: one row per sealed date 03-04 … 03-14 */
-  assert_fact(facts, "rows reconciliation_20260314.xlsx | 凭证哈希链 | 11");
-  assert_fact(facts, "sheet channel_settlement_20260314.xlsx | 分渠道核对");
-  assert_fact(facts, "sheet roll_rates_20260314.xlsx | 迁徙矩阵");
-  assert_fact(facts, "rows roll_rates_20260314.xlsx | 迁徙矩阵 | 8");
-  assert_fact(facts, "sheet vintage_20260314.xlsx | Vintage");
-  assert_fact(facts, "sheet statements_summary_20260314.xlsx | 按账单日");
+  itest_fact(facts, "rows reconciliation_20260314.xlsx | 凭证哈希链 | 11");
+  itest_fact(facts, "sheet channel_settlement_20260314.xlsx | 分渠道核对");
+  itest_fact(facts, "sheet roll_rates_20260314.xlsx | 迁徙矩阵");
+  itest_fact(facts, "rows roll_rates_20260314.xlsx | 迁徙矩阵 | 8");
+  itest_fact(facts, "sheet vintage_20260314.xlsx | Vintage");
+  itest_fact(facts, "sheet statements_summary_20260314.xlsx | 按账单日");
 
   /* LibreOffice opens every file: one soffice for all (it starts slowly); the PDFs
    * are kept under the build dir as the test's artefacts */
@@ -344,23 +312,23 @@ test_default_date_english_and_rerun(void)
   }
   CU_ASSERT_EQUAL(itest_dir_entries(out), 1);
   g_autofree char *facts = read_back(out, (const char *[]) { "trial_balance_20260316.xlsx", NULL });
-  assert_fact(facts, "sheet trial_balance_20260316.xlsx | Trial balance");
-  assert_fact(facts, "header trial_balance_20260316.xlsx | Trial balance | "
-                     "Account|Account name|Opening debit|Opening credit|Debits (day)|Credits (day)|Closing debit|"
-                     "Closing credit|Dr/Cr|Closing balance|Change vs D-1|Last month end|Change vs month end|MTD debits|"
-                     "MTD credits|YTD debits|YTD credits");
+  itest_fact(facts, "sheet trial_balance_20260316.xlsx | Trial balance");
+  itest_fact(facts, "header trial_balance_20260316.xlsx | Trial balance | "
+                    "Account|Account name|Opening debit|Opening credit|Debits (day)|Credits (day)|Closing debit|"
+                    "Closing credit|Dr/Cr|Closing balance|Change vs D-1|Last month end|Change vs month end|MTD debits|"
+                    "MTD credits|YTD debits|YTD credits");
   /* a 科目余额表 ties pairwise: Σ debit balances = Σ credit balances */
   g_autofree char *opening = itest_db_value(demo_db(&config), "baitiao_report", "SELECT sum(greatest(closing_fen, 0)) FROM gl_daily_balances"
                                                       " WHERE business_date = '2026-03-15'");
   CU_ASSERT_STRING_NOT_EQUAL(opening, "0");
-  assert_fact(facts, "total trial_balance_20260316.xlsx | Trial balance | Opening debit | %s", opening);
-  assert_fact(facts, "total trial_balance_20260316.xlsx | Trial balance | Opening credit | %s", opening);
-  assert_fact(facts, "sheet trial_balance_20260316.xlsx | Cover");
-  assert_fact(facts, "cover trial_balance_20260316.xlsx | Business date: 2026-03-16");
-  assert_fact(facts, "cover trial_balance_20260316.xlsx | Amounts in CNY yuan");
-  assert_fact(facts, "unit trial_balance_20260316.xlsx | Trial balance | Amounts in CNY yuan");
-  assert_fact(facts, "pagefooter trial_balance_20260316.xlsx | Trial balance | Page &P of &N");
-  assert_fact(facts, "link trial_balance_20260316.xlsx | Trial balance | 'Trial balance'!A1 | 14");
+  itest_fact(facts, "total trial_balance_20260316.xlsx | Trial balance | Opening debit | %s", opening);
+  itest_fact(facts, "total trial_balance_20260316.xlsx | Trial balance | Opening credit | %s", opening);
+  itest_fact(facts, "sheet trial_balance_20260316.xlsx | Cover");
+  itest_fact(facts, "cover trial_balance_20260316.xlsx | Business date: 2026-03-16");
+  itest_fact(facts, "cover trial_balance_20260316.xlsx | Amounts in CNY yuan");
+  itest_fact(facts, "unit trial_balance_20260316.xlsx | Trial balance | Amounts in CNY yuan");
+  itest_fact(facts, "pagefooter trial_balance_20260316.xlsx | Trial balance | Page &P of &N");
+  itest_fact(facts, "link trial_balance_20260316.xlsx | Trial balance | 'Trial balance'!A1 | 14");
 }
 
 /* [report] timezone: every time a report shows is in that zone (here +05:30, which has
@@ -381,7 +349,7 @@ test_time_zone_from_config(void)
   g_autofree char *started = itest_db_value(db, "baitiao_report", "SELECT to_char(started_at AT TIME ZONE 'Asia/Kolkata',"
                                           " 'YYYY-MM-DD HH24:MI:SS') FROM recon_runs"
                                           " WHERE business_date = '2026-03-14' ORDER BY recon_run_id LIMIT 1");
-  assert_fact(facts, "first reconciliation_20260314.xlsx | Runs | Started | %s", started);
+  itest_fact(facts, "first reconciliation_20260314.xlsx | Runs | Started | %s", started);
   ITEST_ASSERT_CONTAINS(facts, " +05:30 (Asia/Kolkata)\n");
   ITEST_ASSERT_CONTAINS(facts, "\ncover reconciliation_20260314.xlsx | Data as of: ");
   ITEST_ASSERT_CONTAINS(facts, " +05:30\ncover reconciliation_20260314.xlsx | The day's");
@@ -422,16 +390,16 @@ test_empty_sheet_says_why(void)
                                                               "--out", out, "--specs", specs, NULL });
   CU_ASSERT_EQUAL_FATAL(en->status, 0);
   g_autofree char *facts = read_back(out, (const char *[]) { "empty_20260314.xlsx", "empty_20260315.xlsx", NULL });
-  assert_fact(facts, "empty empty_20260314.xlsx | 表 | 本日无差异");
-  assert_fact(facts, "rows empty_20260314.xlsx | 表 | 0");
-  assert_fact(facts, "header empty_20260314.xlsx | 表 | 代码|金额|笔数");
-  assert_fact(facts, "total empty_20260314.xlsx | 表 | 金额 | 0");
-  assert_fact(facts, "formula empty_20260314.xlsx | 表 | 金额 | =SUBTOTAL(109,B8:B8)");
-  assert_fact(facts, "empty empty_20260314.xlsx | 表二 | 本日无数据");
-  assert_fact(facts, "empty empty_20260315.xlsx | Sheet | no breaks on this date");
-  assert_fact(facts, "empty empty_20260315.xlsx | Sheet two | No rows on this date");
+  itest_fact(facts, "empty empty_20260314.xlsx | 表 | 本日无差异");
+  itest_fact(facts, "rows empty_20260314.xlsx | 表 | 0");
+  itest_fact(facts, "header empty_20260314.xlsx | 表 | 代码|金额|笔数");
+  itest_fact(facts, "total empty_20260314.xlsx | 表 | 金额 | 0");
+  itest_fact(facts, "formula empty_20260314.xlsx | 表 | 金额 | =SUBTOTAL(109,B8:B8)");
+  itest_fact(facts, "empty empty_20260314.xlsx | 表二 | 本日无数据");
+  itest_fact(facts, "empty empty_20260315.xlsx | Sheet | no breaks on this date");
+  itest_fact(facts, "empty empty_20260315.xlsx | Sheet two | No rows on this date");
   /* cover = n: that total only */
-  assert_fact(facts, "figure empty_20260314.xlsx | 表 | 笔数 | 0 | ='表'!C9");
+  itest_fact(facts, "figure empty_20260314.xlsx | 表 | 笔数 | 0 | ='表'!C9");
   CU_ASSERT_PTR_NULL(strstr(facts, "figure empty_20260314.xlsx | 表 | 金额"));
   /* the spec's new keys are checked like the others */
   g_autofree char *bad_text = g_strdup(text);
@@ -475,16 +443,16 @@ test_datetime_and_id_cells(void)
                                                                "--specs", specs, NULL });
   CU_ASSERT_EQUAL_FATAL(run->status, 0);
   g_autofree char *facts = read_back(out, (const char *[]) { "cells_20260314.xlsx", NULL });
-  assert_fact(facts, "rows cells_20260314.xlsx | 表 | 3");
-  assert_fact(facts, "first cells_20260314.xlsx | 表 | 编号 | 123456789012345");
-  assert_fact(facts, "kind cells_20260314.xlsx | 表 | 编号 | int");
-  assert_fact(facts, "format cells_20260314.xlsx | 表 | 编号 | 0");
-  assert_fact(facts, "first cells_20260314.xlsx | 表 | 时间 | 2026-03-14 23:59:58");
-  assert_fact(facts, "kind cells_20260314.xlsx | 表 | 时间 | datetime");
+  itest_fact(facts, "rows cells_20260314.xlsx | 表 | 3");
+  itest_fact(facts, "first cells_20260314.xlsx | 表 | 编号 | 123456789012345");
+  itest_fact(facts, "kind cells_20260314.xlsx | 表 | 编号 | int");
+  itest_fact(facts, "format cells_20260314.xlsx | 表 | 编号 | 0");
+  itest_fact(facts, "first cells_20260314.xlsx | 表 | 时间 | 2026-03-14 23:59:58");
+  itest_fact(facts, "kind cells_20260314.xlsx | 表 | 时间 | datetime");
   /* a leading zero or 16 digits would not survive a number cell: those stay text */
-  assert_fact(facts, "cell cells_20260314.xlsx | 表 | A9 | str | 0012");
-  assert_fact(facts, "cell cells_20260314.xlsx | 表 | A10 | str | 1234567890123456");
-  assert_fact(facts, "cell cells_20260314.xlsx | 表 | B10 | none | None");
+  itest_fact(facts, "cell cells_20260314.xlsx | 表 | A9 | str | 0012");
+  itest_fact(facts, "cell cells_20260314.xlsx | 表 | A10 | str | 1234567890123456");
+  itest_fact(facts, "cell cells_20260314.xlsx | 表 | B10 | none | None");
   g_autofree char *bad = g_strdup(text);
   char *at = strstr(bad, "00:00:01");
   memcpy(at, "25:00:01", 8);
@@ -524,9 +492,9 @@ test_long_sheet_continues_on_more_worksheets(void)
   gint64 sum = 0;
   for (int p = 1; p <= parts; p++) {
     g_autofree char *sheet = p == 1 ? g_strdup("借据明细") : g_strdup_printf("借据明细 (%d)", p);
-    assert_fact(facts, "sheet %s | %s", file, sheet);
-    assert_fact(facts, "freeze %s | %s | A8", file, sheet);
-    assert_fact(facts, "rows %s | %s | 1", file, sheet);
+    itest_fact(facts, "sheet %s | %s", file, sheet);
+    itest_fact(facts, "freeze %s | %s | A8", file, sheet);
+    itest_fact(facts, "rows %s | %s | 1", file, sheet);
     g_autofree char *prefix = g_strdup_printf("\nsum %s | %s | 借款本金 | ", file, sheet);
     const char *at = strstr(facts, prefix);
     CU_ASSERT_PTR_NOT_NULL_FATAL(at);
@@ -536,7 +504,7 @@ test_long_sheet_continues_on_more_worksheets(void)
   CU_ASSERT_PTR_NULL(strstr(facts, beyond));
   CU_ASSERT_EQUAL(sum, g_ascii_strtoll(principal, NULL, 10));
   g_autofree char *last = parts == 1 ? g_strdup("借据明细") : g_strdup_printf("借据明细 (%d)", parts);
-  assert_fact(facts, "total %s | %s | 借款本金 | %s", file, last, principal);
+  itest_fact(facts, "total %s | %s | 借款本金 | %s", file, last, principal);
   /* the last part's SUBTOTAL covers every part's rows; the cover links each part */
   g_autofree char *ranges = g_strdup("=SUBTOTAL(109");
   for (int p = 1; p <= parts; p++) {
@@ -545,8 +513,8 @@ test_long_sheet_continues_on_more_worksheets(void)
                                                                           : g_strdup("");
     ranges = g_strdup_printf("%s,%sH8:H8", prev, sheet);
   }
-  assert_fact(facts, "formula %s | %s | 借款本金 | %s)", file, last, ranges);
-  assert_fact(facts, "link %s | %s | '%s'!A1 | 1", file, last, last);
+  itest_fact(facts, "formula %s | %s | 借款本金 | %s)", file, last, ranges);
+  itest_fact(facts, "link %s | %s | '%s'!A1 | 1", file, last, last);
 }
 
 

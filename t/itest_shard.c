@@ -39,25 +39,6 @@ env_uint(const char *name, guint fallback)
   return v && *v ? (guint) g_ascii_strtoull(v, NULL, 10) : fallback;
 }
 
-/* ---- placement, computed here from the rule (shard-spec "Placement") -------- */
-
-/* FNV-1a 64 of KEY's bytes. */
-static guint64
-fnv1a64(const char *key)
-{
-  guint64 h = G_GUINT64_CONSTANT(0xcbf29ce484222325);
-  for (const guchar *p = (const guchar *) key; *p; p++)
-    h = (h ^ *p) * G_GUINT64_CONSTANT(0x100000001b3);
-  return h;
-}
-
-/* The shard placement=hash gives KEY over shards s1 … sN, all open: "sK". */
-static char *
-placed_on(const char *key, guint n)
-{
-  return g_strdup_printf("s%u", (guint) (fnv1a64(key) % n) + 1);
-}
-
 /* ---- running the binary --------------------------------------------------------- */
 
 static ItestRun *
@@ -113,9 +94,7 @@ new_group(const char *prefix, guint n, const char *products)
 static char *
 data_file(const char *name, const char *text)
 {
-  char *path = g_strdup_printf("%s/shard-%d-%s", itest_tmpdir(), (int) getpid(), name);
-  CU_ASSERT_FATAL(g_file_set_contents(path, text, -1, NULL));
-  return path;
+  return itest_data_file("shard", name, text);
 }
 
 static char *
@@ -399,7 +378,7 @@ misplaced(const char *directory, guint n)
     if (!*lines[i])
       continue;
     g_auto(GStrv) f = g_strsplit(lines[i], " ", 2);
-    g_autofree char *want = placed_on(f[0], n);
+    g_autofree char *want = itest_hash_shard(f[0], n);
     if (!f[1] || strcmp(f[1], want) != 0)
       wrong++;
   }
@@ -606,8 +585,8 @@ users_a_rehash_moves(const char *prefix, guint max, guint n)
   GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
   for (guint i = 1; i <= max && ids->len < n; i++) {
     g_autofree char *id = g_strdup_printf("%s%04u", prefix, i);
-    g_autofree char *three = placed_on(id, 3);
-    g_autofree char *four = placed_on(id, 4);
+    g_autofree char *three = itest_hash_shard(id, 3);
+    g_autofree char *four = itest_hash_shard(id, 4);
     if (strcmp(three, four) != 0)
       g_ptr_array_add(ids, g_steal_pointer(&id));
   }
@@ -663,7 +642,7 @@ test_fourth_shard_mid_run(void)
   g_autoptr(GString) placed = g_string_new(NULL);
   for (guint i = 1; i <= 120; i++) {
     g_autofree char *id = g_strdup_printf("HB%04u", i);
-    g_autofree char *want = placed_on(id, 4);
+    g_autofree char *want = itest_hash_shard(id, 4);
     g_string_append_printf(placed, "%s %s\n", id, want);
     expect_s4 += strcmp(want, "s4") == 0;
   }
@@ -677,7 +656,7 @@ test_fourth_shard_mid_run(void)
   /* the known users changed on the shard they live on */
   for (guint i = 0; known->pdata[i]; i++) {
     const char *id = known->pdata[i];
-    g_autofree char *home = placed_on(id, 3);
+    g_autofree char *home = itest_hash_shard(id, 3);
     g_autofree char *sql = g_strdup_printf("SELECT credit_limit_fen FROM users WHERE user_id = '%s'", id);
     g_autofree char *limit = itest_shard_value(itest_group_shard(g, home), "baitiao_report", sql);
     ITEST_ASSERT_STR_EQ(limit, "777700");
@@ -813,7 +792,7 @@ test_unreachable_shard(void)
   guint to_s2 = 0;   /* the file has rows for s2: the load needs it */
   for (guint i = 1; i <= 30; i++) {
     g_autofree char *id = g_strdup_printf("HV%04u", i);
-    g_autofree char *where = placed_on(id, 3);
+    g_autofree char *where = itest_hash_shard(id, 3);
     to_s2 += strcmp(where, "s2") == 0;
   }
   CU_ASSERT_TRUE_FATAL(to_s2 > 0);

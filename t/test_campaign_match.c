@@ -89,6 +89,31 @@ schedule_of(const CampaignOrder *o, SchedInstallment *inst)
   CU_ASSERT_FATAL(sched_build(o->amount_fen, o->terms, &o->order_date, o->statement_day, inst, NULL));
 }
 
+/* One order through the matcher: its schedule as discounted, the grants (the matcher's,
+ * valid until its next order) and the coupon's outcome. */
+typedef struct {
+  SchedInstallment inst[SCHED_TERM_MAX];
+  const CampaignGrant *g;
+  guint n;
+  CouponOutcome coupon;
+} Matched;
+
+/* Matches O against R->inst, already built (and looked at) by the caller. */
+static void
+match_built(CampaignMatcher *m, const CampaignOrder *o, Matched *r)
+{
+  r->g = NULL;
+  r->n = 0;
+  campaign_match(m, o, r->inst, &r->g, &r->n, &r->coupon);
+}
+
+static void
+match(CampaignMatcher *m, const CampaignOrder *o, Matched *r)
+{
+  schedule_of(o, r->inst);
+  match_built(m, o, r);
+}
+
 /* ---- the worked example ---------------------------------------------------- */
 
 /* docs/decisions.md: FPP12, 1000.00 yuan, three interest-free periods funded by the
@@ -102,22 +127,18 @@ test_worked_example(void)
   CampaignLive *live = live_of(&c, 1, 0);
   g_autoptr(CampaignMatcher) m = campaign_matcher_new(live, NULL, NULL);
   CampaignOrder o = order("O1", "U1", 100000, &FPP12);
-  SchedInstallment inst[12];
-  schedule_of(&o, inst);
-  const CampaignGrant *g = NULL;
-  guint n = 0;
-  CouponOutcome coupon;
-  campaign_match(m, &o, inst, &g, &n, &coupon);
-  CU_ASSERT_EQUAL_FATAL(n, 1);
-  CU_ASSERT_EQUAL(coupon, COUPON_NONE);
-  CU_ASSERT_EQUAL(g[0].total_fen, 1500);
+  Matched r;
+  match(m, &o, &r);
+  CU_ASSERT_EQUAL_FATAL(r.n, 1);
+  CU_ASSERT_EQUAL(r.coupon, COUPON_NONE);
+  CU_ASSERT_EQUAL(r.g[0].total_fen, 1500);
   for (int k = 0; k < 12; k++) {
-    CU_ASSERT_EQUAL(inst[k].fee_fen, k < 3 ? 0 : 500);
-    CU_ASSERT_EQUAL(g[0].by_installment[k], k < 3 ? 500 : 0);
-    CU_ASSERT_EQUAL(inst[k].principal_fen, k < 11 ? 8333 : 8337);
+    CU_ASSERT_EQUAL(r.inst[k].fee_fen, k < 3 ? 0 : 500);
+    CU_ASSERT_EQUAL(r.g[0].by_installment[k], k < 3 ? 500 : 0);
+    CU_ASSERT_EQUAL(r.inst[k].principal_fen, k < 11 ? 8333 : 8337);
   }
   gint64 apr = 0;
-  CU_ASSERT_FATAL(sched_apr_bp(100000, inst, 12, &apr, NULL));
+  CU_ASSERT_FATAL(sched_apr_bp(100000, r.inst, 12, &apr, NULL));
   CU_ASSERT_EQUAL(apr, 812);
   CU_ASSERT_EQUAL(g_array_index(live->budget_left_fen, gint64, 0), 100000000 - 1500);
   CU_ASSERT_EQUAL(campaign_matcher_stats(m, 0)->matched_orders, 1);
@@ -132,15 +153,11 @@ alone(Campaign *c, const SchedTerms *t, gint64 amount, gint64 *fees)
   CampaignLive *live = live_of(&c, 1, 0);
   g_autoptr(CampaignMatcher) m = campaign_matcher_new(live, NULL, NULL);
   CampaignOrder o = order("O1", "U1", amount, t);
-  SchedInstallment inst[SCHED_TERM_MAX];
-  schedule_of(&o, inst);
-  const CampaignGrant *g = NULL;
-  guint n = 0;
-  CouponOutcome coupon;
-  campaign_match(m, &o, inst, &g, &n, &coupon);
+  Matched r;
+  match(m, &o, &r);
   for (int k = 0; k < t->term; k++)
-    fees[k] = inst[k].fee_fen;
-  gint64 total = n ? g[0].total_fen : 0;
+    fees[k] = r.inst[k].fee_fen;
+  gint64 total = r.n ? r.g[0].total_fen : 0;
   free_live(live);
   return total;
 }
@@ -207,19 +224,15 @@ test_stacking(void)
   CampaignLive *live = live_of(cs, 4, 0);
   g_autoptr(CampaignMatcher) m = campaign_matcher_new(live, NULL, NULL);
   CampaignOrder o = order("O1", "U1", 100000, &FPP12);
-  SchedInstallment inst[12];
-  schedule_of(&o, inst);
-  const CampaignGrant *g = NULL;
-  guint n = 0;
-  CouponOutcome coupon;
-  campaign_match(m, &o, inst, &g, &n, &coupon);
-  CU_ASSERT_EQUAL_FATAL(n, 2);
+  Matched r;
+  match(m, &o, &r);
+  CU_ASSERT_EQUAL_FATAL(r.n, 2);
   /* ST_P (priority 5): 250 off each of 12 = 3000; then EX_B and ST_F at priority 0 by id */
-  CU_ASSERT_STRING_EQUAL(((Campaign *) g_ptr_array_index(live->campaigns, g[0].campaign))->id, "ST_P");
-  CU_ASSERT_EQUAL(g[0].total_fen, 3000);
-  CU_ASSERT_STRING_EQUAL(((Campaign *) g_ptr_array_index(live->campaigns, g[1].campaign))->id, "EX_B");
-  CU_ASSERT_EQUAL(g[1].total_fen, 900);   /* 250 + 250 + 250 + 150 */
-  CU_ASSERT_EQUAL(inst[3].fee_fen, 100);
+  CU_ASSERT_STRING_EQUAL(((Campaign *) g_ptr_array_index(live->campaigns, r.g[0].campaign))->id, "ST_P");
+  CU_ASSERT_EQUAL(r.g[0].total_fen, 3000);
+  CU_ASSERT_STRING_EQUAL(((Campaign *) g_ptr_array_index(live->campaigns, r.g[1].campaign))->id, "EX_B");
+  CU_ASSERT_EQUAL(r.g[1].total_fen, 900);   /* 250 + 250 + 250 + 150 */
+  CU_ASSERT_EQUAL(r.inst[3].fee_fen, 100);
   /* ST_F (installment 1 free) finds installment 1 already free: eligible, not granted */
   CU_ASSERT_EQUAL(campaign_matcher_stats(m, 3)->eligible_orders, 1);
   CU_ASSERT_EQUAL(campaign_matcher_stats(m, 3)->matched_orders, 0);
@@ -238,14 +251,10 @@ test_nothing_left_is_not_granted(void)
   CampaignLive *live = live_of(cs, 2, 0);
   g_autoptr(CampaignMatcher) m = campaign_matcher_new(live, NULL, NULL);
   CampaignOrder o = order("O1", "U1", 100000, &FPP12);
-  SchedInstallment inst[12];
-  schedule_of(&o, inst);
-  const CampaignGrant *g = NULL;
-  guint n = 0;
-  CouponOutcome coupon;
-  campaign_match(m, &o, inst, &g, &n, &coupon);
-  CU_ASSERT_EQUAL_FATAL(n, 1);
-  CU_ASSERT_EQUAL(g[0].total_fen, 1000);
+  Matched r;
+  match(m, &o, &r);
+  CU_ASSERT_EQUAL_FATAL(r.n, 1);
+  CU_ASSERT_EQUAL(r.g[0].total_fen, 1000);
   CU_ASSERT_EQUAL(campaign_matcher_stats(m, 1)->eligible_orders, 1);
   CU_ASSERT_EQUAL(campaign_matcher_stats(m, 1)->matched_orders, 0);
   free_live(live);
@@ -262,20 +271,16 @@ test_cap(void)
   CampaignLive *live = live_of(cs, 2, 1000);
   g_autoptr(CampaignMatcher) m = campaign_matcher_new(live, NULL, NULL);
   CampaignOrder o = order("O1", "U1", 100000, &FPP12);
-  SchedInstallment inst[12];
-  schedule_of(&o, inst);
-  const CampaignGrant *g = NULL;
-  guint n = 0;
-  CouponOutcome coupon;
-  campaign_match(m, &o, inst, &g, &n, &coupon);
-  CU_ASSERT_EQUAL_FATAL(n, 2);
-  CU_ASSERT_EQUAL(g[0].total_fen, 700);
-  CU_ASSERT_EQUAL(g[1].total_fen, 300);   /* cut by the cap, from its last installment back */
-  CU_ASSERT_EQUAL(g[1].by_installment[1], 300);
-  CU_ASSERT_EQUAL(g[1].by_installment[2], 0);
-  CU_ASSERT_EQUAL(inst[0].fee_fen, 0);
-  CU_ASSERT_EQUAL(inst[1].fee_fen, 0);
-  CU_ASSERT_EQUAL(inst[2].fee_fen, 500);
+  Matched r;
+  match(m, &o, &r);
+  CU_ASSERT_EQUAL_FATAL(r.n, 2);
+  CU_ASSERT_EQUAL(r.g[0].total_fen, 700);
+  CU_ASSERT_EQUAL(r.g[1].total_fen, 300);   /* cut by the cap, from its last installment back */
+  CU_ASSERT_EQUAL(r.g[1].by_installment[1], 300);
+  CU_ASSERT_EQUAL(r.g[1].by_installment[2], 0);
+  CU_ASSERT_EQUAL(r.inst[0].fee_fen, 0);
+  CU_ASSERT_EQUAL(r.inst[1].fee_fen, 0);
+  CU_ASSERT_EQUAL(r.inst[2].fee_fen, 500);
   free_live(live);
 }
 
@@ -295,14 +300,10 @@ test_budgets(void)
   gint64 got[3];
   for (int i = 0; i < 3; i++) {
     CampaignOrder o = order("O", "U1", 100000, &FPP12);
-    SchedInstallment inst[12];
-    schedule_of(&o, inst);
-    const CampaignGrant *g = NULL;
-    guint n = 0;
-    CouponOutcome coupon;
-    campaign_match(m, &o, inst, &g, &n, &coupon);
-    CU_ASSERT_EQUAL_FATAL(n, 1);
-    got[i] = g[0].total_fen;
+    Matched r;
+    match(m, &o, &r);
+    CU_ASSERT_EQUAL_FATAL(r.n, 1);
+    got[i] = r.g[0].total_fen;
   }
   CU_ASSERT_EQUAL(got[0], 6000);
   CU_ASSERT_EQUAL(got[1], 4000);
@@ -318,13 +319,9 @@ test_budgets(void)
   g_autoptr(CampaignMatcher) m2 = campaign_matcher_new(live, NULL, NULL);
   for (int i = 0; i < 2; i++) {
     CampaignOrder o = order("O", "U1", 100000, &FPP12);
-    SchedInstallment inst[12];
-    schedule_of(&o, inst);
-    const CampaignGrant *g = NULL;
-    guint n = 0;
-    CouponOutcome coupon;
-    campaign_match(m2, &o, inst, &g, &n, &coupon);
-    CU_ASSERT_EQUAL(n, i == 0 ? 1u : 0u);
+    Matched r;
+    match(m2, &o, &r);
+    CU_ASSERT_EQUAL(r.n, i == 0 ? 1u : 0u);
   }
   CU_ASSERT_EQUAL(g_array_index(live->budget_left_fen, gint64, 0), 4000);
   free_live(live);
@@ -334,13 +331,9 @@ test_budgets(void)
 static guint
 granted(CampaignMatcher *m, CampaignOrder *o)
 {
-  SchedInstallment inst[SCHED_TERM_MAX];
-  schedule_of(o, inst);
-  const CampaignGrant *g = NULL;
-  guint n = 0;
-  CouponOutcome coupon;
-  campaign_match(m, o, inst, &g, &n, &coupon);
-  return n;
+  Matched r;
+  match(m, o, &r);
+  return r.n;
 }
 
 static void
@@ -413,13 +406,9 @@ test_rules(void)
 static CouponOutcome
 coupon_of(CampaignMatcher *m, CampaignOrder *o)
 {
-  SchedInstallment inst[SCHED_TERM_MAX];
-  schedule_of(o, inst);
-  const CampaignGrant *g = NULL;
-  guint n = 0;
-  CouponOutcome coupon;
-  campaign_match(m, o, inst, &g, &n, &coupon);
-  return coupon;
+  Matched r;
+  match(m, o, &r);
+  return r.coupon;
 }
 
 static void
@@ -458,15 +447,11 @@ test_coupons(void)
   x = o;
   x.product_code = "FPP6";  /* OPEN does not apply; CPN still does */
   /* the coupon's campaign wins its exclusive group over a higher priority */
-  SchedInstallment inst[12];
-  schedule_of(&o, inst);
-  const CampaignGrant *g = NULL;
-  guint n = 0;
-  CouponOutcome coupon;
-  campaign_match(m, &o, inst, &g, &n, &coupon);
-  CU_ASSERT_EQUAL(coupon, COUPON_USED);
-  CU_ASSERT_EQUAL_FATAL(n, 1);
-  CU_ASSERT_EQUAL(g[0].total_fen, 300);
+  Matched r;
+  match(m, &o, &r);
+  CU_ASSERT_EQUAL(r.coupon, COUPON_USED);
+  CU_ASSERT_EQUAL_FATAL(r.n, 1);
+  CU_ASSERT_EQUAL(r.g[0].total_fen, 300);
   /* used tonight: a second order presenting it is refused the coupon, not the order */
   CU_ASSERT_EQUAL(coupon_of(m, &o), COUPON_ALREADY_USED);
   free_live(live);
@@ -546,47 +531,44 @@ property_night(guint64 seed, gint64 *checked)
       g_date_set_dmy(&o.coupon.valid_from, 1, 1, 2026);
       g_date_set_dmy(&o.coupon.valid_to, 31, 12, 2026);
     }
-    SchedInstallment inst[SCHED_TERM_MAX];
+    Matched r;
     gint64 before[SCHED_TERM_MAX];
-    schedule_of(&o, inst);
+    schedule_of(&o, r.inst);
     for (int k = 0; k < o.terms->term; k++)
-      before[k] = inst[k].fee_fen;
-    const CampaignGrant *g = NULL;
-    guint n = 0;
-    CouponOutcome coupon;
-    campaign_match(m, &o, inst, &g, &n, &coupon);
+      before[k] = r.inst[k].fee_fen;
+    match_built(m, &o, &r);
     gint64 order_total = 0;
     gboolean groups_seen[4] = { FALSE };
-    for (guint x = 0; x < n; x++) {
+    for (guint x = 0; x < r.n; x++) {
       gint64 sum = 0;
-      const Campaign *c = g_ptr_array_index(live->campaigns, g[x].campaign);
+      const Campaign *c = g_ptr_array_index(live->campaigns, r.g[x].campaign);
       for (int k = 0; k < o.terms->term; k++) {
-        CU_ASSERT(g[x].by_installment[k] >= 0);
-        sum += g[x].by_installment[k];
+        CU_ASSERT(r.g[x].by_installment[k] >= 0);
+        sum += r.g[x].by_installment[k];
       }
-      CU_ASSERT_EQUAL(sum, g[x].total_fen);
-      CU_ASSERT(g[x].total_fen > 0);
-      spent[g[x].campaign] += g[x].total_fen;
-      used[g[x].campaign]++;
-      order_total += g[x].total_fen;
+      CU_ASSERT_EQUAL(sum, r.g[x].total_fen);
+      CU_ASSERT(r.g[x].total_fen > 0);
+      spent[r.g[x].campaign] += r.g[x].total_fen;
+      used[r.g[x].campaign]++;
+      order_total += r.g[x].total_fen;
       if (c->stack_mode == CAMPAIGN_STACK_EXCLUSIVE) {
         int gi = c->stack_group[2] - '1';
         CU_ASSERT(!groups_seen[gi]);
         groups_seen[gi] = TRUE;
       }
-      digest = (digest ^ (guint64) g[x].total_fen ^ ((guint64) g[x].campaign << 40)) * 1099511628211ull;
+      digest = (digest ^ (guint64) r.g[x].total_fen ^ ((guint64) r.g[x].campaign << 40)) * 1099511628211ull;
     }
     /* every fen of fee is either still owed or some campaign's */
     for (int k = 0; k < o.terms->term; k++) {
       gint64 taken = 0;
-      for (guint x = 0; x < n; x++)
-        taken += g[x].by_installment[k];
-      CU_ASSERT(inst[k].fee_fen >= 0);
-      CU_ASSERT_EQUAL(inst[k].fee_fen + taken, before[k]);
+      for (guint x = 0; x < r.n; x++)
+        taken += r.g[x].by_installment[k];
+      CU_ASSERT(r.inst[k].fee_fen >= 0);
+      CU_ASSERT_EQUAL(r.inst[k].fee_fen + taken, before[k]);
     }
     if (cap > 0)
       CU_ASSERT(order_total <= cap);
-    if (coupon == COUPON_USED) {
+    if (r.coupon == COUPON_USED) {
       CU_ASSERT(!g_hash_table_contains(coupons_used, o.coupon.coupon_id));
       g_hash_table_add(coupons_used, g_strdup(o.coupon.coupon_id));
     }
