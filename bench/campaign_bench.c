@@ -72,21 +72,6 @@ make_campaign(guint64 *s, int i)
   return c;
 }
 
-static void
-free_campaign(gpointer p)
-{
-  Campaign *c = p;
-  g_free(c->id);
-  g_free(c->name);
-  g_free(c->stack_group);
-  g_strfreev(c->products);
-  g_strfreev(c->segments);
-  g_strfreev(c->merchants);
-  g_strfreev(c->categories);
-  g_free(c->terms);
-  g_free(c);
-}
-
 typedef struct {
   char user[16];
   char coupon[16];
@@ -104,7 +89,7 @@ main(int argc, char **argv)
 {
   gint64 n_orders = argc > 1 ? atoll(argv[1]) : 30000, n_campaigns = argc > 2 ? atoll(argv[2]) : 500;
   guint64 s = 20261203;
-  CampaignLive live = { .campaigns = g_ptr_array_new_with_free_func(free_campaign),
+  CampaignLive live = { .campaigns = g_ptr_array_new_with_free_func((GDestroyNotify) campaign_free),
                         .budget_left_fen = g_array_new(FALSE, FALSE, sizeof(gint64)),
                         .uses_left = g_array_new(FALSE, FALSE, sizeof(gint64)),
                         .max_order_discount_fen = 20000 };

@@ -30,27 +30,12 @@ campaign(const char *id, CampaignKind kind, const char *group, CampaignStackMode
   return c;
 }
 
-static void
-free_campaign(gpointer p)
-{
-  Campaign *c = p;
-  g_free(c->id);
-  g_free(c->name);
-  g_free(c->stack_group);
-  g_strfreev(c->products);
-  g_strfreev(c->segments);
-  g_strfreev(c->merchants);
-  g_strfreev(c->categories);
-  g_free(c->terms);
-  g_free(c);
-}
-
 /* A live set of the campaigns given, with their full budgets and usage limits left. */
 static CampaignLive *
 live_of(Campaign **cs, guint n, gint64 cap)
 {
   CampaignLive *live = g_new0(CampaignLive, 1);
-  live->campaigns = g_ptr_array_new_with_free_func(free_campaign);
+  live->campaigns = g_ptr_array_new_with_free_func((GDestroyNotify) campaign_free);
   live->budget_left_fen = g_array_new(FALSE, FALSE, sizeof(gint64));
   live->uses_left = g_array_new(FALSE, FALSE, sizeof(gint64));
   live->max_order_discount_fen = cap;
@@ -61,15 +46,6 @@ live_of(Campaign **cs, guint n, gint64 cap)
     g_array_append_val(live->uses_left, uses);
   }
   return live;
-}
-
-static void
-free_live(CampaignLive *live)
-{
-  g_ptr_array_unref(live->campaigns);
-  g_array_unref(live->budget_left_fen);
-  g_array_unref(live->uses_left);
-  g_free(live);
 }
 
 static const SchedTerms FPP12 = { SCHED_FEE_PER_PERIOD, 12, 5000, 9 };
@@ -143,7 +119,7 @@ test_worked_example(void)
   CU_ASSERT_EQUAL(g_array_index(live->budget_left_fen, gint64, 0), 100000000 - 1500);
   CU_ASSERT_EQUAL(campaign_matcher_stats(m, 0)->matched_orders, 1);
   CU_ASSERT_EQUAL(campaign_matcher_stats(m, 0)->discount_fen, 1500);
-  free_live(live);
+  campaign_live_free(live);
 }
 
 /* Each kind alone on FPP12 1000.00 (fee 500 a period). */
@@ -158,7 +134,7 @@ alone(Campaign *c, const SchedTerms *t, gint64 amount, gint64 *fees)
   for (int k = 0; k < t->term; k++)
     fees[k] = r.inst[k].fee_fen;
   gint64 total = r.n ? r.g[0].total_fen : 0;
-  free_live(live);
+  campaign_live_free(live);
   return total;
 }
 
@@ -237,7 +213,7 @@ test_stacking(void)
   CU_ASSERT_EQUAL(campaign_matcher_stats(m, 3)->eligible_orders, 1);
   CU_ASSERT_EQUAL(campaign_matcher_stats(m, 3)->matched_orders, 0);
   CU_ASSERT_EQUAL(campaign_matcher_stats(m, 0)->matched_orders, 0);   /* EX_A lost its group */
-  free_live(live);
+  campaign_live_free(live);
 }
 
 static void
@@ -257,7 +233,7 @@ test_nothing_left_is_not_granted(void)
   CU_ASSERT_EQUAL(r.g[0].total_fen, 1000);
   CU_ASSERT_EQUAL(campaign_matcher_stats(m, 1)->eligible_orders, 1);
   CU_ASSERT_EQUAL(campaign_matcher_stats(m, 1)->matched_orders, 0);
-  free_live(live);
+  campaign_live_free(live);
 }
 
 static void
@@ -281,7 +257,7 @@ test_cap(void)
   CU_ASSERT_EQUAL(r.inst[0].fee_fen, 0);
   CU_ASSERT_EQUAL(r.inst[1].fee_fen, 0);
   CU_ASSERT_EQUAL(r.inst[2].fee_fen, 500);
-  free_live(live);
+  campaign_live_free(live);
 }
 
 /* Budgets are consumed in arrival order: PARTIAL gives the last order what fits,
@@ -310,7 +286,7 @@ test_budgets(void)
   CU_ASSERT_EQUAL(got[2], 100);   /* BIG is spent: SMALL takes the group */
   CU_ASSERT_EQUAL(g_array_index(live->budget_left_fen, gint64, 0), 0);
   CU_ASSERT_EQUAL(campaign_matcher_stats(m, 0)->budget_refused, 2);
-  free_live(live);
+  campaign_live_free(live);
 
   cs[0] = campaign("NONE", CAMPAIGN_WAIVE_ALL, "G", CAMPAIGN_STACK_EXCLUSIVE);
   cs[0]->budget_fen = 10000;
@@ -324,7 +300,7 @@ test_budgets(void)
     CU_ASSERT_EQUAL(r.n, i == 0 ? 1u : 0u);
   }
   CU_ASSERT_EQUAL(g_array_index(live->budget_left_fen, gint64, 0), 4000);
-  free_live(live);
+  campaign_live_free(live);
 }
 
 /* Eligibility rules, one at a time. */
@@ -384,7 +360,7 @@ test_rules(void)
   CU_ASSERT_EQUAL(granted(m, &o), 1);
   /* the user's second order tonight is neither first nor within per_user_limit */
   CU_ASSERT_EQUAL(granted(m, &o), 0);
-  free_live(live);
+  campaign_live_free(live);
 
   /* segments, and a per-user limit counting earlier nights */
   c = campaign("S", CAMPAIGN_WAIVE_ALL, "G", CAMPAIGN_STACK_STACKABLE);
@@ -400,7 +376,7 @@ test_rules(void)
   CU_ASSERT_EQUAL(granted(m2, &u2), 0);
   CU_ASSERT_EQUAL(granted(m2, &o), 1);
   CU_ASSERT_EQUAL(granted(m2, &o), 0);
-  free_live(live);
+  campaign_live_free(live);
 }
 
 static CouponOutcome
@@ -454,7 +430,7 @@ test_coupons(void)
   CU_ASSERT_EQUAL(r.g[0].total_fen, 300);
   /* used tonight: a second order presenting it is refused the coupon, not the order */
   CU_ASSERT_EQUAL(coupon_of(m, &o), COUPON_ALREADY_USED);
-  free_live(live);
+  campaign_live_free(live);
 }
 
 /* ---- the property test -------------------------------------------------------- */
@@ -582,7 +558,7 @@ property_night(guint64 seed, gint64 *checked)
     if (uses0[i] > 0)
       CU_ASSERT(used[i] <= uses0[i]);
   }
-  free_live(live);
+  campaign_live_free(live);
   return digest;
 }
 
