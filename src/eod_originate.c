@@ -88,7 +88,8 @@ copy_date(DbCopy *copy, const GDate *d, gboolean last)
   db_copy_field(copy, buf, last);
 }
 
-/* The schedule of the order in ROW, by its product's terms, and its APR. */
+/* The schedule of the order in ROW, by its product's terms, and its APR (APR_BP NULL:
+ * the schedule only, for an order whose APR is already known). */
 static gboolean
 build_schedule(EodContext *ctx, PGresult *res, int row, SchedTerms *t, SchedInstallment *inst, gint64 *apr_bp,
                GError **error)
@@ -103,7 +104,7 @@ build_schedule(EodContext *ctx, PGresult *res, int row, SchedTerms *t, SchedInst
   int sday = atoi(PQgetvalue(res, row, C_SDAY));
   if (!sched_build(amount, t, &ctx->date, sday, inst, error))
     return FALSE;
-  if (!sched_apr_bp(amount, inst, t->term, apr_bp, error)) {
+  if (apr_bp && !sched_apr_bp(amount, inst, t->term, apr_bp, error)) {
     g_prefix_error(error, "APR: ");
     return FALSE;
   }
@@ -116,8 +117,7 @@ write_schedule(Originator *o, EodContext *ctx, PGresult *res, int row, const cha
 {
   SchedTerms t;
   SchedInstallment inst[SCHED_TERM_MAX];
-  gint64 apr_bp = 0;
-  if (!build_schedule(ctx, res, row, &t, inst, &apr_bp, error)) {
+  if (!build_schedule(ctx, res, row, &t, inst, NULL, error)) {
     g_prefix_error(error, "order %s: ", PQgetvalue(res, row, C_ORDER));
     return FALSE;
   }
@@ -181,15 +181,16 @@ match_campaigns(Originator *o, EodContext *ctx, GError **error)
     int row = g_array_index(o->accepted, int, i);
     SchedTerms t;
     SchedInstallment inst[SCHED_TERM_MAX];
-    gint64 apr_bp = 0;
-    if (!build_schedule(ctx, res, row, &t, inst, &apr_bp, error))
+    if (!build_schedule(ctx, res, row, &t, inst, NULL, error))
       return FALSE;
     OriginateOrder order = { .order_id = PQgetvalue(res, row, C_ORDER), .user_id = PQgetvalue(res, row, C_USER),
                              .product_code = PQgetvalue(res, row, C_PRODUCT),
                              .amount_fen = g_ascii_strtoll(PQgetvalue(res, row, C_AMOUNT), NULL, 10),
                              .terms = &t, .date = &ctx->date, .statement_day = atoi(PQgetvalue(res, row, C_SDAY)) };
-    o->decisions[row].coupon = originate_campaigns_match(o->campaigns, &order, inst);
-    if (!sched_apr_bp(order.amount_fen, inst, t.term, &o->decisions[row].apr_bp, error)) {
+    gboolean discounted = FALSE;
+    o->decisions[row].coupon = originate_campaigns_match(o->campaigns, &order, inst, &discounted);
+    /* an order no campaign took anything from keeps the APR decide_row worked out */
+    if (discounted && !sched_apr_bp(order.amount_fen, inst, t.term, &o->decisions[row].apr_bp, error)) {
       g_prefix_error(error, "order %s: APR of its discounted schedule: ", order.order_id);
       return FALSE;
     }

@@ -196,7 +196,8 @@ keep(OriginateCampaigns *oc, const CampaignOrder *co, const SchedInstallment *in
 }
 
 const char *
-originate_campaigns_match(OriginateCampaigns *oc, const OriginateOrder *o, SchedInstallment *inst)
+originate_campaigns_match(OriginateCampaigns *oc, const OriginateOrder *o, SchedInstallment *inst,
+                          gboolean *discounted)
 {
   CampaignOrder co;
   campaign_order_of(oc, o, &co);
@@ -206,6 +207,7 @@ originate_campaigns_match(OriginateCampaigns *oc, const OriginateOrder *o, Sched
   campaign_match(oc->matcher, &co, inst, &grants, &n, &coupon);
   if (n > 0)
     keep(oc, &co, inst, grants, n, coupon);
+  *discounted = n > 0;
   return coupon_outcome_to_string(coupon);
 }
 

@@ -32,10 +32,12 @@ typedef struct {
 } OriginateOrder;
 
 /* Matches O (call in arrival order), whose product schedule is INST: on return INST's
- * fees are what the user owes. Returns the coupon's outcome (inbox_orders.coupon_outcome),
- * NULL when the order presented none. The grants are kept for originate_campaigns_apply
- * and originate_campaigns_write. */
-const char *originate_campaigns_match(OriginateCampaigns *oc, const OriginateOrder *o, SchedInstallment *inst);
+ * fees are what the user owes and *DISCOUNTED says whether any campaign took anything.
+ * Returns the coupon's outcome (inbox_orders.coupon_outcome), NULL when the order
+ * presented none. The grants are kept for originate_campaigns_apply and
+ * originate_campaigns_write. */
+const char *originate_campaigns_match(OriginateCampaigns *oc, const OriginateOrder *o, SchedInstallment *inst,
+                                      gboolean *discounted);
 
 /* The fees of ORDER_ID's product schedule INST (N installments) lowered by what it was
  * granted; no-op for an order granted nothing. */
