@@ -235,7 +235,7 @@ ALTER TABLE rejects ADD CONSTRAINT rejects_reason_code_check CHECK (reason_code 
     -- coupons file (issue 18)
     'UNKNOWN_CAMPAIGN', 'DUPLICATE_COUPON'));
 
--- ---- helper c2: the coupons file in the spool and across a sharded group ----
+-- ---- the coupons file in the spool and across a sharded group ----
 -- A coupons file comes in like the other partner files: by `baitiao load coupons`, or
 -- through the spool as coupons.csv (so the spool's arrivals and the night's expected
 -- files may name the kind).
